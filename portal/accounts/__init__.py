@@ -1,0 +1,1 @@
+"""People, their roles per station/community, sessions and login throttling."""

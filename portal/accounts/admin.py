@@ -1,0 +1,130 @@
+"""Admin pages: create users (officers, heads, …), roles, deactivation, password reset."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from portal.accounts import rules
+from portal.accounts.forms import RoleForm, UserCreateForm
+from portal.accounts.tables import RoleGrant, User
+from portal.audit.rules import entries_for
+from portal.stations.rules import community_choices, station_choices
+from portal.web.guards import requires
+from portal.web.pagination import keyset_page
+from portal.web.pages import invalid, is_htmx, render, see_other
+
+USER_COLUMNS = (User.id, User.username, User.real_name, User.phone, User.active, User.last_login_at)
+
+
+async def _with_choices(form: RoleForm) -> RoleForm:
+    form.community.choices = [(0, "—")] + await community_choices()
+    form.station.choices = [(0, "—")] + await station_choices()
+    return form
+
+
+class AdminUsersController(Controller):
+    path = "/admin/users"
+    guards = [requires("admin")]
+
+    @get("/", name="admin.users")
+    async def list_users(
+        self,
+        request: Request,
+        q: str = Parameter(default="", max_length=64),
+        after: int | None = Parameter(default=None, ge=0),
+    ) -> Template:
+        query = User.select(*USER_COLUMNS)
+        if q.strip():
+            needle = f"%{q.strip()}%"
+            query = query.where(User.username.ilike(needle) | User.real_name.ilike(needle))
+        page = await keyset_page(query, User.id, after)
+        return render(request, "admin/users.html", {"page": page, "q": q})
+
+    @get("/new", name="admin.users.new")
+    async def new_user(self, request: Request) -> Template:
+        return render(request, "admin/user_new.html", {"form": await _with_choices(UserCreateForm())})
+
+    @post("/new", name="admin.users.create")
+    async def create_user(self, request: Request) -> Template | Redirect:
+        form = await _with_choices(await UserCreateForm.from_request(request))
+        if form.validate():
+            try:
+                user_id = await rules.create_user(
+                    request.user,
+                    username=form.username.data,
+                    password=form.password.data,
+                    real_name=form.real_name.data,
+                    role=form.role.data,
+                    phone=form.phone.data or "",
+                    email=form.email.data or "",
+                    preferred_language=form.preferred_language.data,
+                    station_id=form.station.data or None,
+                    community_id=form.community.data or None,
+                    must_change_password=form.must_change_password.data,
+                )
+            except rules.AccountError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/admin/users/{user_id}?created=1")
+        return invalid(request, "admin/user_new.html", {"form": form})
+
+    async def _detail(self, request: Request, user_id: int, **extra) -> Template:
+        user = await User.select(*USER_COLUMNS, User.email, User.preferred_language, User.created_at).where(User.id == user_id).first().run()
+        if not user:
+            raise NotFoundException()
+        grants = await RoleGrant.select(
+            RoleGrant.id, RoleGrant.role, RoleGrant.station.name_zh, RoleGrant.station.name_en, RoleGrant.community.name_zh, RoleGrant.community.name_en
+        ).where(RoleGrant.user == user_id).order_by(RoleGrant.id).run()
+        form = extra.pop("role_form", None) or await _with_choices(RoleForm())
+        context = {"user": user, "grants": grants, "role_form": form, "history": await entries_for("user", user_id), "notice": None, "temporary_password": None, **extra}
+        return render(request, "admin/user_detail.html", context, status=422 if form.has_errors else 200)
+
+    @get("/{user_id:int}", name="admin.users.detail")
+    async def user_detail(self, request: Request, user_id: int) -> Template:
+        return await self._detail(request, user_id)
+
+    @post("/{user_id:int}/roles", name="admin.users.grant")
+    async def grant(self, request: Request, user_id: int) -> Template | Redirect:
+        form = await _with_choices(await RoleForm.from_request(request))
+        if form.validate():
+            try:
+                await rules.grant_role(request.user, user_id, form.role.data, form.station.data or None, form.community.data or None)
+            except rules.AccountError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/admin/users/{user_id}")
+        return await self._detail(request, user_id, role_form=form)
+
+    @post("/{user_id:int}/roles/{grant_id:int}/revoke", name="admin.users.revoke")
+    async def revoke(self, request: Request, user_id: int, grant_id: int) -> Redirect:
+        await rules.revoke_role(request.user, grant_id)
+        return see_other(f"/admin/users/{user_id}")
+
+    @post("/{user_id:int}/deactivate", name="admin.users.deactivate")
+    async def deactivate(self, request: Request, user_id: int) -> Template | Redirect:
+        return await self._set_active(request, user_id, False)
+
+    @post("/{user_id:int}/activate", name="admin.users.activate")
+    async def activate(self, request: Request, user_id: int) -> Template | Redirect:
+        return await self._set_active(request, user_id, True)
+
+    async def _set_active(self, request: Request, user_id: int, active: bool) -> Template | Redirect:
+        if user_id == request.user.id and not active:
+            return await self._detail(request, user_id, notice="self")
+        if not await rules.set_active(request.user, user_id, active, request.app.state.sessions):
+            raise NotFoundException()
+        if is_htmx(request) and request.headers.get("hx-target") == f"user-{user_id}":
+            row = await User.select(*USER_COLUMNS).where(User.id == user_id).first().run()
+            return render(request, "admin/_user_row.html", {"row": row})
+        return see_other(f"/admin/users/{user_id}")
+
+    @post("/{user_id:int}/reset-password", name="admin.users.reset")
+    async def reset(self, request: Request, user_id: int) -> Template:
+        temporary = await rules.reset_password(request.user, user_id, request.app.state.sessions)
+        if temporary is None:
+            raise NotFoundException()
+        return await self._detail(request, user_id, temporary_password=temporary)
+

@@ -1,0 +1,427 @@
+"""Accounts: who someone is (Actor and scopes), logging in, sessions, and admin actions.
+
+Every change of state here writes its audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from portal.accounts.tables import LANGUAGES, ROLES, LoginFailure, RoleGrant, User, UserSession
+from portal.audit.rules import record
+from portal.db import write_transaction
+from portal.stations.tables import Community
+
+_hasher = PasswordHasher()
+# Verified against when the username does not exist, so both answers take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+SESSION_TOUCH_EVERY = dt.timedelta(minutes=5)
+MIN_PASSWORD_LENGTH = 10
+SCOPED_ROLES = {"volunteer": "community", "host": "community", "officer": "community", "head": "station", "admin": None}
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# --- Who is asking -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    station_id: int | None
+    community_id: int | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user with every role and the communities each role reaches."""
+
+    id: int
+    username: str
+    real_name: str
+    preferred_language: str
+    must_change_password: bool
+    grants: tuple[Grant, ...]
+    # role -> community ids it reaches; None means every community (admin).
+    reach: dict[str, frozenset[int] | None] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def communities(self, *roles: str) -> frozenset[int] | None:
+        """Communities where the actor holds any of ``roles``; None means all (admin)."""
+        if "admin" in self.roles:
+            return None
+        reached: set[int] = set()
+        for role in roles:
+            reached |= self.reach.get(role) or frozenset()
+        return frozenset(reached)
+
+    def reaches(self, community_id: int, *roles: str) -> bool:
+        scope = self.communities(*roles)
+        return scope is None or community_id in scope
+
+    @property
+    def home_role(self) -> str:
+        """The role whose home page the actor sees first: the most senior one."""
+        for role in ("admin", "head", "officer", "host", "volunteer"):
+            if role in self.roles:
+                return role
+        return "none"
+
+
+async def load_actor(user_id: int) -> Actor | None:
+    user = await User.select().where((User.id == user_id) & (User.active == True)).first().run()  # noqa: E712
+    if not user:
+        return None
+    rows = await RoleGrant.select(RoleGrant.role, RoleGrant.station, RoleGrant.community).where(RoleGrant.user == user_id).run()
+    grants = tuple(Grant(r["role"], r["station"], r["community"]) for r in rows)
+    station_ids = {g.station_id for g in grants if g.role == "head" and g.station_id}
+    station_communities: set[int] = set()
+    if station_ids:
+        found = await Community.select(Community.id).where(Community.station.is_in(list(station_ids))).run()
+        station_communities = {c["id"] for c in found}
+    reach: dict[str, frozenset[int] | None] = {}
+    for role in ROLES:
+        ids = {g.community_id for g in grants if g.role == role and g.community_id}
+        if role == "head":
+            ids |= station_communities
+        reach[role] = frozenset(ids)
+    # A station head has an officer's authority over the station's communities.
+    reach["officer"] = frozenset((reach["officer"] or frozenset()) | station_communities)
+    return Actor(
+        id=user["id"],
+        username=user["username"],
+        real_name=user["real_name"],
+        preferred_language=user["preferred_language"],
+        must_change_password=user["must_change_password"],
+        grants=grants,
+        reach=reach,
+    )
+
+
+# --- Sessions ------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionStore(Protocol):
+    async def create(self, user_id: int, ip: str, user_agent: str) -> str: ...
+    async def user_id_for(self, token: str) -> int | None: ...
+    async def end(self, token: str) -> None: ...
+    async def end_all_for(self, user_id: int) -> int: ...
+
+
+class DatabaseSessions:
+    """Sessions in the ``user_session`` table, shared by every process on the database."""
+
+    def __init__(self, lifetime: dt.timedelta):
+        self.lifetime = lifetime
+
+    async def create(self, user_id: int, ip: str, user_agent: str) -> str:
+        token = secrets.token_urlsafe(32)
+        moment = now()
+        await UserSession.insert(
+            UserSession(
+                token_hash=_token_hash(token),
+                user=user_id,
+                created_at=moment,
+                last_seen_at=moment,
+                expires_at=moment + self.lifetime,
+                ip=ip[:64],
+                user_agent=user_agent[:255],
+            )
+        ).run()
+        return token
+
+    async def user_id_for(self, token: str) -> int | None:
+        digest = _token_hash(token)
+        row = await UserSession.select(UserSession.id, UserSession.user, UserSession.last_seen_at, UserSession.expires_at).where(UserSession.token_hash == digest).first().run()
+        moment = now()
+        if not row or row["expires_at"] <= moment:
+            return None
+        if moment - row["last_seen_at"] > SESSION_TOUCH_EVERY:
+            await UserSession.update({UserSession.last_seen_at: moment, UserSession.expires_at: moment + self.lifetime}).where(UserSession.id == row["id"]).run()
+        return row["user"]
+
+    async def end(self, token: str) -> None:
+        await UserSession.delete().where(UserSession.token_hash == _token_hash(token)).run()
+
+    async def end_all_for(self, user_id: int) -> int:
+        ended = await UserSession.delete().where(UserSession.user == user_id).returning(UserSession.id).run()
+        return len(ended)
+
+
+class RedisSessions:
+    """Sessions in Redis: one key per session (expiring) and a set of them per user."""
+
+    def __init__(self, url: str, lifetime: dt.timedelta):
+        import redis.asyncio as redis
+
+        self.redis = redis.from_url(url)
+        self.lifetime = lifetime
+
+    async def create(self, user_id: int, ip: str, user_agent: str) -> str:
+        token = secrets.token_urlsafe(32)
+        digest = _token_hash(token)
+        seconds = int(self.lifetime.total_seconds())
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"shouwang:session:{digest}", str(user_id), ex=seconds)
+            pipe.sadd(f"shouwang:user-sessions:{user_id}", digest)
+            pipe.expire(f"shouwang:user-sessions:{user_id}", seconds)
+            await pipe.execute()
+        return token
+
+    async def user_id_for(self, token: str) -> int | None:
+        key = f"shouwang:session:{_token_hash(token)}"
+        value = await self.redis.getex(key, ex=int(self.lifetime.total_seconds()))
+        return int(value) if value else None
+
+    async def end(self, token: str) -> None:
+        await self.redis.delete(f"shouwang:session:{_token_hash(token)}")
+
+    async def end_all_for(self, user_id: int) -> int:
+        members = await self.redis.smembers(f"shouwang:user-sessions:{user_id}")
+        keys = [f"shouwang:session:{m.decode()}" for m in members]
+        ended = await self.redis.delete(*keys) if keys else 0
+        await self.redis.delete(f"shouwang:user-sessions:{user_id}")
+        return ended
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+# --- Logging in ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user_id: int | None = None
+    locked_seconds: int = 0
+
+
+async def _locked_for(username: str, ip: str, max_failures: int) -> int:
+    since = now() - THROTTLE_WINDOW
+    by_user = await LoginFailure.select(LoginFailure.at).where((LoginFailure.username == username) & (LoginFailure.at > since)).order_by(LoginFailure.at).run()
+    by_ip = await LoginFailure.count().where((LoginFailure.ip == ip) & (LoginFailure.at > since)).run()
+    if len(by_user) >= max_failures:
+        oldest_counted = by_user[-max_failures]["at"]
+        return max(1, int((oldest_counted + THROTTLE_WINDOW - now()).total_seconds()))
+    if by_ip >= max_failures * 4:
+        return int(THROTTLE_WINDOW.total_seconds())
+    return 0
+
+
+async def log_in(username: str, password: str, ip: str, max_failures: int) -> LoginResult:
+    """Check a username and password, throttled per account and per address."""
+    username = username.strip().lower()
+    locked = await _locked_for(username, ip, max_failures)
+    if locked:
+        await record("login.throttled", "user", username, ip=ip)
+        return LoginResult(locked_seconds=locked)
+    user = await User.select(User.id, User.username, User.password_hash, User.active).where(User.username == username).first().run()
+    ok = password_matches(user["password_hash"] if user else _DUMMY_HASH, password) and bool(user and user["active"])
+    async with write_transaction():
+        if not ok:
+            await LoginFailure.insert(LoginFailure(username=username, ip=ip[:64], at=now())).run()
+            await record("login.failed", "user", user["id"] if user else username, ip=ip)
+            return LoginResult()
+        await LoginFailure.delete().where(LoginFailure.username == username).run()
+        await User.update({User.last_login_at: now()}).where(User.id == user["id"]).run()
+        await record("login", "user", user["id"], actor=_Ref(user["id"], user["username"]), ip=ip)
+    if _hasher.check_needs_rehash(user["password_hash"]):
+        await User.update({User.password_hash: hash_password(password)}).where(User.id == user["id"]).run()
+    return LoginResult(user_id=user["id"])
+
+
+@dataclass(frozen=True)
+class _Ref:
+    id: int
+    username: str
+
+
+async def log_out(actor: Actor, sessions: SessionStore, token: str, ip: str = "") -> None:
+    await sessions.end(token)
+    await record("logout", "user", actor.id, actor=actor, ip=ip)
+
+
+# --- Changes to accounts -------------------------------------------------------------
+
+
+class AccountError(ValueError):
+    """A rule refused the change; ``field`` names the form field it belongs to."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+async def change_password(actor: Actor, current: str, new: str, sessions: SessionStore) -> None:
+    """Change the actor's own password and end all their sessions (the caller opens a new one)."""
+    from portal.web.i18n import gettext as _
+
+    user = await User.select(User.password_hash).where(User.id == actor.id).first().run()
+    if not user or not password_matches(user["password_hash"], current):
+        raise AccountError("current_password", _("The current password is not correct."))
+    if current == new:
+        raise AccountError("new_password", _("Choose a password different from the current one."))
+    async with write_transaction():
+        await User.update({User.password_hash: hash_password(new), User.must_change_password: False}).where(User.id == actor.id).run()
+        await record("password.changed", "user", actor.id, actor=actor)
+    # Whoever knew the old password is logged out everywhere.
+    await sessions.end_all_for(actor.id)
+
+
+async def set_language(user_id: int, language: str) -> None:
+    if language in LANGUAGES:
+        await User.update({User.preferred_language: language}).where(User.id == user_id).run()
+
+
+async def username_taken(username: str) -> bool:
+    return await User.exists().where(User.username == username.strip().lower()).run()
+
+
+async def create_user(
+    actor: Actor | None,
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    role: str,
+    phone: str = "",
+    email: str = "",
+    preferred_language: str = "zh_CN",
+    station_id: int | None = None,
+    community_id: int | None = None,
+    must_change_password: bool = False,
+) -> int:
+    """Create a user with one role grant. ``actor`` None means the command line."""
+    from portal.web.i18n import gettext as _
+
+    username = username.strip().lower()
+    if role not in ROLES:
+        raise AccountError("role", _("Choose a role from the list."))
+    scope = SCOPED_ROLES[role]
+    if scope == "community" and not community_id:
+        raise AccountError("community", _("This role needs a community."))
+    if scope == "station" and not station_id:
+        raise AccountError("station", _("This role needs a station."))
+    if community_id:
+        community = await Community.select(Community.station).where(Community.id == community_id).first().run()
+        if not community:
+            raise AccountError("community", _("Choose a community from the list."))
+        station_id = community["station"]
+    async with write_transaction():
+        if await username_taken(username):
+            raise AccountError("username", _("This username is already taken."))
+        created = await User.insert(
+            User(
+                username=username,
+                password_hash=hash_password(password),
+                real_name=real_name.strip(),
+                phone=phone.strip(),
+                email=email.strip(),
+                preferred_language=preferred_language,
+                must_change_password=must_change_password,
+                created_at=now(),
+            )
+        ).returning(User.id).run()
+        user_id = created[0]["id"]
+        grant = {"role": role, "station": station_id if scope else None, "community": community_id if scope == "community" else None}
+        await RoleGrant.insert(RoleGrant(user=user_id, created_at=now(), **grant)).run()
+        await record("user.created", "user", user_id, actor=actor, after={"username": username, "real_name": real_name, "role": role})
+        await record("role.granted", "user", user_id, actor=actor, after=grant)
+    return user_id
+
+
+async def grant_role(actor: Actor, user_id: int, role: str, station_id: int | None, community_id: int | None) -> None:
+    from portal.web.i18n import gettext as _
+
+    scope = SCOPED_ROLES.get(role, "invalid")
+    if scope == "invalid":
+        raise AccountError("role", _("Choose a role from the list."))
+    if scope == "community" and not community_id:
+        raise AccountError("community", _("This role needs a community."))
+    if scope == "station" and not station_id:
+        raise AccountError("station", _("This role needs a station."))
+    if community_id:
+        community = await Community.select(Community.station).where(Community.id == community_id).first().run()
+        if not community:
+            raise AccountError("community", _("Choose a community from the list."))
+        station_id = community["station"]
+    grant = {"role": role, "station": station_id if scope else None, "community": community_id if scope == "community" else None}
+    async with write_transaction():
+        exists = await RoleGrant.exists().where(
+            (RoleGrant.user == user_id)
+            & (RoleGrant.role == role)
+            & (RoleGrant.station.is_null() if grant["station"] is None else RoleGrant.station == grant["station"])
+            & (RoleGrant.community.is_null() if grant["community"] is None else RoleGrant.community == grant["community"])
+        ).run()
+        if exists:
+            raise AccountError("role", _("The user already has this role."))
+        await RoleGrant.insert(RoleGrant(user=user_id, created_at=now(), **grant)).run()
+        await record("role.granted", "user", user_id, actor=actor, after=grant)
+
+
+async def revoke_role(actor: Actor, grant_id: int) -> int | None:
+    async with write_transaction():
+        row = await RoleGrant.select().where(RoleGrant.id == grant_id).first().run()
+        if not row:
+            return None
+        await RoleGrant.delete().where(RoleGrant.id == grant_id).run()
+        await record("role.revoked", "user", row["user"], actor=actor, before={"role": row["role"], "station": row["station"], "community": row["community"]})
+    return row["user"]
+
+
+async def set_active(actor: Actor, user_id: int, active: bool, sessions: SessionStore) -> bool:
+    """Deactivate (ending every session at once) or reactivate a user."""
+    async with write_transaction():
+        row = await User.select(User.active).where(User.id == user_id).first().run()
+        if not row:
+            return False
+        if row["active"] != active:
+            await User.update({User.active: active}).where(User.id == user_id).run()
+            await record("user.activated" if active else "user.deactivated", "user", user_id, actor=actor, before={"active": row["active"]}, after={"active": active})
+    if not active:
+        await sessions.end_all_for(user_id)
+    return True
+
+
+async def reset_password(actor: Actor, user_id: int, sessions: SessionStore) -> str | None:
+    """Give the user a one-time password to change at the next login; returns it once."""
+    temporary = "-".join(secrets.token_hex(2) for _ in range(4))
+    async with write_transaction():
+        updated = await User.update({User.password_hash: hash_password(temporary), User.must_change_password: True}).where(User.id == user_id).returning(User.id).run()
+        if not updated:
+            return None
+        await record("password.reset", "user", user_id, actor=actor)
+    await sessions.end_all_for(user_id)
+    return temporary

@@ -1,0 +1,53 @@
+"""Users, role grants, server-side sessions and failed logins."""
+
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from portal.stations.tables import Community, Station
+
+ROLES = ("volunteer", "host", "officer", "head", "admin")
+LANGUAGES = ("zh_CN", "en")
+
+
+class User(Table, tablename="portal_user"):
+    username = Varchar(length=64, unique=True)
+    password_hash = Varchar(length=255)
+    real_name = Varchar(length=100)
+    phone = Varchar(length=32, default="")
+    email = Varchar(length=254, default="")
+    preferred_language = Varchar(length=8, default="zh_CN")
+    active = Boolean(default=True)
+    must_change_password = Boolean(default=False)
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class RoleGrant(Table, tablename="role_grant"):
+    """One role of one user, scoped: officer → a community, head → a station,
+    volunteer/host → their community, admin → everything (no scope)."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=16)
+    station = ForeignKey(references=Station, null=True, on_delete=OnDelete.restrict, index=True)
+    community = ForeignKey(references=Community, null=True, on_delete=OnDelete.restrict, index=True)
+    created_at = Timestamptz()
+
+
+class UserSession(Table, tablename="user_session"):
+    """A login. The cookie holds a random token; only its SHA-256 is stored."""
+
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=255, default="")
+
+
+class LoginFailure(Table, tablename="login_failure"):
+    username = Varchar(length=64)
+    ip = Varchar(length=64)
+    at = Timestamptz(default=TimestamptzNow())
+

@@ -1,0 +1,106 @@
+"""``create_app(settings)``: the one place that wires the portal together."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import AsyncIterator
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from portal import db
+from portal.accounts.admin import AdminUsersController
+from portal.accounts.routes import AccountController
+from portal.accounts.rules import DatabaseSessions, RedisSessions
+from portal.home import health, home
+from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
+from portal.web import i18n
+from portal.web.errors import http_error, not_authorized, server_error
+from portal.web.middleware import context_middleware, security_headers
+
+CSRF_HEADER = "x-csrftoken"
+
+
+def template_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(ROOT / "templates")),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined if not settings.production else Environment().undefined,
+        auto_reload=not settings.production,
+    )
+    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        settings=settings,
+        htmx_url=settings.htmx_url,
+        htmx_sri=HTMX_SRI,
+        csrf_header=CSRF_HEADER,
+        languages=i18n.LANGUAGE_NAMES,
+        current_language=i18n.current_language,
+        localized=i18n.localized,
+    )
+    env.filters.update(
+        datetime=i18n.format_datetime,
+        date=i18n.format_date,
+        number=i18n.format_number,
+    )
+    return env
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    db.configure(settings)
+    lifetime = dt.timedelta(hours=settings.session_hours)
+    sessions = RedisSessions(settings.redis_url, lifetime) if settings.redis_url else DatabaseSessions(lifetime)
+
+    @contextlib.asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        async with db.lifespan_pool(settings):
+            yield
+        if isinstance(sessions, RedisSessions):
+            await sessions.close()
+
+    return Litestar(
+        route_handlers=[
+            home,
+            health,
+            AccountController,
+            AdminUsersController,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
+        ],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name=CSRF_HEADER,
+            cookie_secure=settings.https,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/healthz"],
+        ),
+        middleware=[context_middleware(settings, sessions)],
+        before_send=[security_headers(settings)],
+        exception_handlers={
+            NotAuthorizedException: not_authorized,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[database],
+        state={"settings": settings, "sessions": sessions},
+        debug=False,
+        openapi_config=None,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Factory for the ASGI server (``uvicorn --factory portal.app:app_from_environment``)."""
+    return create_app(load_settings())

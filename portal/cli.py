@@ -1,0 +1,131 @@
+"""The ``portal`` command: serve, migrate, seed-demo, users."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+
+import click
+
+from portal import db
+from portal.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _run(settings: Settings, coroutine_factory):
+    """Run a coroutine against the configured database (its pool open for the duration)."""
+    db.configure(settings)
+
+    async def main():
+        async with db.lifespan_pool(settings):
+            return await coroutine_factory()
+
+    return asyncio.run(main())
+
+
+@click.group(help="Shouwang community safety portal.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the portal (PORTAL_HOST, PORTAL_PORT, PORTAL_WORKERS).")
+@click.option("--reload", is_flag=True, help="Restart when code changes (development).")
+def serve(reload: bool) -> None:
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "portal.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=None if reload else settings.workers,
+        reload=reload,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@main.command(help="Apply every database migration that has not run yet.")
+def migrate() -> None:
+    _run(_settings(), db.migrate)
+    click.echo("Database is up to date.")
+
+
+@main.command("seed-demo", help="Load the demo station, communities and accounts (password: shouwang-demo).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the demo data is already there.")
+def seed_demo(if_empty: bool) -> None:
+    from portal.demo import DEMO_PASSWORD, is_seeded, seed_demo as seed
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("Demo accounts have a public password; they are never created in production.")
+
+    async def go():
+        if await is_seeded():
+            return None
+        return await seed()
+
+    created = _run(settings, go)
+    if created is None:
+        if not if_empty:
+            raise click.ClickException("Demo data is already loaded.")
+        click.echo("Demo data already loaded.")
+        return
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for username, role in created:
+        click.echo(f"  {username:<11} {role}")
+
+
+@main.group(help="Manage user accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Create a user with one role. The password is asked for unless --password-stdin.")
+@click.option("--username", required=True)
+@click.option("--name", "real_name", required=True, help="The person's real name.")
+@click.option("--role", required=True, type=click.Choice(["volunteer", "host", "officer", "head", "admin"]))
+@click.option("--community", "community_code", default=None, help="Community code (volunteer, host, officer).")
+@click.option("--station", "station_id", type=int, default=None, help="Station id (head).")
+@click.option("--phone", default="")
+@click.option("--email", default="")
+@click.option("--language", default="zh_CN", type=click.Choice(["zh_CN", "en"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(username, real_name, role, community_code, station_id, phone, email, language, password_stdin) -> None:
+    from portal.accounts.rules import MIN_PASSWORD_LENGTH, AccountError, create_user
+    from portal.stations.tables import Community
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+    async def go():
+        community_id = None
+        if community_code:
+            row = await Community.select(Community.id).where(Community.code == community_code).first().run()
+            if not row:
+                raise click.ClickException(f"No community with code {community_code!r}.")
+            community_id = row["id"]
+        try:
+            return await create_user(
+                None, username=username, password=password, real_name=real_name, role=role, phone=phone, email=email,
+                preferred_language=language, station_id=station_id, community_id=community_id,
+            )
+        except AccountError as error:
+            raise click.ClickException(error.message) from error
+
+    user_id = _run(_settings(), go)
+    click.echo(f"Created user {username} (id {user_id}) as {role}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""Database engines: SQLite (embedded default) or PostgreSQL, chosen by URL.
+
+Piccolo's SQLiteEngine opens a new connection for every query; ``PooledSQLiteEngine``
+reuses a few connections instead (WAL, busy timeout, foreign keys set once per
+connection), and writes go through ``write_transaction()``, which on SQLite takes the
+write lock up front (BEGIN IMMEDIATE) so two writers queue instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from typing import AsyncIterator
+from urllib.parse import urlsplit, unquote
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+from portal.settings import Settings
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+)
+
+
+class _PooledTransaction(SQLiteTransaction):
+    async def get_connection(self):
+        return await self.engine.acquire()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            await self.engine.release(self.connection)
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLite with a small pool of reused connections per event loop."""
+
+    def __init__(self, path: str, pool_size: int = 4, **kwargs):
+        super().__init__(path=path, timeout=10.0, **kwargs)
+        self.pool_size = pool_size
+        self._pools: dict[int, tuple[asyncio.Queue, list]] = {}
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        for pragma in SQLITE_PRAGMAS:
+            await connection.execute(pragma)
+        return connection
+
+    def _pool(self) -> tuple[asyncio.Queue, list]:
+        # Connections are tied to the loop that awaits them (tests run several loops).
+        loop_id = id(asyncio.get_running_loop())
+        if loop_id not in self._pools:
+            self._pools[loop_id] = (asyncio.Queue(), [])
+        return self._pools[loop_id]
+
+    async def acquire(self) -> aiosqlite.Connection:
+        idle, opened = self._pool()
+        if idle.empty() and len(opened) < self.pool_size:
+            connection = await self._connect()
+            opened.append(connection)
+            return connection
+        return await idle.get()
+
+    async def release(self, connection: aiosqlite.Connection) -> None:
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await connection.rollback()
+        self._pool()[0].put_nowait(connection)
+
+    async def close_pool(self) -> None:
+        pool = self._pools.pop(id(asyncio.get_running_loop()), None)
+        if pool:
+            for connection in pool[1]:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+
+    async def get_connection(self):  # used by Piccolo's batch(); a private connection
+        return await self._connect()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        connection = await self.acquire()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+        finally:
+            await self.release(connection)
+
+    async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True):
+        return _PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+
+def engine_from_url(url: str, settings: Settings | None = None) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        return PooledSQLiteEngine(path=path, pool_size=settings.sqlite_pool_size if settings else 4)
+    parts = urlsplit(url)
+    config = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "database": parts.path.lstrip("/") or "postgres",
+    }
+    return PostgresEngine(config={k: v for k, v in config.items() if v is not None})
+
+
+def engine() -> Engine:
+    from portal import piccolo_conf
+
+    return piccolo_conf.DB
+
+
+def all_tables() -> list:
+    from portal import piccolo_conf
+
+    return [table for app in piccolo_conf.APP_REGISTRY.app_configs.values() for table in app.table_classes]
+
+
+def use_engine(new_engine: Engine) -> None:
+    """Point every table (and Piccolo's migration runner) at ``new_engine``."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from portal import piccolo_conf
+
+    piccolo_conf.DB = new_engine
+    for table in all_tables() + [Migration]:
+        table._meta.db = new_engine
+
+
+def configure(settings: Settings) -> Engine:
+    """Create the engine for ``settings`` (creating the SQLite folder) and bind tables to it."""
+    if settings.sqlite_path:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    new_engine = engine_from_url(settings.database_url, settings)
+    use_engine(new_engine)
+    return new_engine
+
+
+async def open_pool(settings: Settings) -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=settings.pg_pool_size)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.close_pool()
+
+
+def write_transaction():
+    """A transaction for writes: on SQLite it takes the write lock at BEGIN."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def is_healthy() -> bool:
+    try:
+        return bool(await engine().run_ddl("SELECT 1 AS ok"))
+    except Exception:  # noqa: BLE001 - any failure means "down" for the health check
+        return False
+
+
+async def migrate() -> None:
+    """Apply every Piccolo migration of every app, in order."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    with contextlib.redirect_stdout(None):
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(result.message)
+
+
+async def wipe() -> None:
+    """Delete every row of every table (tests and `portal seed-demo --reset`)."""
+    names = [t._meta.tablename for t in all_tables()]
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        async with write_transaction():
+            await db.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for name in names:
+                await db.run_ddl(f"DELETE FROM {name}")
+
+
+@contextlib.asynccontextmanager
+async def lifespan_pool(settings: Settings) -> AsyncIterator[None]:
+    await open_pool(settings)
+    try:
+        yield
+    finally:
+        await close_pool()

@@ -1,0 +1,66 @@
+"""Demo data: one station, three communities, and an account for every role.
+
+Only ``portal seed-demo`` creates these accounts; their password is public.
+"""
+
+from __future__ import annotations
+
+from portal.accounts.rules import create_user, now
+from portal.accounts.tables import User
+from portal.db import write_transaction
+from portal.stations.tables import Community, Station
+
+DEMO_PASSWORD = "shouwang-demo"
+
+COMMUNITIES = [
+    ("xiguan", "西关社区", "Xiguan Community"),
+    ("dongmen", "东门社区", "Dongmen Community"),
+    ("nanshan", "南山社区", "Nanshan Community"),
+]
+
+# username, real name, role, community index (None: station-wide or global), language
+ACCOUNTS = [
+    ("admin", "系统管理员", "admin", None, "zh_CN"),
+    ("head", "赵所长", "head", None, "zh_CN"),
+    ("officer", "王莉", "officer", 0, "zh_CN"),
+    ("officer2", "李明", "officer", 1, "zh_CN"),
+    ("volunteer", "张建国", "volunteer", 0, "zh_CN"),
+    ("volunteer2", "刘芳", "volunteer", 0, "zh_CN"),
+    ("volunteer3", "Tom Walker", "volunteer", 1, "en"),
+    ("host", "陈记药房 陈老板", "host", 0, "zh_CN"),
+    ("host2", "平安超市 周女士", "host", 2, "zh_CN"),
+]
+
+
+async def is_seeded() -> bool:
+    return await User.exists().where(User.username == "admin").run()
+
+
+async def seed_demo() -> list[tuple[str, str]]:
+    """Create the demo station, communities and accounts; returns (username, role)."""
+    async with write_transaction():
+        station = await Station.insert(
+            Station(name_zh="城中派出所", name_en="Chengzhong Police Station", phone="0971-0000000", created_at=now())
+        ).returning(Station.id).run()
+        station_id = station[0]["id"]
+        community_ids = []
+        for code, name_zh, name_en in COMMUNITIES:
+            row = await Community.insert(
+                Community(station=station_id, code=code, name_zh=name_zh, name_en=name_en, timezone="Asia/Shanghai", created_at=now())
+            ).returning(Community.id).run()
+            community_ids.append(row[0]["id"])
+    created = []
+    for username, real_name, role, community_index, language in ACCOUNTS:
+        await create_user(
+            None,
+            username=username,
+            password=DEMO_PASSWORD,
+            real_name=real_name,
+            role=role,
+            preferred_language=language,
+            phone="13800000000",
+            station_id=station_id if role == "head" else None,
+            community_id=community_ids[community_index] if community_index is not None else None,
+        )
+        created.append((username, role))
+    return created

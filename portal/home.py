@@ -1,0 +1,27 @@
+"""The home page: who you are and what you can do next, per role; and the health check."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.response import Response, Template
+
+from portal import db
+from portal.stations.rules import communities_by_id
+from portal.web.pages import render
+
+
+@get("/", name="home")
+async def home(request: Request) -> Template:
+    actor = request.scope.get("user")
+    context: dict = {"changed": request.query_params.get("changed")}
+    if actor:
+        context["member_of"] = await communities_by_id(actor.communities("volunteer", "host"))
+        context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []
+        return render(request, f"home/{actor.home_role}.html", context)
+    return render(request, "home/anonymous.html", context)
+
+
+@get("/healthz", name="health", cache=False)
+async def health() -> Response:
+    ok = await db.is_healthy()
+    return Response(content={"status": "ok" if ok else "degraded", "database": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)

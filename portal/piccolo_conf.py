@@ -1,0 +1,21 @@
+"""Piccolo's configuration module (``PICCOLO_CONF=portal.piccolo_conf``).
+
+``DB`` starts from the environment's settings; ``portal.db.use_engine`` replaces it
+when the app or a test chooses another database.
+"""
+
+from piccolo.conf.apps import AppRegistry
+
+from portal.db import engine_from_url
+from portal.settings import load_settings
+
+_settings = load_settings()
+DB = engine_from_url(_settings.database_url, _settings)
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "portal.stations.piccolo_app",
+        "portal.accounts.piccolo_app",
+        "portal.audit.piccolo_app",
+    ]
+)

@@ -1,0 +1,111 @@
+"""Settings: one frozen object read from ``PORTAL_*`` environment variables.
+
+Defaults are safe for the demo on one machine; production mode refuses to start
+with the demo secret.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SECRET = "shouwang-demo-secret-change-me-in-production"
+
+HTMX_VERSION = "2.0.11"
+# sha384 of dist/htmx.min.js from the npm package htmx.org@2.0.11, computed from that file.
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+HTMX_SELF_HOSTED_PATH = "/static/vendor/htmx.min.js"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, malformed or unsafe."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, its environment variable and its default.
+
+    The metadata ``help`` of each field is what the README lists.
+    """
+
+    env: str = field(default="development", metadata={"help": "`development` or `production`; production refuses the demo secret."})
+    secret_key: str = field(default=DEMO_SECRET, metadata={"help": "Signs CSRF tokens. At least 32 characters in production."})
+    database_url: str = field(default=f"sqlite:///{ROOT / 'var' / 'portal.sqlite3'}", metadata={"help": "`sqlite:///path/to/file.sqlite3` (default under `var/`) or `postgresql://user:pass@host:5432/db`."})
+    redis_url: str = field(default="", metadata={"help": "When set (`redis://host:6379/0`), sessions live in Redis instead of the database."})
+    host: str = field(default="127.0.0.1", metadata={"help": "Address `portal serve` listens on."})
+    port: int = field(default=8000, metadata={"help": "Port `portal serve` listens on."})
+    workers: int = field(default=1, metadata={"help": "Worker processes for `portal serve`."})
+    https: bool = field(default=False, metadata={"help": "The portal is served over TLS (directly or behind a proxy): secure cookies and HSTS."})
+    htmx_self_hosted: bool = field(default=False, metadata={"help": "Serve htmx from `static/vendor/` (run `scripts/fetch-htmx`) instead of the CDN."})
+    default_language: str = field(default="zh_CN", metadata={"help": "`zh_CN` or `en`: the language when the browser states no preference we have."})
+    timezone: str = field(default="Asia/Shanghai", metadata={"help": "Time zone of new communities and of pages without one."})
+    session_hours: int = field(default=24 * 7, metadata={"help": "A session ends after this many hours without a request."})
+    login_max_failures: int = field(default=5, metadata={"help": "Failed logins per account (or 4x per address) within 15 minutes before logins are refused for 15 minutes."})
+    max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
+    sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
+    pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def htmx_url(self) -> str:
+        return HTMX_SELF_HOSTED_PATH if self.htmx_self_hosted else HTMX_CDN_URL
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None
+
+    def validate(self) -> "Settings":
+        if self.env not in {"development", "production"}:
+            raise SettingsError("PORTAL_ENV must be 'development' or 'production'")
+        if self.production and (self.secret_key == DEMO_SECRET or len(self.secret_key) < 32):
+            raise SettingsError(
+                "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
+            raise SettingsError("PORTAL_DATABASE_URL must start with sqlite:/// or postgresql://")
+        if self.default_language not in {"zh_CN", "en"}:
+            raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
+        return self
+
+    @classmethod
+    def help_table(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting."""
+        return [(f"PORTAL_{f.name.upper()}", str(f.default), f.metadata["help"]) for f in fields(cls)]
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Build settings from the environment; keyword overrides win (used by tests)."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    for f in fields(Settings):
+        raw = environ.get(f"PORTAL_{f.name.upper()}")
+        if raw is None:
+            continue
+        try:
+            if f.type in ("bool", bool):
+                values[f.name] = _bool(raw)
+            elif f.type in ("int", int):
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        except ValueError as exc:
+            raise SettingsError(f"PORTAL_{f.name.upper()}: {exc}") from exc
+    values.update(overrides)
+    return Settings(**values).validate()

@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from portal.stations.tables import Community, Station
+
+APP_CONFIG = AppConfig(
+    app_name="stations",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[Station, Community],
+    migration_dependencies=[],
+)

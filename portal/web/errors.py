@@ -1,0 +1,75 @@
+"""Friendly error pages; an expired session on htmx becomes a client-side redirect."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from portal.web import i18n
+from portal.web.i18n import N_
+from portal.web.pages import is_htmx
+
+log = logging.getLogger("portal")
+CSRF_FAILED = "CSRF token verification failed"
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if is_htmx(request):
+        # The page the fragment belongs to, not the fragment's URL.
+        current = request.headers.get("hx-current-url", "")
+        target = "/" + current.split("/", 3)[3] if current.count("/") >= 3 else "/"
+    return f"/login?next={quote(target, safe='/')}"
+
+
+def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    url = login_url(request)
+    if is_htmx(request):
+        return Response(content="", status_code=401, headers={"HX-Redirect": url})
+    return Redirect(path=url, status_code=303)
+
+
+_MESSAGES = {
+    400: (N_("Bad request"), N_("The address or the form had something we could not read.")),
+    403: (N_("Not allowed"), N_("You do not have access to this page.")),
+    404: (N_("Page not found"), N_("There is no page at this address. It may have moved.")),
+    405: (N_("Not allowed"), N_("This page cannot be used that way.")),
+    413: (N_("Too large"), N_("What you sent is larger than we accept.")),
+    429: (N_("Too many requests"), N_("Please wait a moment and try again.")),
+    500: (N_("Something went wrong"), N_("The error was recorded. Please try again in a moment.")),
+}
+
+
+def _page(request: Request, status: int, detail: str | None = None) -> Template:
+    if "user" not in request.scope:
+        # Routing failed before the context middleware ran; each request has its own
+        # context, so setting the language here leaks into no other request.
+        settings = request.app.state.settings
+        i18n.activate(i18n.choose_language(request.cookies.get(i18n.LANGUAGE_COOKIE), None, request.headers.get("accept-language"), settings.default_language))
+        request.scope["user"] = None
+    title, message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": i18n.gettext(title), "message": detail or i18n.gettext(message)},
+        status_code=status,
+    )
+
+
+def http_error(request: Request, exc: HTTPException) -> Template:
+    status = exc.status_code
+    detail = None
+    if status == 403 and CSRF_FAILED in str(exc.detail):
+        detail = i18n.gettext("This form has expired. Go back, reload the page and send it again.")
+    if status >= 500:
+        log.exception("server error", exc_info=exc)
+    return _page(request, status, detail)
+
+
+def server_error(request: Request, exc: Exception) -> Template:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)

@@ -1,0 +1,129 @@
+"""Languages: negotiation, the request's translations, and locale-aware formatting.
+
+The request's locale lives in a context variable so rules, forms and templates all
+translate with the same ``gettext`` without passing the request around.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.numbers import format_decimal
+from babel.support import LazyProxy, Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES = ("zh_CN", "en")
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+LANGUAGE_COOKIE = "lang"
+
+_current = contextvars.ContextVar("portal_locale", default="zh_CN")
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> Translations:
+    return Translations.load(str(LOCALE_DIR), [language], domain="messages")
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def activate(language: str) -> contextvars.Token:
+    return _current.set(language if language in LANGUAGES else "zh_CN")
+
+
+def restore(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
+def gettext(message: str, **variables) -> str:
+    text = translations(_current.get()).ugettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    text = translations(_current.get()).ungettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def lazy_gettext(message: str, **variables) -> LazyProxy:
+    """For strings defined at import time (form labels), translated when shown."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+def normalise_tag(tag: str) -> str | None:
+    """Map a BCP 47 tag to one of our languages: every Chinese tag is zh_CN."""
+    tag = tag.strip().lower().replace("_", "-")
+    if tag == "zh" or tag.startswith("zh-"):
+        return "zh_CN"
+    if tag == "en" or tag.startswith("en-"):
+        return "en"
+    return None
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best of our languages for an Accept-Language header, or None."""
+    if not accept_language:
+        return None
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = normalise_tag(tag)
+        if language and quality > 0:
+            weighted.append((-quality, position, language))
+    return min(weighted)[2] if weighted else None
+
+
+def choose_language(cookie: str | None, user_language: str | None, accept_language: str | None, default: str) -> str:
+    """An explicit choice (cookie) wins, then the account's, then the browser's."""
+    for candidate in (cookie, user_language):
+        if candidate in LANGUAGES:
+            return candidate
+    return negotiate(accept_language) or default
+
+
+def babel_locale() -> Locale:
+    return Locale.parse(current_language())
+
+
+def format_datetime(value: dt.datetime | None, tz: str = "Asia/Shanghai", format: str = "medium") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return _format_datetime(value.astimezone(ZoneInfo(tz)), format=format, locale=babel_locale())
+
+
+def format_date(value: dt.date | None, format: str = "medium") -> str:
+    return _format_date(value, format=format, locale=babel_locale()) if value else ""
+
+
+def format_number(value: float | int) -> str:
+    return format_decimal(value, locale=babel_locale())
+
+
+def localized(row: dict, field: str) -> str:
+    """``row['<field>_en']`` in English when present, else the Chinese ``<field>_zh``."""
+    if current_language() == "en" and row.get(f"{field}_en"):
+        return row[f"{field}_en"]
+    return row.get(f"{field}_zh") or row.get(f"{field}_en") or ""

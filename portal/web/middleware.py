@@ -1,0 +1,88 @@
+"""Per-request context: who is asking (from the session cookie) and in which language."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.accounts.rules import SessionStore, load_actor
+from portal.settings import HTMX_CDN_URL, Settings
+from portal.web import i18n
+
+SESSION_COOKIE = "shouwang_session"
+# Pages a user who must change a password may still reach.
+PASSWORD_CHANGE_EXEMPT = ("/account/password", "/logout", "/language", "/static/", "/healthz")
+
+
+def client_ip(connection: ASGIConnection) -> str:
+    return connection.client.host if connection.client else ""
+
+
+def request_language(connection: ASGIConnection, settings: Settings) -> str:
+    actor = connection.scope.get("user")
+    return i18n.choose_language(
+        connection.cookies.get(i18n.LANGUAGE_COOKIE),
+        actor.preferred_language if actor else None,
+        connection.headers.get("accept-language"),
+        settings.default_language,
+    )
+
+
+def context_middleware(settings: Settings, sessions: SessionStore):
+    """Sets ``scope['user']`` (an Actor or None), ``scope['session_token']`` and the language."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            connection = ASGIConnection(scope)
+            token = connection.cookies.get(SESSION_COOKIE)
+            actor = None
+            if token and not scope["path"].startswith("/static/"):
+                user_id = await sessions.user_id_for(token)
+                actor = await load_actor(user_id) if user_id else None
+            scope["user"] = actor
+            scope["session_token"] = token if actor else None
+            reset = i18n.activate(request_language(connection, settings))
+            try:
+                await app(scope, receive, send)
+            finally:
+                i18n.restore(reset)
+
+        return middleware
+
+    return factory
+
+
+def security_headers(settings: Settings):
+    """``before_send`` hook: the same headers on every response, error pages included."""
+    script_src = "'self'" if settings.htmx_self_hosted else f"'self' {HTMX_CDN_URL}"
+    csp = (
+        "default-src 'self'; "
+        f"script-src {script_src}; "
+        "style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+        "frame-ancestors 'none'"
+    )
+    headers = {
+        "content-security-policy": csp,
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=(self)",
+        "cross-origin-opener-policy": "same-origin",
+    }
+    if settings.https:
+        headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+
+    async def before_send(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            out = MutableScopeHeaders.from_message(message)
+            for name, value in headers.items():
+                if name not in out:
+                    out[name] = value
+            out["vary"] = "Cookie, Accept-Language, HX-Request" if "vary" not in out else out["vary"]
+
+    return before_send
