@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[database],
-        state={"settings": settings, "sessions": sessions},
+        state=State({"settings": settings, "sessions": sessions}),
         debug=False,
         openapi_config=None,
     )

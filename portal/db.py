@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import weakref
+from dataclasses import dataclass, field
 from typing import AsyncIterator
 from urllib.parse import urlsplit, unquote
 
@@ -27,6 +29,13 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout = 10000",
     "PRAGMA foreign_keys = ON",
 )
+
+
+@dataclass
+class _Pool:
+    idle: asyncio.Queue = field(default_factory=asyncio.Queue)
+    connections: list = field(default_factory=list)
+    size: int = 0
 
 
 class _PooledTransaction(SQLiteTransaction):
@@ -54,7 +63,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, pool_size: int = 4, **kwargs):
         super().__init__(path=path, timeout=10.0, **kwargs)
         self.pool_size = pool_size
-        self._pools: dict[int, tuple[asyncio.Queue, list]] = {}
+        self._pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -63,31 +72,36 @@ class PooledSQLiteEngine(SQLiteEngine):
             await connection.execute(pragma)
         return connection
 
-    def _pool(self) -> tuple[asyncio.Queue, list]:
+    def _pool(self) -> "_Pool":
         # Connections are tied to the loop that awaits them (tests run several loops).
-        loop_id = id(asyncio.get_running_loop())
-        if loop_id not in self._pools:
-            self._pools[loop_id] = (asyncio.Queue(), [])
-        return self._pools[loop_id]
+        loop = asyncio.get_running_loop()
+        if loop not in self._pools:
+            self._pools[loop] = _Pool()
+        return self._pools[loop]
 
     async def acquire(self) -> aiosqlite.Connection:
-        idle, opened = self._pool()
-        if idle.empty() and len(opened) < self.pool_size:
-            connection = await self._connect()
-            opened.append(connection)
+        pool = self._pool()
+        if pool.idle.empty() and pool.size < self.pool_size:
+            pool.size += 1  # counted before the await, so concurrent callers do not overshoot
+            try:
+                connection = await self._connect()
+            except BaseException:
+                pool.size -= 1
+                raise
+            pool.connections.append(connection)
             return connection
-        return await idle.get()
+        return await pool.idle.get()
 
     async def release(self, connection: aiosqlite.Connection) -> None:
         if connection.in_transaction:
             with contextlib.suppress(sqlite3.Error, ValueError):
                 await connection.rollback()
-        self._pool()[0].put_nowait(connection)
+        self._pool().idle.put_nowait(connection)
 
     async def close_pool(self) -> None:
-        pool = self._pools.pop(id(asyncio.get_running_loop()), None)
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool:
-            for connection in pool[1]:
+            for connection in pool.connections:
                 with contextlib.suppress(Exception):
                     await connection.close()
 
@@ -110,6 +124,29 @@ class PooledSQLiteEngine(SQLiteEngine):
         return _PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
 
+class PostgresPoolEngine(PostgresEngine):
+    """PostgreSQL whose pool is used only from the event loop that opened it.
+
+    An asyncpg pool belongs to one loop; code running in another loop (a test beside
+    the served app, a CLI helper) gets its own connection instead of a broken one.
+    """
+
+    @property
+    def pool(self):
+        pool = self.__dict__.get("_pool")
+        if pool is None:
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return pool if pool._loop is loop else None
+
+    @pool.setter
+    def pool(self, value) -> None:
+        self.__dict__["_pool"] = value
+
+
 def engine_from_url(url: str, settings: Settings | None = None) -> Engine:
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
@@ -122,7 +159,7 @@ def engine_from_url(url: str, settings: Settings | None = None) -> Engine:
         "password": unquote(parts.password) if parts.password else None,
         "database": parts.path.lstrip("/") or "postgres",
     }
-    return PostgresEngine(config={k: v for k, v in config.items() if v is not None})
+    return PostgresPoolEngine(config={k: v for k, v in config.items() if v is not None})
 
 
 def engine() -> Engine:

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.web import i18n
 from portal.web.i18n import N_
+from portal.web.middleware import request_language
 from portal.web.pages import is_htmx
 
 log = logging.getLogger("portal")
@@ -46,16 +47,15 @@ _MESSAGES = {
 
 
 def _page(request: Request, status: int, detail: str | None = None) -> Template:
-    if "user" not in request.scope:
-        # Routing failed before the context middleware ran; each request has its own
-        # context, so setting the language here leaks into no other request.
-        settings = request.app.state.settings
-        i18n.activate(i18n.choose_language(request.cookies.get(i18n.LANGUAGE_COOKIE), None, request.headers.get("accept-language"), settings.default_language))
-        request.scope["user"] = None
+    """The error page; ``detail`` is an untranslated message marked with N_."""
+    # Error pages may render outside the context middleware (routing and CSRF errors,
+    # or after it returned); each request has its own context, so this leaks nowhere.
+    request.scope.setdefault("user", None)
+    i18n.activate(request_language(request, request.app.state.settings))
     title, message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
     return Template(
         template_name="errors/error.html",
-        context={"status": status, "title": i18n.gettext(title), "message": detail or i18n.gettext(message)},
+        context={"status": status, "title": i18n.gettext(title), "message": i18n.gettext(detail or message)},
         status_code=status,
     )
 
@@ -64,7 +64,7 @@ def http_error(request: Request, exc: HTTPException) -> Template:
     status = exc.status_code
     detail = None
     if status == 403 and CSRF_FAILED in str(exc.detail):
-        detail = i18n.gettext("This form has expired. Go back, reload the page and send it again.")
+        detail = N_("This form has expired. Go back, reload the page and send it again.")
     if status >= 500:
         log.exception("server error", exc_info=exc)
     return _page(request, status, detail)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.response.base import ASGIResponse
+from litestar.response.redirect import ASGIRedirectResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.accounts.rules import SessionStore, load_actor
@@ -13,6 +15,12 @@ from portal.web import i18n
 SESSION_COOKIE = "shouwang_session"
 # Pages a user who must change a password may still reach.
 PASSWORD_CHANGE_EXEMPT = ("/account/password", "/logout", "/language", "/static/", "/healthz")
+
+
+def _redirect(connection: ASGIConnection, path: str) -> ASGIResponse:
+    if connection.headers.get("hx-request") == "true":
+        return ASGIResponse(status_code=200, headers={"HX-Redirect": path})
+    return ASGIRedirectResponse(path=path, status_code=303)
 
 
 def client_ip(connection: ASGIConnection) -> str:
@@ -47,6 +55,9 @@ def context_middleware(settings: Settings, sessions: SessionStore):
             scope["session_token"] = token if actor else None
             reset = i18n.activate(request_language(connection, settings))
             try:
+                if actor and actor.must_change_password and not scope["path"].startswith(PASSWORD_CHANGE_EXEMPT):
+                    await _redirect(connection, "/account/password")(scope, receive, send)
+                    return
                 await app(scope, receive, send)
             finally:
                 i18n.restore(reset)

@@ -1,0 +1,186 @@
+"""Test fixtures: a migrated database (SQLite file, or PostgreSQL from
+PORTAL_TEST_DATABASE_URL), the app, HTTP clients logged in per role, and factories."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from portal import db
+from portal.accounts import rules as accounts
+from portal.app import create_app
+from portal.settings import load_settings
+from portal.stations.tables import Community, Station
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+PASSWORD = "correct horse battery"
+ROLES = ("volunteer", "host", "officer", "head", "admin")
+
+
+def _database_url(tmp_root: Path) -> str:
+    return os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+async def _reset_schema(settings) -> None:
+    """Start from an empty database, then apply every migration."""
+    engine = db.configure(settings)
+    if settings.sqlite_path is None:
+        await engine.run_ddl("DROP SCHEMA IF EXISTS public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+    await db.migrate()
+    await db.close_pool()
+
+
+@pytest.fixture(scope="session")
+def settings():
+    root = Path(tempfile.mkdtemp(prefix="shouwang-test-"))
+    test_settings = load_settings(
+        {},
+        database_url=_database_url(root),
+        htmx_self_hosted=True,
+        login_max_failures=3,
+        default_language="en",
+        redis_url="",
+    )
+    asyncio.run(_reset_schema(test_settings))
+    return test_settings
+
+
+@pytest.fixture
+def engine_name(settings) -> str:
+    return "sqlite" if settings.sqlite_path else "postgres"
+
+
+@pytest.fixture
+async def database(settings):
+    """An empty, migrated database bound to every table."""
+    db.configure(settings)
+    await db.wipe()
+    yield
+    await db.close_pool()
+
+
+@pytest.fixture
+async def app(settings, database):
+    return create_app(settings)
+
+
+@dataclass
+class Area:
+    station_id: int
+    community_id: int
+    other_community_id: int
+    other_station_id: int
+    other_station_community_id: int
+
+
+@pytest.fixture
+async def area(database) -> Area:
+    """A station with two communities, and a second station with one."""
+    stations = []
+    for name in ("城中派出所", "城东派出所"):
+        row = await Station.insert(Station(name_zh=name, name_en=f"{name} EN", created_at=accounts.now())).returning(Station.id).run()
+        stations.append(row[0]["id"])
+    communities = []
+    for code, station in (("a", stations[0]), ("b", stations[0]), ("c", stations[1])):
+        row = await Community.insert(
+            Community(station=station, code=code, name_zh=f"社区{code}", name_en=f"Community {code.upper()}", created_at=accounts.now())
+        ).returning(Community.id).run()
+        communities.append(row[0]["id"])
+    return Area(stations[0], communities[0], communities[1], stations[1], communities[2])
+
+
+@pytest.fixture
+def make_user(area):
+    """Create a user with one role in the area's first community (or station)."""
+
+    async def make(role: str = "volunteer", username: str | None = None, community_id: int | None = None, station_id: int | None = None, **kwargs) -> int:
+        scope = accounts.SCOPED_ROLES[role]
+        return await accounts.create_user(
+            None,
+            username=username or f"{role}{os.urandom(3).hex()}",
+            password=kwargs.pop("password", PASSWORD),
+            real_name=kwargs.pop("real_name", f"Test {role}"),
+            preferred_language=kwargs.pop("preferred_language", "en"),
+            role=role,
+            community_id=(community_id or area.community_id) if scope == "community" else None,
+            station_id=(station_id or area.station_id) if scope == "station" else None,
+            **kwargs,
+        )
+
+    return make
+
+
+def csrf_token(client: AsyncTestClient) -> str:
+    return client.cookies.get("csrftoken") or ""
+
+
+async def ensure_csrf(client: AsyncTestClient) -> str:
+    if not csrf_token(client):
+        await client.get("/login")
+    return csrf_token(client)
+
+
+async def post_form(client: AsyncTestClient, url: str, data: dict | None = None, **kwargs):
+    """A plain HTML form post, with the CSRF field the page would have rendered."""
+    token = await ensure_csrf(client)
+    kwargs.setdefault("follow_redirects", False)
+    return await client.post(url, data={**(data or {}), "_csrf_token": token}, **kwargs)
+
+
+async def htmx_post(client: AsyncTestClient, url: str, data: dict | None = None, target: str | None = None, **kwargs):
+    """A post as htmx sends it: the CSRF token in the header set on <body>."""
+    token = await ensure_csrf(client)
+    headers = {"HX-Request": "true", "x-csrftoken": token, "HX-Current-URL": "http://testserver.local/"}
+    if target:
+        headers["HX-Target"] = target
+    kwargs.setdefault("follow_redirects", False)
+    return await client.post(url, data=data or {}, headers=headers, **kwargs)
+
+
+async def log_in(client: AsyncTestClient, username: str, password: str = PASSWORD):
+    response = await post_form(client, "/login", {"username": username, "password": password})
+    assert response.status_code == 303, response.text
+    return response
+
+
+@pytest.fixture
+async def client(app):
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def client_for(app, make_user):
+    """A logged-in client for a fresh user with ``role``: ``await client_for("officer")``."""
+    opened: list[AsyncTestClient] = []
+
+    async def open_client(role: str, **kwargs) -> tuple[AsyncTestClient, int]:
+        user_id = await make_user(role, **kwargs)
+        from portal.accounts.tables import User
+
+        username = (await User.select(User.username).where(User.id == user_id).first().run())["username"]
+        test_client = AsyncTestClient(app=app, base_url="http://testserver.local")
+        await test_client.__aenter__()
+        opened.append(test_client)
+        await log_in(test_client, username)
+        return test_client, user_id
+
+    yield open_client
+    for test_client in reversed(opened):
+        await test_client.__aexit__(None, None, None)
+
+
+def field_error(html: str, field_id: str) -> str | None:
+    """The error text shown next to the field ``field_id``, or None."""
+    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', html, re.S)
+    return match.group(1).strip() if match else None
