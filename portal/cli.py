@@ -10,6 +10,7 @@ import click
 
 from portal import db
 from portal.settings import Settings, SettingsError, load_settings
+from portal.web import i18n
 
 
 def _settings() -> Settings:
@@ -22,6 +23,7 @@ def _settings() -> Settings:
 def _run(settings: Settings, coroutine_factory):
     """Run a coroutine against the configured database (its pool open for the duration)."""
     db.configure(settings)
+    i18n.activate(settings.default_language)  # messages from rules, e.g. "username taken"
 
     async def main():
         async with db.lifespan_pool(settings):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
+import httpx
 
 from portal import db
 from portal.accounts import rules as accounts
@@ -120,24 +120,24 @@ def make_user(area):
     return make
 
 
-def csrf_token(client: AsyncTestClient) -> str:
+def csrf_token(client: httpx.AsyncClient) -> str:
     return client.cookies.get("csrftoken") or ""
 
 
-async def ensure_csrf(client: AsyncTestClient) -> str:
+async def ensure_csrf(client: httpx.AsyncClient) -> str:
     if not csrf_token(client):
         await client.get("/login")
     return csrf_token(client)
 
 
-async def post_form(client: AsyncTestClient, url: str, data: dict | None = None, **kwargs):
+async def post_form(client: httpx.AsyncClient, url: str, data: dict | None = None, **kwargs):
     """A plain HTML form post, with the CSRF field the page would have rendered."""
     token = await ensure_csrf(client)
     kwargs.setdefault("follow_redirects", False)
     return await client.post(url, data={**(data or {}), "_csrf_token": token}, **kwargs)
 
 
-async def htmx_post(client: AsyncTestClient, url: str, data: dict | None = None, target: str | None = None, **kwargs):
+async def htmx_post(client: httpx.AsyncClient, url: str, data: dict | None = None, target: str | None = None, **kwargs):
     """A post as htmx sends it: the CSRF token in the header set on <body>."""
     token = await ensure_csrf(client)
     headers = {"HX-Request": "true", "x-csrftoken": token, "HX-Current-URL": "http://testserver.local/"}
@@ -147,29 +147,35 @@ async def htmx_post(client: AsyncTestClient, url: str, data: dict | None = None,
     return await client.post(url, data=data or {}, headers=headers, **kwargs)
 
 
-async def log_in(client: AsyncTestClient, username: str, password: str = PASSWORD):
+async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD):
     response = await post_form(client, "/login", {"username": username, "password": password})
     assert response.status_code == 303, response.text
     return response
 
 
+def http_client(app) -> httpx.AsyncClient:
+    """A client that calls the app in the test's own event loop (no lifespan: the
+    lifespan is exercised by the health and browser tests)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local", follow_redirects=True)
+
+
 @pytest.fixture
 async def client(app):
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+    async with http_client(app) as test_client:
         yield test_client
 
 
 @pytest.fixture
 async def client_for(app, make_user):
     """A logged-in client for a fresh user with ``role``: ``await client_for("officer")``."""
-    opened: list[AsyncTestClient] = []
+    opened: list[httpx.AsyncClient] = []
 
-    async def open_client(role: str, **kwargs) -> tuple[AsyncTestClient, int]:
+    async def open_client(role: str, **kwargs) -> tuple[httpx.AsyncClient, int]:
         user_id = await make_user(role, **kwargs)
         from portal.accounts.tables import User
 
         username = (await User.select(User.username).where(User.id == user_id).first().run())["username"]
-        test_client = AsyncTestClient(app=app, base_url="http://testserver.local")
+        test_client = http_client(app)
         await test_client.__aenter__()
         opened.append(test_client)
         await log_in(test_client, username)

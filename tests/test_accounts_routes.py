@@ -1,11 +1,10 @@
 """Logging in and out, throttling, sessions, CSRF, password changes."""
 
-from litestar.testing import AsyncTestClient
 
 from portal.accounts.tables import LoginFailure, User, UserSession
 from portal.audit.tables import AuditEntry
 from portal.web.middleware import SESSION_COOKIE
-from tests.conftest import PASSWORD, field_error, htmx_post, log_in, post_form
+from tests.conftest import PASSWORD, field_error, htmx_post, http_client, log_in, post_form
 
 
 async def test_login_opens_the_role_home_page_and_logout_ends_the_session(client, make_user):
@@ -159,7 +158,7 @@ async def test_expired_session_on_htmx_answers_with_a_client_redirect(client, ma
 async def test_password_change_checks_the_current_one_and_logs_out_other_devices(app, client_for):
     phone, user_id = await client_for("volunteer")
     username = (await User.select(User.username).where(User.id == user_id).first().run())["username"]
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as laptop:
+    async with http_client(app) as laptop:
         await log_in(laptop, username)
         wrong = await post_form(phone, "/account/password", {"current_password": "not-it", "new_password": "a-new-secret-1", "confirm_password": "a-new-secret-1"})
         assert wrong.status_code == 422 and field_error(wrong.text, "current_password") == "The current password is not correct."

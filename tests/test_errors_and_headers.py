@@ -1,0 +1,93 @@
+"""Friendly error pages, refused oversized bodies, security headers on every answer."""
+
+
+import pytest
+from litestar import get
+
+from portal.app import create_app
+from portal.settings import HTMX_CDN_URL, HTMX_SRI, ROOT
+from tests.conftest import http_client, post_form
+
+
+async def test_unknown_urls_get_the_translated_404_page(client):
+    response = await client.get("/no/such/page", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 404
+    assert "<h1>页面不存在</h1>" in response.text and 'href="/"' in response.text
+    english = await client.get("/no/such/page", headers={"Accept-Language": "en"})
+    assert "<h1>Page not found</h1>" in english.text
+
+
+async def test_oversized_bodies_are_refused_with_413(client, settings):
+    response = await post_form(client, "/login", {"username": "x" * (settings.max_body_bytes + 10), "password": "y"})
+    assert response.status_code == 413
+    assert "Too large" in response.text
+
+
+async def test_unexpected_errors_show_the_500_page_without_details(settings, database):
+    @get("/explode", name="explode")
+    async def explode() -> str:
+        raise RuntimeError("secret internals")
+
+    app = create_app(settings)
+    app.register(explode)
+    async with http_client(app) as client:
+        response = await client.get("/explode")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "secret internals" not in response.text
+
+
+async def test_security_headers_are_on_pages_and_error_pages(client):
+    for path in ("/", "/no/such/page", "/healthz"):
+        response = await client.get(path)
+        headers = response.headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in headers  # plain HTTP in tests
+
+
+async def test_hsts_and_secure_cookies_when_served_over_tls(settings, database):
+    from dataclasses import replace
+
+    app = create_app(replace(settings, https=True))
+    async with http_client(app) as client:
+        response = await client.get("/login")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_cdn_htmx_is_pinned_with_sri_and_allowed_only_by_csp(settings, database):
+    from dataclasses import replace
+
+    app = create_app(replace(settings, htmx_self_hosted=False))
+    async with http_client(app) as client:
+        response = await client.get("/login")
+    assert f'<script src="{HTMX_CDN_URL}" integrity="{HTMX_SRI}" crossorigin="anonymous" defer></script>' in response.text
+    assert f"script-src 'self' {HTMX_CDN_URL};" in response.headers["content-security-policy"]
+
+
+async def test_self_hosted_htmx_matches_the_pinned_hash(client):
+    import base64
+    import hashlib
+
+    path = ROOT / "static" / "vendor" / "htmx.min.js"
+    if not path.exists():
+        pytest.skip("run scripts/fetch-htmx first (scripts/test does)")
+    digest = "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+    assert digest == HTMX_SRI
+    page = await client.get("/login")
+    assert '<script src="/static/vendor/htmx.min.js"' in page.text
+    served = await client.get("/static/vendor/htmx.min.js")
+    assert served.status_code == 200 and served.content == path.read_bytes()
+
+
+async def test_pages_carry_no_inline_script_and_send_the_csrf_header_from_body(client):
+    page = (await client.get("/login")).text
+    assert "<script>" not in page and "onclick" not in page
+    assert 'hx-headers=\'{"x-csrftoken": "' in page
+
+
+async def test_static_css_is_compressed(client):
+    response = await client.get("/static/css/portal.css", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers.get("content-encoding") == "gzip"

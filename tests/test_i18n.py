@@ -1,0 +1,116 @@
+"""Languages: negotiation, the switch, complete catalogs, locale formatting."""
+
+import datetime as dt
+
+import pytest
+from babel.messages.pofile import read_po
+
+from portal.accounts.tables import User
+from portal.settings import ROOT
+from portal.web import i18n
+from tests.conftest import log_in, post_form
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("zh", "zh_CN"),
+        ("zh-CN", "zh_CN"),
+        ("zh-cn,zh;q=0.9", "zh_CN"),
+        ("zh-Hans", "zh_CN"),
+        ("zh-Hans-CN", "zh_CN"),
+        ("zh_CN", "zh_CN"),
+        ("zh-TW", "zh_CN"),
+        ("en", "en"),
+        ("en-GB,en;q=0.8", "en"),
+        ("fr-FR, en;q=0.5, zh;q=0.4", "en"),
+        ("fr-FR, zh;q=0.9, en;q=0.8", "zh_CN"),
+        ("de, fr", None),
+        ("en;q=0, zh;q=0.1", "zh_CN"),
+        ("", None),
+        ("garbage;;;q=x", None),
+    ],
+)
+def test_accept_language_variants(header, expected):
+    assert i18n.negotiate(header) == expected
+
+
+@pytest.mark.parametrize("header, heading", [("zh-Hans-CN", "登录"), ("zh", "登录"), ("en-US", "Log in"), ("de", "Log in")])
+async def test_pages_follow_the_browser_language(client, header, heading):
+    response = await client.get("/login", headers={"Accept-Language": header})
+    assert f"<h1>{heading}</h1>" in response.text
+    assert ('lang="zh-CN"' if heading == "登录" else 'lang="en"') in response.text
+
+
+async def test_the_switch_sets_a_cookie_that_wins_over_the_browser(client):
+    response = await post_form(client, "/language", {"language": "zh_CN", "next": "/login?next=/x"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/x"
+    page = await client.get("/login", headers={"Accept-Language": "en"})
+    assert "<h1>登录</h1>" in page.text
+    bad = await post_form(client, "/language", {"language": "xx", "next": "https://evil.example/"})
+    assert bad.headers["location"] == "/"
+
+
+async def test_the_switch_is_remembered_on_the_account(client, make_user):
+    user_id = await make_user("volunteer", username="chooser", preferred_language="en")
+    await log_in(client, "chooser")
+    await post_form(client, "/language", {"language": "zh_CN", "next": "/"})
+    assert (await User.select(User.preferred_language).where(User.id == user_id).first().run())["preferred_language"] == "zh_CN"
+    client.cookies.clear()  # another device, no cookie: the account's choice applies after login
+    await log_in(client, "chooser")
+    assert "您的账号" in (await client.get("/", headers={"Accept-Language": "en"})).text
+
+
+def _entries(language):
+    with open(ROOT / "portal" / "locale" / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return [m for m in read_po(handle) if m.id]
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_catalogs_are_complete(language):
+    entries = _entries(language)
+    assert len(entries) > 50
+    untranslated = [m.id for m in entries if not (m.string if isinstance(m.string, str) else all(m.string))]
+    fuzzy = [m.id for m in entries if m.fuzzy]
+    assert untranslated == [] and fuzzy == []
+
+
+def test_catalogs_hold_every_string_in_the_code():
+    """Re-extracting finds nothing missing from the catalogs (scripts/i18n update was run)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-o", f"{tmp}/messages.pot", "."],
+            cwd=ROOT, check=True,
+        )
+        with open(f"{tmp}/messages.pot", "rb") as handle:
+            extracted = {m.id for m in read_po(handle) if m.id}
+    known = {m.id for m in _entries("zh_CN")}
+    assert extracted - known == set()
+
+
+def test_zh_cn_translations_keep_their_placeholders():
+    import re
+
+    for message in _entries("zh_CN"):
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        target = message.string if isinstance(message.string, str) else message.string[0]
+        assert sorted(re.findall(r"%\(\w+\)\w", source)) == sorted(re.findall(r"%\(\w+\)\w", target)), source
+
+
+def test_dates_and_numbers_follow_the_language_and_the_community_zone():
+    moment = dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.timezone.utc)  # 00:30 next day in Shanghai
+    token = i18n.activate("zh_CN")
+    try:
+        assert i18n.format_datetime(moment, "Asia/Shanghai").startswith("2026年11月24日")
+        assert i18n.format_number(12345.5) == "12,345.5"
+    finally:
+        i18n.restore(token)
+    token = i18n.activate("en")
+    try:
+        assert i18n.format_datetime(moment, "Asia/Shanghai").startswith("Nov 24, 2026")
+        assert "12:30:00\u202fAM" in i18n.format_datetime(moment, "Asia/Shanghai") or "12:30:00 AM" in i18n.format_datetime(moment, "Asia/Shanghai")
+    finally:
+        i18n.restore(token)
