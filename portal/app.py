@@ -48,7 +48,7 @@ def template_environment(settings: Settings) -> Environment:
         localized=i18n.localized,
     )
     env.filters.update(
-        datetime=i18n.format_datetime,
+        datetime=lambda value, tz=None, format="medium": i18n.format_datetime(value, tz or settings.timezone, format),
         date=i18n.format_date,
         number=i18n.format_number,
     )

@@ -86,3 +86,13 @@ async def test_health_reports_an_unreachable_database(tmp_path):
         response = await client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "degraded", "database": "unavailable"}
+
+
+async def test_migrations_create_the_composite_indexes_queries_rely_on(database, engine_name):
+    if engine_name == "sqlite":
+        rows = await db.engine().run_ddl("SELECT name FROM sqlite_master WHERE type = 'index'")
+        names = {r["name"] for r in rows}
+    else:
+        rows = await db.engine().run_ddl("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+        names = {r["indexname"] for r in rows}
+    assert {"login_failure_username_at", "login_failure_ip_at", "role_grant_user_role", "audit_entry_object", "audit_entry_action_at"} <= names
