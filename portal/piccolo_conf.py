@@ -17,5 +17,7 @@ APP_REGISTRY = AppRegistry(
         "portal.stations.piccolo_app",
         "portal.accounts.piccolo_app",
         "portal.audit.piccolo_app",
+        "portal.volunteers.piccolo_app",
+        "portal.notifications.piccolo_app",
     ]
 )

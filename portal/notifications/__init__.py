@@ -1,0 +1,1 @@
+"""Notifications: an in-portal inbox per user, optionally copied by e-mail."""

@@ -1,0 +1,1 @@
+"""Volunteer patrollers (义警): applications, verification, skills and profiles."""
