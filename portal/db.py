@@ -208,6 +208,13 @@ async def close_pool() -> None:
         await db.close_pool()
 
 
+def icontains(column, text: str):
+    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (already
+    case-insensitive for ASCII) on SQLite, which has no ILIKE."""
+    pattern = f"%{text}%"  # % and _ typed by the user act as wildcards: harmless in a search box
+    return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)
+
+
 def write_transaction():
     """A transaction for writes: on SQLite it takes the write lock at BEGIN."""
     db = engine()

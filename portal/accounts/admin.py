@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from portal.accounts import rules
 from portal.accounts.forms import RoleForm, UserCreateForm
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import entries_for
+from portal.db import icontains
 from portal.stations.rules import community_choices, station_choices
 from portal.web.guards import requires
 from portal.web.pagination import keyset_page
@@ -38,8 +39,7 @@ class AdminUsersController(Controller):
     ) -> Template:
         query = User.select(*USER_COLUMNS)
         if q.strip():
-            needle = f"%{q.strip()}%"
-            query = query.where(User.username.ilike(needle) | User.real_name.ilike(needle))
+            query = query.where(icontains(User.username, q.strip()) | icontains(User.real_name, q.strip()))
         page = await keyset_page(query, User.id, after)
         return render(request, "admin/users.html", {"page": page, "q": q})
 
@@ -83,11 +83,11 @@ class AdminUsersController(Controller):
         return render(request, "admin/user_detail.html", context, status=422 if form.has_errors else 200)
 
     @get("/{user_id:int}", name="admin.users.detail")
-    async def user_detail(self, request: Request, user_id: int) -> Template:
+    async def user_detail(self, request: Request, user_id: FromPath[int]) -> Template:
         return await self._detail(request, user_id)
 
     @post("/{user_id:int}/roles", name="admin.users.grant")
-    async def grant(self, request: Request, user_id: int) -> Template | Redirect:
+    async def grant(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         form = await _with_choices(await RoleForm.from_request(request))
         if form.validate():
             try:
@@ -99,16 +99,17 @@ class AdminUsersController(Controller):
         return await self._detail(request, user_id, role_form=form)
 
     @post("/{user_id:int}/roles/{grant_id:int}/revoke", name="admin.users.revoke")
-    async def revoke(self, request: Request, user_id: int, grant_id: int) -> Redirect:
-        await rules.revoke_role(request.user, grant_id)
+    async def revoke(self, request: Request, user_id: FromPath[int], grant_id: FromPath[int]) -> Redirect:
+        if not await rules.revoke_role(request.user, user_id, grant_id):
+            raise NotFoundException()
         return see_other(f"/admin/users/{user_id}")
 
     @post("/{user_id:int}/deactivate", name="admin.users.deactivate")
-    async def deactivate(self, request: Request, user_id: int) -> Template | Redirect:
+    async def deactivate(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         return await self._set_active(request, user_id, False)
 
     @post("/{user_id:int}/activate", name="admin.users.activate")
-    async def activate(self, request: Request, user_id: int) -> Template | Redirect:
+    async def activate(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         return await self._set_active(request, user_id, True)
 
     async def _set_active(self, request: Request, user_id: int, active: bool) -> Template | Redirect:
@@ -122,7 +123,7 @@ class AdminUsersController(Controller):
         return see_other(f"/admin/users/{user_id}")
 
     @post("/{user_id:int}/reset-password", name="admin.users.reset")
-    async def reset(self, request: Request, user_id: int) -> Template:
+    async def reset(self, request: Request, user_id: FromPath[int]) -> Template:
         temporary = await rules.reset_password(request.user, user_id, request.app.state.sessions)
         if temporary is None:
             raise NotFoundException()

@@ -6,6 +6,7 @@ import datetime as dt
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import rules
@@ -43,7 +44,7 @@ async def start_session(request: Request, user_id: int, redirect_to: str) -> Red
 
 class AccountController(Controller):
     @get("/login", name="login")
-    async def login_page(self, request: Request, next: str | None = None) -> Template | Redirect:
+    async def login_page(self, request: Request, next: FromQuery[str | None] = None) -> Template | Redirect:
         if request.scope.get("user"):
             return see_other(safe_next(next))
         return render(request, "accounts/login.html", {"form": LoginForm(), "next": safe_next(next)})

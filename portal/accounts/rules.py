@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from portal.accounts.tables import LANGUAGES, ROLES, LoginFailure, RoleGrant, User, UserSession
 from portal.audit.rules import record
 from portal.db import write_transaction
+from portal.web.i18n import gettext as _
 from portal.stations.tables import Community
 
 _hasher = PasswordHasher()
@@ -286,8 +287,6 @@ class AccountError(ValueError):
 
 async def change_password(actor: Actor, current: str, new: str, sessions: SessionStore) -> None:
     """Change the actor's own password and end all their sessions (the caller opens a new one)."""
-    from portal.web.i18n import gettext as _
-
     user = await User.select(User.password_hash).where(User.id == actor.id).first().run()
     if not user or not password_matches(user["password_hash"], current):
         raise AccountError("current_password", _("The current password is not correct."))
@@ -324,8 +323,6 @@ async def create_user(
     must_change_password: bool = False,
 ) -> int:
     """Create a user with one role grant. ``actor`` None means the command line."""
-    from portal.web.i18n import gettext as _
-
     username = username.strip().lower()
     if role not in ROLES:
         raise AccountError("role", _("Choose a role from the list."))
@@ -363,8 +360,6 @@ async def create_user(
 
 
 async def grant_role(actor: Actor, user_id: int, role: str, station_id: int | None, community_id: int | None) -> None:
-    from portal.web.i18n import gettext as _
-
     scope = SCOPED_ROLES.get(role, "invalid")
     if scope == "invalid":
         raise AccountError("role", _("Choose a role from the list."))
@@ -391,14 +386,14 @@ async def grant_role(actor: Actor, user_id: int, role: str, station_id: int | No
         await record("role.granted", "user", user_id, actor=actor, after=grant)
 
 
-async def revoke_role(actor: Actor, grant_id: int) -> int | None:
+async def revoke_role(actor: Actor, user_id: int, grant_id: int) -> bool:
     async with write_transaction():
-        row = await RoleGrant.select().where(RoleGrant.id == grant_id).first().run()
+        row = await RoleGrant.select().where((RoleGrant.id == grant_id) & (RoleGrant.user == user_id)).first().run()
         if not row:
-            return None
+            return False
         await RoleGrant.delete().where(RoleGrant.id == grant_id).run()
-        await record("role.revoked", "user", row["user"], actor=actor, before={"role": row["role"], "station": row["station"], "community": row["community"]})
-    return row["user"]
+        await record("role.revoked", "user", user_id, actor=actor, before={"role": row["role"], "station": row["station"], "community": row["community"]})
+    return True
 
 
 async def set_active(actor: Actor, user_id: int, active: bool, sessions: SessionStore) -> bool:
