@@ -21,6 +21,9 @@ from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions
 from portal.home import health, home
+from portal.notifications.routes import InboxController
+from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
+from portal.volunteers.rules import SKILL_LABELS, display_name
 from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
 from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
@@ -43,10 +46,12 @@ def template_environment(settings: Settings) -> Environment:
         htmx_url=settings.htmx_url,
         htmx_sri=HTMX_SRI,
         csrf_header=CSRF_HEADER,
+        skill_labels=SKILL_LABELS,
         languages=i18n.LANGUAGE_NAMES,
         current_language=i18n.current_language,
         localized=i18n.localized,
     )
+        person=display_name,
     env.filters.update(
         datetime=lambda value, tz=None, format="medium": i18n.format_datetime(value, tz or settings.timezone, format),
         date=i18n.format_date,
@@ -69,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await sessions.close()
 
     return Litestar(
+            VolunteerController,
+            OfficerVolunteersController,
+            InboxController,
         route_handlers=[
             home,
             health,

@@ -5,10 +5,14 @@ Only ``portal seed-demo`` creates these accounts; their password is public.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from portal.accounts.rules import create_user, now
 from portal.accounts.tables import User
 from portal.db import write_transaction
 from portal.stations.tables import Community, Station
+from portal.volunteers.rules import Application, apply, ensure_profile
 
 DEMO_PASSWORD = "shouwang-demo"
 
@@ -30,6 +34,14 @@ ACCOUNTS = [
     ("host", "陈记药房 陈老板", "host", 0, "zh_CN"),
     ("host2", "平安超市 周女士", "host", 2, "zh_CN"),
 ]
+# Demo volunteers are verified and hold these skills (None: no expiry).
+VOLUNTEER_SKILLS = {
+    "volunteer": {"first_aid": dt.date(2027, 6, 30), "mediation": None},
+    "volunteer2": {"fire_safety": None},
+    "volunteer3": {"english": None, "driving": dt.date(2030, 1, 31)},
+}
+# One application waits in 西关社区 for the officer to review.
+APPLICANT = ("applicant", "孙小梅", 0)
 
 
 async def is_seeded() -> bool:
@@ -51,7 +63,7 @@ async def seed_demo() -> list[tuple[str, str]]:
             community_ids.append(row[0]["id"])
     created = []
     for username, real_name, role, community_index, language in ACCOUNTS:
-        await create_user(
+        user_id = await create_user(
             None,
             username=username,
             password=DEMO_PASSWORD,
@@ -62,5 +74,23 @@ async def seed_demo() -> list[tuple[str, str]]:
             station_id=station_id if role == "head" else None,
             community_id=community_ids[community_index] if community_index is not None else None,
         )
+        if role == "volunteer":
+            await ensure_profile(None, user_id, community_ids[community_index], "verified", VOLUNTEER_SKILLS.get(username))
         created.append((username, role))
+    username, real_name, community_index = APPLICANT
+    await apply(
+        Application(
+            real_name=real_name,
+            phone="13900000000",
+            community_id=community_ids[community_index],
+            username=username,
+            password=DEMO_PASSWORD,
+            consent=True,
+            application_key=str(uuid.uuid4()),
+            availability="工作日晚上，周六上午",
+            may_be_named=True,
+            skills={"first_aid": None},
+        )
+    )
+    created.append((username, "volunteer"))
     return created

@@ -7,6 +7,7 @@ from litestar.response import Response, Template
 
 from portal import db
 from portal.stations.rules import communities_by_id
+from portal.volunteers.facts import volunteer_facts
 from portal.web.pages import render
 
 
@@ -17,6 +18,7 @@ async def home(request: Request) -> Template:
     if actor:
         context["member_of"] = await communities_by_id(actor.communities("volunteer", "host"))
         context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []
+        context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
         return render(request, f"home/{actor.home_role}.html", context)
     return render(request, "home/anonymous.html", context)
 

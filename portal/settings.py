@@ -56,6 +56,8 @@ class Settings:
     max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
     sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
     pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
+    smtp_url: str = field(default="", metadata={"help": "When set (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start), notifications are also sent by e-mail to people who gave an address."})
+    mail_from: str = field(default="Shouwang <noreply@localhost>", metadata={"help": "Sender address of notification e-mails."})
 
     @property
     def production(self) -> bool:

@@ -48,6 +48,24 @@ ROUTES = {
     ("POST", "/admin/users/{user_id:int}/deactivate"): admin_only(303),
     ("POST", "/admin/users/{user_id:int}/activate"): admin_only(303),
     ("POST", "/admin/users/{user_id:int}/reset-password"): admin_only(200),
+    ("GET", "/volunteer/apply"): members(303, anonymous=200),
+    ("POST", "/volunteer/apply"): members(303, anonymous=422),
+    ("GET", "/volunteer/profile"): row(LOGIN, 200, 403, 403, 403, 403, 200),
+    ("POST", "/volunteer/profile"): row(LOGIN, 422, 403, 403, 403, 403, 422),
+    ("POST", "/volunteer/profile/delete"): row(LOGIN, 422, 403, 403, 403, 403, 422),
+    ("GET", "/officer/applications"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    # The target volunteer's profile is pending in the first community.
+    ("GET", "/communities/{community_id:int}/volunteers"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/officer/volunteers/{profile_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("POST", "/officer/volunteers/{profile_id:int}/verify"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("POST", "/officer/volunteers/{profile_id:int}/reject"): row(LOGIN, 403, 403, 422, 404, 422, 422),  # no reason
+    ("POST", "/officer/volunteers/{profile_id:int}/suspend"): row(LOGIN, 403, 403, 422, 404, 422, 422),  # no reason
+    ("POST", "/officer/volunteers/{profile_id:int}/reinstate"): row(LOGIN, 403, 403, 409, 404, 409, 409),  # not suspended
+    ("GET", "/inbox"): members(200),
+    # The notification is the target's: nobody else reaches it.
+    ("POST", "/inbox/{notification_id:int}/read"): members(404),
+    ("POST", "/inbox/{notification_id:int}/open"): members(404),
+    ("POST", "/inbox/read-all"): members(303),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -75,6 +93,15 @@ async def test_route_answers_per_role(app, area, make_user, column):
     from portal.accounts.tables import RoleGrant
 
     grant_id = (await RoleGrant.select(RoleGrant.id).where(RoleGrant.user == target_id).first().run())["id"]
+    from portal.notifications.rules import notify
+    from portal.notifications.tables import Notification
+    from portal.volunteers.rules import ensure_profile
+    from portal.volunteers.tables import VolunteerProfile
+
+    await ensure_profile(None, target_id, area.community_id, status="pending")
+    profile_id = (await VolunteerProfile.select(VolunteerProfile.id).where(VolunteerProfile.user == target_id).first().run())["id"]
+    await notify(target_id, "test", "Log in")
+    notification_id = (await Notification.select(Notification.id).where(Notification.user == target_id).first().run())["id"]
     async with http_client(app) as client:
         if column != "anonymous":
             role = "officer" if column == "officer_other" else column
@@ -85,6 +112,8 @@ async def test_route_answers_per_role(app, area, make_user, column):
         failures = []
         for (method, template), expected in ROUTES.items():
             path = template.replace("{user_id:int}", str(target_id)).replace("{grant_id:int}", str(grant_id))
+            path = path.replace("{profile_id:int}", str(profile_id)).replace("{notification_id:int}", str(notification_id))
+            path = path.replace("{community_id:int}", str(area.community_id))
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

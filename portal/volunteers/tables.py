@@ -6,7 +6,8 @@ from piccolo.table import Table
 from portal.accounts.tables import User
 from portal.stations.tables import Community
 
-STATUSES = ("pending", "verified", "rejected", "suspended")
+# "deleted": the volunteer deleted their account; the anonymised row stays for history.
+STATUSES = ("pending", "verified", "rejected", "suspended", "deleted")
 SKILLS = ("first_aid", "english", "mediation", "driving", "fire_safety", "sign_language")
 
 
@@ -24,6 +25,8 @@ class VolunteerProfile(Table, tablename="volunteer_profile"):
     decided_at = Timestamptz(null=True, default=None)
     decided_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     decision_reason = Text(default="")
+    # The hidden key of the application form: a double submit finds the first one.
+    application_key = Varchar(length=36, null=True, default=None)
 
 
 class VolunteerSkill(Table, tablename="volunteer_skill"):

@@ -9,6 +9,7 @@ from litestar.response.redirect import ASGIRedirectResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.accounts.rules import SessionStore, load_actor
+from portal.notifications.rules import unread_count
 from portal.settings import HTMX_CDN_URL, Settings
 from portal.web import i18n
 
@@ -53,6 +54,9 @@ def context_middleware(settings: Settings, sessions: SessionStore):
                 actor = await load_actor(user_id) if user_id else None
             scope["user"] = actor
             scope["session_token"] = token if actor else None
+            # The header's inbox badge: one indexed COUNT for full pages (htmx fragments
+            # carry their own), so that templates never query.
+            scope["unread_count"] = await unread_count(actor.id) if actor and scope.get("method") == "GET" and connection.headers.get("hx-request") != "true" else 0
             reset = i18n.activate(request_language(connection, settings))
             try:
                 if actor and actor.must_change_password and not scope["path"].startswith(PASSWORD_CHANGE_EXEMPT):
