@@ -175,3 +175,14 @@ async def test_deleting_the_account_asks_for_the_password_then_logs_out_for_good
     refused = await post_form(client, "/login", {"username": "leaver", "password": PASSWORD})
     assert refused.status_code == 422
     assert (await VolunteerProfile.select(VolunteerProfile.status).first().run())["status"] == "deleted"
+
+
+async def test_a_volunteer_created_on_the_admin_page_gets_a_verified_profile(client_for, area):
+    from portal.volunteers.facts import volunteer_facts
+
+    admin, _ = await client_for("admin")
+    form = {"username": "new.vol", "real_name": "新义警", "phone": "", "email": "", "preferred_language": "zh_CN", "role": "volunteer", "community": str(area.community_id), "station": "0", "password": "first-password-1"}
+    assert (await post_form(admin, "/admin/users/new", form)).status_code == 303
+    user_id = (await User.select(User.id).where(User.username == "new.vol").first().run())["id"]
+    facts = await volunteer_facts(user_id)
+    assert (facts.status, facts.community_id) == ("verified", area.community_id)

@@ -13,6 +13,7 @@ from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import entries_for
 from portal.db import icontains
 from portal.stations.rules import community_choices, station_choices
+from portal.volunteers.rules import ensure_profile
 from portal.web.guards import requires
 from portal.web.pagination import keyset_page
 from portal.web.pages import invalid, is_htmx, render, see_other
@@ -68,6 +69,9 @@ class AdminUsersController(Controller):
             except rules.AccountError as error:
                 form.fail(error.field, error.message)
             else:
+                if form.role.data == "volunteer":
+                    # The admin vouches for a volunteer they create: verified at once.
+                    await ensure_profile(request.user, user_id, form.community.data)
                 return see_other(f"/admin/users/{user_id}?created=1")
         return invalid(request, "admin/user_new.html", {"form": form})
 
