@@ -100,7 +100,7 @@ async def test_email_copies_go_once_to_people_with_an_address_even_with_two_send
     sent = await asyncio.gather(deliver_pending_email(settings), deliver_pending_email(settings))
     assert sum(sent) == 3 and len(received) == 3
     assert {e.rcpt_tos[0] for e in received} == {"li@example.org"}
-    assert b"Subject: Log in" in received[0].content and b"body 0" in received[0].content
+    assert b"Subject: Log in" in received[0].content and b"body 0" in received[0].content and b"/inbox" in received[0].content
     assert await deliver_pending_email(settings) == 0  # nothing twice
     assert await Notification.count().where(Notification.emailed_at.is_null()).run() == 1  # the one without an address
 

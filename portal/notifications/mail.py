@@ -72,7 +72,10 @@ def _message(settings: Settings, row: dict) -> EmailMessage:
     message["Subject"] = row["subject"]
     text = row["body"] or row["subject"]
     if row["link"]:
-        text += f"\n\n{row['link']}"
+        # Links are paths inside the portal; a mail reader needs the full address.
+        base = getattr(settings, "public_url", "").rstrip("/")
+        link = row["link"]
+        text += f"\n\n{base + link if link.startswith('/') else link}"
     message.set_content(text)
     return message
 
