@@ -1,0 +1,1 @@
+"""Scheduled jobs: plain async functions of ``now``, each run claimed once in the database."""

@@ -1,0 +1,1 @@
+"""Shifts: kinds per community, weekly rosters, sign-ups with a waitlist, check-in/out and hours."""

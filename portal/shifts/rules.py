@@ -1,0 +1,1200 @@
+"""Shift rules: kinds, rosters, the one eligibility state, sign-up with a database-enforced
+capacity, the waitlist, stand-ins, check-in/out, hours and no-shows.
+
+Every function takes ``now`` so that tests run on a fixed clock. Every change of state
+runs inside ``write_transaction()`` and writes its audit row there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count
+
+from portal.accounts.tables import RoleGrant, User
+from portal.audit.rules import record
+from portal.db import write_transaction
+from portal.notifications.rules import notify
+from portal.shifts.tables import HOLDS_PLACE, KINDS, OPEN_TO, CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
+from portal.stations.tables import Community
+from portal.volunteers.facts import volunteer_facts
+from portal.volunteers.tables import SKILLS
+from portal.watchpoints.tables import WatchPoint
+from portal.web.i18n import N_
+from portal.web.i18n import gettext as _
+
+CHECK_IN_EARLY = dt.timedelta(minutes=15)
+LIVE_STATUSES = ("active", "waiting", "offered", "standin")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the rules need, so that rules never read the environment."""
+
+    cancel_cutoff_hours: int = 12
+    offer_minutes: int = 120
+    max_no_shows: int = 3
+    overdue_minutes: int = 30
+    reminder_hours: tuple[int, ...] = (24, 2)
+    experienced_after: int = 5
+
+    @classmethod
+    def from_settings(cls, settings) -> "Policy":
+        return cls(
+            cancel_cutoff_hours=settings.shift_cancel_cutoff_hours,
+            offer_minutes=settings.shift_offer_minutes,
+            max_no_shows=settings.shift_max_no_shows,
+            overdue_minutes=settings.shift_overdue_minutes,
+            reminder_hours=tuple(sorted((int(h) for h in settings.shift_reminder_hours.split(",") if h.strip()), reverse=True)),
+            experienced_after=settings.shift_experienced_after,
+        )
+
+
+DEFAULT_POLICY = Policy()
+
+
+class ShiftError(ValueError):
+    """A rule refused the change; ``field`` names the form field it belongs to (or "")."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+class NotFound(LookupError):
+    """No such object within the actor's reach."""
+
+
+# --- Eligibility: one state, computed in one place ------------------------------------
+
+
+class State(str, enum.Enum):
+    FREE = "free"
+    FULL = "full"  # the waitlist is offered
+    STANDIN = "standin"  # someone can't make it: take over their place
+    SIGNED_UP = "signed_up"
+    WAITING = "waiting"
+    OFFERED = "offered"  # a place is held for you: confirm
+    HANDED_OVER = "handed_over"  # you said you can't make it; a stand-in is sought
+    COLLIDES = "collides"
+    MISSING_SKILL = "missing_skill"
+    NOT_YET_OPEN = "not_yet_open"
+    ENDED = "ended"
+    BLOCKED = "blocked"
+    NOT_VERIFIED = "not_verified"
+    NOT_FOR_ROLE = "not_for_role"
+    CANCELLED = "cancelled"
+
+
+# States in which the sign-up button does something, and what it says.
+ACTIONS = {
+    State.FREE: N_("Sign up"),
+    State.FULL: N_("Join the waitlist"),
+    State.STANDIN: N_("Take over this place"),
+    State.OFFERED: N_("Confirm my place"),
+}
+REASONS = {
+    State.FREE: N_("%(free)s of %(capacity)s places free."),
+    State.FULL: N_("This shift is full. You can join the waitlist."),
+    State.STANDIN: N_("Someone can't make it: you can take over their place."),
+    State.SIGNED_UP: N_("You are signed up."),
+    State.WAITING: N_("You are on the waitlist (number %(position)s)."),
+    State.OFFERED: N_("A place is free for you: confirm it before %(until)s."),
+    State.HANDED_OVER: N_("You said you can't make it. The officer is looking for a stand-in."),
+    State.COLLIDES: N_("You already have a shift at this time: %(other)s."),
+    State.MISSING_SKILL: N_("This shift needs a skill you have not recorded: %(skills)s."),
+    State.NOT_YET_OPEN: N_("Sign-up opens %(opens)s."),
+    State.ENDED: N_("This shift has started or ended."),
+    State.BLOCKED: N_("Sign-up is blocked after too many unexcused no-shows. Talk to your community officer."),
+    State.NOT_VERIFIED: N_("Only verified volunteers of this community can take shifts."),
+    State.NOT_FOR_ROLE: N_("This kind of shift is not open to your role."),
+    State.CANCELLED: N_("This shift was cancelled: %(reason)s"),
+}
+SKILL_NAMES = {
+    "first_aid": N_("first aid"),
+    "english": N_("English"),
+    "mediation": N_("mediation"),
+    "driving": N_("driving"),
+    "fire_safety": N_("fire safety"),
+    "sign_language": N_("sign language"),
+}
+KIND_NAMES = {"patrol": N_("Patrol route"), "watch_point": N_("Watch-point duty"), "event": N_("Event support"), "reception": N_("Reception-room duty")}
+OPEN_TO_NAMES = {"volunteers": N_("Volunteers"), "hosts": N_("Watch-point hosts"), "both": N_("Volunteers and watch-point hosts")}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    state: State
+    params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """Translated when shown, in the language of whoever is looking."""
+        return _(REASONS[self.state], **self.params)
+
+    @property
+    def action(self) -> str | None:
+        label = ACTIONS.get(self.state)
+        return _(label) if label else None
+
+    @property
+    def can_act(self) -> bool:
+        return self.state in ACTIONS
+
+
+@dataclass
+class Person:
+    """What eligibility needs to know about one person, loaded in a few queries."""
+
+    user_id: int
+    volunteer_community: int | None  # where they are a verified volunteer
+    host_points: dict[int, set[int]]  # community -> their verified watch points there
+    skills: frozenset[str]
+    blocked: bool
+    mine: dict[int, dict]  # shift id -> their live sign-up
+    held: list[tuple[int, dt.datetime, dt.datetime, str]]  # (shift, start, end, label) of places they hold
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def skills_of(codes: str) -> list[str]:
+    return [c for c in (codes or "").split(",") if c]
+
+
+def skill_label(code: str) -> str:
+    return _(SKILL_NAMES[code]) if code in SKILL_NAMES else code
+
+
+def eligibility(shift: dict, person: Person, now: dt.datetime, waiting_position: int = 0) -> Eligibility:
+    """The one place that decides what a person may do with a shift, and why."""
+    starts, ends = _aware(shift["starts_at"]), _aware(shift["ends_at"])
+    tz = shift.get("community.timezone") or "Asia/Shanghai"
+    if shift["status"] == "cancelled":
+        return Eligibility(State.CANCELLED, {"reason": shift["cancel_reason"]})
+    mine = person.mine.get(shift["id"])
+    if mine:
+        if mine["status"] == "active":
+            return Eligibility(State.SIGNED_UP)
+        if mine["status"] == "waiting":
+            return Eligibility(State.WAITING, {"position": waiting_position or 1})
+        if mine["status"] == "standin":
+            return Eligibility(State.HANDED_OVER)
+        if mine["status"] == "offered" and now < starts:
+            # A held place is confirmed only if the person could still take it.
+            others = Person(**{**person.__dict__, "mine": {k: v for k, v in person.mine.items() if k != shift["id"]}})
+            check = eligibility({**shift, "taken": 0}, others, now)
+            if check.state not in (State.FREE, State.FULL, State.STANDIN):
+                return check
+            return Eligibility(State.OFFERED, {"until": _local(mine["offer_expires_at"], tz)})
+    if now >= starts:
+        return Eligibility(State.ENDED)
+    community = shift["community"]
+    open_to = shift["kind.open_to"]
+    as_volunteer = person.volunteer_community == community
+    points = person.host_points.get(community, set())
+    as_host = bool(points) and (not shift.get("kind.watch_point") or shift["kind.watch_point"] in points)
+    allowed = (open_to in ("volunteers", "both") and as_volunteer) or (open_to in ("hosts", "both") and as_host)
+    if not allowed:
+        return Eligibility(State.NOT_FOR_ROLE if (as_volunteer or as_host) else State.NOT_VERIFIED)
+    if person.blocked:
+        return Eligibility(State.BLOCKED)
+    missing = [s for s in skills_of(shift["kind.required_skills"]) if s not in person.skills]
+    if missing:
+        return Eligibility(State.MISSING_SKILL, {"skills": ", ".join(skill_label(s) for s in missing)})
+    opens_hours = shift.get("kind.signup_opens_hours")
+    if opens_hours and now < starts - dt.timedelta(hours=opens_hours):
+        return Eligibility(State.NOT_YET_OPEN, {"opens": _local(starts - dt.timedelta(hours=opens_hours), tz)})
+    for other_id, other_start, other_end, label in person.held:
+        if other_id != shift["id"] and other_start < ends and starts < other_end:
+            return Eligibility(State.COLLIDES, {"other": label})
+    if shift.get("standins", 0):
+        return Eligibility(State.STANDIN)
+    if shift["taken"] >= shift["capacity"]:
+        return Eligibility(State.FULL)
+    return Eligibility(State.FREE, {"free": shift["capacity"] - shift["taken"], "capacity": shift["capacity"]})
+
+
+def _local(value: dt.datetime | None, tz: str) -> str:
+    from portal.web.i18n import format_datetime
+
+    return format_datetime(value, tz, "short") if value else ""
+
+
+SHIFT_COLUMNS = (
+    Shift.id,
+    Shift.community,
+    Shift.kind,
+    Shift.template,
+    Shift.starts_at,
+    Shift.ends_at,
+    Shift.min_people,
+    Shift.capacity,
+    Shift.taken,
+    Shift.status,
+    Shift.cancel_reason,
+    Shift.mismatch,
+    Shift.note,
+    Shift.kind.name,
+    Shift.kind.kind,
+    Shift.kind.place,
+    Shift.kind.description,
+    Shift.kind.required_skills,
+    Shift.kind.open_to,
+    Shift.kind.watch_point,
+    Shift.kind.signup_opens_hours,
+    Shift.kind.cancel_cutoff_hours,
+    Shift.kind.buddy_min,
+    Shift.kind.needs_experienced,
+    Shift.community.timezone,
+    Shift.community.name_zh,
+    Shift.community.name_en,
+)
+
+
+def shift_label(row: dict) -> str:
+    return f"{row['kind.name']} · {_local(row['starts_at'], row.get('community.timezone') or 'Asia/Shanghai')}"
+
+
+async def _standins(shift_ids: list[int]) -> dict[int, int]:
+    if not shift_ids:
+        return {}
+    rows = await Signup.select(Signup.shift, Count(Signup.id, alias="n")).where(Signup.shift.is_in(shift_ids) & (Signup.status == "standin")).group_by(Signup.shift).run()
+    return {r["shift"]: r["n"] for r in rows}
+
+
+def annotate(row: dict, now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> dict:
+    """What the row's buttons need: is cancelling still free, or is it "I can't make it"?"""
+    row["past_cutoff"] = now >= _aware(row["starts_at"]) - dt.timedelta(hours=_cutoff_hours(row, policy))
+    return row
+
+
+async def with_standins(rows: list[dict]) -> list[dict]:
+    counts = await _standins([r["id"] for r in rows])
+    for r in rows:
+        r["standins"] = counts.get(r["id"], 0)
+    return rows
+
+
+async def load_shift(shift_id: int) -> dict | None:
+    row = await Shift.select(*SHIFT_COLUMNS).where(Shift.id == shift_id).first().run()
+    if row:
+        await with_standins([row])
+    return row
+
+
+async def unexcused_no_shows(user_id: int) -> int:
+    return await Signup.count().where((Signup.user == user_id) & (Signup.no_show == "unexcused")).run()
+
+
+async def is_blocked(user_id: int, policy: Policy = DEFAULT_POLICY) -> bool:
+    count = await unexcused_no_shows(user_id)
+    standing = await ShiftStanding.select(ShiftStanding.lifted_count).where(ShiftStanding.user == user_id).first().run()
+    return count - (standing["lifted_count"] if standing else 0) >= policy.max_no_shows
+
+
+async def load_person(user_id: int, now: dt.datetime, policy: Policy = DEFAULT_POLICY, window: tuple[dt.datetime, dt.datetime] | None = None) -> Person:
+    facts = await volunteer_facts(user_id, on=now.date())
+    points = await WatchPoint.select(WatchPoint.id, WatchPoint.community).where((WatchPoint.host == user_id) & (WatchPoint.status == "verified")).run()
+    host_points: dict[int, set[int]] = {}
+    for p in points:
+        host_points.setdefault(p["community"], set()).add(p["id"])
+    # Only the person's sign-ups around the shifts being looked at: collisions need no more.
+    query = Signup.select(
+        Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.queued_at, Signup.checked_in_at, Signup.checked_out_at,
+        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.community.timezone,
+    ).where((Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)))
+    if window:
+        query = query.where((Signup.shift.ends_at > window[0]) & (Signup.shift.starts_at < window[1]))
+    rows = await query.limit(1000).run()
+    mine = {r["shift"]: r for r in rows}
+    held = [
+        (r["shift"], _aware(r["shift.starts_at"]), _aware(r["shift.ends_at"]), f"{r['shift.kind.name']} · {_local(r['shift.starts_at'], r['shift.community.timezone'] or 'Asia/Shanghai')}")
+        for r in rows
+        if r["status"] in ("active", "offered")
+    ]
+    return Person(
+        user_id=user_id,
+        volunteer_community=facts.community_id if facts.verified else None,
+        host_points=host_points,
+        skills=facts.skills,
+        blocked=await is_blocked(user_id, policy),
+        mine=mine,
+        held=held,
+    )
+
+
+async def waiting_position(shift_id: int, signup: dict) -> int:
+    ahead = await Signup.count().where(
+        (Signup.shift == shift_id) & (Signup.status == "waiting") & ((Signup.queued_at < signup["queued_at"]) | ((Signup.queued_at == signup["queued_at"]) & (Signup.id < signup["id"])))
+    ).run()
+    return ahead + 1
+
+
+async def eligibility_for(user_id: int, shift: dict, now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> Eligibility:
+    person = await load_person(user_id, now, policy, window=(_aware(shift["starts_at"]) - dt.timedelta(days=1), _aware(shift["ends_at"]) + dt.timedelta(days=1)))
+    mine = person.mine.get(shift["id"])
+    position = await waiting_position(shift["id"], mine) if mine and mine["status"] == "waiting" else 0
+    return eligibility(shift, person, now, position)
+
+
+# --- Listing shifts --------------------------------------------------------------------
+
+
+async def shifts_for_person(user_id: int, community_ids: frozenset[int] | None, now: dt.datetime, *, community: int | None = None, kind: int | None = None, days: int = 14, policy: Policy = DEFAULT_POLICY, limit: int = 200) -> list[tuple[dict, Eligibility]]:
+    """Shifts of the person's communities from today on, each with its eligibility."""
+    if community_ids is not None and not community_ids:
+        return []
+    start = now - dt.timedelta(hours=12)
+    end = now + dt.timedelta(days=days)
+    query = Shift.select(*SHIFT_COLUMNS).where((Shift.starts_at >= start) & (Shift.starts_at < end))
+    if community_ids is not None:
+        query = query.where(Shift.community.is_in(list(community_ids)))
+    if community:
+        query = query.where(Shift.community == community)
+    if kind:
+        query = query.where(Shift.kind == kind)
+    rows = await with_standins(await query.order_by(Shift.starts_at).order_by(Shift.id).limit(limit).run())
+    person = await load_person(user_id, now, policy, window=(start - dt.timedelta(days=1), end + dt.timedelta(days=1)))
+    result = []
+    for row in rows:
+        mine = person.mine.get(row["id"])
+        position = await waiting_position(row["id"], mine) if mine and mine["status"] == "waiting" else 0
+        result.append((annotate(row, now, policy), eligibility(row, person, now, position)))
+    return result
+
+
+def by_day(items: Iterable[tuple[dict, Any]], tz_default: str = "Asia/Shanghai") -> list[tuple[dt.date, list]]:
+    """Group (shift, …) pairs by the local day they start on, in order."""
+    days: dict[dt.date, list] = {}
+    for item in items:
+        row = item[0]
+        day = _aware(row["starts_at"]).astimezone(ZoneInfo(row.get("community.timezone") or tz_default)).date()
+        days.setdefault(day, []).append(item)
+    return list(days.items())
+
+
+async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50) -> dict:
+    columns = (
+        Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
+        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
+        Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.community.timezone,
+    )
+    upcoming = await Signup.select(*columns).where(
+        (Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)) & (Signup.shift.ends_at > now)
+    ).order_by(Signup.shift.starts_at).limit(100).run()
+    past = await Signup.select(*columns).where(
+        (Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)
+    ).order_by(Signup.shift.starts_at, ascending=False).limit(past_limit).run()
+    for row in upcoming + past:
+        row["hours"] = worked_hours(row)
+        row["can_check_in"] = row["status"] == "active" and row["shift.status"] == "open" and not row["checked_in_at"] and _aware(row["shift.starts_at"]) - CHECK_IN_EARLY <= now < _aware(row["shift.ends_at"])
+        row["can_check_out"] = bool(row["checked_in_at"]) and not row["checked_out_at"]
+    return {"upcoming": upcoming, "past": past, "total_hours": await total_hours(user_id)}
+
+
+def worked_hours(signup: dict) -> float:
+    if signup.get("hours_override") is not None:
+        return round(float(signup["hours_override"]), 2)
+    if signup.get("checked_in_at") and signup.get("checked_out_at"):
+        seconds = (_aware(signup["checked_out_at"]) - _aware(signup["checked_in_at"])).total_seconds()
+        return round(max(0.0, seconds) / 3600, 2)
+    return 0.0
+
+
+async def total_hours(user_id: int) -> float:
+    rows = await Signup.select(Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override).where(
+        (Signup.user == user_id) & (Signup.checked_out_at.is_not_null() | Signup.hours_override.is_not_null())
+    ).run()
+    return round(sum(worked_hours(r) for r in rows), 2)
+
+
+async def worked_counts(user_ids: list[int]) -> dict[int, int]:
+    """Worked shifts (checked in and out) per person: "experienced" means reaching the setting."""
+    if not user_ids:
+        return {}
+    rows = await Signup.select(Signup.user, Count(Signup.id, alias="n")).where(Signup.user.is_in(user_ids) & Signup.checked_out_at.is_not_null()).group_by(Signup.user).run()
+    return {r["user"]: r["n"] for r in rows}
+
+
+# --- The capacity counter ----------------------------------------------------------------
+
+
+async def _take_place(shift_id: int, now: dt.datetime) -> bool:
+    """One conditional UPDATE: the database, not a check before it, keeps taken <= capacity.
+    On PostgreSQL concurrent updates of the row queue on its lock and re-check the WHERE;
+    on SQLite the write transaction already holds the database's write lock."""
+    rows = await Shift.raw(
+        "UPDATE shift SET taken = taken + 1 WHERE id = {} AND taken < capacity AND status = 'open' RETURNING id",
+        shift_id,
+    ).run()
+    return bool(rows)
+
+
+async def _lock_shift(shift_id: int) -> None:
+    """Serialise the changes to one shift's sign-ups: on PostgreSQL lock its row for the
+    transaction, so eligibility is read after any concurrent change has committed. (On
+    SQLite the write transaction holds the database's write lock from BEGIN.)"""
+    from piccolo.engine.postgres import PostgresEngine
+
+    if isinstance(Shift._meta.db, PostgresEngine):
+        await Shift.raw("SELECT id FROM shift WHERE id = {} FOR UPDATE", shift_id).run()
+
+
+async def _free_place(shift_id: int) -> None:
+    await Shift.raw("UPDATE shift SET taken = taken - 1 WHERE id = {} AND taken > 0", shift_id).run()
+
+
+def _is_unique_violation(error: BaseException) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return "unique" in text or "duplicate" in text
+
+
+# --- Signing up, the waitlist and stand-ins ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    outcome: str  # "active" | "waiting" | "confirmed" | "took_over" | "unchanged"
+    eligibility: Eligibility
+
+
+async def sign_up(user_id: int, shift_id: int, now: dt.datetime | None = None, policy: Policy = DEFAULT_POLICY, actor: Any = None, expect: str | None = None) -> SignupResult:
+    """Sign up (or join the waitlist, confirm an offered place, take over a stand-in place).
+
+    Raises ``ShiftError`` with the eligibility's reason when the state allows nothing.
+    A repeat (double tap) changes nothing and answers "unchanged". ``expect`` is the state
+    the person's page showed: when the shift changed meanwhile (the last place went),
+    nothing is done and the error says so.
+    """
+    now = now or utcnow()
+    try:
+        return await _sign_up(user_id, shift_id, now, policy, actor, expect)
+    except ShiftError:
+        raise
+    except Exception as error:
+        # Two taps raced past the existence check: the unique (shift, user) index kept one.
+        if not _is_unique_violation(error):
+            raise
+        shift = await load_shift(shift_id)
+        return SignupResult("unchanged", await eligibility_for(user_id, shift, now, policy))
+
+
+class StaleError(ShiftError):
+    """The page was out of date; nothing was changed."""
+
+
+async def _sign_up(user_id: int, shift_id: int, now: dt.datetime, policy: Policy, actor: Any, expect: str | None) -> SignupResult:
+    async with write_transaction():
+        await _lock_shift(shift_id)
+        shift = await load_shift(shift_id)
+        if not shift:
+            raise NotFound(shift_id)
+        state = await eligibility_for(user_id, shift, now, policy)
+        existing = await Signup.select(Signup.id, Signup.status).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
+        who = actor or _UserRef(user_id)
+        if expect and state.state.value != expect and state.state not in (State.SIGNED_UP, State.WAITING, State.HANDED_OVER):
+            raise StaleError("", _("This shift changed since your page was loaded: %(reason)s", reason=state.reason))
+        if state.state == State.OFFERED:
+            await Signup.update({Signup.status: "active", Signup.offer_expires_at: None, Signup.updated_at: now}).where((Signup.id == existing["id"]) & (Signup.status == "offered")).run()
+            await record("shift.offer_confirmed", "shift", shift_id, actor=who, after={"user": user_id})
+            return SignupResult("confirmed", Eligibility(State.SIGNED_UP))
+        if state.state in (State.SIGNED_UP, State.WAITING, State.HANDED_OVER):
+            return SignupResult("unchanged", state)
+        if state.state == State.STANDIN:
+            handed = await Signup.select(Signup.id, Signup.user).where((Signup.shift == shift_id) & (Signup.status == "standin")).order_by(Signup.updated_at).first().run()
+            replaced = await Signup.update({Signup.status: "replaced", Signup.updated_at: now}).where((Signup.id == handed["id"]) & (Signup.status == "standin")).returning(Signup.id).run()
+            if replaced:
+                await _put_signup(existing, shift_id, user_id, "active", now)
+                await record("shift.took_over", "shift", shift_id, actor=who, before={"user": handed["user"]}, after={"user": user_id})
+                await notify(handed["user"], "shift.stand_in_found", N_("A stand-in takes your place on %(shift)s"), link="/shifts/mine", dedupe_key=f"shift-standin-found:{handed['id']}:{user_id}", shift=shift_label(shift))
+                return SignupResult("took_over", Eligibility(State.SIGNED_UP))
+            state = Eligibility(State.FULL)
+        if state.state not in (State.FREE, State.FULL):
+            raise ShiftError("", state.reason)
+        status = "active" if await _take_place(shift_id, now) else "waiting"
+        if status == "waiting" and expect == State.FREE.value:
+            raise StaleError("", _("The last place was taken a moment ago. You can join the waitlist."))
+        await _put_signup(existing, shift_id, user_id, status, now)
+        await record("shift.signed_up" if status == "active" else "shift.waitlisted", "shift", shift_id, actor=who, after={"user": user_id, "status": status})
+        return SignupResult(status, Eligibility(State.SIGNED_UP if status == "active" else State.WAITING, {} if status == "active" else {"position": await waiting_position(shift_id, await _mine(shift_id, user_id))}))
+
+
+@dataclass(frozen=True)
+class _UserRef:
+    id: int
+    username: str = ""
+
+
+async def _mine(shift_id: int, user_id: int) -> dict | None:
+    return await Signup.select(Signup.id, Signup.status, Signup.queued_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
+
+
+async def _put_signup(existing: dict | None, shift_id: int, user_id: int, status: str, now: dt.datetime) -> None:
+    """A new sign-up, or the person's earlier (cancelled) one brought back: one row per pair."""
+    values = {"status": status, "queued_at": now, "offer_expires_at": None, "updated_at": now}
+    if existing:
+        await Signup.update({getattr(Signup, k): v for k, v in values.items()}).where(Signup.id == existing["id"]).run()
+    else:
+        await Signup.insert(Signup(shift=shift_id, user=user_id, **values)).run()
+
+
+async def offer_next(shift_id: int, now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int | None:
+    """Hold a freed place for the first person waiting and tell them; returns their user id."""
+    shift = await load_shift(shift_id)
+    if not shift or shift["status"] != "open" or _aware(shift["starts_at"]) <= now:
+        return None
+    first = await Signup.select(Signup.id, Signup.user).where((Signup.shift == shift_id) & (Signup.status == "waiting")).order_by(Signup.queued_at).order_by(Signup.id).first().run()
+    if not first or not await _take_place(shift_id, now):
+        return None
+    until = min(now + dt.timedelta(minutes=policy.offer_minutes), _aware(shift["starts_at"]))
+    await Signup.update({Signup.status: "offered", Signup.offer_expires_at: until, Signup.updated_at: now}).where(Signup.id == first["id"]).run()
+    await record("shift.offered", "shift", shift_id, after={"user": first["user"], "until": until})
+    await notify(
+        first["user"], "shift.offer", N_("A place is free for you on %(shift)s"), N_("Confirm it under \"My shifts\" before %(until)s, or it goes to the next person waiting."),
+        link="/shifts/mine", dedupe_key=f"shift-offer:{first['id']}:{int(now.timestamp())}", shift=shift_label(shift), until=_local(until, shift["community.timezone"]),
+    )
+    return first["user"]
+
+
+def _cutoff_hours(shift: dict, policy: Policy) -> int:
+    own = shift.get("kind.cancel_cutoff_hours")
+    return policy.cancel_cutoff_hours if own is None else own
+
+
+async def officers_of(community_id: int) -> list[int]:
+    rows = await RoleGrant.select(RoleGrant.user).where((RoleGrant.role == "officer") & (RoleGrant.community == community_id)).run()
+    return sorted({r["user"] for r in rows})
+
+
+async def withdraw(user_id: int, shift_id: int, now: dt.datetime | None = None, policy: Policy = DEFAULT_POLICY, actor: Any = None) -> str:
+    """Leave a shift: before the cut-off the place is freed (and offered to the waitlist);
+    after it, the place is marked as needing a stand-in and the officers are told."""
+    now = now or utcnow()
+    who = actor or _UserRef(user_id)
+    async with write_transaction():
+        await _lock_shift(shift_id)
+        shift = await load_shift(shift_id)
+        mine = await _mine(shift_id, user_id)
+        if not shift or not mine or mine["status"] not in LIVE_STATUSES:
+            raise ShiftError("", _("You are not signed up for this shift."))
+        if mine["status"] == "standin":
+            return "unchanged"
+        if shift["status"] != "open" or now >= _aware(shift["starts_at"]):
+            raise ShiftError("", _("This shift has started or ended."))
+        if mine["status"] == "waiting":
+            await Signup.update({Signup.status: "cancelled", Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
+            await record("shift.left_waitlist", "shift", shift_id, actor=who, after={"user": user_id})
+            return "left_waitlist"
+        cutoff = _aware(shift["starts_at"]) - dt.timedelta(hours=_cutoff_hours(shift, policy))
+        if mine["status"] == "offered" or now < cutoff:
+            await Signup.update({Signup.status: "cancelled" if mine["status"] == "active" else "lapsed", Signup.offer_expires_at: None, Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
+            await _free_place(shift_id)
+            await record("shift.cancelled_signup", "shift", shift_id, actor=who, after={"user": user_id})
+            await offer_next(shift_id, now, policy)
+            return "cancelled"
+        await Signup.update({Signup.status: "standin", Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
+        await record("shift.cannot_make_it", "shift", shift_id, actor=who, after={"user": user_id})
+        name = (await User.select(User.real_name).where(User.id == user_id).first().run())["real_name"]
+        for officer in await officers_of(shift["community"]):
+            await notify(
+                officer, "shift.stand_in_needed", N_("A stand-in is needed on %(shift)s"), N_("%(name)s can't make it. Another volunteer can take over the place from the shift list."),
+                link=f"/shifts/manage/{shift['community']}/shifts/{shift_id}", dedupe_key=f"shift-standin:{mine['id']}:{officer}:{int(now.timestamp())}", shift=shift_label(shift), name=name,
+            )
+        return "standin"
+
+
+async def expire_offers(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int:
+    """Offers not confirmed in time lapse; the place goes to the next person waiting."""
+    due = await Signup.select(Signup.id, Signup.shift, Signup.user).where((Signup.status == "offered") & (Signup.offer_expires_at <= now)).limit(500).run()
+    done = 0
+    for offer in due:
+        async with write_transaction():
+            await _lock_shift(offer["shift"])
+            lapsed = await Signup.update({Signup.status: "lapsed", Signup.offer_expires_at: None, Signup.updated_at: now}).where((Signup.id == offer["id"]) & (Signup.status == "offered")).returning(Signup.id).run()
+            if not lapsed:
+                continue  # another process got there first
+            await _free_place(offer["shift"])
+            await record("shift.offer_lapsed", "shift", offer["shift"], after={"user": offer["user"]})
+            await offer_next(offer["shift"], now, policy)
+            done += 1
+    return done
+
+
+# --- Check-in, check-out, hours, no-shows ---------------------------------------------
+
+
+async def check_in(user_id: int, shift_id: int, now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    async with write_transaction():
+        shift = await load_shift(shift_id)
+        mine = await Signup.select(Signup.id, Signup.status, Signup.checked_in_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
+        if not shift or not mine or mine["status"] != "active" or shift["status"] != "open":
+            raise ShiftError("", _("You are not signed up for this shift."))
+        if mine["checked_in_at"]:
+            return
+        if now < _aware(shift["starts_at"]) - CHECK_IN_EARLY:
+            raise ShiftError("", _("Check-in opens 15 minutes before the start."))
+        if now >= _aware(shift["ends_at"]):
+            raise ShiftError("", _("This shift has ended; ask your officer to record your hours."))
+        await Signup.update({Signup.checked_in_at: now, Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
+        await record("shift.checked_in", "shift", shift_id, actor=_UserRef(user_id), after={"at": now})
+
+
+async def check_out(user_id: int, shift_id: int, now: dt.datetime | None = None) -> float:
+    now = now or utcnow()
+    async with write_transaction():
+        mine = await Signup.select(Signup.id, Signup.checked_in_at, Signup.checked_out_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
+        if not mine or not mine["checked_in_at"]:
+            raise ShiftError("", _("Check in first."))
+        if mine["checked_out_at"]:
+            return worked_hours(mine)
+        await Signup.update({Signup.checked_out_at: now, Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
+        await record("shift.checked_out", "shift", shift_id, actor=_UserRef(user_id), after={"at": now})
+        return worked_hours({**mine, "checked_out_at": now})
+
+
+async def signup_in_scope(signup_id: int, community_ids: frozenset[int] | None) -> dict | None:
+    row = await Signup.select(
+        Signup.id, Signup.shift, Signup.user, Signup.status, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
+        Signup.shift.community, Signup.shift.starts_at, Signup.shift.ends_at,
+    ).where(Signup.id == signup_id).first().run()
+    if not row or (community_ids is not None and row["shift.community"] not in community_ids):
+        return None
+    return row
+
+
+async def correct_hours(actor, signup_id: int, hours: float, note: str, community_ids: frozenset[int] | None) -> None:
+    async with write_transaction():
+        row = await signup_in_scope(signup_id, community_ids)
+        if not row:
+            raise NotFound(signup_id)
+        if row["status"] not in ("active", "standin"):
+            raise ShiftError("hours", _("Only people who were on the shift have hours."))
+        await Signup.update({Signup.hours_override: hours, Signup.hours_note: note.strip(), Signup.updated_at: utcnow()}).where(Signup.id == signup_id).run()
+        await record("shift.hours_corrected", "signup", signup_id, actor=actor, before={"hours": worked_hours(row), "note": row["hours_note"]}, after={"hours": hours, "note": note.strip()})
+
+
+async def mark_no_show(actor, signup_id: int, excused: bool, reason: str, community_ids: frozenset[int] | None, now: dt.datetime | None = None, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Record a no-show; returns whether the person's sign-up is now blocked."""
+    now = now or utcnow()
+    async with write_transaction():
+        row = await signup_in_scope(signup_id, community_ids)
+        if not row:
+            raise NotFound(signup_id)
+        if now < _aware(row["shift.starts_at"]):
+            raise ShiftError("", _("A no-show can be marked only after the shift has started."))
+        if row["checked_in_at"] or row["status"] not in ("active", "standin"):
+            raise ShiftError("", _("This person checked in or was not on the shift."))
+        value = "excused" if excused else "unexcused"
+        await Signup.update({Signup.no_show: value, Signup.no_show_reason: reason.strip(), Signup.updated_at: now}).where(Signup.id == signup_id).run()
+        await record("shift.no_show", "signup", signup_id, actor=actor, before={"no_show": row["no_show"]}, after={"no_show": value, "reason": reason.strip()})
+        blocked = await is_blocked(row["user"], policy)
+        if blocked and not excused:
+            await notify(row["user"], "shift.blocked", N_("Sign-up for shifts is blocked"), N_("You missed %(count)s shifts without an excuse. Your community officer can lift the block."), link="/shifts/mine",
+                         dedupe_key=f"shift-blocked:{row['user']}:{await unexcused_no_shows(row['user'])}", count=await unexcused_no_shows(row["user"]))
+        return blocked
+
+
+async def lift_block(actor, user_id: int) -> None:
+    async with write_transaction():
+        count = await unexcused_no_shows(user_id)
+        existing = await ShiftStanding.select(ShiftStanding.id, ShiftStanding.lifted_count).where(ShiftStanding.user == user_id).first().run()
+        if existing:
+            await ShiftStanding.update({ShiftStanding.lifted_count: count, ShiftStanding.lifted_at: utcnow(), ShiftStanding.lifted_by: actor.id}).where(ShiftStanding.id == existing["id"]).run()
+        else:
+            await ShiftStanding.insert(ShiftStanding(user=user_id, lifted_count=count, lifted_at=utcnow(), lifted_by=actor.id)).run()
+        await record("shift.block_lifted", "user", user_id, actor=actor, before={"lifted_count": existing["lifted_count"] if existing else 0}, after={"lifted_count": count})
+
+
+async def blocked_people(community_id: int, policy: Policy = DEFAULT_POLICY) -> list[dict]:
+    """People of the community whose sign-up is blocked (few; from their no-shows)."""
+    rows = await Signup.select(Signup.user, Signup.user.real_name, Count(Signup.id, alias="n")).where(
+        (Signup.shift.community == community_id) & (Signup.no_show == "unexcused")
+    ).group_by(Signup.user, Signup.user.real_name).limit(500).run()
+    result = []
+    for r in rows:
+        if await is_blocked(r["user"], policy):
+            result.append({"user": r["user"], "real_name": r["user.real_name"], "no_shows": await unexcused_no_shows(r["user"])})
+    return result
+
+
+# --- Shift kinds -------------------------------------------------------------------------
+
+
+KIND_FIELDS = ("kind", "name", "place", "description", "required_skills", "min_people", "max_people", "open_to", "watch_point", "buddy_min", "needs_experienced", "cancel_cutoff_hours", "signup_opens_hours", "active")
+
+
+def _check_kind(data: dict) -> None:
+    if data["kind"] not in KINDS:
+        raise ShiftError("kind", _("Choose a kind from the list."))
+    if data["open_to"] not in OPEN_TO:
+        raise ShiftError("open_to", _("Choose who may take it from the list."))
+    unknown = [s for s in skills_of(data["required_skills"]) if s not in SKILLS]
+    if unknown:
+        raise ShiftError("required_skills", _("Unknown skill: %(skills)s.", skills=", ".join(unknown)))
+    if data["min_people"] < 1:
+        raise ShiftError("min_people", _("At least one person."))
+    if data["max_people"] < data["min_people"]:
+        raise ShiftError("max_people", _("The maximum cannot be below the minimum."))
+    if data["buddy_min"] > data["max_people"]:
+        raise ShiftError("buddy_min", _("The buddy rule cannot ask for more people than the maximum."))
+
+
+async def _check_watch_point(data: dict, community_id: int) -> None:
+    if data.get("watch_point"):
+        ok = await WatchPoint.exists().where((WatchPoint.id == data["watch_point"]) & (WatchPoint.community == community_id)).run()
+        if not ok:
+            raise ShiftError("watch_point", _("Choose a watch point of this community."))
+
+
+async def create_kind(actor, community_id: int, data: dict, idempotency_key: str | None = None) -> int:
+    data = {k: data[k] for k in KIND_FIELDS if k in data}
+    data.setdefault("active", True)
+    _check_kind(data)
+    await _check_watch_point(data, community_id)
+    async with write_transaction():
+        if idempotency_key:
+            again = await ShiftKind.select(ShiftKind.id).where(ShiftKind.idempotency_key == idempotency_key).first().run()
+            if again:
+                return again["id"]
+        moment = utcnow()
+        row = await ShiftKind.insert(ShiftKind(community=community_id, idempotency_key=idempotency_key, created_at=moment, updated_at=moment, **data)).returning(ShiftKind.id).run()
+        await record("shift_kind.created", "shift_kind", row[0]["id"], actor=actor, after=data)
+        return row[0]["id"]
+
+
+async def kind_in_scope(kind_id: int, community_id: int) -> dict | None:
+    return await ShiftKind.select().where((ShiftKind.id == kind_id) & (ShiftKind.community == community_id)).first().run()
+
+
+async def update_kind(actor, community_id: int, kind_id: int, data: dict) -> None:
+    data = {k: data[k] for k in KIND_FIELDS if k in data}
+    _check_kind(data)
+    await _check_watch_point(data, community_id)
+    async with write_transaction():
+        before = await kind_in_scope(kind_id, community_id)
+        if not before:
+            raise NotFound(kind_id)
+        await ShiftKind.update({**{getattr(ShiftKind, k): v for k, v in data.items()}, ShiftKind.updated_at: utcnow()}).where(ShiftKind.id == kind_id).run()
+        await record("shift_kind.updated", "shift_kind", kind_id, actor=actor, before={k: before[k] for k in data}, after=data)
+
+
+async def kinds_of(community_id: int, active_only: bool = False) -> list[dict]:
+    query = ShiftKind.select().where(ShiftKind.community == community_id)
+    if active_only:
+        query = query.where(ShiftKind.active == True)  # noqa: E712
+    return await query.order_by(ShiftKind.name).limit(200).run()
+
+
+# --- Rosters -----------------------------------------------------------------------------
+
+
+def _parse_time(value: str) -> dt.time:
+    return dt.time.fromisoformat(value)
+
+
+def _minutes(value: str) -> int:
+    t = _parse_time(value)
+    return t.hour * 60 + t.minute
+
+
+TEMPLATE_FIELDS = ("weekdays", "start_time", "end_time", "min_people", "max_people", "weeks_ahead", "starts_on", "active")
+
+
+async def _check_template(community_id: int, kind_id: int, data: dict, template_id: int | None = None) -> dict:
+    kind = await kind_in_scope(kind_id, community_id)
+    if not kind:
+        raise ShiftError("kind", _("Choose a kind of shift of this community."))
+    days = sorted({int(d) for d in data["weekdays"]})
+    if not days or any(d < 0 or d > 6 for d in days):
+        raise ShiftError("weekdays", _("Choose at least one day of the week."))
+    if _minutes(data["end_time"]) <= _minutes(data["start_time"]):
+        raise ShiftError("end_time", _("The end must be after the start (a shift ends on the day it starts)."))
+    if data["max_people"] < data["min_people"]:
+        raise ShiftError("max_people", _("The maximum cannot be below the minimum."))
+    if data["min_people"] < 1:
+        raise ShiftError("min_people", _("At least one person."))
+    if not 1 <= data["weeks_ahead"] <= 26:
+        raise ShiftError("weeks_ahead", _("Between 1 and 26 weeks."))
+    # Two active patterns of one kind must not overlap on the same weekday.
+    others = await RosterTemplate.select().where((RosterTemplate.kind == kind_id) & (RosterTemplate.active == True)).run()  # noqa: E712
+    for other in others:
+        if other["id"] == template_id or not data.get("active", True):
+            continue
+        shared = set(days) & {int(d) for d in other["weekdays"].split(",") if d}
+        if shared and _minutes(other["start_time"]) < _minutes(data["end_time"]) and _minutes(data["start_time"]) < _minutes(other["end_time"]):
+            raise ShiftError("start_time", _("These times overlap another roster of this kind (%(start)s–%(end)s).", start=other["start_time"], end=other["end_time"]))
+    return {**data, "weekdays": ",".join(str(d) for d in days)}
+
+
+async def create_template(actor, community_id: int, kind_id: int, data: dict, now: dt.datetime | None = None, idempotency_key: str | None = None) -> int:
+    now = now or utcnow()
+    data = {k: data[k] for k in TEMPLATE_FIELDS if k in data}
+    data.setdefault("active", True)
+    data = await _check_template(community_id, kind_id, data)
+    async with write_transaction():
+        if idempotency_key:
+            again = await RosterTemplate.select(RosterTemplate.id).where(RosterTemplate.idempotency_key == idempotency_key).first().run()
+            if again:
+                return again["id"]
+        row = await RosterTemplate.insert(RosterTemplate(kind=kind_id, community=community_id, idempotency_key=idempotency_key, created_at=now, updated_at=now, **data)).returning(RosterTemplate.id).run()
+        template_id = row[0]["id"]
+        await record("roster.created", "roster_template", template_id, actor=actor, after=data)
+    await generate(template_id, now)
+    return template_id
+
+
+async def template_in_scope(template_id: int, community_id: int) -> dict | None:
+    return await RosterTemplate.select().where((RosterTemplate.id == template_id) & (RosterTemplate.community == community_id)).first().run()
+
+
+async def update_template(actor, community_id: int, template_id: int, data: dict, now: dt.datetime | None = None) -> dict:
+    now = now or utcnow()
+    before = await template_in_scope(template_id, community_id)
+    if not before:
+        raise NotFound(template_id)
+    data = {k: data[k] for k in TEMPLATE_FIELDS if k in data}
+    data = await _check_template(community_id, before["kind"], data, template_id)
+    async with write_transaction():
+        await RosterTemplate.update({**{getattr(RosterTemplate, k): v for k, v in data.items()}, RosterTemplate.updated_at: now}).where(RosterTemplate.id == template_id).run()
+        await record("roster.updated", "roster_template", template_id, actor=actor, before={k: before[k] for k in data}, after=data)
+    return await generate(template_id, now)
+
+
+def _wanted_shifts(template: dict, tz: str, now: dt.datetime) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The shifts a template asks for from now to its horizon, by their unique key."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    first = max(template["starts_on"], today)
+    last = today + dt.timedelta(weeks=template["weeks_ahead"])
+    days = {int(d) for d in template["weekdays"].split(",") if d}
+    start_t, end_t = _parse_time(template["start_time"]), _parse_time(template["end_time"])
+    wanted = {}
+    day = first
+    while day < last:
+        if day.weekday() in days:
+            starts = dt.datetime.combine(day, start_t, zone).astimezone(dt.timezone.utc)
+            ends = dt.datetime.combine(day, end_t, zone).astimezone(dt.timezone.utc)
+            if starts > now:
+                wanted[f"{template['id']}:{starts:%Y%m%dT%H%MZ}"] = (starts, ends)
+        day += dt.timedelta(days=1)
+    return wanted
+
+
+async def generate(template_id: int, now: dt.datetime | None = None) -> dict:
+    """Bring a template's future shifts in line with it: create the missing ones (the unique
+    key makes a second run create nothing), regenerate future shifts nobody holds, and keep
+    but flag those people signed up to that no longer match."""
+    now = now or utcnow()
+    counts = {"created": 0, "removed": 0, "flagged": 0}
+    async with write_transaction():
+        template = await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.community.timezone).where(RosterTemplate.id == template_id).first().run()
+        if not template:
+            raise NotFound(template_id)
+        wanted = _wanted_shifts(template, template["community.timezone"] or "Asia/Shanghai", now) if template["active"] else {}
+        existing = await Shift.select(Shift.id, Shift.template_key, Shift.ends_at, Shift.min_people, Shift.capacity, Shift.taken, Shift.mismatch).where(
+            (Shift.template == template_id) & (Shift.starts_at > now) & (Shift.status == "open")
+        ).run()
+        for shift in existing:
+            match = wanted.get(shift["template_key"])
+            same = match is not None and _aware(shift["ends_at"]) == match[1] and shift["min_people"] == template["min_people"] and shift["capacity"] == template["max_people"]
+            if same:
+                wanted.pop(shift["template_key"])
+                if shift["mismatch"]:
+                    await Shift.update({Shift.mismatch: False}).where(Shift.id == shift["id"]).run()
+                continue
+            people = await Signup.exists().where((Signup.shift == shift["id"]) & Signup.status.is_in(list(LIVE_STATUSES))).run()
+            if not people:
+                # Nobody holds it: drop it (re-created below from the new pattern). The
+                # condition re-checked in the DELETE loses to a sign-up that got in first.
+                deleted = await Shift.delete().where((Shift.id == shift["id"]) & (Shift.taken == 0)).returning(Shift.id).run()
+                if deleted:
+                    counts["removed"] += 1
+                    continue
+            wanted.pop(shift["template_key"], None)
+            if not shift["mismatch"]:
+                await Shift.update({Shift.mismatch: True}).where(Shift.id == shift["id"]).run()
+                counts["flagged"] += 1
+        for key, (starts, ends) in wanted.items():
+            inserted = await Shift.insert(
+                Shift(community=template["community"], kind=template["kind"], template=template_id, template_key=key, starts_at=starts, ends_at=ends,
+                      min_people=template["min_people"], capacity=template["max_people"], taken=0, status="open", created_at=now)
+            ).on_conflict(target=Shift.template_key, action="DO NOTHING").returning(Shift.id).run()
+            counts["created"] += len(inserted)
+        if any(counts.values()):
+            await record("roster.generated", "roster_template", template_id, after=counts)
+    return counts
+
+
+async def fill_horizon(now: dt.datetime) -> int:
+    """Every active template's shifts up to its horizon (the scheduled job)."""
+    templates = await RosterTemplate.select(RosterTemplate.id).where(RosterTemplate.active == True).limit(10_000).run()  # noqa: E712
+    created = 0
+    for t in templates:
+        created += (await generate(t["id"], now))["created"]
+    return created
+
+
+async def templates_of(community_id: int) -> list[dict]:
+    return await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.kind.name).where(RosterTemplate.community == community_id).order_by(RosterTemplate.id).limit(200).run()
+
+
+def local_to_utc(day: dt.date, time_text: str, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, _parse_time(time_text), ZoneInfo(tz)).astimezone(dt.timezone.utc)
+
+
+async def add_shift(actor, community_id: int, kind_id: int, day: dt.date, start_time: str, end_time: str, min_people: int, max_people: int, note: str = "", now: dt.datetime | None = None, idempotency_key: str | None = None) -> int:
+    """A single extra shift outside the rosters."""
+    now = now or utcnow()
+    kind = await kind_in_scope(kind_id, community_id)
+    if not kind:
+        raise ShiftError("kind", _("Choose a kind of shift of this community."))
+    community = await Community.select(Community.timezone).where(Community.id == community_id).first().run()
+    tz = community["timezone"] or "Asia/Shanghai"
+    if _minutes(end_time) <= _minutes(start_time):
+        raise ShiftError("end_time", _("The end must be after the start (a shift ends on the day it starts)."))
+    starts, ends = local_to_utc(day, start_time, tz), local_to_utc(day, end_time, tz)
+    if starts <= now:
+        raise ShiftError("day", _("This time is in the past."))
+    if min_people < 1:
+        raise ShiftError("min_people", _("At least one person."))
+    if max_people < min_people:
+        raise ShiftError("max_people", _("The maximum cannot be below the minimum."))
+    async with write_transaction():
+        if idempotency_key:
+            again = await Shift.select(Shift.id).where(Shift.idempotency_key == idempotency_key).first().run()
+            if again:
+                return again["id"]
+        overlap = await Shift.select(Shift.starts_at, Shift.ends_at).where(
+            (Shift.kind == kind_id) & (Shift.status == "open") & (Shift.starts_at < ends) & (Shift.ends_at > starts)
+        ).first().run()
+        if overlap:
+            raise ShiftError("start_time", _("This overlaps another shift of this kind (%(when)s).", when=_local(overlap["starts_at"], tz)))
+        row = await Shift.insert(
+            Shift(community=community_id, kind=kind_id, starts_at=starts, ends_at=ends, min_people=min_people, capacity=max_people, taken=0, status="open", note=note.strip(), idempotency_key=idempotency_key, created_at=now)
+        ).returning(Shift.id).run()
+        await record("shift.created", "shift", row[0]["id"], actor=actor, after={"kind": kind_id, "starts_at": starts, "ends_at": ends, "capacity": max_people})
+        return row[0]["id"]
+
+
+async def cancel_shift(actor, community_id: int, shift_id: int, reason: str, now: dt.datetime | None = None) -> int:
+    """Cancel with a reason; everyone on it (and waiting) is told. Returns how many were told."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise ShiftError("reason", _("Say why the shift is cancelled."))
+    async with write_transaction():
+        await _lock_shift(shift_id)
+        shift = await load_shift(shift_id)
+        if not shift or shift["community"] != community_id:
+            raise NotFound(shift_id)
+        if shift["status"] == "cancelled":
+            return 0
+        if _aware(shift["ends_at"]) <= now:
+            raise ShiftError("reason", _("This shift has ended."))
+        await Shift.update({Shift.status: "cancelled", Shift.cancel_reason: reason}).where(Shift.id == shift_id).run()
+        await record("shift.cancelled", "shift", shift_id, actor=actor, before={"status": "open"}, after={"status": "cancelled", "reason": reason})
+        people = await Signup.select(Signup.user).where((Signup.shift == shift_id) & Signup.status.is_in(list(LIVE_STATUSES))).run()
+        for p in people:
+            await notify(p["user"], "shift.cancelled", N_("Shift cancelled: %(shift)s"), N_("Reason: %(reason)s"), link="/shifts/mine", dedupe_key=f"shift-cancelled:{shift_id}:{p['user']}", shift=shift_label(shift), reason=reason)
+        return len(people)
+
+
+# --- The officer's roster and reports ----------------------------------------------------
+
+
+def week_bounds(week_start: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    monday = week_start - dt.timedelta(days=week_start.weekday())
+    zone = ZoneInfo(tz)
+    return dt.datetime.combine(monday, dt.time(0), zone).astimezone(dt.timezone.utc), dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), zone).astimezone(dt.timezone.utc)
+
+
+async def roster(community_id: int, start: dt.datetime, end: dt.datetime, policy: Policy = DEFAULT_POLICY) -> list[dict]:
+    """The week's shifts with who is on them; understaffed (and buddy-rule gaps) first."""
+    shifts = await with_standins(await Shift.select(*SHIFT_COLUMNS).where((Shift.community == community_id) & (Shift.starts_at >= start) & (Shift.starts_at < end)).order_by(Shift.starts_at).limit(500).run())
+    ids = [s["id"] for s in shifts]
+    people = await Signup.select(
+        Signup.id, Signup.shift, Signup.user, Signup.user.real_name, Signup.status, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show, Signup.no_show_reason, Signup.offer_expires_at,
+    ).where(Signup.shift.is_in(ids) & Signup.status.is_in(list(LIVE_STATUSES))).order_by(Signup.queued_at).run() if ids else []
+    worked = await worked_counts(sorted({p["user"] for p in people}))
+    for s in shifts:
+        s["people"] = [p for p in people if p["shift"] == s["id"]]
+        for p in s["people"]:
+            p["hours"] = worked_hours(p)
+            p["experienced"] = worked.get(p["user"], 0) >= policy.experienced_after
+            p["worked"] = worked.get(p["user"], 0)
+        on = [p for p in s["people"] if p["status"] in ("active", "offered")]
+        s["on_count"] = len(on)
+        s["waiting_count"] = sum(1 for p in s["people"] if p["status"] == "waiting")
+        needed = max(s["min_people"], s["kind.buddy_min"] or 0)
+        s["gap"] = max(0, needed - len(on)) + s["standins"]
+        s["needs_experienced_gap"] = bool(s["kind.needs_experienced"]) and not any(p["experienced"] for p in on)
+        s["understaffed"] = s["status"] == "open" and (s["gap"] > 0 or s["needs_experienced_gap"])
+    return sorted(shifts, key=lambda s: (not s["understaffed"], s["starts_at"]))
+
+
+async def shift_detail(community_ids: frozenset[int] | None, shift_id: int, policy: Policy = DEFAULT_POLICY) -> dict | None:
+    shift = await load_shift(shift_id)
+    if not shift or (community_ids is not None and shift["community"] not in community_ids):
+        return None
+    rows = await roster(shift["community"], _aware(shift["starts_at"]), _aware(shift["starts_at"]) + dt.timedelta(seconds=1), policy)
+    return next((r for r in rows if r["id"] == shift_id), None)
+
+
+async def hours_report(community_id: int, month: dt.date) -> list[dict]:
+    """Worked hours per volunteer in a month (local), from check-in/out or corrections."""
+    community = await Community.select(Community.timezone).where(Community.id == community_id).first().run()
+    zone = ZoneInfo(community["timezone"] or "Asia/Shanghai")
+    first = month.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    start = dt.datetime.combine(first, dt.time(0), zone).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(after, dt.time(0), zone).astimezone(dt.timezone.utc)
+    rows = await Signup.select(
+        Signup.user, Signup.user.real_name, Signup.user.username, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.no_show,
+    ).where((Signup.shift.community == community_id) & (Signup.shift.starts_at >= start) & (Signup.shift.starts_at < end) & Signup.status.is_in(["active", "standin"])).limit(20_000).run()
+    people: dict[int, dict] = {}
+    for r in rows:
+        p = people.setdefault(r["user"], {"user": r["user"], "real_name": r["user.real_name"], "username": r["user.username"], "shifts": 0, "hours": 0.0, "no_shows": 0})
+        hours = worked_hours(r)
+        if hours:
+            p["shifts"] += 1
+            p["hours"] = round(p["hours"] + hours, 2)
+        if r["no_show"] == "unexcused":
+            p["no_shows"] += 1
+    return sorted(people.values(), key=lambda p: (-p["hours"], p["real_name"]))
+
+
+# --- Alerts, reminders and the lone-patroller check --------------------------------------
+
+
+async def overdue_checkouts(community_ids: frozenset[int] | None, now: dt.datetime, policy: Policy = DEFAULT_POLICY, limit: int = 50) -> list[dict]:
+    """Checked in, not checked out, N minutes after the shift's end: maybe alone and in trouble."""
+    if community_ids is not None and not community_ids:
+        return []
+    query = Signup.select(
+        Signup.id, Signup.user, Signup.user.real_name, Signup.user.phone, Signup.shift, Signup.shift.community, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.community.timezone, Signup.checked_in_at,
+    ).where(
+        Signup.checked_in_at.is_not_null() & Signup.checked_out_at.is_null() & (Signup.shift.ends_at <= now - dt.timedelta(minutes=policy.overdue_minutes)) & (Signup.shift.ends_at > now - dt.timedelta(days=2))
+    )
+    if community_ids is not None:
+        query = query.where(Signup.shift.community.is_in(list(community_ids)))
+    return await query.order_by(Signup.shift.ends_at).limit(limit).run()
+
+
+async def alert_overdue(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int:
+    sent = 0
+    for row in await overdue_checkouts(None, now, policy, limit=500):
+        for officer in await officers_of(row["shift.community"]):
+            sent += await notify(
+                officer, "shift.overdue", N_("%(name)s has not checked out of %(shift)s"), N_("The shift ended at %(end)s. Call them: %(phone)s."),
+                link=f"/shifts/manage/{row['shift.community']}/shifts/{row['shift']}", dedupe_key=f"shift-overdue:{row['id']}:{officer}",
+                name=row["user.real_name"], shift=row["shift.kind.name"], end=_local(row["shift.ends_at"], row["shift.community.timezone"]), phone=row["user.phone"] or "—",
+            )
+    return sent
+
+
+async def send_reminders(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int:
+    """Remind people before their shifts (24 h and 2 h by default), each reminder once."""
+    sent = 0
+    hours = sorted(policy.reminder_hours)
+    for index, h in enumerate(hours):
+        # Only the closest reminder window applies: no 24 h reminder two hours before.
+        lower = now + dt.timedelta(hours=hours[index - 1]) if index else now
+        rows = await Signup.select(Signup.id, Signup.user, Signup.shift, Signup.shift.starts_at, Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.community.timezone).where(
+            (Signup.status == "active") & (Signup.shift.status == "open") & (Signup.shift.starts_at > lower) & (Signup.shift.starts_at <= now + dt.timedelta(hours=h))
+        ).limit(5000).run()
+        for r in rows:
+            sent += await notify(
+                r["user"], "shift.reminder", N_("Reminder: %(shift)s at %(start)s"), N_("Place: %(place)s. Check in from your phone from 15 minutes before the start."),
+                link="/shifts/mine", dedupe_key=f"shift-reminder:{h}:{r['id']}",
+                shift=r["shift.kind.name"], start=_local(r["shift.starts_at"], r["shift.community.timezone"]), place=r["shift.kind.place"] or "—",
+            )
+    return sent
+
+
+async def alert_understaffed(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int:
+    """Tell the officers about shifts below their minimum 24 hours before the start, once."""
+    rows = await Shift.select(*SHIFT_COLUMNS).where((Shift.status == "open") & (Shift.starts_at > now) & (Shift.starts_at <= now + dt.timedelta(hours=24))).limit(2000).run()
+    sent = 0
+    for s in rows:
+        needed = max(s["min_people"], s["kind.buddy_min"] or 0)
+        if s["taken"] >= needed:
+            continue
+        for officer in await officers_of(s["community"]):
+            sent += await notify(
+                officer, "shift.understaffed", N_("Understaffed: %(shift)s"), N_("%(taken)s of at least %(needed)s people are signed up."),
+                link=f"/shifts/manage/{s['community']}/shifts/{s['id']}", dedupe_key=f"shift-understaffed:{s['id']}:{officer}",
+                shift=shift_label(s), taken=s["taken"], needed=needed,
+            )
+    return sent
+
+
+# --- The personal calendar feed ----------------------------------------------------------
+
+
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def reset_calendar_token(user_id: int) -> str:
+    """A new secret feed token (the old URL stops working); returned once, stored hashed."""
+    token = secrets.token_urlsafe(32)
+    async with write_transaction():
+        await CalendarToken.delete().where(CalendarToken.user == user_id).run()
+        await CalendarToken.insert(CalendarToken(user=user_id, token_hash=_feed_hash(token), created_at=utcnow())).run()
+        await record("calendar.token_reset", "user", user_id, actor=_UserRef(user_id))
+    return token
+
+
+async def has_calendar(user_id: int) -> bool:
+    return await CalendarToken.exists().where(CalendarToken.user == user_id).run()
+
+
+async def user_for_feed(token: str) -> int | None:
+    if not token or len(token) > 100:
+        return None
+    digest = _feed_hash(token)
+    row = await CalendarToken.select(CalendarToken.user, CalendarToken.token_hash).where(CalendarToken.token_hash == digest).first().run()
+    # Looked up by its hash, and compared in constant time all the same.
+    return row["user"] if row and hmac.compare_digest(row["token_hash"], digest) else None
+
+
+async def calendar_feed(user_id: int, now: dt.datetime, site: str = "shouwang") -> bytes:
+    from icalendar import Calendar, Event
+
+    rows = await Signup.select(
+        Signup.id, Signup.status, Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.description,
+    ).where((Signup.user == user_id) & Signup.status.is_in(["active", "offered", "standin"]) & (Signup.shift.ends_at > now - dt.timedelta(days=60))).order_by(Signup.shift.starts_at).limit(500).run()
+    calendar = Calendar()
+    calendar.add("prodid", "-//Shouwang//shifts//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Shouwang shifts")
+    for r in rows:
+        event = Event()
+        event.add("uid", f"shift-{r['shift']}-{user_id}@{site}")
+        event.add("dtstamp", now)
+        event.add("dtstart", _aware(r["shift.starts_at"]))
+        event.add("dtend", _aware(r["shift.ends_at"]))
+        event.add("summary", r["shift.kind.name"])
+        if r["shift.kind.place"]:
+            event.add("location", r["shift.kind.place"])
+        cancelled = r["shift.status"] == "cancelled" or r["status"] == "standin"
+        event.add("status", "CANCELLED" if cancelled else ("TENTATIVE" if r["status"] == "offered" else "CONFIRMED"))
+        if r["shift.cancel_reason"]:
+            event.add("description", r["shift.cancel_reason"])
+        calendar.add_component(event)
+    return calendar.to_ical()
