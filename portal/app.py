@@ -21,6 +21,8 @@ from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions
 from portal.home import health, home
+from portal.public.routes import IntakeController, PublicController
+from portal.watchpoints.routes import CommunityBoardsController, WatchPointController
 from portal.notifications.routes import InboxController
 from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
 from portal.volunteers.rules import SKILL_LABELS, display_name
@@ -82,6 +84,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             AccountController,
             AdminUsersController,
+            WatchPointController,
+            CommunityBoardsController,
+            PublicController,
+            IntakeController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),

@@ -93,4 +93,7 @@ async def seed_demo() -> list[tuple[str, str]]:
         )
     )
     created.append((username, "volunteer"))
+    from portal.watchpoints.demo import seed_watch_points
+
+    await seed_watch_points()
     return created

@@ -17,6 +17,8 @@ APP_REGISTRY = AppRegistry(
         "portal.stations.piccolo_app",
         "portal.accounts.piccolo_app",
         "portal.audit.piccolo_app",
+        "portal.watchpoints.piccolo_app",
+        "portal.public.piccolo_app",
         "portal.volunteers.piccolo_app",
         "portal.notifications.piccolo_app",
     ]

@@ -56,6 +56,7 @@ class Settings:
     max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
     sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
     pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
+    public_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "The portal's address as the public reaches it; the QR codes on printed contact boards point there."})
     smtp_url: str = field(default="", metadata={"help": "When set (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start), notifications are also sent by e-mail to people who gave an address."})
     mail_from: str = field(default="Shouwang <noreply@localhost>", metadata={"help": "Sender address of notification e-mails."})
 
@@ -82,6 +83,8 @@ class Settings:
             )
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
             raise SettingsError("PORTAL_DATABASE_URL must start with sqlite:/// or postgresql://")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError("PORTAL_PUBLIC_URL must start with http:// or https://")
         if self.default_language not in {"zh_CN", "en"}:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
         return self

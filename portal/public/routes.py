@@ -1,0 +1,217 @@
+"""Public pages (no account; reached by a board's QR code) and the officers' intake list.
+
+Public pages work without JavaScript; the only script is /static/js/locate.js, which
+fills the position fields when the visitor allows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.response import Redirect, Response, Template
+
+from portal.accounts.rules import now
+from portal.public import rules
+from portal.public.forms import AnswerForm, IntakeForm
+from portal.public.tables import INTAKE_KINDS
+from portal.stations.rules import communities_by_id
+from portal.watchpoints import hours as H
+from portal.watchpoints import rules as points
+from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS
+from portal.watchpoints.tables import WatchPoint
+from portal.web.guards import requires
+from portal.web.i18n import current_language
+from portal.web.i18n import gettext as _
+from portal.web.middleware import client_ip
+from portal.web.pages import invalid, render, see_other
+
+SLUG = "^[A-Za-z0-9_-]{8,32}$"
+
+
+def _labels() -> dict:
+    return {"kinds": KIND_LABELS, "capabilities": CAPABILITY_LABELS, "weekdays": WEEKDAYS}
+
+
+def _coordinate(raw: str | None, limit: float) -> float | None:
+    try:
+        value = float((raw or "").strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+async def _point_by_slug(slug: str) -> dict:
+    point = await WatchPoint.select(*points.POINT_COLUMNS).where(WatchPoint.slug == slug).first().run() if len(slug) <= 32 else None
+    if not point:
+        raise NotFoundException()
+    return point
+
+
+class PublicController(Controller):
+    """Everyone, with or without an account."""
+
+    @get("/p/{slug:str}", name="public.point")
+    async def point_page(self, request: Request, slug: str) -> Template:
+        point = await _point_by_slug(slug)
+        community = await points.community_with_station(point["community"])
+        tz = community["timezone"]
+        moment = now()
+        context = {
+            "point": point,
+            "community": community,
+            "officers": await points.officers_of(point["community"]),
+            "active": point["status"] == "verified",
+            "open_now": point["status"] == "verified" and points.open_state(point, tz, moment),
+            "week": H.week_from_text(point["hours"]),
+            "today_index": H.local_now(moment, tz).weekday(),
+            "closed_today": point["closed_today_on"] == H.local_now(moment, tz).date() or H.local_now(moment, tz).date() in H.dates_from_text(point["holidays"]),
+            "kinds_of_intake": INTAKE_KINDS,
+            **_labels(),
+        }
+        return render(request, "public/point.html", context)
+
+    @get("/p/{slug:str}/photo", name="public.point.photo")
+    async def point_photo(self, slug: str) -> Response:
+        point = await _point_by_slug(slug)
+        content = await points.photo_of(point["id"]) if point["status"] == "verified" else None
+        if content is None:
+            raise NotFoundException()
+        return Response(content, media_type="image/jpeg", headers={"cache-control": "public, max-age=3600"})
+
+    @get("/c/{code:str}", name="public.community")
+    async def community_page(self, request: Request, code: str, lat: str | None = Parameter(default=None, max_length=32), lon: str | None = Parameter(default=None, max_length=32)) -> Template:
+        """The community's safe places open now (nearest first with a position) and who to call."""
+        community = await points.community_with_station(code=code[:40])
+        if not community:
+            raise NotFoundException()
+        latitude, longitude = _coordinate(lat, 90), _coordinate(lon, 180)
+        position_error = bool((lat or lon) and (latitude is None or longitude is None))
+        if position_error:
+            latitude = longitude = None
+        open_points = await points.open_now(community["id"], now(), community["timezone"], latitude, longitude)
+        context = {
+            "community": community,
+            "officers": await points.officers_of(community["id"]),
+            "points": open_points,
+            "lat": lat or "",
+            "lon": lon or "",
+            "located": latitude is not None,
+            "position_error": position_error,
+            "point": None,
+            "kinds_of_intake": INTAKE_KINDS,
+            **_labels(),
+        }
+        return render(request, "public/community.html", context)
+
+    async def _ask_context(self, code: str, kind: str, point_slug: str | None) -> dict:
+        if kind not in INTAKE_KINDS:
+            raise NotFoundException()
+        community = await points.community_with_station(code=code[:40])
+        if not community:
+            raise NotFoundException()
+        point = None
+        if point_slug:
+            point = await WatchPoint.select(WatchPoint.id, WatchPoint.slug, WatchPoint.name_zh, WatchPoint.name_en, WatchPoint.community).where(WatchPoint.slug == point_slug[:32]).first().run()
+            if point and point["community"] != community["id"]:
+                point = None
+        return {"community": community, "kind": kind, "point": point}
+
+    @get("/c/{code:str}/ask/{kind:str}", name="public.ask")
+    async def ask(self, request: Request, code: str, kind: str, point: str | None = Parameter(default=None, max_length=64)) -> Template:
+        context = await self._ask_context(code, kind, point)
+        return render(request, "public/ask.html", {**context, "form": IntakeForm.blank(), "limited": False})
+
+    @post("/c/{code:str}/ask/{kind:str}", name="public.ask.submit")
+    async def submit(self, request: Request, code: str, kind: str, point: str | None = Parameter(default=None, max_length=64)) -> Template | Redirect:
+        context = await self._ask_context(code, kind, point)
+        form = await IntakeForm.from_request(request)
+        context.update(form=form, limited=False)
+        if (form.website.data or "").strip():
+            # A bot filled the hidden field: answer as if it worked, file nothing.
+            return see_other("/track?received=1")
+        if not form.validate():
+            return invalid(request, "public/ask.html", context)
+        settings = request.app.state.settings
+        buckets = [(rules.address_bucket(client_ip(request), settings.secret_key), *rules.SUBMIT_PER_ADDRESS)]
+        if context["point"]:
+            buckets.append((f"point:{context['point']['id']}", *rules.SUBMIT_PER_POINT))
+        if await rules.over_limit(buckets):
+            context["limited"] = True
+            return render(request, "public/ask.html", context, status=429)
+        tracking_code = await rules.create_intake(
+            kind=kind,
+            community_id=context["community"]["id"],
+            point_id=context["point"]["id"] if context["point"] else None,
+            text=form.text.data,
+            contact_name=form.contact_name.data or "",
+            contact_phone=form.contact_phone.data or "",
+            language=current_language(),
+            idempotency_key=form.key(),
+        )
+        return see_other(f"/track/{tracking_code}?new=1")
+
+    @get("/track", name="public.track")
+    async def track(self, request: Request, code: str | None = Parameter(default=None, max_length=64), received: str | None = None) -> Template | Redirect:
+        if code:
+            normalised = rules.normalise_code(code)
+            if normalised:
+                return see_other(f"/track/{normalised}")
+            return await self._unknown(request, code)
+        return render(request, "public/track.html", {"code": "", "unknown": False, "received": bool(received), "limited": False})
+
+    async def _unknown(self, request: Request, typed: str) -> Template:
+        """An unknown code and a malformed one get the same page; repeated misses from one
+        address are refused for a while, so codes cannot be tried in bulk."""
+        settings = request.app.state.settings
+        bucket = "miss:" + rules.address_bucket(client_ip(request), settings.secret_key)
+        limited = await rules.over_limit([(bucket, *rules.TRACK_MISSES_PER_ADDRESS)])
+        context = {"code": typed[:20], "unknown": True, "received": False, "limited": limited}
+        return render(request, "public/track.html", context, status=429 if limited else 404)
+
+    @get("/track/{code:str}", name="public.tracking")
+    async def tracking(self, request: Request, code: str) -> Template:
+        settings = request.app.state.settings
+        bucket = "miss:" + rules.address_bucket(client_ip(request), settings.secret_key)
+        if await rules.count_only(bucket, *rules.TRACK_MISSES_PER_ADDRESS):
+            return render(request, "public/track.html", {"code": "", "unknown": True, "received": False, "limited": True}, status=429)
+        normalised = rules.normalise_code(code)
+        item = await rules.tracked(normalised) if normalised else None
+        if not item:
+            return await self._unknown(request, code)
+        return render(request, "public/tracking.html", {"item": item, "pretty": rules.pretty_code(item["tracking_code"]), "new": request.query_params.get("new")})
+
+
+class IntakeController(Controller):
+    """Officers: new intake of their communities, one record with its contact, answers."""
+
+    path = "/intake"
+    guards = [requires("officer", "head")]
+
+    @get("/", name="intake.list")
+    async def list_intake(self, request: Request, status: str = Parameter(default="new", pattern="^(new|answered|all)$"), after: int | None = Parameter(default=None, ge=0)) -> Template:
+        page = await rules.intake_page(request.user, status, after)
+        return render(request, "public/intake_list.html", {"page": page, "status": status})
+
+    async def _detail(self, request: Request, intake_id: int, form: AnswerForm | None = None) -> Template:
+        item = await rules.intake_for_officer(request.user, intake_id)
+        if not item:
+            raise NotFoundException()
+        form = form or AnswerForm()
+        return render(request, "public/intake_detail.html", {"item": item, "form": form, "pretty": rules.pretty_code(item["tracking_code"])}, status=422 if form.has_errors else 200)
+
+    @get("/{intake_id:int}", name="intake.detail")
+    async def detail(self, request: Request, intake_id: int) -> Template:
+        return await self._detail(request, intake_id)
+
+    @post("/{intake_id:int}/answer", name="intake.answer")
+    async def answer(self, request: Request, intake_id: int) -> Template | Redirect:
+        form = await AnswerForm.from_request(request)
+        if form.validate():
+            if not await rules.answer(request.user, intake_id, form.text.data):
+                raise NotFoundException()
+            return see_other(f"/intake/{intake_id}")
+        return await self._detail(request, intake_id, form)

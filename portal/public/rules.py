@@ -1,0 +1,173 @@
+"""Rules of the public front door: intake records and their tracking codes, officers'
+answers, and rate limits kept in the database so every process shares them.
+
+Tracking codes are 12 characters from an alphabet without look-alikes (about 59 random
+bits): they cannot be guessed or enumerated, and an unknown code gets exactly the same
+answer as a malformed one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from portal.accounts.rules import Actor, now
+from portal.audit.rules import record
+from portal.db import write_transaction
+from portal.public.tables import INTAKE_KINDS, Intake, IntakeAnswer, RateHit
+from portal.web.pagination import Page, keyset_page
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+CODE_PATTERN = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+TEXT_MAX = 2000
+ANSWER_MAX = 2000
+
+# (bucket prefix, most requests, window): submissions per client address and per point,
+# and tracking-code misses per address (so codes cannot be tried in bulk).
+SUBMIT_PER_ADDRESS = (5, dt.timedelta(minutes=15))
+SUBMIT_PER_POINT = (30, dt.timedelta(hours=1))
+TRACK_MISSES_PER_ADDRESS = (20, dt.timedelta(minutes=15))
+KEEP_HITS = dt.timedelta(days=1)
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str | None:
+    """What a person typed (any case, dashes, spaces) → a code, or None."""
+    code = re.sub(r"[\s-]", "", raw or "").upper()[: CODE_LENGTH + 8]
+    return code if CODE_PATTERN.match(code) else None
+
+
+def pretty_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def address_bucket(ip: str, secret: str) -> str:
+    """Client addresses are counted by a keyed hash, never stored as they are."""
+    return "ip:" + hashlib.sha256(f"{secret}:{ip}".encode()).hexdigest()[:40]
+
+
+async def over_limit(buckets: list[tuple[str, int, dt.timedelta]], at: dt.datetime | None = None) -> bool:
+    """Count one request in every bucket unless one of them is full; True when limited.
+    The check and the count happen in one write transaction, so processes agree."""
+    at = at or now()
+    async with write_transaction():
+        for bucket, limit, window in buckets:
+            if await RateHit.count().where((RateHit.bucket == bucket) & (RateHit.at > at - window)).run() >= limit:
+                return True
+        for bucket, _limit, _window in buckets:
+            await RateHit.insert(RateHit(bucket=bucket, at=at)).run()
+        if secrets.randbelow(50) == 0:  # now and then, forget old hits
+            await RateHit.delete().where(RateHit.at < at - KEEP_HITS).run()
+    return False
+
+
+async def count_only(bucket: str, limit: int, window: dt.timedelta, at: dt.datetime | None = None) -> bool:
+    """True when ``bucket`` is already full (without counting this request)."""
+    at = at or now()
+    return await RateHit.count().where((RateHit.bucket == bucket) & (RateHit.at > at - window)).run() >= limit
+
+
+async def create_intake(
+    *,
+    kind: str,
+    community_id: int,
+    point_id: int | None,
+    text: str,
+    contact_name: str,
+    contact_phone: str,
+    language: str,
+    idempotency_key: str,
+) -> str:
+    """File what a member of the public sent; returns its tracking code. The same form
+    sent twice (same key) files one record and returns its code again."""
+    if kind not in INTAKE_KINDS:
+        raise ValueError(kind)
+    async with write_transaction():
+        existing = await Intake.select(Intake.tracking_code).where(Intake.idempotency_key == idempotency_key).first().run()
+        if existing:
+            return existing["tracking_code"]
+        code = new_tracking_code()
+        while await Intake.exists().where(Intake.tracking_code == code).run():
+            code = new_tracking_code()
+        created = await Intake.insert(
+            Intake(
+                kind=kind,
+                community=community_id,
+                point=point_id,
+                text=text.strip()[:TEXT_MAX],
+                contact_name=contact_name.strip()[:100],
+                contact_phone=contact_phone.strip()[:32],
+                language=language,
+                status="new",
+                tracking_code=code,
+                idempotency_key=idempotency_key,
+                created_at=now(),
+            )
+        ).returning(Intake.id).run()
+        # The contact is personal data: the audit row says only that there was one.
+        await record(
+            "intake.created", "intake", created[0]["id"],
+            after={"kind": kind, "community": community_id, "point": point_id, "language": language, "with_contact": bool(contact_name.strip() or contact_phone.strip())},
+        )
+    return code
+
+
+async def tracked(code: str) -> dict | None:
+    """What the tracking page shows: the record (without the contact) and its answers."""
+    row = await Intake.select(
+        Intake.id, Intake.kind, Intake.text, Intake.status, Intake.created_at, Intake.answered_at, Intake.tracking_code,
+        Intake.community.name_zh, Intake.community.name_en, Intake.community.timezone, Intake.point.name_zh, Intake.point.name_en,
+    ).where(Intake.tracking_code == code).first().run()
+    if not row:
+        return None
+    row["answers"] = await IntakeAnswer.select(IntakeAnswer.text, IntakeAnswer.created_at).where(IntakeAnswer.intake == row["id"]).order_by(IntakeAnswer.id).limit(50).run()
+    return row
+
+
+# --- Officers ------------------------------------------------------------------------
+
+
+async def intake_page(actor: Actor, status: str | None, after: int | None) -> Page:
+    """Intake of the actor's communities, newest first, filtered in SQL by scope."""
+    scope = actor.communities("officer")
+    query = Intake.select(
+        Intake.id, Intake.kind, Intake.status, Intake.created_at, Intake.text, Intake.language,
+        Intake.community.name_zh, Intake.community.name_en, Intake.community.timezone, Intake.point.name_zh, Intake.point.name_en,
+    )
+    if scope is not None:
+        if not scope:
+            return Page(rows=[], next_after=None)
+        query = query.where(Intake.community.is_in(list(scope)))
+    if status in ("new", "answered"):
+        query = query.where(Intake.status == status)
+    return await keyset_page(query, Intake.id, after, descending=True)
+
+
+async def intake_for_officer(actor: Actor, intake_id: int) -> dict | None:
+    """One record with its contact, only for an officer of its community (else None)."""
+    row = await Intake.select(
+        *Intake.all_columns(), Intake.community.name_zh, Intake.community.name_en, Intake.community.timezone, Intake.point.name_zh, Intake.point.name_en,
+    ).where(Intake.id == intake_id).first().run()
+    if not row or not actor.reaches(row["community"], "officer"):
+        return None
+    row["answers"] = await IntakeAnswer.select(IntakeAnswer.text, IntakeAnswer.created_at, IntakeAnswer.officer.real_name).where(IntakeAnswer.intake == intake_id).order_by(IntakeAnswer.id).limit(50).run()
+    return row
+
+
+async def answer(actor: Actor, intake_id: int, text: str) -> bool:
+    """An officer answers: the answer is stored, the status becomes answered, audited."""
+    async with write_transaction():
+        row = await Intake.select(Intake.id, Intake.community, Intake.status).where(Intake.id == intake_id).first().run()
+        if not row or not actor.reaches(row["community"], "officer"):
+            return False
+        moment = now()
+        await IntakeAnswer.insert(IntakeAnswer(intake=intake_id, officer=actor.id, text=text.strip()[:ANSWER_MAX], created_at=moment)).run()
+        await Intake.update({Intake.status: "answered", Intake.answered_at: moment}).where(Intake.id == intake_id).run()
+        await record("intake.answered", "intake", intake_id, actor=actor, before={"status": row["status"]}, after={"status": "answered", "answer": text.strip()[:ANSWER_MAX]})
+    return True

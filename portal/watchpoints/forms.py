@@ -1,0 +1,183 @@
+"""Forms of the watch points feature: the application/edit form, the hours form and
+the officer's visit form. Hours are seven rows of mode / opens / closes / "closes
+after midnight"; cleaned into ``hours.Day`` values by ``week()``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from wtforms import BooleanField, DateField, FileField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.watchpoints import hours as H
+from portal.watchpoints.tables import CAPABILITIES, KINDS
+from portal.web.forms import Form
+from portal.web.i18n import lazy_gettext as _l
+
+PHONE_PATTERN = r"^\+?[0-9 -]{3,20}$"
+TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+DATE_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+KIND_LABELS = {
+    "shop": _l("Shop"),
+    "pharmacy": _l("Pharmacy"),
+    "hotel": _l("Hotel"),
+    "supermarket": _l("Supermarket"),
+    "property_gate": _l("Property gate"),
+    "school_side": _l("Beside a school"),
+    "other": _l("Other"),
+}
+CAPABILITY_LABELS = {
+    "phone": _l("Telephone"),
+    "first_aid": _l("First-aid kit"),
+    "aed": _l("AED (defibrillator)"),
+    "umbrella": _l("Umbrellas"),
+    "water": _l("Drinking water"),
+    "charging": _l("Phone charging"),
+    "shelter": _l("Shelter"),
+    "toilet": _l("Toilet"),
+    "english": _l("English spoken"),
+}
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+MODE_CHOICES = [(H.OPEN, _l("Open")), (H.ALL_DAY, _l("24 hours")), (H.CLOSED, _l("Closed"))]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _time_validator(form, field):
+    value = (field.data or "").strip()
+    if value and not TIME_PATTERN.match(value):
+        raise ValidationError(_l("Use the form HH:MM, e.g. 08:30."))
+
+
+class HoursForm(Form):
+    """Seven days of hours, plus the closed dates (holidays)."""
+
+    closed_dates = TextAreaField(
+        _l("Closed dates (holidays)"),
+        [Optional(), Length(max=1500, message=_l("Use at most %(max)d characters.", max=1500))],
+        description=_l("One date a line, as 2026-02-17."),
+    )
+
+    def day_fields(self, index: int):
+        return getattr(self, f"mode_{index}"), getattr(self, f"opens_{index}"), getattr(self, f"closes_{index}"), getattr(self, f"overnight_{index}")
+
+    def validate_closed_dates(self, field):
+        for token in re.split(r"[\s,;]+", field.data or ""):
+            if not token:
+                continue
+            if not DATE_TOKEN.fullmatch(token):
+                raise ValidationError(_l("Write each date as 2026-02-17 (year-month-day)."))
+            try:
+                dt.date.fromisoformat(token)
+            except ValueError:
+                raise ValidationError(_l("%(date)s is not a date in the calendar.", date=token)) from None
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for index in range(7):
+            mode, opens, closes, overnight = self.day_fields(index)
+            if mode.data == H.OPEN and not opens.errors and not closes.errors:
+                if not (opens.data or "").strip():
+                    opens.errors.append(_l("Give the opening time."))
+                    ok = False
+                if not (closes.data or "").strip():
+                    closes.errors.append(_l("Give the closing time."))
+                    ok = False
+                if opens.data and closes.data and not opens.errors and not closes.errors:
+                    problem = H.problem(self._day(index))
+                    if problem == "closes_before_opening":
+                        closes.errors.append(_l("Closing must be after opening, unless you tick \"closes after midnight\"."))
+                        ok = False
+                    elif problem == "overnight_but_closes_later":
+                        closes.errors.append(_l("With \"closes after midnight\", the closing time is on the next morning and must be at or before the opening time."))
+                        ok = False
+        return ok
+
+    def _day(self, index: int) -> H.Day:
+        mode, opens, closes, overnight = self.day_fields(index)
+        if mode.data != H.OPEN:
+            return H.Day(mode.data if mode.data in H.MODES else H.CLOSED)
+        return H.Day(H.OPEN, dt.time.fromisoformat(opens.data.strip().zfill(5)), dt.time.fromisoformat(closes.data.strip().zfill(5)), bool(overnight.data))
+
+    def week(self) -> H.Week:
+        return tuple(self._day(index) for index in range(7))
+
+    def dates(self) -> list[dt.date]:
+        return sorted({dt.date.fromisoformat(t) for t in re.split(r"[\s,;]+", self.closed_dates.data or "") if t})
+
+    def fill(self, week: H.Week, closed_dates) -> None:
+        for index, day in enumerate(week):
+            mode, opens, closes, overnight = self.day_fields(index)
+            mode.data = day.mode
+            opens.data = day.opens.strftime("%H:%M") if day.opens else ""
+            closes.data = day.closes.strftime("%H:%M") if day.closes else ""
+            overnight.data = day.overnight
+        self.closed_dates.data = "\n".join(d.isoformat() for d in sorted(closed_dates))
+
+
+for _index in range(7):
+    setattr(HoursForm, f"mode_{_index}", SelectField(WEEKDAYS[_index], choices=MODE_CHOICES, default=H.OPEN))
+    setattr(HoursForm, f"opens_{_index}", StringField(_l("Opens"), [Optional(), _time_validator], default="08:00"))
+    setattr(HoursForm, f"closes_{_index}", StringField(_l("Closes"), [Optional(), _time_validator], default="21:00"))
+    setattr(HoursForm, f"overnight_{_index}", BooleanField(_l("Closes after midnight")))
+
+
+def _float(form, field):
+    raw = (field.raw_data[0] if field.raw_data else "").strip().replace(",", ".")
+    if not raw:
+        field.data = None
+        return
+    try:
+        field.data = float(raw)
+    except ValueError:
+        raise ValidationError(_l("Write a number in degrees, e.g. 36.6171.")) from None
+
+
+class PointForm(HoursForm):
+    idempotency_key = HiddenField()
+    name_zh = StringField(_l("Name in Chinese"), [DataRequired(message=_l("Give the name of the place.")), Length(max=100, message=_l("Use at most %(max)d characters.", max=100))])
+    name_en = StringField(_l("Name in English (optional)"), [Optional(), Length(max=100, message=_l("Use at most %(max)d characters.", max=100))])
+    kind = SelectField(_l("Kind of place"), choices=list(KIND_LABELS.items()), validators=[DataRequired(message=_l("Choose a kind from the list."))])
+    community = SelectField(_l("Community"), coerce=int, choices=[], validate_choice=False)
+    address = StringField(_l("Address"), [DataRequired(message=_l("Give the address.")), Length(max=200, message=_l("Use at most %(max)d characters.", max=200))])
+    latitude = StringField(_l("Latitude"), [_float])
+    longitude = StringField(_l("Longitude"), [_float])
+    phone = StringField(_l("Telephone of the place (optional)"), [Optional(), Regexp(PHONE_PATTERN, message=_l("Enter a phone number of digits, spaces or dashes."))])
+    capabilities = CheckboxesField(_l("What you offer"), choices=list(CAPABILITY_LABELS.items()), validate_choice=True)
+    photo = FileField(_l("Photo of the front (optional)"), description=_l("JPEG, PNG or WebP, at most 5 MB."))
+
+    def validate_community(self, field):
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("Choose a community from the list."))
+
+    def validate_photo(self, field):
+        field.data = field.data if hasattr(field.data, "read") and getattr(field.data, "filename", "") else None
+
+    @classmethod
+    def blank(cls, **kwargs) -> "PointForm":
+        form = cls(**kwargs)
+        form.idempotency_key.data = str(uuid.uuid4())
+        return form
+
+    def validate_idempotency_key(self, field):
+        try:
+            uuid.UUID(field.data or "")
+        except ValueError:
+            field.data = str(uuid.uuid4())
+
+
+class VisitForm(Form):
+    visited_on = DateField(_l("Date of the visit"), [DataRequired(message=_l("Give the date of the visit as 2026-11-23."))])
+    note = TextAreaField(_l("What you saw"), [Optional(), Length(max=1000, message=_l("Use at most %(max)d characters.", max=1000))])
+    outcome = SelectField(_l("Outcome"), choices=[("verified", _l("Verified: a safe place")), ("noted", _l("Visit noted, not verified"))])
+
+
+class SuspendForm(Form):
+    note = TextAreaField(_l("Reason"), [Optional(), Length(max=500, message=_l("Use at most %(max)d characters.", max=500))])

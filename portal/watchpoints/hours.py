@@ -1,0 +1,106 @@
+"""Opening hours: a week of day rules, closed dates and "closed today", read in the
+community's time zone.
+
+A day is closed, open all day (24 h), or open from ``opens`` to ``closes``. When
+``overnight`` is set the day's opening ends at ``closes`` on the next morning (a bar
+open 20:00–02:00); it must then close at or before it opened. A closed date (holiday
+or "closed today") closes the whole calendar day, including the hours after midnight
+of an overnight opening that started the evening before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+CLOSED, ALL_DAY, OPEN = "closed", "24h", "open"
+MODES = (CLOSED, ALL_DAY, OPEN)
+
+
+@dataclass(frozen=True)
+class Day:
+    mode: str = CLOSED
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+    overnight: bool = False
+
+    def to_json(self) -> dict:
+        if self.mode != OPEN:
+            return {"mode": self.mode}
+        return {"mode": OPEN, "opens": self.opens.strftime("%H:%M"), "closes": self.closes.strftime("%H:%M"), "overnight": self.overnight}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Day":
+        if not data or data.get("mode") not in MODES:
+            return cls()
+        if data["mode"] != OPEN:
+            return cls(mode=data["mode"])
+        return cls(OPEN, dt.time.fromisoformat(data["opens"]), dt.time.fromisoformat(data["closes"]), bool(data.get("overnight")))
+
+
+Week = tuple[Day, ...]  # Monday first, seven days
+
+
+def problem(day: Day) -> str | None:
+    """Why a day's hours are impossible (a message id), or None."""
+    if day.mode != OPEN:
+        return None
+    if day.opens is None or day.closes is None:
+        return "missing"
+    if day.overnight and day.closes > day.opens:
+        return "overnight_but_closes_later"
+    if not day.overnight and day.closes <= day.opens:
+        return "closes_before_opening"
+    return None
+
+
+def week_to_text(week: Week) -> str:
+    return json.dumps([day.to_json() for day in week])
+
+
+def week_from_text(text: str | None) -> Week:
+    try:
+        data = json.loads(text or "[]")
+    except ValueError:
+        data = []
+    days = [Day.from_json(item) if isinstance(item, dict) else Day() for item in (data if isinstance(data, list) else [])]
+    return tuple((days + [Day()] * 7)[:7])
+
+
+def dates_from_text(text: str | None) -> frozenset[dt.date]:
+    try:
+        return frozenset(dt.date.fromisoformat(value) for value in json.loads(text or "[]"))
+    except (ValueError, TypeError):
+        return frozenset()
+
+
+def local_now(at: dt.datetime, timezone: str) -> dt.datetime:
+    return at.astimezone(ZoneInfo(timezone))
+
+
+def is_open(week: Week, closed_dates: frozenset[dt.date] | set[dt.date], closed_today_on: dt.date | None, at: dt.datetime, timezone: str) -> bool:
+    """Is the place open at the instant ``at`` (aware), read in ``timezone``?"""
+    local = local_now(at, timezone)
+    today, moment = local.date(), local.time()
+    if today in closed_dates or today == closed_today_on:
+        return False
+    day = week[today.weekday()]
+    if day.mode == ALL_DAY:
+        return True
+    if day.mode == OPEN:
+        if day.overnight and moment >= day.opens:
+            return True
+        if not day.overnight and day.opens <= moment < day.closes:
+            return True
+    yesterday = week[(today.weekday() - 1) % 7]
+    day_before = today - dt.timedelta(days=1)
+    if day_before in closed_dates or day_before == closed_today_on:
+        return False  # yesterday's opening did not happen, so neither does its tail
+    # The tail of an overnight opening that began yesterday evening.
+    return yesterday.mode == OPEN and yesterday.overnight and moment < yesterday.closes
+
+
+def today_of(week: Week, at: dt.datetime, timezone: str) -> Day:
+    return week[local_now(at, timezone).weekday()]

@@ -1,0 +1,265 @@
+"""Watch point pages for hosts and officers: apply, edit, hours, closed today, visits,
+suspension, photos, and the printable contact boards (single and per community)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import segno
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Parameter
+from litestar.response import Redirect, Response, Template
+
+from portal.accounts.rules import now
+from portal.audit.rules import entries_for
+from portal.stations.rules import communities_by_id
+from portal.watchpoints import hours as H
+from portal.watchpoints import rules
+from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, HoursForm, PointForm, SuspendForm, VisitForm
+from portal.watchpoints.tables import WatchPoint
+from portal.web.guards import logged_in, requires
+from portal.web.i18n import localized
+from portal.web.pages import invalid, is_htmx, render, see_other
+
+UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # the photo (5 MB) and the rest of the form
+
+
+def public_url(request: Request, path: str) -> str:
+    return request.app.state.settings.public_url.rstrip("/") + path
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG sized by CSS (no width/height of its own)."""
+    return segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
+
+
+def labels() -> dict:
+    return {"kinds": KIND_LABELS, "capabilities": CAPABILITY_LABELS, "weekdays": WEEKDAYS}
+
+
+async def _community_choices(actor) -> list[tuple[int, str]]:
+    rows = await communities_by_id(rules.application_communities(actor))
+    return [(r["id"], f"{localized(r, 'station.name')} · {localized(r, 'name')}") for r in rows]
+
+
+async def _point_or_404(request: Request, point_id: int, oversee: bool = False) -> dict:
+    point = await rules.get_point(point_id)
+    if not point:
+        raise NotFoundException()
+    allowed = rules.may_oversee(request.user, point) if oversee else rules.may_edit(request.user, point)
+    if not allowed:
+        raise PermissionDeniedException()
+    return point
+
+
+async def _read_photo(form: PointForm) -> rules.Photo | None:
+    upload = form.photo.data
+    if not upload:
+        return None
+    content = await upload.read(rules.PHOTO_MAX_BYTES + 1)
+    return rules.process_photo(content, upload.content_type or "")
+
+
+def _data(form: PointForm) -> rules.PointData:
+    return rules.PointData(
+        community_id=form.community.data,
+        name_zh=form.name_zh.data,
+        name_en=form.name_en.data or "",
+        kind=form.kind.data,
+        address=form.address.data,
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        phone=form.phone.data or "",
+        capabilities=list(form.capabilities.data or []),
+        week=form.week(),
+        closed_dates=form.dates(),
+    )
+
+
+class WatchPointController(Controller):
+    path = "/watchpoints"
+    guards = [logged_in]
+
+    @get("/", name="watchpoints.list", guards=[requires("officer", "head")])
+    async def list_points(self, request: Request, community: int | None = Parameter(default=None, ge=0)) -> Template:
+        points = await rules.points_to_oversee(request.user, community or None)
+        communities = await communities_by_id(request.user.communities("officer"))
+        return render(request, "watchpoints/list.html", {"points": points, "communities": communities, "community": community, **labels()})
+
+    @get("/mine", name="watchpoints.mine", guards=[requires("host", "volunteer")])
+    async def mine(self, request: Request) -> Template:
+        return render(request, "watchpoints/mine.html", {"points": await rules.points_of_host(request.user), **labels()})
+
+    @get("/new", name="watchpoints.new", guards=[requires("host", "volunteer")])
+    async def new(self, request: Request) -> Template:
+        form = PointForm.blank()
+        form.community.choices = await _community_choices(request.user)
+        return render(request, "watchpoints/form.html", {"form": form, "point": None, **labels()})
+
+    @post("/new", name="watchpoints.apply", guards=[requires("host", "volunteer")], request_max_body_size=UPLOAD_MAX_BYTES)
+    async def apply(self, request: Request) -> Template | Redirect:
+        form = await PointForm.from_request(request)
+        form.community.choices = await _community_choices(request.user)
+        if form.validate():
+            try:
+                point_id = await rules.apply(request.user, _data(form), await _read_photo(form), form.idempotency_key.data)
+            except rules.PointError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/watchpoints/{point_id}?applied=1")
+        return invalid(request, "watchpoints/form.html", {"form": form, "point": None, **labels()})
+
+    async def _detail(self, request: Request, point: dict, **extra) -> Template:
+        community = await rules.community_with_station(point["community"])
+        tz = community["timezone"]
+        context = {
+            "point": point,
+            "community": community,
+            "tz": tz,
+            "open_now": rules.open_state(point, tz, now()),
+            "week": H.week_from_text(point["hours"]),
+            "closed_dates": sorted(H.dates_from_text(point["holidays"])),
+            "today": H.local_now(now(), tz).date(),
+            "visits": await rules.visits_of(point["id"]),
+            "history": await entries_for("watchpoint", point["id"], limit=20),
+            "oversee": rules.may_oversee(request.user, point),
+            "visit_form": extra.pop("visit_form", None) or VisitForm(visited_on=H.local_now(now(), tz).date(), outcome="verified"),
+            "suspend_form": SuspendForm(),
+            "public_link": public_url(request, f"/p/{point['slug']}"),
+            "applied": request.query_params.get("applied"),
+            **labels(),
+            **extra,
+        }
+        return render(request, "watchpoints/detail.html", context, status=422 if context["visit_form"].has_errors else 200)
+
+    @get("/{point_id:int}", name="watchpoints.detail")
+    async def detail(self, request: Request, point_id: int) -> Template:
+        return await self._detail(request, await _point_or_404(request, point_id))
+
+    @get("/{point_id:int}/edit", name="watchpoints.edit")
+    async def edit(self, request: Request, point_id: int) -> Template:
+        point = await _point_or_404(request, point_id)
+        form = PointForm(data={k: point[k] for k in ("name_zh", "name_en", "kind", "address", "phone")})
+        form.community.choices = await self._edit_communities(request, point)
+        form.community.data = point["community"]
+        form.latitude.data = point["latitude"]
+        form.longitude.data = point["longitude"]
+        form.capabilities.data = [c for c in point["capabilities"].split(",") if c]
+        form.fill(H.week_from_text(point["hours"]), H.dates_from_text(point["holidays"]))
+        return render(request, "watchpoints/form.html", {"form": form, "point": point, **labels()})
+
+    async def _edit_communities(self, request: Request, point: dict) -> list[tuple[int, str]]:
+        scope = request.user.communities("officer")
+        ids = None if scope is None else frozenset(scope | {point["community"]})
+        rows = await communities_by_id(ids)
+        return [(r["id"], f"{localized(r, 'station.name')} · {localized(r, 'name')}") for r in rows]
+
+    @post("/{point_id:int}/edit", name="watchpoints.update", request_max_body_size=UPLOAD_MAX_BYTES)
+    async def update(self, request: Request, point_id: int) -> Template | Redirect:
+        point = await _point_or_404(request, point_id)
+        form = await PointForm.from_request(request)
+        form.community.choices = await self._edit_communities(request, point)
+        if form.validate():
+            try:
+                await rules.update(request.user, point_id, _data(form), await _read_photo(form))
+            except rules.PointError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/watchpoints/{point_id}")
+        return invalid(request, "watchpoints/form.html", {"form": form, "point": point, **labels()})
+
+    @get("/{point_id:int}/hours", name="watchpoints.hours")
+    async def hours_page(self, request: Request, point_id: int) -> Template:
+        point = await _point_or_404(request, point_id)
+        form = HoursForm()
+        form.fill(H.week_from_text(point["hours"]), H.dates_from_text(point["holidays"]))
+        return render(request, "watchpoints/hours.html", {"form": form, "point": point, **labels()})
+
+    @post("/{point_id:int}/hours", name="watchpoints.hours.save")
+    async def save_hours(self, request: Request, point_id: int) -> Template | Redirect:
+        point = await _point_or_404(request, point_id)
+        form = await HoursForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.set_hours(request.user, point_id, form.week(), form.dates())
+            except rules.PointError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/watchpoints/{point_id}")
+        return invalid(request, "watchpoints/hours.html", {"form": form, "point": point, **labels()})
+
+    @post("/{point_id:int}/closed-today", name="watchpoints.closed_today")
+    async def closed_today(self, request: Request, point_id: int) -> Template | Redirect:
+        await _point_or_404(request, point_id)
+        data = await request.form()
+        point = await rules.set_closed_today(request.user, point_id, data.get("closed") == "1")
+        if is_htmx(request) and request.headers.get("hx-target") == "closed-today":
+            community = await rules.community_with_station(point["community"])
+            tz = community["timezone"]
+            return render(request, "watchpoints/_closed_today.html", {"point": point, "today": H.local_now(now(), tz).date(), "open_now": rules.open_state(point, tz, now())})
+        return see_other(f"/watchpoints/{point_id}")
+
+    @post("/{point_id:int}/visits", name="watchpoints.visit")
+    async def visit(self, request: Request, point_id: int) -> Template | Redirect:
+        point = await _point_or_404(request, point_id, oversee=True)
+        form = await VisitForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.record_visit(request.user, point_id, form.visited_on.data, form.note.data or "", form.outcome.data == "verified")
+            except rules.PointError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/watchpoints/{point_id}")
+        return await self._detail(request, point, visit_form=form)
+
+    @post("/{point_id:int}/suspend", name="watchpoints.suspend")
+    async def suspend(self, request: Request, point_id: int) -> Redirect:
+        await _point_or_404(request, point_id, oversee=True)
+        form = await SuspendForm.from_request(request)
+        await rules.set_suspended(request.user, point_id, True, (form.note.data or "")[:500])
+        return see_other(f"/watchpoints/{point_id}")
+
+    @post("/{point_id:int}/reinstate", name="watchpoints.reinstate")
+    async def reinstate(self, request: Request, point_id: int) -> Redirect:
+        await _point_or_404(request, point_id, oversee=True)
+        await rules.set_suspended(request.user, point_id, False)
+        return see_other(f"/watchpoints/{point_id}")
+
+    @get("/{point_id:int}/photo", name="watchpoints.photo")
+    async def photo(self, request: Request, point_id: int) -> Response:
+        await _point_or_404(request, point_id)
+        content = await rules.photo_of(point_id)
+        if content is None:
+            raise NotFoundException()
+        return Response(content, media_type="image/jpeg", headers={"cache-control": "private, max-age=300"})
+
+    @get("/{point_id:int}/board", name="watchpoints.board")
+    async def board(self, request: Request, point_id: int, size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
+        point = await _point_or_404(request, point_id)
+        community = await rules.community_with_station(point["community"])
+        officers = await rules.officers_of(point["community"])
+        board = {"point": point, "url": public_url(request, f"/p/{point['slug']}")}
+        board["qr"] = qr_svg(board["url"])
+        return render(request, "watchpoints/boards.html", {"boards": [board], "community": community, "officers": officers, "size": size, "back": f"/watchpoints/{point_id}"})
+
+
+class CommunityBoardsController(Controller):
+    path = "/communities"
+    guards = [requires("officer", "head")]
+
+    @get("/{community_id:int}/boards", name="watchpoints.community_boards")
+    async def boards(self, request: Request, community_id: int, size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
+        """Every board of a community in one printable document: the community's own board
+        first, then one per watch point that is not suspended."""
+        community = await rules.community_with_station(community_id)
+        if not community:
+            raise NotFoundException()
+        officers = await rules.officers_of(community_id)
+        url = public_url(request, f"/c/{community['code']}")
+        boards = [{"point": None, "url": url, "qr": qr_svg(url)}]
+        points = await WatchPoint.select(*rules.POINT_COLUMNS).where((WatchPoint.community == community_id) & (WatchPoint.status != "suspended")).order_by(WatchPoint.id).limit(rules.LIST_LIMIT).run()
+        for point in points:
+            point_url = public_url(request, f"/p/{point['slug']}")
+            boards.append({"point": point, "url": point_url, "qr": qr_svg(point_url)})
+        return render(request, "watchpoints/boards.html", {"boards": boards, "community": community, "officers": officers, "size": size, "back": "/watchpoints"})

@@ -1,0 +1,59 @@
+"""Watch points, their photo (kept apart so lists never load it) and officers' visits."""
+
+from piccolo.columns import Boolean, Bytea, Date, DoublePrecision, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from portal.accounts.tables import User
+from portal.stations.tables import Community
+
+KINDS = ("shop", "pharmacy", "hotel", "supermarket", "property_gate", "school_side", "other")
+CAPABILITIES = ("phone", "first_aid", "aed", "umbrella", "water", "charging", "shelter", "toilet", "english")
+STATUSES = ("pending", "verified", "suspended")
+
+
+class WatchPoint(Table, tablename="watch_point"):
+    """A safe place. ``slug`` is the unguessable, permanent key of its public page and QR
+    code; ``hours`` is the week as JSON (see ``portal.watchpoints.hours``)."""
+
+    community = ForeignKey(references=Community, on_delete=OnDelete.restrict, index=True)
+    host = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
+    slug = Varchar(length=32, unique=True)
+    name_zh = Varchar(length=100)
+    name_en = Varchar(length=100, default="")
+    kind = Varchar(length=20)
+    address = Varchar(length=200)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    hours = Text(default="[]")
+    holidays = Text(default="[]")
+    closed_today_on = Date(null=True, default=None)
+    capabilities = Varchar(length=200, default="")
+    phone = Varchar(length=32, default="")
+    status = Varchar(length=16, default="pending")
+    verified_at = Timestamptz(null=True, default=None)
+    last_visit_on = Date(null=True, default=None)
+    has_photo = Boolean(default=False)
+    idempotency_key = Varchar(length=36, unique=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class WatchPointPhoto(Table, tablename="watch_point_photo"):
+    """The re-encoded JPEG of the front, in the database so every process can serve it."""
+
+    point = ForeignKey(references=WatchPoint, on_delete=OnDelete.cascade, unique=True)
+    content = Bytea()
+    width = Integer()
+    height = Integer()
+    updated_at = Timestamptz()
+
+
+class WatchPointVisit(Table, tablename="watch_point_visit"):
+    """An officer's visit: the basis of verification and of "last verified"."""
+
+    point = ForeignKey(references=WatchPoint, on_delete=OnDelete.cascade, index=True)
+    officer = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    visited_on = Date()
+    note = Text(default="")
+    outcome = Varchar(length=16)
+    created_at = Timestamptz()
