@@ -53,11 +53,11 @@ def template_environment(settings: Settings) -> Environment:
         current_language=i18n.current_language,
         localized=i18n.localized,
     )
-        person=display_name,
     env.filters.update(
         datetime=lambda value, tz=None, format="medium": i18n.format_datetime(value, tz or settings.timezone, format),
         date=i18n.format_date,
         number=i18n.format_number,
+        person=display_name,
     )
     return env
 
@@ -76,14 +76,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await sessions.close()
 
     return Litestar(
-            VolunteerController,
-            OfficerVolunteersController,
-            InboxController,
         route_handlers=[
             home,
             health,
             AccountController,
             AdminUsersController,
+            VolunteerController,
+            OfficerVolunteersController,
+            InboxController,
             WatchPointController,
             CommunityBoardsController,
             PublicController,
