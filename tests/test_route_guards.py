@@ -66,6 +66,34 @@ ROUTES = {
     ("POST", "/inbox/{notification_id:int}/read"): members(404),
     ("POST", "/inbox/{notification_id:int}/open"): members(404),
     ("POST", "/inbox/read-all"): members(303),
+    # Watch points: the point belongs to the first community and its host is the target
+    # (so the host column is someone else's point); the public pages need no account.
+    ("GET", "/watchpoints"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/watchpoints/mine"): row(LOGIN, 200, 200, 403, 403, 403, 200),
+    ("GET", "/watchpoints/new"): row(LOGIN, 200, 200, 403, 403, 403, 200),
+    ("POST", "/watchpoints/new"): row(LOGIN, 422, 422, 403, 403, 403, 422),
+    ("GET", "/watchpoints/{point_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/watchpoints/{point_id:int}/edit"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/watchpoints/{point_id:int}/edit"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/watchpoints/{point_id:int}/hours"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/watchpoints/{point_id:int}/hours"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/watchpoints/{point_id:int}/closed-today"): row(LOGIN, 403, 403, 303, 403, 303, 303),
+    ("POST", "/watchpoints/{point_id:int}/visits"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/watchpoints/{point_id:int}/suspend"): row(LOGIN, 403, 403, 303, 403, 303, 303),
+    ("POST", "/watchpoints/{point_id:int}/reinstate"): row(LOGIN, 403, 403, 303, 403, 303, 303),
+    ("GET", "/watchpoints/{point_id:int}/photo"): row(LOGIN, 403, 403, 404, 403, 404, 404),  # no photo
+    ("GET", "/watchpoints/{point_id:int}/board"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/communities/{community_id:int}/boards"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/p/{slug:str}"): everyone(200),
+    ("GET", "/p/{slug:str}/photo"): everyone(404),  # no photo
+    ("GET", "/c/{code:str}"): everyone(200),
+    ("GET", "/c/{code:str}/ask/{kind:str}"): everyone(200),
+    ("POST", "/c/{code:str}/ask/{kind:str}"): everyone(422),
+    ("GET", "/track"): everyone(200),
+    ("GET", "/track/{code:str}"): everyone(404),  # an unknown code
+    ("GET", "/intake"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/intake/{intake_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("POST", "/intake/{intake_id:int}/answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -81,6 +109,25 @@ def app_routes(app) -> set[tuple[str, str]]:
                 if method not in {"HEAD", "OPTIONS"}:
                     found.add((method, route.path))
     return found
+
+
+async def _public_objects(community_id: int, host_id: int) -> dict:
+    """A pending watch point of the first community hosted by ``host_id``, and an intake."""
+    import uuid
+
+    from portal.accounts.rules import load_actor
+    from portal.public.rules import create_intake
+    from portal.watchpoints import rules
+    from portal.watchpoints.tables import WatchPoint
+
+    data = rules.PointData(community_id=community_id, name_zh="守望点", kind="shop", address="路 1 号")
+    point = await rules.apply(await load_actor(host_id), data, None, str(uuid.uuid4()))
+    slug = (await WatchPoint.select(WatchPoint.slug).where(WatchPoint.id == point).first().run())["slug"]
+    await create_intake(kind="help", community_id=community_id, point_id=point, text="?", contact_name="", contact_phone="", language="en", idempotency_key=str(uuid.uuid4()))
+    from portal.public.tables import Intake
+
+    intake = (await Intake.select(Intake.id).first().run())["id"]
+    return {"point": point, "slug": slug, "intake": intake}
 
 
 def test_every_route_has_a_row(app):
@@ -102,6 +149,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     profile_id = (await VolunteerProfile.select(VolunteerProfile.id).where(VolunteerProfile.user == target_id).first().run())["id"]
     await notify(target_id, "test", "Log in")
     notification_id = (await Notification.select(Notification.id).where(Notification.user == target_id).first().run())["id"]
+    public_ids = await _public_objects(area.community_id, target_id)
     async with http_client(app) as client:
         if column != "anonymous":
             role = "officer" if column == "officer_other" else column
@@ -114,6 +162,8 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = template.replace("{user_id:int}", str(target_id)).replace("{grant_id:int}", str(grant_id))
             path = path.replace("{profile_id:int}", str(profile_id)).replace("{notification_id:int}", str(notification_id))
             path = path.replace("{community_id:int}", str(area.community_id))
+            path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
+            path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion")
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

@@ -9,7 +9,7 @@ import re
 import uuid
 
 from wtforms import BooleanField, DateField, FileField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.watchpoints import hours as H
@@ -123,7 +123,7 @@ class HoursForm(Form):
 
 
 for _index in range(7):
-    setattr(HoursForm, f"mode_{_index}", SelectField(WEEKDAYS[_index], choices=MODE_CHOICES, default=H.OPEN))
+    setattr(HoursForm, f"mode_{_index}", SelectField(WEEKDAYS[_index], [InputRequired(message=_l("Choose open, 24 hours or closed."))], choices=MODE_CHOICES, default=H.OPEN))
     setattr(HoursForm, f"opens_{_index}", StringField(_l("Opens"), [Optional(), _time_validator], default="08:00"))
     setattr(HoursForm, f"closes_{_index}", StringField(_l("Closes"), [Optional(), _time_validator], default="21:00"))
     setattr(HoursForm, f"overnight_{_index}", BooleanField(_l("Closes after midnight")))
