@@ -21,12 +21,14 @@ from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions
 from portal.home import health, home
+from portal.jobs.runner import JobScheduler
+from portal.notifications.routes import InboxController
 from portal.public.routes import IntakeController, PublicController
 from portal.watchpoints.routes import CommunityBoardsController, WatchPointController
-from portal.notifications.routes import InboxController
+from portal.shifts.routes import SHIFT_CONTROLLERS
+from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
 from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
 from portal.volunteers.rules import SKILL_LABELS, display_name
-from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
 from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.middleware import context_middleware, security_headers
@@ -48,10 +50,10 @@ def template_environment(settings: Settings) -> Environment:
         htmx_url=settings.htmx_url,
         htmx_sri=HTMX_SRI,
         csrf_header=CSRF_HEADER,
-        skill_labels=SKILL_LABELS,
         languages=i18n.LANGUAGE_NAMES,
         current_language=i18n.current_language,
         localized=i18n.localized,
+        skill_labels=SKILL_LABELS,
     )
     env.filters.update(
         datetime=lambda value, tz=None, format="medium": i18n.format_datetime(value, tz or settings.timezone, format),
@@ -75,12 +77,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if isinstance(sessions, RedisSessions):
             await sessions.close()
 
+    @contextlib.asynccontextmanager
+    async def scheduled_jobs(app: Litestar) -> AsyncIterator[None]:
+        # PORTAL_SCHEDULER=process leaves the jobs to `portal scheduler`; tests start none.
+        scheduler = JobScheduler(settings) if settings.scheduler == "app" else None
+        if scheduler:
+            scheduler.start()
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            if scheduler:
+                await scheduler.stop()
+
     return Litestar(
         route_handlers=[
             home,
             health,
             AccountController,
             AdminUsersController,
+            *SHIFT_CONTROLLERS,
             VolunteerController,
             OfficerVolunteersController,
             InboxController,
@@ -109,7 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_max_body_size=settings.max_body_bytes,
-        lifespan=[database],
+        lifespan=[database, scheduled_jobs],
         state=State({"settings": settings, "sessions": sessions}),
         debug=False,
         openapi_config=None,

@@ -87,6 +87,29 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"  {username:<11} {role}")
 
 
+@main.command(help="Run the scheduled jobs (reminders, rosters, alerts, e-mail) until stopped; for PORTAL_SCHEDULER=process.")
+def scheduler() -> None:
+    from portal.jobs.runner import JobScheduler
+
+    settings = _settings()
+    if settings.scheduler != "process":
+        click.echo(f"Note: PORTAL_SCHEDULER={settings.scheduler}; each run is claimed in the database, so jobs still run once.")
+
+    async def forever():
+        jobs = JobScheduler(settings)
+        jobs.start()
+        click.echo(f"Scheduler running {len(jobs.jobs)} jobs. Stop with Ctrl+C.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await jobs.stop()
+
+    try:
+        _run(settings, forever)
+    except KeyboardInterrupt:
+        pass
+
+
 @main.group(help="Manage user accounts.")
 def users() -> None:
     pass

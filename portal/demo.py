@@ -96,4 +96,7 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.watchpoints.demo import seed_watch_points
 
     await seed_watch_points()
+    from portal.shifts.demo import seed_shifts
+
+    await seed_shifts()
     return created

@@ -21,5 +21,7 @@ APP_REGISTRY = AppRegistry(
         "portal.public.piccolo_app",
         "portal.volunteers.piccolo_app",
         "portal.notifications.piccolo_app",
+        "portal.jobs.piccolo_app",
+        "portal.shifts.piccolo_app",
     ]
 )

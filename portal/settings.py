@@ -56,6 +56,13 @@ class Settings:
     max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
     sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
     pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
+    scheduler: str = field(default="app", metadata={"help": "Where scheduled jobs run: `app` (inside `portal serve`), `process` (only in `portal scheduler`; the web workers run none) or `off`."})
+    shift_cancel_cutoff_hours: int = field(default=12, metadata={"help": "Until this many hours before a shift a volunteer may cancel and free the place; later, \"I can't make it\" asks for a stand-in. A shift kind may set its own."})
+    shift_offer_minutes: int = field(default=120, metadata={"help": "Minutes the first person on a waitlist has to confirm a freed place before it goes to the next."})
+    shift_max_no_shows: int = field(default=3, metadata={"help": "Unexcused no-shows after which sign-up is blocked until an officer lifts the block."})
+    shift_overdue_minutes: int = field(default=30, metadata={"help": "Minutes after a shift's end before officers are alerted that a checked-in patroller has not checked out."})
+    shift_reminder_hours: str = field(default="24,2", metadata={"help": "Hours before a shift when its volunteers are reminded (comma-separated)."})
+    shift_experienced_after: int = field(default=5, metadata={"help": "Worked shifts (checked in and out) after which a volunteer counts as experienced for the buddy rule."})
     public_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "The portal's address as the public reaches it; the QR codes on printed contact boards point there."})
     smtp_url: str = field(default="", metadata={"help": "When set (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start), notifications are also sent by e-mail to people who gave an address."})
     mail_from: str = field(default="Shouwang <noreply@localhost>", metadata={"help": "Sender address of notification e-mails."})
@@ -87,6 +94,14 @@ class Settings:
             raise SettingsError("PORTAL_PUBLIC_URL must start with http:// or https://")
         if self.default_language not in {"zh_CN", "en"}:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
+        if self.scheduler not in {"app", "process", "off"}:
+            raise SettingsError("PORTAL_SCHEDULER must be app, process or off")
+        try:
+            hours = [int(h) for h in self.shift_reminder_hours.split(",") if h.strip()]
+        except ValueError as exc:
+            raise SettingsError("PORTAL_SHIFT_REMINDER_HOURS must be whole hours separated by commas") from exc
+        if any(h <= 0 for h in hours):
+            raise SettingsError("PORTAL_SHIFT_REMINDER_HOURS must be positive")
         return self
 
     @classmethod

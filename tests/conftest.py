@@ -190,3 +190,24 @@ def field_error(html: str, field_id: str) -> str | None:
     """The error text shown next to the field ``field_id``, or None."""
     match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', html, re.S)
     return match.group(1).strip() if match else None
+
+
+@pytest.fixture
+def make_volunteer(make_user, area):
+    """A volunteer with a profile: ``await make_volunteer(verified=True, skills=("first_aid",))``."""
+    import datetime as _dt
+
+    from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
+
+    async def make(verified: bool = True, skills: tuple[str, ...] = (), community_id: int | None = None, status: str | None = None, **kwargs) -> int:
+        community_id = community_id or area.community_id
+        user_id = await make_user("volunteer", community_id=community_id, **kwargs)
+        moment = _dt.datetime.now(_dt.timezone.utc)
+        await VolunteerProfile.insert(
+            VolunteerProfile(user=user_id, community=community_id, status=status or ("verified" if verified else "pending"), applied_at=moment, consent_at=moment, decided_at=moment if verified else None)
+        ).run()
+        for skill in skills:
+            await VolunteerSkill.insert(VolunteerSkill(user=user_id, skill=skill)).run()
+        return user_id
+
+    return make

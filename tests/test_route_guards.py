@@ -94,6 +94,37 @@ ROUTES = {
     ("GET", "/intake"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/intake/{intake_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
     ("POST", "/intake/{intake_id:int}/answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    # Shifts. The volunteer, host and admin columns have no verified profile: sign-up
+    # answers 409 with the reason. The objects are in the first community.
+    ("GET", "/shifts"): row(LOGIN, 200, 200, 403, 403, 403, 200),
+    ("GET", "/shifts/mine"): row(LOGIN, 200, 200, 403, 403, 403, 200),
+    ("GET", "/shifts/calendar"): row(LOGIN, 200, 200, 403, 403, 403, 200),
+    ("POST", "/shifts/calendar/reset"): row(LOGIN, 200, 200, 403, 403, 403, 200),
+    ("POST", "/shifts/{shift_id:int}/signup"): row(LOGIN, 409, 409, 403, 403, 403, 409),
+    ("POST", "/shifts/{shift_id:int}/withdraw"): row(LOGIN, 409, 409, 403, 403, 403, 409),
+    ("POST", "/shifts/{shift_id:int}/check-in"): row(LOGIN, 409, 409, 403, 403, 403, 409),
+    ("POST", "/shifts/{shift_id:int}/check-out"): row(LOGIN, 409, 409, 403, 403, 403, 409),
+    ("GET", "/calendar/{token:str}/shifts.ics"): everyone(404),  # an unknown token
+    ("GET", "/shifts/manage/{community_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/shifts/manage/{community_id:int}/setup"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/shifts/manage/{community_id:int}/kinds/new"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/shifts/manage/{community_id:int}/kinds/new"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/shifts/manage/{community_id:int}/kinds/{kind_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/shifts/manage/{community_id:int}/kinds/{kind_id:int}"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/shifts/manage/{community_id:int}/rosters/new"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/shifts/manage/{community_id:int}/rosters/new"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/shifts/manage/{community_id:int}/rosters/{template_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/shifts/manage/{community_id:int}/shifts/new"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/shifts/manage/{community_id:int}/shifts/new"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/shifts/manage/{community_id:int}/shifts/{shift_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/shifts/manage/{community_id:int}/shifts/{shift_id:int}/cancel"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/shifts/manage/{community_id:int}/signups/{signup_id:int}/no-show"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/shifts/manage/{community_id:int}/signups/{signup_id:int}/hours"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/shifts/manage/{community_id:int}/people/{user_id:int}/unblock"): row(LOGIN, 403, 403, 404, 403, 404, 404),  # not blocked
+    ("GET", "/shifts/manage/{community_id:int}/hours"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/shifts/manage/{community_id:int}/hours.csv"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/shifts/manage/{community_id:int}/hours.xlsx"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -109,6 +140,21 @@ def app_routes(app) -> set[tuple[str, str]]:
                 if method not in {"HEAD", "OPTIONS"}:
                     found.add((method, route.path))
     return found
+
+
+async def _shift_objects(community_id: int, user_id: int) -> dict:
+    """A kind, a weekly roster, a shift tomorrow and the target's sign-up on it."""
+    import datetime as dt
+
+    from portal.shifts import rules
+    from portal.shifts.tables import Signup
+
+    now = rules.utcnow()
+    kind = await rules.create_kind(None, community_id, {"kind": "patrol", "name": "Patrol", "place": "", "required_skills": "", "min_people": 1, "max_people": 3, "open_to": "volunteers", "buddy_min": 0, "needs_experienced": False})
+    template = await rules.create_template(None, community_id, kind, {"weekdays": [0], "start_time": "08:00", "end_time": "09:00", "min_people": 1, "max_people": 3, "weeks_ahead": 1, "starts_on": now.date()})
+    shift = await rules.add_shift(None, community_id, kind, now.date() + dt.timedelta(days=2), "20:00", "21:00", 1, 3)
+    signup = await Signup.insert(Signup(shift=shift, user=user_id, status="active", queued_at=now, updated_at=now)).returning(Signup.id).run()
+    return {"kind": kind, "template": template, "shift": shift, "signup": signup[0]["id"]}
 
 
 async def _public_objects(community_id: int, host_id: int) -> dict:
@@ -150,6 +196,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     await notify(target_id, "test", "Log in")
     notification_id = (await Notification.select(Notification.id).where(Notification.user == target_id).first().run())["id"]
     public_ids = await _public_objects(area.community_id, target_id)
+    shift_ids = await _shift_objects(area.community_id, target_id)
     async with http_client(app) as client:
         if column != "anonymous":
             role = "officer" if column == "officer_other" else column
@@ -162,6 +209,8 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = template.replace("{user_id:int}", str(target_id)).replace("{grant_id:int}", str(grant_id))
             path = path.replace("{profile_id:int}", str(profile_id)).replace("{notification_id:int}", str(notification_id))
             path = path.replace("{community_id:int}", str(area.community_id))
+            path = path.replace("{shift_id:int}", str(shift_ids["shift"])).replace("{kind_id:int}", str(shift_ids["kind"]))
+            path = path.replace("{template_id:int}", str(shift_ids["template"])).replace("{signup_id:int}", str(shift_ids["signup"])).replace("{token:str}", "not-a-token")
             path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
             path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion")
             if method == "GET":

@@ -142,7 +142,7 @@ async def calendar_feed(token: str) -> Response:
 
 class OfficerShiftsController(Controller):
     path = "/shifts/manage/{community_id:int}"
-    guards = [requires("officer")]
+    guards = [requires("officer", "head")]
 
     async def _community(self, community_id: int) -> dict:
         rows = await communities_by_id(frozenset({community_id}))
