@@ -17,6 +17,7 @@ from portal.audit.tables import AuditEntry
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules
 from portal.watchpoints.tables import WatchPoint, WatchPointVisit
+from portal.web import i18n
 
 SHANGHAI = "Asia/Shanghai"
 DAY = H.Day(H.OPEN, dt.time(8), dt.time(22))
@@ -114,6 +115,14 @@ def test_week_round_trips_through_its_text_form():
 # --- photos and positions ------------------------------------------------------------
 
 
+@pytest.fixture
+def english():
+    """Messages of rules called directly are in the language of the context: English here."""
+    token = i18n.activate("en")
+    yield
+    i18n.restore(token)
+
+
 def image_bytes(fmt="JPEG", size=(64, 48), exif=True) -> bytes:
     out = io.BytesIO()
     image = Image.new("RGB", size, (200, 30, 30))
@@ -150,14 +159,23 @@ def test_png_photo_is_accepted_and_large_ones_are_scaled_down():
         (b"x" * (rules.PHOTO_MAX_BYTES + 1), "image/jpeg", "larger than 5 MB"),
     ],
 )
-def test_bad_photos_are_refused_with_a_message(content, content_type, fragment):
+def test_bad_photos_are_refused_with_a_message(english, content, content_type, fragment):
     with pytest.raises(rules.PointError) as refused:
         rules.process_photo(content, content_type)
     assert refused.value.field == "photo"
     assert fragment in refused.value.message
 
 
-def test_photo_with_too_many_pixels_is_refused(monkeypatch):
+def test_photo_messages_are_translated():
+    token = i18n.activate("zh_CN")
+    try:
+        with pytest.raises(rules.PointError, match="照片必须是 JPEG"):
+            rules.process_photo(b"hello", "text/plain")
+    finally:
+        i18n.restore(token)
+
+
+def test_photo_with_too_many_pixels_is_refused(english, monkeypatch):
     monkeypatch.setattr(rules, "PHOTO_MAX_PIXELS", 1000)
     with pytest.raises(rules.PointError, match="too many pixels"):
         rules.process_photo(image_bytes(size=(100, 100), exif=False), "image/jpeg")
