@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
@@ -15,7 +15,7 @@ from portal.web import i18n
 from portal.web.guards import logged_in
 from portal.web.i18n import gettext as _
 from portal.web.middleware import SESSION_COOKIE, client_ip
-from portal.web.pages import invalid, render, safe_next, see_other
+from portal.web.pages import invalid, navigate, render, safe_next, see_other
 
 
 def session_cookie(request: Request, token: str | None) -> Cookie:
@@ -31,13 +31,13 @@ def session_cookie(request: Request, token: str | None) -> Cookie:
     )
 
 
-async def start_session(request: Request, user_id: int, redirect_to: str) -> Redirect:
+async def start_session(request: Request, user_id: int, redirect_to: str) -> Response:
     """A new session id at every login: the old one (if any) ends first."""
     sessions = request.app.state.sessions
     if old := request.cookies.get(SESSION_COOKIE):
         await sessions.end(old)
     token = await sessions.create(user_id, client_ip(request), request.headers.get("user-agent", ""))
-    response = see_other(redirect_to)
+    response = navigate(request, redirect_to)
     response.cookies.append(session_cookie(request, token))
     return response
 
@@ -50,7 +50,7 @@ class AccountController(Controller):
         return render(request, "accounts/login.html", {"form": LoginForm(), "next": safe_next(next)})
 
     @post("/login", name="login.submit")
-    async def login(self, request: Request) -> Template | Redirect:
+    async def login(self, request: Request) -> Template | Response:
         form = await LoginForm.from_request(request)
         data = await request.form()
         next_path = safe_next(data.get("next"))
@@ -85,7 +85,7 @@ class AccountController(Controller):
         return render(request, "accounts/password.html", {"form": PasswordChangeForm()})
 
     @post("/account/password", name="password.submit", guards=[logged_in])
-    async def change_password(self, request: Request) -> Template | Redirect:
+    async def change_password(self, request: Request) -> Template | Response:
         form = await PasswordChangeForm.from_request(request)
         if form.validate():
             try:

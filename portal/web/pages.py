@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 
@@ -47,3 +47,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def see_other(path: str) -> Redirect:
     """POST → redirect → GET."""
     return Redirect(path=path, status_code=303)
+
+
+def navigate(request: Request, path: str) -> Response:
+    """Go to ``path`` after a successful post: a 303 for a plain form, and for htmx an
+    ``HX-Redirect`` (htmx would otherwise follow the 303 itself and swap the whole next
+    page into the form's target)."""
+    if is_htmx(request):
+        return Response(content="", status_code=200, headers={"HX-Redirect": path})
+    return see_other(path)
