@@ -20,11 +20,20 @@ from portal.shifts.rules import Policy, ShiftError, State
 from portal.shifts.tables import RosterTemplate, Shift, Signup
 from portal.volunteers.tables import VolunteerProfile
 from portal.watchpoints.tables import WatchPoint
+from portal.web import i18n
 
 UTC = dt.timezone.utc
 # Monday 3 June 2030, 08:00 UTC = 16:00 in Asia/Shanghai.
 NOW = dt.datetime(2030, 6, 3, 8, 0, tzinfo=UTC)
 POLICY = Policy(cancel_cutoff_hours=12, offer_minutes=60, max_no_shows=2, overdue_minutes=30, reminder_hours=(24, 2), experienced_after=2)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Reasons and messages are checked in English (the rules translate them)."""
+    token = i18n.activate("en")
+    yield
+    i18n.restore(token)
 
 
 @pytest.fixture
@@ -243,6 +252,8 @@ async def test_a_freed_place_is_offered_to_the_first_waiting_and_expires_to_the_
     assert offer and "A place is free for you" in offer["subject"]
     # Not yet expired: nothing moves. After the limit (60 min), the next person gets it.
     assert await rules.expire_offers(NOW + dt.timedelta(hours=1, minutes=59), POLICY) == 0
+    # Past the limit the offer can no longer be confirmed, even before the job runs.
+    assert (await state_of(first, shift, NOW + dt.timedelta(hours=2, minutes=1))).state == State.WAITING
     assert await rules.expire_offers(NOW + dt.timedelta(hours=2, minutes=1), POLICY) == 1
     assert await status_of(shift, first) == "lapsed" and await status_of(shift, second) == "offered"
     state = await state_of(second, shift, NOW + dt.timedelta(hours=2, minutes=5))
@@ -433,3 +444,15 @@ async def test_the_calendar_feed_parses_and_shows_cancelled_shifts(area, make_vo
     assert events[f"shift-{kept}-{user}@shouwang"].decoded("dtstart") == NOW + dt.timedelta(days=1)
     new_token = await rules.reset_calendar_token(user)
     assert await rules.user_for_feed(token) is None and await rules.user_for_feed(new_token) == user
+
+
+async def test_the_buddy_rule_keeps_a_lone_patroller_waiting_until_enough_check_in(area, make_volunteer):
+    first, second = await make_volunteer(), await make_volunteer()
+    shift = await make_shift(area.community_id, starts_in=dt.timedelta(minutes=10), buddy_min=2)
+    for user in (first, second):
+        await rules.sign_up(user, shift, NOW, POLICY)
+    await rules.check_in(first, shift, NOW)
+    row = (await rules.my_shifts(first, NOW))["upcoming"][0]
+    assert row["buddy_wait"] is True and row["checked_in_count"] == 1
+    await rules.check_in(second, shift, NOW + dt.timedelta(minutes=1))
+    assert (await rules.my_shifts(first, NOW))["upcoming"][0]["buddy_wait"] is False

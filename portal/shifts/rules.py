@@ -193,6 +193,8 @@ def eligibility(shift: dict, person: Person, now: dt.datetime, waiting_position:
             return Eligibility(State.WAITING, {"position": waiting_position or 1})
         if mine["status"] == "standin":
             return Eligibility(State.HANDED_OVER)
+        if mine["status"] == "offered" and mine["offer_expires_at"] and now >= _aware(mine["offer_expires_at"]):
+            return Eligibility(State.WAITING, {"position": waiting_position or 1})  # the offer lapsed; the job moves it on
         if mine["status"] == "offered" and now < starts:
             # A held place is confirmed only if the person could still take it.
             others = Person(**{**person.__dict__, "mine": {k: v for k, v in person.mine.items() if k != shift["id"]}})
@@ -391,7 +393,7 @@ async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50) -> dic
     columns = (
         Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
         Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
-        Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.community.timezone,
+        Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.community.timezone,
     )
     upcoming = await Signup.select(*columns).where(
         (Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)) & (Signup.shift.ends_at > now)
@@ -399,6 +401,15 @@ async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50) -> dic
     past = await Signup.select(*columns).where(
         (Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)
     ).order_by(Signup.shift.starts_at, ascending=False).limit(past_limit).run()
+    # The buddy rule: a patrol starts only when enough people have checked in.
+    shift_ids = [r["shift"] for r in upcoming if r["shift.kind.buddy_min"]]
+    checked_in: dict[int, int] = {}
+    if shift_ids:
+        rows = await Signup.select(Signup.shift, Count(Signup.id, alias="n")).where(Signup.shift.is_in(shift_ids) & Signup.checked_in_at.is_not_null()).group_by(Signup.shift).run()
+        checked_in = {r["shift"]: r["n"] for r in rows}
+    for row in upcoming:
+        row["checked_in_count"] = checked_in.get(row["shift"], 0)
+        row["buddy_wait"] = bool(row["shift.kind.buddy_min"]) and row["checked_in_count"] < row["shift.kind.buddy_min"]
     for row in upcoming + past:
         row["hours"] = worked_hours(row)
         row["can_check_in"] = row["status"] == "active" and row["shift.status"] == "open" and not row["checked_in_at"] and _aware(row["shift.starts_at"]) - CHECK_IN_EARLY <= now < _aware(row["shift.ends_at"])
