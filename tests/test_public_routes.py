@@ -207,3 +207,13 @@ async def test_contact_is_never_shown_to_officers_of_other_communities_or_hosts(
     assert (await stranger.get(f"/intake/{intake_id}")).status_code == 404
     host, _ = await client_for("host")
     assert (await host.get(f"/intake/{intake_id}")).status_code == 403
+
+
+async def test_tracking_page_speaks_the_visitors_language(client, area):
+    response = await post_form(client, "/c/a/ask/help", intake_form(), headers={"accept-language": "zh-CN,zh;q=0.9"})
+    location = response.headers["location"]
+    chinese = await client.get(location, headers={"accept-language": "zh-CN"})
+    assert "已收到，等待答复" in chinese.text and "查询码" in chinese.text
+    english = await client.get(location, headers={"accept-language": "en-GB"})
+    assert "Received, waiting for an answer" in english.text
+    assert (await Intake.select(Intake.language).first().run())["language"] == "zh_CN"
