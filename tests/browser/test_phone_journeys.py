@@ -46,6 +46,8 @@ def fill_login_form(page: Page, username: str, password: str) -> None:
 
 
 def assert_htmx_loaded(page: Page) -> None:
+    # The script is deferred: a heading can be checked before it has run.
+    page.wait_for_load_state("load")
     assert page.evaluate("typeof window.htmx") == "object", "htmx did not load from /static/vendor/"
 
 
