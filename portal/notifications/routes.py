@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from portal.notifications import rules
@@ -29,7 +29,7 @@ class InboxController(Controller):
         return await self._page(request, after)
 
     @post("/{notification_id:int}/read", name="inbox.read")
-    async def read(self, request: Request, notification_id: int) -> Template | Redirect:
+    async def read(self, request: Request, notification_id: FromPath[int]) -> Template | Redirect:
         message = await rules.mark_read(request.user, notification_id)
         if message is None:
             raise NotFoundException()
@@ -38,7 +38,7 @@ class InboxController(Controller):
         return see_other("/inbox")
 
     @post("/{notification_id:int}/open", name="inbox.open")
-    async def open(self, request: Request, notification_id: int) -> Redirect:
+    async def open(self, request: Request, notification_id: FromPath[int]) -> Redirect:
         message = await rules.mark_read(request.user, notification_id)
         if message is None:
             raise NotFoundException()

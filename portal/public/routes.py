@@ -11,7 +11,7 @@ import math
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.rules import now
@@ -55,7 +55,7 @@ class PublicController(Controller):
     """Everyone, with or without an account."""
 
     @get("/p/{slug:str}", name="public.point")
-    async def point_page(self, request: Request, slug: str) -> Template:
+    async def point_page(self, request: Request, slug: FromPath[str]) -> Template:
         point = await _point_by_slug(slug)
         community = await points.community_with_station(point["community"])
         tz = community["timezone"]
@@ -75,7 +75,7 @@ class PublicController(Controller):
         return render(request, "public/point.html", context)
 
     @get("/p/{slug:str}/photo", name="public.point.photo")
-    async def point_photo(self, slug: str) -> Response:
+    async def point_photo(self, slug: FromPath[str]) -> Response:
         point = await _point_by_slug(slug)
         content = await points.photo_of(point["id"]) if point["status"] == "verified" else None
         if content is None:
@@ -83,7 +83,7 @@ class PublicController(Controller):
         return Response(content, media_type="image/jpeg", headers={"cache-control": "public, max-age=3600"})
 
     @get("/c/{code:str}", name="public.community")
-    async def community_page(self, request: Request, code: str, lat: str | None = Parameter(default=None, max_length=32), lon: str | None = Parameter(default=None, max_length=32)) -> Template:
+    async def community_page(self, request: Request, code: FromPath[str], lat: str | None = Parameter(default=None, max_length=32), lon: str | None = Parameter(default=None, max_length=32)) -> Template:
         """The community's safe places open now (nearest first with a position) and who to call."""
         community = await points.community_with_station(code=code[:40])
         if not community:
@@ -121,12 +121,12 @@ class PublicController(Controller):
         return {"community": community, "kind": kind, "point": point}
 
     @get("/c/{code:str}/ask/{kind:str}", name="public.ask")
-    async def ask(self, request: Request, code: str, kind: str, point: str | None = Parameter(default=None, max_length=64)) -> Template:
+    async def ask(self, request: Request, code: FromPath[str], kind: FromPath[str], point: str | None = Parameter(default=None, max_length=64)) -> Template:
         context = await self._ask_context(code, kind, point)
         return render(request, "public/ask.html", {**context, "form": IntakeForm.blank(), "limited": False})
 
     @post("/c/{code:str}/ask/{kind:str}", name="public.ask.submit")
-    async def submit(self, request: Request, code: str, kind: str, point: str | None = Parameter(default=None, max_length=64)) -> Template | Redirect:
+    async def submit(self, request: Request, code: FromPath[str], kind: FromPath[str], point: str | None = Parameter(default=None, max_length=64)) -> Template | Redirect:
         context = await self._ask_context(code, kind, point)
         form = await IntakeForm.from_request(request)
         context.update(form=form, limited=False)
@@ -155,7 +155,7 @@ class PublicController(Controller):
         return see_other(f"/track/{tracking_code}?new=1")
 
     @get("/track", name="public.track")
-    async def track(self, request: Request, code: str | None = Parameter(default=None, max_length=64), received: str | None = None) -> Template | Redirect:
+    async def track(self, request: Request, code: str | None = Parameter(default=None, max_length=64), received: FromQuery[str | None] = None) -> Template | Redirect:
         if code:
             normalised = rules.normalise_code(code)
             if normalised:
@@ -173,7 +173,7 @@ class PublicController(Controller):
         return render(request, "public/track.html", context, status=429 if limited else 404)
 
     @get("/track/{code:str}", name="public.tracking")
-    async def tracking(self, request: Request, code: str) -> Template:
+    async def tracking(self, request: Request, code: FromPath[str]) -> Template:
         settings = request.app.state.settings
         bucket = "miss:" + rules.address_bucket(client_ip(request), settings.secret_key)
         if await rules.count_only(bucket, *rules.TRACK_MISSES_PER_ADDRESS):
@@ -204,11 +204,11 @@ class IntakeController(Controller):
         return render(request, "public/intake_detail.html", {"item": item, "form": form, "pretty": rules.pretty_code(item["tracking_code"])}, status=422 if form.has_errors else 200)
 
     @get("/{intake_id:int}", name="intake.detail")
-    async def detail(self, request: Request, intake_id: int) -> Template:
+    async def detail(self, request: Request, intake_id: FromPath[int]) -> Template:
         return await self._detail(request, intake_id)
 
     @post("/{intake_id:int}/answer", name="intake.answer")
-    async def answer(self, request: Request, intake_id: int) -> Template | Redirect:
+    async def answer(self, request: Request, intake_id: FromPath[int]) -> Template | Redirect:
         form = await AnswerForm.from_request(request)
         if form.validate():
             if not await rules.answer(request.user, intake_id, form.text.data):

@@ -10,7 +10,7 @@ import uuid
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Response, Template
 
 from portal.shifts import rules
@@ -50,7 +50,7 @@ class VolunteerShiftsController(Controller):
         return {"days": rules.by_day(items), "communities": communities, "kinds": kinds, "community": community, "kind": kind, "error": None}
 
     @get("/", name="shifts.list")
-    async def shift_list(self, request: Request, community: str | None = None, kind: str | None = None) -> Template:
+    async def shift_list(self, request: Request, community: FromQuery[str | None] = None, kind: FromQuery[str | None] = None) -> Template:
         return render(request, "shifts/list.html", await self._list_context(request, _int(community), _int(kind)))
 
     async def _row_or_back(self, request: Request, shift_id: int, error: str | None = None) -> Template | Redirect:
@@ -74,7 +74,7 @@ class VolunteerShiftsController(Controller):
         return shift
 
     @post("/{shift_id:int}/signup", name="shifts.signup")
-    async def signup(self, request: Request, shift_id: int) -> Template | Redirect:
+    async def signup(self, request: Request, shift_id: FromPath[int]) -> Template | Redirect:
         await self._shift_in_reach(request, shift_id)
         data = await request.form()
         try:
@@ -84,7 +84,7 @@ class VolunteerShiftsController(Controller):
         return await self._row_or_back(request, shift_id)
 
     @post("/{shift_id:int}/withdraw", name="shifts.withdraw")
-    async def withdraw(self, request: Request, shift_id: int) -> Template | Redirect:
+    async def withdraw(self, request: Request, shift_id: FromPath[int]) -> Template | Redirect:
         await self._shift_in_reach(request, shift_id)
         try:
             await rules.withdraw(request.user.id, shift_id, rules.utcnow(), policy(request), actor=request.user)
@@ -93,7 +93,7 @@ class VolunteerShiftsController(Controller):
         return await self._row_or_back(request, shift_id)
 
     @post("/{shift_id:int}/check-in", name="shifts.check_in")
-    async def check_in(self, request: Request, shift_id: int) -> Template | Redirect:
+    async def check_in(self, request: Request, shift_id: FromPath[int]) -> Template | Redirect:
         await self._shift_in_reach(request, shift_id)
         try:
             await rules.check_in(request.user.id, shift_id, rules.utcnow())
@@ -102,7 +102,7 @@ class VolunteerShiftsController(Controller):
         return see_other("/shifts/mine")
 
     @post("/{shift_id:int}/check-out", name="shifts.check_out")
-    async def check_out(self, request: Request, shift_id: int) -> Template | Redirect:
+    async def check_out(self, request: Request, shift_id: FromPath[int]) -> Template | Redirect:
         await self._shift_in_reach(request, shift_id)
         try:
             await rules.check_out(request.user.id, shift_id, rules.utcnow())
@@ -131,7 +131,7 @@ class VolunteerShiftsController(Controller):
 
 
 @get("/calendar/{token:str}/shifts.ics", name="shifts.feed", cache=False)
-async def calendar_feed(token: str) -> Response:
+async def calendar_feed(token: FromPath[str]) -> Response:
     """The personal iCal feed: no session, only the secret in the URL."""
     user_id = await rules.user_for_feed(token)
     if user_id is None:
@@ -153,7 +153,7 @@ class OfficerShiftsController(Controller):
     # --- roster -----------------------------------------------------------------------
 
     @get("/", name="shifts.roster")
-    async def roster(self, request: Request, community_id: int, week: str | None = None) -> Template:
+    async def roster(self, request: Request, community_id: FromPath[int], week: FromQuery[str | None] = None) -> Template:
         community = await self._community(community_id)
         tz = community["timezone"] or "Asia/Shanghai"
         try:
@@ -172,7 +172,7 @@ class OfficerShiftsController(Controller):
         })
 
     @post("/people/{user_id:int}/unblock", name="shifts.unblock")
-    async def unblock(self, request: Request, community_id: int, user_id: int) -> Redirect:
+    async def unblock(self, request: Request, community_id: FromPath[int], user_id: FromPath[int]) -> Redirect:
         if not any(p["user"] == user_id for p in await rules.blocked_people(community_id, policy(request))):
             raise NotFoundException()
         await rules.lift_block(request.user, user_id)
@@ -181,7 +181,7 @@ class OfficerShiftsController(Controller):
     # --- kinds and rosters --------------------------------------------------------------
 
     @get("/setup", name="shifts.setup")
-    async def setup(self, request: Request, community_id: int) -> Template:
+    async def setup(self, request: Request, community_id: FromPath[int]) -> Template:
         return render(request, "shifts/setup.html", {
             "community": await self._community(community_id), "kinds": await rules.kinds_of(community_id), "templates": await rules.templates_of(community_id),
         })
@@ -195,12 +195,12 @@ class OfficerShiftsController(Controller):
         return render(request, "shifts/kind_form.html", {"community": community, "form": form, "kind_id": kind_id}, status=status)
 
     @get("/kinds/new", name="shifts.kind.new")
-    async def new_kind(self, request: Request, community_id: int) -> Template:
+    async def new_kind(self, request: Request, community_id: FromPath[int]) -> Template:
         form = await self._kind_form(ShiftKindForm(idempotency_key=str(uuid.uuid4()), min_people=2, max_people=4), community_id)
         return self._kind_page(request, await self._community(community_id), form)
 
     @post("/kinds/new", name="shifts.kind.create")
-    async def create_kind(self, request: Request, community_id: int) -> Template | Redirect:
+    async def create_kind(self, request: Request, community_id: FromPath[int]) -> Template | Redirect:
         form = await self._kind_form(await ShiftKindForm.from_request(request), community_id)
         if form.validate():
             try:
@@ -212,7 +212,7 @@ class OfficerShiftsController(Controller):
         return self._kind_page(request, await self._community(community_id), form, status=422)
 
     @get("/kinds/{kind_id:int}", name="shifts.kind.edit")
-    async def edit_kind(self, request: Request, community_id: int, kind_id: int) -> Template:
+    async def edit_kind(self, request: Request, community_id: FromPath[int], kind_id: FromPath[int]) -> Template:
         kind = await rules.kind_in_scope(kind_id, community_id)
         if not kind:
             raise NotFoundException()
@@ -220,7 +220,7 @@ class OfficerShiftsController(Controller):
         return self._kind_page(request, await self._community(community_id), await self._kind_form(form, community_id), kind_id)
 
     @post("/kinds/{kind_id:int}", name="shifts.kind.update")
-    async def update_kind(self, request: Request, community_id: int, kind_id: int) -> Template | Redirect:
+    async def update_kind(self, request: Request, community_id: FromPath[int], kind_id: FromPath[int]) -> Template | Redirect:
         if not await rules.kind_in_scope(kind_id, community_id):
             raise NotFoundException()
         form = await self._kind_form(await ShiftKindForm.from_request(request), community_id)
@@ -241,12 +241,12 @@ class OfficerShiftsController(Controller):
         return render(request, "shifts/roster_form.html", {"community": community, "form": form, "template_id": template_id, "counts": counts}, status=status)
 
     @get("/rosters/new", name="shifts.roster_template.new")
-    async def new_roster(self, request: Request, community_id: int) -> Template:
+    async def new_roster(self, request: Request, community_id: FromPath[int]) -> Template:
         form = RosterForm(idempotency_key=str(uuid.uuid4()), start_time="19:00", end_time="21:00", min_people=2, max_people=4, starts_on=rules.utcnow().date())
         return self._roster_page(request, await self._community(community_id), await self._kind_choices(form, community_id))
 
     @post("/rosters/new", name="shifts.roster_template.create")
-    async def create_roster(self, request: Request, community_id: int) -> Template | Redirect:
+    async def create_roster(self, request: Request, community_id: FromPath[int]) -> Template | Redirect:
         form = await self._kind_choices(await RosterForm.from_request(request), community_id)
         if form.validate():
             try:
@@ -258,7 +258,7 @@ class OfficerShiftsController(Controller):
         return self._roster_page(request, await self._community(community_id), form, status=422)
 
     @get("/rosters/{template_id:int}", name="shifts.roster_template.edit")
-    async def edit_roster(self, request: Request, community_id: int, template_id: int) -> Template:
+    async def edit_roster(self, request: Request, community_id: FromPath[int], template_id: FromPath[int]) -> Template:
         template = await rules.template_in_scope(template_id, community_id)
         if not template:
             raise NotFoundException()
@@ -266,7 +266,7 @@ class OfficerShiftsController(Controller):
         return self._roster_page(request, await self._community(community_id), await self._kind_choices(form, community_id), template_id)
 
     @post("/rosters/{template_id:int}", name="shifts.roster_template.update")
-    async def update_roster(self, request: Request, community_id: int, template_id: int) -> Template | Redirect:
+    async def update_roster(self, request: Request, community_id: FromPath[int], template_id: FromPath[int]) -> Template | Redirect:
         template = await rules.template_in_scope(template_id, community_id)
         if not template:
             raise NotFoundException()
@@ -284,12 +284,12 @@ class OfficerShiftsController(Controller):
     # --- single shifts ------------------------------------------------------------------
 
     @get("/shifts/new", name="shifts.extra.new")
-    async def new_shift(self, request: Request, community_id: int) -> Template:
+    async def new_shift(self, request: Request, community_id: FromPath[int]) -> Template:
         form = ExtraShiftForm(idempotency_key=str(uuid.uuid4()), start_time="19:00", end_time="21:00", min_people=2, max_people=4)
         return render(request, "shifts/extra_form.html", {"community": await self._community(community_id), "form": await self._kind_choices(form, community_id)})
 
     @post("/shifts/new", name="shifts.extra.create")
-    async def create_shift(self, request: Request, community_id: int) -> Template | Redirect:
+    async def create_shift(self, request: Request, community_id: FromPath[int]) -> Template | Redirect:
         form = await self._kind_choices(await ExtraShiftForm.from_request(request), community_id)
         if form.validate():
             try:
@@ -314,11 +314,11 @@ class OfficerShiftsController(Controller):
         }, status=status)
 
     @get("/shifts/{shift_id:int}", name="shifts.detail")
-    async def shift_detail(self, request: Request, community_id: int, shift_id: int) -> Template:
+    async def shift_detail(self, request: Request, community_id: FromPath[int], shift_id: FromPath[int]) -> Template:
         return await self._detail(request, community_id, shift_id)
 
     @post("/shifts/{shift_id:int}/cancel", name="shifts.cancel")
-    async def cancel(self, request: Request, community_id: int, shift_id: int) -> Template | Redirect:
+    async def cancel(self, request: Request, community_id: FromPath[int], shift_id: FromPath[int]) -> Template | Redirect:
         form = await CancelShiftForm.from_request(request)
         if form.validate():
             try:
@@ -338,7 +338,7 @@ class OfficerShiftsController(Controller):
         return row
 
     @post("/signups/{signup_id:int}/no-show", name="shifts.no_show")
-    async def no_show(self, request: Request, community_id: int, signup_id: int) -> Template | Redirect:
+    async def no_show(self, request: Request, community_id: FromPath[int], signup_id: FromPath[int]) -> Template | Redirect:
         row = await self._signup_shift(community_id, signup_id)
         form = await NoShowForm.from_request(request)
         if form.validate():
@@ -351,7 +351,7 @@ class OfficerShiftsController(Controller):
         return await self._detail(request, community_id, row["shift"], status=422, no_show_form=form, error_signup=signup_id)
 
     @post("/signups/{signup_id:int}/hours", name="shifts.hours")
-    async def hours(self, request: Request, community_id: int, signup_id: int) -> Template | Redirect:
+    async def hours(self, request: Request, community_id: FromPath[int], signup_id: FromPath[int]) -> Template | Redirect:
         row = await self._signup_shift(community_id, signup_id)
         form = await HoursForm.from_request(request)
         if form.validate():
@@ -372,7 +372,7 @@ class OfficerShiftsController(Controller):
             return rules.utcnow().date().replace(day=1)
 
     @get("/hours", name="shifts.hours_report")
-    async def hours_report(self, request: Request, community_id: int, month: str | None = Parameter(default=None, max_length=7)) -> Template:
+    async def hours_report(self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7)) -> Template:
         first = self._month(month)
         return render(request, "shifts/hours.html", {"community": await self._community(community_id), "month": first, "rows": await rules.hours_report(community_id, first)})
 
@@ -381,7 +381,7 @@ class OfficerShiftsController(Controller):
         return [header] + [[r["real_name"], r["username"], r["shifts"], r["hours"], r["no_shows"]] for r in rows]
 
     @get("/hours.csv", name="shifts.hours_csv")
-    async def hours_csv(self, request: Request, community_id: int, month: str | None = Parameter(default=None, max_length=7)) -> Response:
+    async def hours_csv(self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7)) -> Response:
         first = self._month(month)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -392,7 +392,7 @@ class OfficerShiftsController(Controller):
         return Response(content="\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @get("/hours.xlsx", name="shifts.hours_xlsx")
-    async def hours_xlsx(self, request: Request, community_id: int, month: str | None = Parameter(default=None, max_length=7)) -> Response:
+    async def hours_xlsx(self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7)) -> Response:
         from openpyxl import Workbook
 
         first = self._month(month)

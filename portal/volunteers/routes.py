@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.routes import session_cookie, start_session
@@ -137,7 +137,7 @@ class OfficerVolunteersController(Controller):
     async def community_volunteers(
         self,
         request: Request,
-        community_id: int,
+        community_id: FromPath[int],
         status: str = Parameter(default="", max_length=16),
         after: int | None = Parameter(default=None, ge=0),
     ) -> Template:
@@ -157,7 +157,7 @@ class OfficerVolunteersController(Controller):
         return render(request, "volunteers/detail.html", context, status=status)
 
     @get("/officer/volunteers/{profile_id:int}", name="volunteers.detail")
-    async def detail(self, request: Request, profile_id: int) -> Template:
+    async def detail(self, request: Request, profile_id: FromPath[int]) -> Template:
         return await self._detail(request, profile_id)
 
     async def _decide(self, request: Request, profile_id: int, action: str) -> Template | Redirect:
@@ -174,17 +174,17 @@ class OfficerVolunteersController(Controller):
         return await self._detail(request, profile_id, form=form, status=422)
 
     @post("/officer/volunteers/{profile_id:int}/verify", name="volunteers.verify")
-    async def verify(self, request: Request, profile_id: int) -> Template | Redirect:
+    async def verify(self, request: Request, profile_id: FromPath[int]) -> Template | Redirect:
         return await self._decide(request, profile_id, "verify")
 
     @post("/officer/volunteers/{profile_id:int}/reject", name="volunteers.reject")
-    async def reject(self, request: Request, profile_id: int) -> Template | Redirect:
+    async def reject(self, request: Request, profile_id: FromPath[int]) -> Template | Redirect:
         return await self._decide(request, profile_id, "reject")
 
     @post("/officer/volunteers/{profile_id:int}/suspend", name="volunteers.suspend")
-    async def suspend(self, request: Request, profile_id: int) -> Template | Redirect:
+    async def suspend(self, request: Request, profile_id: FromPath[int]) -> Template | Redirect:
         return await self._decide(request, profile_id, "suspend")
 
     @post("/officer/volunteers/{profile_id:int}/reinstate", name="volunteers.reinstate")
-    async def reinstate(self, request: Request, profile_id: int) -> Template | Redirect:
+    async def reinstate(self, request: Request, profile_id: FromPath[int]) -> Template | Redirect:
         return await self._decide(request, profile_id, "reinstate")

@@ -8,7 +8,7 @@ import datetime as dt
 import segno
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.rules import now
@@ -134,11 +134,11 @@ class WatchPointController(Controller):
         return render(request, "watchpoints/detail.html", context, status=422 if context["visit_form"].has_errors else 200)
 
     @get("/{point_id:int}", name="watchpoints.detail")
-    async def detail(self, request: Request, point_id: int) -> Template:
+    async def detail(self, request: Request, point_id: FromPath[int]) -> Template:
         return await self._detail(request, await _point_or_404(request, point_id))
 
     @get("/{point_id:int}/edit", name="watchpoints.edit")
-    async def edit(self, request: Request, point_id: int) -> Template:
+    async def edit(self, request: Request, point_id: FromPath[int]) -> Template:
         point = await _point_or_404(request, point_id)
         form = PointForm(data={k: point[k] for k in ("name_zh", "name_en", "kind", "address", "phone")})
         form.community.choices = await self._edit_communities(request, point)
@@ -156,7 +156,7 @@ class WatchPointController(Controller):
         return [(r["id"], f"{localized(r, 'station.name')} · {localized(r, 'name')}") for r in rows]
 
     @post("/{point_id:int}/edit", name="watchpoints.update", request_max_body_size=UPLOAD_MAX_BYTES)
-    async def update(self, request: Request, point_id: int) -> Template | Redirect:
+    async def update(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
         point = await _point_or_404(request, point_id)
         form = await PointForm.from_request(request)
         form.community.choices = await self._edit_communities(request, point)
@@ -170,14 +170,14 @@ class WatchPointController(Controller):
         return invalid(request, "watchpoints/form.html", {"form": form, "point": point, **labels()})
 
     @get("/{point_id:int}/hours", name="watchpoints.hours")
-    async def hours_page(self, request: Request, point_id: int) -> Template:
+    async def hours_page(self, request: Request, point_id: FromPath[int]) -> Template:
         point = await _point_or_404(request, point_id)
         form = HoursForm()
         form.fill(H.week_from_text(point["hours"]), H.dates_from_text(point["holidays"]))
         return render(request, "watchpoints/hours.html", {"form": form, "point": point, **labels()})
 
     @post("/{point_id:int}/hours", name="watchpoints.hours.save")
-    async def save_hours(self, request: Request, point_id: int) -> Template | Redirect:
+    async def save_hours(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
         point = await _point_or_404(request, point_id)
         form = await HoursForm.from_request(request)
         if form.validate():
@@ -190,7 +190,7 @@ class WatchPointController(Controller):
         return invalid(request, "watchpoints/hours.html", {"form": form, "point": point, **labels()})
 
     @post("/{point_id:int}/closed-today", name="watchpoints.closed_today")
-    async def closed_today(self, request: Request, point_id: int) -> Template | Redirect:
+    async def closed_today(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
         await _point_or_404(request, point_id)
         data = await request.form()
         point = await rules.set_closed_today(request.user, point_id, data.get("closed") == "1")
@@ -201,7 +201,7 @@ class WatchPointController(Controller):
         return see_other(f"/watchpoints/{point_id}")
 
     @post("/{point_id:int}/visits", name="watchpoints.visit")
-    async def visit(self, request: Request, point_id: int) -> Template | Redirect:
+    async def visit(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
         point = await _point_or_404(request, point_id, oversee=True)
         form = await VisitForm.from_request(request)
         if form.validate():
@@ -214,20 +214,20 @@ class WatchPointController(Controller):
         return await self._detail(request, point, visit_form=form)
 
     @post("/{point_id:int}/suspend", name="watchpoints.suspend")
-    async def suspend(self, request: Request, point_id: int) -> Redirect:
+    async def suspend(self, request: Request, point_id: FromPath[int]) -> Redirect:
         await _point_or_404(request, point_id, oversee=True)
         form = await SuspendForm.from_request(request)
         await rules.set_suspended(request.user, point_id, True, (form.note.data or "")[:500])
         return see_other(f"/watchpoints/{point_id}")
 
     @post("/{point_id:int}/reinstate", name="watchpoints.reinstate")
-    async def reinstate(self, request: Request, point_id: int) -> Redirect:
+    async def reinstate(self, request: Request, point_id: FromPath[int]) -> Redirect:
         await _point_or_404(request, point_id, oversee=True)
         await rules.set_suspended(request.user, point_id, False)
         return see_other(f"/watchpoints/{point_id}")
 
     @get("/{point_id:int}/photo", name="watchpoints.photo")
-    async def photo(self, request: Request, point_id: int) -> Response:
+    async def photo(self, request: Request, point_id: FromPath[int]) -> Response:
         await _point_or_404(request, point_id)
         content = await rules.photo_of(point_id)
         if content is None:
@@ -235,7 +235,7 @@ class WatchPointController(Controller):
         return Response(content, media_type="image/jpeg", headers={"cache-control": "private, max-age=300"})
 
     @get("/{point_id:int}/board", name="watchpoints.board")
-    async def board(self, request: Request, point_id: int, size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
+    async def board(self, request: Request, point_id: FromPath[int], size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
         point = await _point_or_404(request, point_id)
         community = await rules.community_with_station(point["community"])
         officers = await rules.officers_of(point["community"])
@@ -249,7 +249,7 @@ class CommunityBoardsController(Controller):
     guards = [requires("officer", "head")]
 
     @get("/{community_id:int}/boards", name="watchpoints.community_boards")
-    async def boards(self, request: Request, community_id: int, size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
+    async def boards(self, request: Request, community_id: FromPath[int], size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
         """Every board of a community in one printable document: the community's own board
         first, then one per watch point that is not suspended."""
         community = await rules.community_with_station(community_id)
