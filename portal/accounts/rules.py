@@ -308,6 +308,24 @@ async def username_taken(username: str) -> bool:
     return await User.exists().where(User.username == username.strip().lower()).run()
 
 
+async def _scoped_grant(role: str, station_id: int | None, community_id: int | None) -> dict:
+    """The role grant's columns, checked: a community role needs a community (its
+    station follows from it), a head needs a station, an admin needs neither."""
+    if role not in ROLES:
+        raise AccountError("role", _("Choose a role from the list."))
+    scope = SCOPED_ROLES[role]
+    if scope == "community" and not community_id:
+        raise AccountError("community", _("This role needs a community."))
+    if scope == "station" and not station_id:
+        raise AccountError("station", _("This role needs a station."))
+    if scope == "community":
+        community = await Community.select(Community.station).where(Community.id == community_id).first().run()
+        if not community:
+            raise AccountError("community", _("Choose a community from the list."))
+        station_id = community["station"]
+    return {"role": role, "station": station_id if scope else None, "community": community_id if scope == "community" else None}
+
+
 async def create_user(
     actor: Actor | None,
     *,
@@ -324,18 +342,7 @@ async def create_user(
 ) -> int:
     """Create a user with one role grant. ``actor`` None means the command line."""
     username = username.strip().lower()
-    if role not in ROLES:
-        raise AccountError("role", _("Choose a role from the list."))
-    scope = SCOPED_ROLES[role]
-    if scope == "community" and not community_id:
-        raise AccountError("community", _("This role needs a community."))
-    if scope == "station" and not station_id:
-        raise AccountError("station", _("This role needs a station."))
-    if community_id:
-        community = await Community.select(Community.station).where(Community.id == community_id).first().run()
-        if not community:
-            raise AccountError("community", _("Choose a community from the list."))
-        station_id = community["station"]
+    grant = await _scoped_grant(role, station_id, community_id)
     async with write_transaction():
         if await username_taken(username):
             raise AccountError("username", _("This username is already taken."))
@@ -352,7 +359,6 @@ async def create_user(
             )
         ).returning(User.id).run()
         user_id = created[0]["id"]
-        grant = {"role": role, "station": station_id if scope else None, "community": community_id if scope == "community" else None}
         await RoleGrant.insert(RoleGrant(user=user_id, created_at=now(), **grant)).run()
         await record("user.created", "user", user_id, actor=actor, after={"username": username, "real_name": real_name, "role": role})
         await record("role.granted", "user", user_id, actor=actor, after=grant)
@@ -360,19 +366,7 @@ async def create_user(
 
 
 async def grant_role(actor: Actor, user_id: int, role: str, station_id: int | None, community_id: int | None) -> None:
-    scope = SCOPED_ROLES.get(role, "invalid")
-    if scope == "invalid":
-        raise AccountError("role", _("Choose a role from the list."))
-    if scope == "community" and not community_id:
-        raise AccountError("community", _("This role needs a community."))
-    if scope == "station" and not station_id:
-        raise AccountError("station", _("This role needs a station."))
-    if community_id:
-        community = await Community.select(Community.station).where(Community.id == community_id).first().run()
-        if not community:
-            raise AccountError("community", _("Choose a community from the list."))
-        station_id = community["station"]
-    grant = {"role": role, "station": station_id if scope else None, "community": community_id if scope == "community" else None}
+    grant = await _scoped_grant(role, station_id, community_id)
     async with write_transaction():
         exists = await RoleGrant.exists().where(
             (RoleGrant.user == user_id)
