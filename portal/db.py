@@ -203,7 +203,8 @@ async def open_pool(settings: Settings) -> None:
 async def close_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.close_connection_pool()
+        if db.pool:  # this loop's pool; Piccolo warns when asked to close none
+            await db.close_connection_pool()
     elif isinstance(db, PooledSQLiteEngine):
         await db.close_pool()
 
