@@ -23,5 +23,7 @@ APP_REGISTRY = AppRegistry(
         "portal.notifications.piccolo_app",
         "portal.jobs.piccolo_app",
         "portal.shifts.piccolo_app",
+        "portal.logs.piccolo_app",
+        "portal.ledger.piccolo_app",
     ]
 )

@@ -1,0 +1,1 @@
+"""Field logs: patrols, hazards, mediations, help given and publicity sessions."""
