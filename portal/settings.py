@@ -66,6 +66,7 @@ class Settings:
     public_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "The portal's address as the public reaches it; the QR codes on printed contact boards point there."})
     smtp_url: str = field(default="", metadata={"help": "When set (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start), notifications are also sent by e-mail to people who gave an address."})
     mail_from: str = field(default="Shouwang <noreply@localhost>", metadata={"help": "Sender address of notification e-mails."})
+    upload_dir: str = field(default="", metadata={"help": "Folder of uploaded photos (logs). Empty: `uploads/` beside the SQLite file, or `var/uploads` with PostgreSQL. Every web process must see the same folder."})
 
     @property
     def production(self) -> bool:
@@ -80,6 +81,12 @@ class Settings:
         if self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return None
+
+    @property
+    def upload_path(self) -> Path:
+        if self.upload_dir:
+            return Path(self.upload_dir)
+        return (self.sqlite_path.parent if self.sqlite_path else ROOT / "var") / "uploads"
 
     def validate(self) -> "Settings":
         if self.env not in {"development", "production"}:
