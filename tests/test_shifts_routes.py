@@ -223,3 +223,29 @@ async def test_the_officer_dashboard_shows_a_patroller_who_has_not_checked_out(c
     assert "Not checked out after their shift" in home.text and "赵六" in home.text
     other, _ = await client_for("officer", community_id=area.other_community_id)
     assert "赵六" not in (await other.get("/")).text
+
+
+async def test_officer_removes_or_changes_a_no_show_and_the_block_follows(client_for, area, make_volunteer, settings):
+    officer, _ = await client_for("officer")
+    absent = await make_volunteer(real_name="钱七")
+    now = rules.utcnow()
+    signups = []
+    for hours_ago in range(settings.shift_max_no_shows):
+        shift = await a_shift(area.community_id, starts_in=dt.timedelta(hours=-5 - 3 * hours_ago))
+        row = await Signup.insert(Signup(shift=shift, user=absent, status="active", queued_at=now, updated_at=now)).returning(Signup.id).run()
+        signups.append((shift, row[0]["id"]))
+    for shift, signup in signups:
+        assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "unexcused", "reason": "no answer"})).status_code == 303
+    assert "钱七" in (await officer.get(f"/shifts/manage/{area.community_id}/")).text.split("Blocked from signing up")[1]
+    shift, signup = signups[0]
+    page = await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")
+    assert "Change or remove the no-show" in page.text
+    missing = await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "none", "reason": ""})
+    assert missing.status_code == 422 and field_error(missing.text, "reason") == "Give a reason."
+    assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "none", "reason": "was there"})).status_code == 303
+    assert (await Signup.select(Signup.no_show).where(Signup.id == signup).first().run())["no_show"] == ""
+    assert "Blocked from signing up" not in (await officer.get(f"/shifts/manage/{area.community_id}/")).text
+    assert await rules.is_blocked(absent, rules.Policy.from_settings(settings)) is False
+    shift, signup = signups[1]
+    assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "excused", "reason": "ill"})).status_code == 303
+    assert "Excused no-show" in (await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")).text

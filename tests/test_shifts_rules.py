@@ -456,3 +456,56 @@ async def test_the_buddy_rule_keeps_a_lone_patroller_waiting_until_enough_check_
     assert row["buddy_wait"] is True and row["checked_in_count"] == 1
     await rules.check_in(second, shift, NOW + dt.timedelta(minutes=1))
     assert (await rules.my_shifts(first, NOW))["upcoming"][0]["buddy_wait"] is False
+
+
+# --- Correcting no-shows -----------------------------------------------------------------------
+
+
+async def _no_show_signups(community_id: int, user: int, days=(1, 2, 3)) -> list[int]:
+    ids = []
+    for day in days:
+        shift = await make_shift(community_id, starts_in=dt.timedelta(days=day))
+        await rules.sign_up(user, shift, NOW, POLICY)
+        ids.append((await Signup.select(Signup.id).where((Signup.shift == shift) & (Signup.user == user)).first().run())["id"])
+    return ids
+
+
+async def test_removing_or_excusing_a_no_show_recomputes_and_lifts_the_block(area, make_volunteer, officer):
+    user = await make_volunteer()
+    first, second = await _no_show_signups(area.community_id, user, (1, 2))
+    later = NOW + dt.timedelta(days=3)
+    await rules.set_no_show(officer, first, "unexcused", "did not come", None, later, POLICY)
+    assert await rules.set_no_show(officer, second, "unexcused", "did not come", None, later, POLICY) is True
+    assert await Notification.count().where((Notification.user == user) & (Notification.kind == "shift.blocked")).run() == 1
+    # The second one was excused after all (a doctor's note): under the limit, unblocked.
+    assert await rules.set_no_show(officer, second, "excused", "doctor's note", None, later, POLICY) is False
+    assert not await rules.is_blocked(user, POLICY)
+    told = await Notification.select(Notification.subject).where((Notification.user == user) & (Notification.kind == "shift.unblocked")).run()
+    assert [t["subject"] for t in told] == ["You can sign up for shifts again"]
+    # Back to unexcused blocks again; removing the first mark lifts it again.
+    assert await rules.set_no_show(officer, second, "unexcused", "the note was fake", None, later, POLICY) is True
+    assert await rules.set_no_show(officer, first, "", "was there, forgot to check in", None, later, POLICY) is False
+    row = await Signup.select(Signup.no_show, Signup.no_show_reason).where(Signup.id == first).first().run()
+    assert row == {"no_show": "", "no_show_reason": "was there, forgot to check in"}
+    audit = await AuditEntry.select(AuditEntry.before, AuditEntry.after).where(AuditEntry.action == "shift.no_show_removed").first().run()
+    audit = {k: json.loads(v) if isinstance(v, str) else v for k, v in audit.items()}
+    assert audit["before"] == {"no_show": "unexcused", "reason": "did not come", "blocked": True}
+    assert audit["after"] == {"no_show": "", "reason": "was there, forgot to check in", "blocked": False}
+    with pytest.raises(ShiftError, match="not marked as a no-show"):
+        await rules.set_no_show(officer, first, "", "again", None, later, POLICY)
+
+
+async def test_a_removed_no_show_after_a_lifted_block_does_not_hide_later_ones(area, make_volunteer, officer):
+    user = await make_volunteer()
+    first, second, third = await _no_show_signups(area.community_id, user)
+    later = NOW + dt.timedelta(days=4)
+    for signup in (first, second):
+        await rules.set_no_show(officer, signup, "unexcused", "absent", None, later, POLICY)
+    await rules.lift_block(officer, user)  # counted from 2 on
+    await rules.set_no_show(officer, first, "", "mistake", None, later, POLICY)
+    assert not await rules.is_blocked(user, POLICY)
+    # The lift's credit shrank with the removal: from here on one no-show counts...
+    assert await rules.set_no_show(officer, third, "unexcused", "absent", None, later, POLICY) is False
+    # ...and a second one reaches the limit (a credit of 2 would have hidden it).
+    (fourth,) = await _no_show_signups(area.community_id, user, (3.5,))
+    assert await rules.set_no_show(officer, fourth, "unexcused", "absent", None, later, POLICY) is True

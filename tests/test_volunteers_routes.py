@@ -186,3 +186,37 @@ async def test_a_volunteer_created_on_the_admin_page_gets_a_verified_profile(cli
     user_id = (await User.select(User.id).where(User.username == "new.vol").first().run())["id"]
     facts = await volunteer_facts(user_id)
     assert (facts.status, facts.community_id) == ("verified", area.community_id)
+
+
+async def test_applications_are_limited_per_address_with_a_clear_message_and_a_resend_is_not_counted(app, area, monkeypatch):
+    """The intake forms' database-backed limit: the sixth new application from one address
+    within the window is refused with a translated message and the input kept."""
+    from portal.public.tables import RateHit
+    from portal.volunteers import rules
+
+    limit = rules.APPLY_PER_ADDRESS[0]
+    sent = []
+    for i in range(limit):
+        async with http_client(app) as client:
+            form = await apply_form(client, area, username=f"applicant{i}")
+            assert (await post_form(client, "/volunteer/apply", form)).status_code == 303
+            sent.append(form)
+    async with http_client(app) as client:
+        # The same form again (a resend on a bad connection) is answered, not limited.
+        assert (await post_form(client, "/volunteer/apply", sent[0])).headers["location"] == "/"
+    async with http_client(app) as client:
+        limited = await post_form(client, "/volunteer/apply", await apply_form(client, area, username="one-too-many", real_name="赵六"))
+        assert limited.status_code == 429
+        assert "Too many applications were sent from here" in limited.text and "赵六" in limited.text and "one-too-many" in limited.text
+    assert await User.count().run() == limit and await VolunteerProfile.count().run() == limit
+    buckets = {r["bucket"] for r in await RateHit.select(RateHit.bucket).run()}
+    assert len(buckets) == 1 and all(b.startswith("apply:ip:") and "127.0.0.1" not in b for b in buckets)
+    async with http_client(app) as client:
+        zh = await post_form(client, "/volunteer/apply", await apply_form(client, area, username="another"), headers={"Accept-Language": "zh-CN"})
+        assert zh.status_code == 429 and "提交的申请太多" in zh.text
+
+
+async def test_the_application_honeypot_creates_no_account(client, area):
+    response = await post_form(client, "/volunteer/apply", await apply_form(client, area, website="http://spam.example"))
+    assert response.status_code == 303 and response.headers["location"] == "/volunteer/apply"
+    assert await User.count().run() == 0

@@ -108,7 +108,7 @@ class CancelShiftForm(Form):
 
 
 class NoShowForm(Form):
-    excused = SelectField(_l("No-show"), choices=[("unexcused", _l("Unexcused")), ("excused", _l("Excused"))])
+    excused = SelectField(_l("No-show"), choices=[("unexcused", _l("Unexcused")), ("excused", _l("Excused")), ("none", _l("Not a no-show (remove the mark)"))])
     reason = StringField(_l("Reason"), [DataRequired(message=_l("Give a reason.")), Length(max=200, message=_l("At most %(max)d characters.", max=200))])
 
 

@@ -343,7 +343,8 @@ class OfficerShiftsController(Controller):
         form = await NoShowForm.from_request(request)
         if form.validate():
             try:
-                await rules.mark_no_show(request.user, signup_id, form.excused.data == "excused", form.reason.data, frozenset({community_id}), policy=policy(request))
+                value = "" if form.excused.data == "none" else form.excused.data
+                await rules.set_no_show(request.user, signup_id, value, form.reason.data, frozenset({community_id}), policy=policy(request))
             except rules.ShiftError as error:
                 form.fail("reason", error.message)
             else:

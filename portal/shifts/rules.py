@@ -680,7 +680,7 @@ async def check_out(user_id: int, shift_id: int, now: dt.datetime | None = None)
 
 async def signup_in_scope(signup_id: int, community_ids: frozenset[int] | None) -> dict | None:
     row = await Signup.select(
-        Signup.id, Signup.shift, Signup.user, Signup.status, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
+        Signup.id, Signup.shift, Signup.user, Signup.status, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show, Signup.no_show_reason,
         Signup.shift.community, Signup.shift.starts_at, Signup.shift.ends_at,
     ).where(Signup.id == signup_id).first().run()
     if not row or (community_ids is not None and row["shift.community"] not in community_ids):
@@ -699,9 +699,22 @@ async def correct_hours(actor, signup_id: int, hours: float, note: str, communit
         await record("shift.hours_corrected", "signup", signup_id, actor=actor, before={"hours": worked_hours(row), "note": row["hours_note"]}, after={"hours": hours, "note": note.strip()})
 
 
+NO_SHOW_VALUES = ("", "excused", "unexcused")
+
+
 async def mark_no_show(actor, signup_id: int, excused: bool, reason: str, community_ids: frozenset[int] | None, now: dt.datetime | None = None, policy: Policy = DEFAULT_POLICY) -> bool:
     """Record a no-show; returns whether the person's sign-up is now blocked."""
+    return await set_no_show(actor, signup_id, "excused" if excused else "unexcused", reason, community_ids, now, policy)
+
+
+async def set_no_show(actor, signup_id: int, value: str, reason: str, community_ids: frozenset[int] | None, now: dt.datetime | None = None, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Mark, change (excused/unexcused) or remove a no-show, audited, and recompute the
+    block: it starts at N unexcused no-shows and lifts by itself when a change takes the
+    count under N again. Returns whether the person's sign-up is now blocked."""
     now = now or utcnow()
+    if value not in NO_SHOW_VALUES:
+        raise ShiftError("excused", _("Choose from the list."))
+    reason = reason.strip()
     async with write_transaction():
         row = await signup_in_scope(signup_id, community_ids)
         if not row:
@@ -710,13 +723,29 @@ async def mark_no_show(actor, signup_id: int, excused: bool, reason: str, commun
             raise ShiftError("", _("A no-show can be marked only after the shift has started."))
         if row["checked_in_at"] or row["status"] not in ("active", "standin"):
             raise ShiftError("", _("This person checked in or was not on the shift."))
-        value = "excused" if excused else "unexcused"
-        await Signup.update({Signup.no_show: value, Signup.no_show_reason: reason.strip(), Signup.updated_at: now}).where(Signup.id == signup_id).run()
-        await record("shift.no_show", "signup", signup_id, actor=actor, before={"no_show": row["no_show"]}, after={"no_show": value, "reason": reason.strip()})
+        if not value and not row["no_show"]:
+            raise ShiftError("excused", _("This person is not marked as a no-show."))
+        was_blocked = await is_blocked(row["user"], policy)
+        if value == row["no_show"] and reason == row["no_show_reason"]:
+            return was_blocked
+        await Signup.update({Signup.no_show: value, Signup.no_show_reason: reason, Signup.updated_at: now}).where(Signup.id == signup_id).run()
+        count = await unexcused_no_shows(row["user"])
+        # A lifted block counts no-shows from the lift on; fewer no-shows than at the lift
+        # must not leave credit that would hide later ones.
+        standing = await ShiftStanding.select(ShiftStanding.id, ShiftStanding.lifted_count).where(ShiftStanding.user == row["user"]).first().run()
+        if standing and standing["lifted_count"] > count:
+            await ShiftStanding.update({ShiftStanding.lifted_count: count}).where(ShiftStanding.id == standing["id"]).run()
         blocked = await is_blocked(row["user"], policy)
-        if blocked and not excused:
+        await record(
+            "shift.no_show" if value else "shift.no_show_removed", "signup", signup_id, actor=actor,
+            before={"no_show": row["no_show"], "reason": row["no_show_reason"], "blocked": was_blocked}, after={"no_show": value, "reason": reason, "blocked": blocked},
+        )
+        if blocked and not was_blocked:
             await notify(row["user"], "shift.blocked", N_("Sign-up for shifts is blocked"), N_("You missed %(count)s shifts without an excuse. Your community officer can lift the block."), link="/shifts/mine",
-                         dedupe_key=f"shift-blocked:{row['user']}:{await unexcused_no_shows(row['user'])}", count=await unexcused_no_shows(row["user"]))
+                         dedupe_key=f"shift-blocked:{row['user']}:{int(now.timestamp())}", count=count)
+        elif was_blocked and not blocked:
+            await notify(row["user"], "shift.unblocked", N_("You can sign up for shifts again"), N_("An officer corrected a no-show: %(reason)s"), link="/shifts/",
+                         dedupe_key=f"shift-unblocked:{row['user']}:{int(now.timestamp())}", reason=reason or "—")
         return blocked
 
 

@@ -80,6 +80,8 @@ class ApplicationForm(SkillsForm):
         [DataRequired(message=_l("Choose a password.")), Length(min=MIN_PASSWORD_LENGTH, max=256, message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))],
     )
     application_key = HiddenField()
+    # The honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
+    website = StringField(_l("Leave this empty"), [Optional(), Length(max=200)])
 
     def validate_community(self, field):
         if field.data not in {value for value, _ in field.choices}:

@@ -10,12 +10,14 @@ from litestar.response import Redirect, Template
 from portal.accounts.routes import session_cookie, start_session
 from portal.accounts.rules import AccountError, password_matches
 from portal.accounts.tables import User
+from portal.public import rules as public_rules
 from portal.stations.rules import community_choices
 from portal.volunteers import rules
 from portal.volunteers.forms import ApplicationForm, DeleteAccountForm, ProfileForm, ReasonForm
 from portal.volunteers.rules import LISTED_STATUSES
 from portal.web.guards import requires
 from portal.web.i18n import current_language
+from portal.web.middleware import client_ip
 from portal.web.pages import invalid, render, see_other
 
 
@@ -37,7 +39,17 @@ class VolunteerController(Controller):
             return see_other("/")
         form = await ApplicationForm.from_request(request)
         form.community.choices = await community_choices()
-        if form.validate():
+        if (form.website.data or "").strip():
+            # A bot filled the hidden field: no account, and nothing that tells it so.
+            return see_other("/volunteer/apply")
+        valid = form.validate()
+        if valid and not await rules.was_sent(form.application_key.data):
+            settings = request.app.state.settings
+            bucket = "apply:" + public_rules.address_bucket(client_ip(request), settings.secret_key)
+            if await public_rules.over_limit([(bucket, *rules.APPLY_PER_ADDRESS)]):
+                form.password.data = ""
+                return render(request, "volunteers/apply.html", {"form": form, "limited": True}, status=429)
+        if valid:
             try:
                 applied = await rules.apply(
                     rules.Application(

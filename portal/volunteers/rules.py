@@ -25,6 +25,10 @@ from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
 from portal.web.pagination import Page, keyset_page
 
+# Applications per client address, counted in the database like the public intake forms:
+# an account factory is refused, a family or a registration desk sharing one address is not.
+APPLY_PER_ADDRESS = (5, dt.timedelta(minutes=15))
+
 SKILL_LABELS = {
     "first_aid": N_("First aid"),
     "english": N_("English"),
@@ -106,6 +110,11 @@ class Applied:
 async def _existing(application_key: str) -> int | None:
     row = await VolunteerProfile.select(VolunteerProfile.user).where(VolunteerProfile.application_key == application_key).first().run()
     return row["user"] if row else None
+
+
+async def was_sent(application_key: str) -> bool:
+    """The same form came before: a resend is answered, not counted against the limit."""
+    return await _existing(application_key) is not None
 
 
 def _is_unique_violation(error: BaseException) -> bool:
