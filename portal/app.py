@@ -24,7 +24,7 @@ from portal.home import health, home
 from portal.jobs.runner import JobScheduler
 from portal.notifications.routes import InboxController
 from portal.public.routes import IntakeController, PublicController
-from portal.watchpoints.routes import CommunityBoardsController, WatchPointController
+from portal.watchpoints.routes import CommunityBoardsController, DutyController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
 from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
 from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InboxController,
             WatchPointController,
             CommunityBoardsController,
+            DutyController,
             PublicController,
             IntakeController,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),

@@ -249,3 +249,17 @@ async def test_officer_removes_or_changes_a_no_show_and_the_block_follows(client
     shift, signup = signups[1]
     assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "excused", "reason": "ill"})).status_code == 303
     assert "Excused no-show" in (await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")).text
+
+
+async def test_my_shifts_tells_a_lone_patroller_to_wait_and_the_roster_names_the_experience_gap_once(client_for, area, make_volunteer):
+    client, user = await verified_client(client_for, area)
+    officer, _ = await client_for("officer")
+    kind = await rules.create_kind(None, area.community_id, {**KIND, "buddy_min": 2, "needs_experienced": True})
+    starts = rules.utcnow() + dt.timedelta(minutes=5)
+    shift = (await Shift.insert(Shift(community=area.community_id, kind=kind, starts_at=starts, ends_at=starts + dt.timedelta(hours=2), min_people=1, capacity=2, taken=0, created_at=rules.utcnow())).returning(Shift.id).run())[0]["id"]
+    await rules.sign_up(user, shift)
+    assert (await post_form(client, f"/shifts/{shift}/check-in", {})).status_code == 303
+    mine = (await client.get("/shifts/mine")).text
+    assert "Wait for your buddies before you set off." in mine and "one of them an experienced volunteer" in mine and "Checked in now: 1." in mine
+    roster = (await officer.get(f"/shifts/manage/{area.community_id}/")).text
+    assert roster.count("No experienced volunteer signed up") == 1 and "Waiting for buddies: 1 checked in." in roster

@@ -447,15 +447,69 @@ async def test_the_calendar_feed_parses_and_shows_cancelled_shifts(area, make_vo
 
 
 async def test_the_buddy_rule_keeps_a_lone_patroller_waiting_until_enough_check_in(area, make_volunteer):
+    """The rule, explicitly: check-in is never refused (presence is recorded for the
+    lone-patroller alarm); the patrol starts at the check-in that completes the rule."""
     first, second = await make_volunteer(), await make_volunteer()
     shift = await make_shift(area.community_id, starts_in=dt.timedelta(minutes=10), buddy_min=2)
     for user in (first, second):
         await rules.sign_up(user, shift, NOW, POLICY)
     await rules.check_in(first, shift, NOW)
-    row = (await rules.my_shifts(first, NOW))["upcoming"][0]
-    assert row["buddy_wait"] is True and row["checked_in_count"] == 1
+    row = (await rules.my_shifts(first, NOW, policy=POLICY))["upcoming"][0]
+    assert row["buddy_wait"] is True and row["buddy"].present == 1 and row["buddy"].needed == 2
     await rules.check_in(second, shift, NOW + dt.timedelta(minutes=1))
-    assert (await rules.my_shifts(first, NOW))["upcoming"][0]["buddy_wait"] is False
+    row = (await rules.my_shifts(first, NOW, policy=POLICY))["upcoming"][0]
+    assert row["buddy_wait"] is False and row["buddy"].started_at == NOW + dt.timedelta(minutes=1)
+
+
+async def _veteran(community_id: int, user: int, worked: int) -> None:
+    """``worked`` past shifts checked in and out: experienced from POLICY.experienced_after."""
+    kind = await make_kind(community_id)
+    for day in range(worked):
+        past = await make_shift(community_id, kind, starts_in=dt.timedelta(days=-30 + day))
+        await Signup.insert(Signup(shift=past, user=user, status="active", queued_at=NOW, checked_in_at=NOW - dt.timedelta(days=30 - day), checked_out_at=NOW - dt.timedelta(days=30 - day, hours=-2), updated_at=NOW)).run()
+
+
+async def test_the_patrol_starts_only_once_an_experienced_volunteer_has_checked_in(area, make_volunteer):
+    novice, other_novice, veteran = await make_volunteer(), await make_volunteer(), await make_volunteer()
+    await _veteran(area.community_id, veteran, POLICY.experienced_after)
+    await _veteran(area.community_id, novice, POLICY.experienced_after - 1)  # one short
+    shift = await make_shift(area.community_id, starts_in=dt.timedelta(minutes=10), buddy_min=2, needs_experienced=True)
+    for user in (novice, other_novice, veteran):
+        await rules.sign_up(user, shift, NOW, POLICY)
+    await rules.check_in(novice, shift, NOW)
+    await rules.check_in(other_novice, shift, NOW + dt.timedelta(minutes=2))
+    row = (await rules.my_shifts(novice, NOW, policy=POLICY))["upcoming"][0]
+    assert row["buddy_wait"] is True and row["buddy"].present == 2 and not row["buddy"].experienced_present
+    await rules.check_in(veteran, shift, NOW + dt.timedelta(minutes=5))
+    row = (await rules.my_shifts(novice, NOW, policy=POLICY))["upcoming"][0]
+    assert row["buddy_wait"] is False and row["buddy"].started_at == NOW + dt.timedelta(minutes=5)
+    detail = await rules.shift_detail(None, shift, POLICY)
+    assert detail["buddy"].started and not detail["needs_experienced_gap"]
+
+
+async def test_no_experienced_volunteer_is_alerted_once_per_shift_and_shown_once_in_the_gaps(area, make_volunteer, make_user):
+    officer = await make_user("officer")
+    novices = [await make_volunteer(), await make_volunteer()]
+    veteran = await make_volunteer()
+    await _veteran(area.community_id, veteran, POLICY.experienced_after)
+    kind = await make_kind(area.community_id, needs_experienced=True, buddy_min=2)
+    lacking = await make_shift(area.community_id, kind, starts_in=dt.timedelta(hours=20), min_people=2)
+    covered = await make_shift(area.community_id, kind, starts_in=dt.timedelta(hours=22), min_people=2)
+    for user in novices:
+        await rules.sign_up(user, lacking, NOW, POLICY)
+    for user in (novices[0], veteran):
+        await rules.sign_up(user, covered, NOW + dt.timedelta(minutes=1), POLICY)  # 2 h later: no collision
+    assert await rules.alert_understaffed(NOW, POLICY) == 1
+    assert await rules.alert_understaffed(NOW + dt.timedelta(minutes=15), POLICY) == 0
+    assert await rules.alert_understaffed(NOW + dt.timedelta(hours=1), POLICY) == 0
+    alerts = await Notification.select(Notification.kind, Notification.subject, Notification.link).where(Notification.user == officer).run()
+    assert len(alerts) == 1 and alerts[0]["kind"] == "shift.no_experienced"
+    assert alerts[0]["subject"].startswith("No experienced volunteer signed up: Night patrol") and alerts[0]["link"].endswith(f"/shifts/{lacking}")
+    week = await rules.roster(area.community_id, NOW, NOW + dt.timedelta(days=7), POLICY)
+    gaps = {s["id"]: s for s in week}
+    assert gaps[lacking]["needs_experienced_gap"] and gaps[lacking]["gap"] == 0 and gaps[lacking]["understaffed"]
+    assert not gaps[covered]["needs_experienced_gap"] and not gaps[covered]["understaffed"]
+    assert week[0]["id"] == lacking
 
 
 # --- Correcting no-shows -----------------------------------------------------------------------

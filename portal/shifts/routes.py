@@ -111,7 +111,7 @@ class VolunteerShiftsController(Controller):
         return see_other("/shifts/mine")
 
     async def _mine(self, request: Request, error: str | None = None) -> Template:
-        context = await rules.my_shifts(request.user.id, rules.utcnow())
+        context = await rules.my_shifts(request.user.id, rules.utcnow(), policy=policy(request))
         return render(request, "shifts/mine.html", {**context, "error": error}, status=409 if error else 200)
 
     @get("/mine", name="shifts.mine")

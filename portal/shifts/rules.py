@@ -389,11 +389,11 @@ def by_day(items: Iterable[tuple[dict, Any]], tz_default: str = "Asia/Shanghai")
     return list(days.items())
 
 
-async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50) -> dict:
+async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50, policy: Policy = DEFAULT_POLICY) -> dict:
     columns = (
         Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
         Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
-        Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.community.timezone,
+        Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.kind.needs_experienced, Signup.shift.community.timezone,
     )
     upcoming = await Signup.select(*columns).where(
         (Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)) & (Signup.shift.ends_at > now)
@@ -401,15 +401,11 @@ async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50) -> dic
     past = await Signup.select(*columns).where(
         (Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)
     ).order_by(Signup.shift.starts_at, ascending=False).limit(past_limit).run()
-    # The buddy rule: a patrol starts only when enough people have checked in.
-    shift_ids = [r["shift"] for r in upcoming if r["shift.kind.buddy_min"]]
-    checked_in: dict[int, int] = {}
-    if shift_ids:
-        rows = await Signup.select(Signup.shift, Count(Signup.id, alias="n")).where(Signup.shift.is_in(shift_ids) & Signup.checked_in_at.is_not_null()).group_by(Signup.shift).run()
-        checked_in = {r["shift"]: r["n"] for r in rows}
+    # The buddy rule: a patrol starts only when enough people (and an experienced one) are in.
+    states = await buddy_states([{"id": r["shift"], "kind.buddy_min": r["shift.kind.buddy_min"], "kind.needs_experienced": r["shift.kind.needs_experienced"]} for r in upcoming], policy)
     for row in upcoming:
-        row["checked_in_count"] = checked_in.get(row["shift"], 0)
-        row["buddy_wait"] = bool(row["shift.kind.buddy_min"]) and row["checked_in_count"] < row["shift.kind.buddy_min"]
+        row["buddy"] = states.get(row["shift"])
+        row["buddy_wait"] = bool(row["buddy"] and not row["buddy"].started)
     for row in upcoming + past:
         row["hours"] = worked_hours(row)
         row["can_check_in"] = row["status"] == "active" and row["shift.status"] == "open" and not row["checked_in_at"] and _aware(row["shift.starts_at"]) - CHECK_IN_EARLY <= now < _aware(row["shift.ends_at"])
@@ -439,6 +435,58 @@ async def worked_counts(user_ids: list[int]) -> dict[int, int]:
         return {}
     rows = await Signup.select(Signup.user, Count(Signup.id, alias="n")).where(Signup.user.is_in(user_ids) & Signup.checked_out_at.is_not_null()).group_by(Signup.user).run()
     return {r["user"]: r["n"] for r in rows}
+
+
+# --- The buddy rule ------------------------------------------------------------------------
+#
+# A kind's buddy rule (``buddy_min`` people, and with ``needs_experienced`` at least one
+# experienced volunteer) decides when a patrol *starts*, not who may check in: the first
+# person on the spot checks in (their presence is recorded and counts for the lone-patroller
+# alarm) and is shown "waiting for your buddies" until enough people, including an
+# experienced one, have checked in. The patrol counts as started at the check-in that
+# completes the rule. "Experienced" means ``Policy.experienced_after`` worked shifts
+# (checked in and out), so it follows from the record and needs no one to keep it up.
+
+
+@dataclass(frozen=True)
+class Buddy:
+    """Where a shift stands with its buddy rule."""
+
+    applies: bool
+    started_at: dt.datetime | None  # the check-in that completed the rule
+    present: int  # checked in and not yet out
+    needed: int
+    experienced_present: bool
+
+    @property
+    def started(self) -> bool:
+        return self.started_at is not None
+
+
+def buddy_state(shift: dict, check_ins: list[dict], worked: dict[int, int], policy: Policy = DEFAULT_POLICY) -> Buddy:
+    """``check_ins``: the shift's sign-ups with ``user``, ``checked_in_at``, ``checked_out_at``."""
+    needed = max(1, shift.get("kind.buddy_min") or 0)
+    wants_experienced = bool(shift.get("kind.needs_experienced"))
+    applies = needed > 1 or wants_experienced
+    started_at = None
+    count, experienced = 0, False
+    for row in sorted((r for r in check_ins if r.get("checked_in_at")), key=lambda r: _aware(r["checked_in_at"])):
+        count += 1
+        experienced = experienced or worked.get(row["user"], 0) >= policy.experienced_after
+        if started_at is None and count >= needed and (experienced or not wants_experienced):
+            started_at = _aware(row["checked_in_at"])
+    present = [r for r in check_ins if r.get("checked_in_at") and not r.get("checked_out_at")]
+    return Buddy(applies, started_at, len(present), needed, any(worked.get(r["user"], 0) >= policy.experienced_after for r in present))
+
+
+async def buddy_states(shifts: list[dict], policy: Policy = DEFAULT_POLICY) -> dict[int, Buddy]:
+    """The buddy state of each shift (rows of ``SHIFT_COLUMNS`` or with the same kind keys)."""
+    ids = [s["id"] for s in shifts if (s.get("kind.buddy_min") or 0) > 1 or s.get("kind.needs_experienced")]
+    if not ids:
+        return {}
+    rows = await Signup.select(Signup.shift, Signup.user, Signup.checked_in_at, Signup.checked_out_at).where(Signup.shift.is_in(ids) & Signup.checked_in_at.is_not_null()).run()
+    worked = await worked_counts(sorted({r["user"] for r in rows}))
+    return {s["id"]: buddy_state(s, [r for r in rows if r["shift"] == s["id"]], worked, policy) for s in shifts if s["id"] in ids}
 
 
 # --- The capacity counter ----------------------------------------------------------------
@@ -1082,8 +1130,11 @@ async def roster(community_id: int, start: dt.datetime, end: dt.datetime, policy
         s["waiting_count"] = sum(1 for p in s["people"] if p["status"] == "waiting")
         needed = max(s["min_people"], s["kind.buddy_min"] or 0)
         s["gap"] = max(0, needed - len(on)) + s["standins"]
-        s["needs_experienced_gap"] = bool(s["kind.needs_experienced"]) and not any(p["experienced"] for p in on)
+        s["needs_experienced_gap"] = s["status"] == "open" and bool(s["kind.needs_experienced"]) and not any(p["experienced"] for p in on)
         s["understaffed"] = s["status"] == "open" and (s["gap"] > 0 or s["needs_experienced_gap"])
+    states = await buddy_states(shifts, policy)
+    for s in shifts:
+        s["buddy"] = states.get(s["id"])
     return sorted(shifts, key=lambda s: (not s["understaffed"], s["starts_at"]))
 
 
@@ -1167,20 +1218,40 @@ async def send_reminders(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> i
 
 
 async def alert_understaffed(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int:
-    """Tell the officers about shifts below their minimum 24 hours before the start, once."""
+    """Tell the officers, 24 hours before the start, about shifts below their minimum (or
+    their buddy rule's number) and, separately, about shifts whose kind needs an
+    experienced volunteer and has none signed up: each message once per shift and officer."""
     rows = await Shift.select(*SHIFT_COLUMNS).where((Shift.status == "open") & (Shift.starts_at > now) & (Shift.starts_at <= now + dt.timedelta(hours=24))).limit(2000).run()
+    without = await _without_experienced([s["id"] for s in rows if s["kind.needs_experienced"]], policy)
     sent = 0
     for s in rows:
         needed = max(s["min_people"], s["kind.buddy_min"] or 0)
-        if s["taken"] >= needed:
+        short = s["taken"] < needed
+        if not short and s["id"] not in without:
             continue
         for officer in await officers_of(s["community"]):
-            sent += await notify(
-                officer, "shift.understaffed", N_("Understaffed: %(shift)s"), N_("%(taken)s of at least %(needed)s people are signed up."),
-                link=f"/shifts/manage/{s['community']}/shifts/{s['id']}", dedupe_key=f"shift-understaffed:{s['id']}:{officer}",
-                shift=shift_label(s), taken=s["taken"], needed=needed,
-            )
+            link = f"/shifts/manage/{s['community']}/shifts/{s['id']}"
+            if short:
+                sent += await notify(
+                    officer, "shift.understaffed", N_("Understaffed: %(shift)s"), N_("%(taken)s of at least %(needed)s people are signed up."),
+                    link=link, dedupe_key=f"shift-understaffed:{s['id']}:{officer}", shift=shift_label(s), taken=s["taken"], needed=needed,
+                )
+            if s["id"] in without:
+                sent += await notify(
+                    officer, "shift.no_experienced", N_("No experienced volunteer signed up: %(shift)s"), N_("The buddy rule of this shift needs at least one experienced volunteer."),
+                    link=link, dedupe_key=f"shift-no-experienced:{s['id']}:{officer}", shift=shift_label(s),
+                )
     return sent
+
+
+async def _without_experienced(shift_ids: list[int], policy: Policy) -> set[int]:
+    """Of these shifts, those where nobody holding a place is experienced."""
+    if not shift_ids:
+        return set()
+    rows = await Signup.select(Signup.shift, Signup.user).where(Signup.shift.is_in(shift_ids) & Signup.status.is_in(["active", "offered"])).run()
+    worked = await worked_counts(sorted({r["user"] for r in rows}))
+    covered = {r["shift"] for r in rows if worked.get(r["user"], 0) >= policy.experienced_after}
+    return set(shift_ids) - covered
 
 
 # --- The personal calendar feed ----------------------------------------------------------
