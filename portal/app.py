@@ -19,7 +19,7 @@ from litestar.template.config import TemplateConfig
 from portal import db
 from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
-from portal.accounts.rules import DatabaseSessions, RedisSessions
+from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.home import health, home
 from portal.jobs.runner import JobScheduler
 from portal.notifications.routes import InboxController
@@ -67,6 +67,7 @@ def template_environment(settings: Settings) -> Environment:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     db.configure(settings)
+    configure_passwords(settings)
     lifetime = dt.timedelta(hours=settings.session_hours)
     sessions = RedisSessions(settings.redis_url, lifetime) if settings.redis_url else DatabaseSessions(lifetime)
 

@@ -9,6 +9,7 @@ import sys
 import click
 
 from portal import db
+from portal.accounts.rules import configure_passwords
 from portal.settings import Settings, SettingsError, load_settings
 from portal.web import i18n
 
@@ -23,6 +24,7 @@ def _settings() -> Settings:
 def _run(settings: Settings, coroutine_factory):
     """Run a coroutine against the configured database (its pool open for the duration)."""
     db.configure(settings)
+    configure_passwords(settings)
     i18n.activate(settings.default_language)  # messages from rules, e.g. "username taken"
 
     async def main():

@@ -56,6 +56,9 @@ class Settings:
     max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
     sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
     pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
+    password_time_cost: int = field(default=3, metadata={"help": "Argon2id passes per password hash (argon2's RFC 9106 default). Lower it only for tests."})
+    password_memory_kib: int = field(default=65536, metadata={"help": "Argon2id memory per password hash in KiB (64 MiB). Lower it only for tests."})
+    password_parallelism: int = field(default=4, metadata={"help": "Argon2id lanes per password hash; memory must be at least 8 KiB per lane."})
     scheduler: str = field(default="app", metadata={"help": "Where scheduled jobs run: `app` (inside `portal serve`), `process` (only in `portal scheduler`; the web workers run none) or `off`."})
     shift_cancel_cutoff_hours: int = field(default=12, metadata={"help": "Until this many hours before a shift a volunteer may cancel and free the place; later, \"I can't make it\" asks for a stand-in. A shift kind may set its own."})
     shift_offer_minutes: int = field(default=120, metadata={"help": "Minutes the first person on a waitlist has to confirm a freed place before it goes to the next."})
@@ -101,6 +104,8 @@ class Settings:
             raise SettingsError("PORTAL_PUBLIC_URL must start with http:// or https://")
         if self.default_language not in {"zh_CN", "en"}:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
+        if self.password_time_cost < 1 or self.password_parallelism < 1 or self.password_memory_kib < 8 * self.password_parallelism:
+            raise SettingsError("PORTAL_PASSWORD_*: at least one pass, one lane and 8 KiB of memory per lane")
         if self.scheduler not in {"app", "process", "off"}:
             raise SettingsError("PORTAL_SCHEDULER must be app, process or off")
         try:

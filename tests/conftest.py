@@ -24,6 +24,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 PASSWORD = "correct horse battery"
 ROLES = ("volunteer", "host", "officer", "head", "admin")
+# Argon2id at its smallest: a real hash and check, without 64 MiB and ~0.1 s per password.
+CHEAP_PASSWORD_HASHING = {"password_time_cost": 1, "password_memory_kib": 8, "password_parallelism": 1}
 
 
 def _database_url(tmp_root: Path) -> str:
@@ -50,7 +52,9 @@ def settings():
         login_max_failures=3,
         default_language="en",
         redis_url="",
+        **CHEAP_PASSWORD_HASHING,
     )
+    accounts.configure_passwords(test_settings)
     asyncio.run(_reset_schema(test_settings))
     return test_settings
 

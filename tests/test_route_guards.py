@@ -91,6 +91,10 @@ ROUTES = {
     ("POST", "/c/{code:str}/ask/{kind:str}"): everyone(422),
     ("GET", "/track"): everyone(200),
     ("GET", "/track/{code:str}"): everyone(404),  # an unknown code
+    # Watch points: the duty roster of the first community (the slot id is unknown: 404).
+    ("GET", "/communities/{community_id:int}/duty"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/communities/{community_id:int}/duty"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/communities/{community_id:int}/duty/{slot_id:int}/remove"): row(LOGIN, 403, 403, 404, 403, 404, 404),
     ("GET", "/intake"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/intake/{intake_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
     ("POST", "/intake/{intake_id:int}/answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),
@@ -212,7 +216,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = path.replace("{shift_id:int}", str(shift_ids["shift"])).replace("{kind_id:int}", str(shift_ids["kind"]))
             path = path.replace("{template_id:int}", str(shift_ids["template"])).replace("{signup_id:int}", str(shift_ids["signup"])).replace("{token:str}", "not-a-token")
             path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
-            path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion")
+            path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion").replace("{slot_id:int}", "999999")
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

@@ -23,6 +23,20 @@ from portal.stations.tables import Community
 _hasher = PasswordHasher()
 # Verified against when the username does not exist, so both answers take as long.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def configure_passwords(settings) -> None:
+    """Hash new passwords at the settings' Argon2id cost (tests choose a cheap one).
+
+    Stored hashes carry their own parameters, so they still verify after a change;
+    a login then re-hashes the password at the new cost.
+    """
+    global _hasher, _DUMMY_HASH
+    wanted = (settings.password_time_cost, settings.password_memory_kib, settings.password_parallelism)
+    if wanted == (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism):
+        return
+    _hasher = PasswordHasher(time_cost=wanted[0], memory_cost=wanted[1], parallelism=wanted[2])
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 SESSION_TOUCH_EVERY = dt.timedelta(minutes=5)
 MIN_PASSWORD_LENGTH = 10

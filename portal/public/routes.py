@@ -19,6 +19,7 @@ from portal.public import rules
 from portal.public.forms import AnswerForm, IntakeForm
 from portal.public.tables import INTAKE_KINDS
 from portal.stations.rules import communities_by_id
+from portal.watchpoints import duty
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules as points
 from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS
@@ -60,10 +61,12 @@ class PublicController(Controller):
         community = await points.community_with_station(point["community"])
         tz = community["timezone"]
         moment = now()
+        officers, on_duty = await duty.who_to_call(point["community"], moment, tz)
         context = {
             "point": point,
             "community": community,
-            "officers": await points.officers_of(point["community"]),
+            "officers": officers,
+            "on_duty": on_duty,
             "active": point["status"] == "verified",
             "open_now": point["status"] == "verified" and points.open_state(point, tz, moment),
             "week": H.week_from_text(point["hours"]),
@@ -92,10 +95,13 @@ class PublicController(Controller):
         position_error = bool((lat or lon) and (latitude is None or longitude is None))
         if position_error:
             latitude = longitude = None
-        open_points = await points.open_now(community["id"], now(), community["timezone"], latitude, longitude)
+        moment = now()
+        open_points = await points.open_now(community["id"], moment, community["timezone"], latitude, longitude)
+        officers, on_duty = await duty.who_to_call(community["id"], moment, community["timezone"])
         context = {
             "community": community,
-            "officers": await points.officers_of(community["id"]),
+            "officers": officers,
+            "on_duty": on_duty,
             "points": open_points,
             "lat": lat or "",
             "lon": lon or "",

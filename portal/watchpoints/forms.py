@@ -181,3 +181,29 @@ class VisitForm(Form):
 
 class SuspendForm(Form):
     note = TextAreaField(_l("Reason"), [Optional(), Length(max=500, message=_l("Use at most %(max)d characters.", max=500))])
+
+
+class DutyForm(Form):
+    """One slot of the duty roster: an officer, a weekday or a date, and a time range."""
+
+    officer = SelectField(_l("Officer"), coerce=int, choices=[], validate_choice=False)
+    day = SelectField(_l("Every week on"), choices=[("", _l("Only on the date below"))] + [(str(i), WEEKDAYS[i]) for i in range(7)], default="0")
+    on_date = DateField(_l("Or only on this date"), [Optional()], description=_l("A date replaces that day's weekly roster."))
+    starts = StringField(_l("From"), [InputRequired(message=_l("Give the time as HH:MM.")), _time_validator], default="08:00")
+    ends = StringField(_l("To"), [InputRequired(message=_l("Give the time as HH:MM.")), _time_validator], default="17:00")
+    overnight = BooleanField(_l("Ends after midnight"))
+
+    def validate_officer(self, field):
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("Choose an officer of this community."))
+
+    def validate_day(self, field):
+        if field.data and field.data not in {str(i) for i in range(7)}:
+            raise ValidationError(_l("Choose a weekday or a date."))
+
+    def weekday(self) -> int | None:
+        return None if self.on_date.data or not self.day.data else int(self.day.data)
+
+    @staticmethod
+    def time(field) -> dt.time:
+        return dt.time.fromisoformat(field.data.strip().zfill(5))

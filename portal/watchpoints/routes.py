@@ -1,5 +1,6 @@
 """Watch point pages for hosts and officers: apply, edit, hours, closed today, visits,
-suspension, photos, and the printable contact boards (single and per community)."""
+suspension, photos, the printable contact boards (single and per community) and the
+community's duty roster."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.rules import now
 from portal.audit.rules import entries_for
 from portal.stations.rules import communities_by_id
+from portal.watchpoints import duty
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules
-from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, HoursForm, PointForm, SuspendForm, VisitForm
+from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, DutyForm, HoursForm, PointForm, SuspendForm, VisitForm
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import localized
@@ -263,3 +265,57 @@ class CommunityBoardsController(Controller):
             point_url = public_url(request, f"/p/{point['slug']}")
             boards.append({"point": point, "url": point_url, "qr": qr_svg(point_url)})
         return render(request, "watchpoints/boards.html", {"boards": boards, "community": community, "officers": officers, "size": size, "back": "/watchpoints"})
+
+
+class DutyController(Controller):
+    """The duty roster of a community: officers and station heads who reach it."""
+
+    path = "/communities/{community_id:int}/duty"
+    guards = [requires("officer", "head")]
+
+    async def _page(self, request: Request, community_id: int, form: DutyForm | None = None) -> Template:
+        community = await rules.community_with_station(community_id)
+        if not community:
+            raise NotFoundException()
+        officers = await rules.officers_of(community_id)
+        if form is None:
+            form = DutyForm()
+        form.officer.choices = [(o["id"], o["real_name"]) for o in officers]
+        on_duty, anyone = await duty.who_to_call(community_id, now(), community["timezone"])
+        context = {
+            "community": community,
+            "form": form,
+            "slots": await duty.roster(community_id),
+            "on_duty": on_duty if anyone else [],
+            "history": await entries_for("duty", community_id, limit=20),
+            "weekdays": WEEKDAYS,
+            "today": H.local_now(now(), community["timezone"]).date(),
+        }
+        return render(request, "watchpoints/duty.html", context, status=422 if form.has_errors else 200)
+
+    @get("/", name="watchpoints.duty")
+    async def roster(self, request: Request, community_id: FromPath[int]) -> Template:
+        return await self._page(request, community_id)
+
+    @post("/", name="watchpoints.duty.add")
+    async def add(self, request: Request, community_id: FromPath[int]) -> Template | Redirect:
+        community = await rules.community_with_station(community_id)
+        if not community:
+            raise NotFoundException()
+        form = await DutyForm.from_request(request)
+        form.officer.choices = [(o["id"], o["real_name"]) for o in await rules.officers_of(community_id)]
+        if form.validate():
+            slot = duty.Slot(form.officer.data, form.time(form.starts), form.time(form.ends), form.weekday(), form.on_date.data, bool(form.overnight.data))
+            try:
+                await duty.add_slot(request.user, community_id, slot, community["timezone"])
+            except duty.DutyError as error:
+                form.fail(error.field, error.message)
+            else:
+                return see_other(f"/communities/{community_id}/duty")
+        return await self._page(request, community_id, form)
+
+    @post("/{slot_id:int}/remove", name="watchpoints.duty.remove")
+    async def remove(self, request: Request, community_id: FromPath[int], slot_id: FromPath[int]) -> Redirect:
+        if not await duty.remove_slot(request.user, community_id, slot_id):
+            raise NotFoundException()
+        return see_other(f"/communities/{community_id}/duty")

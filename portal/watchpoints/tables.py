@@ -1,4 +1,5 @@
-"""Watch points, their photo (kept apart so lists never load it) and officers' visits."""
+"""Watch points, their photo (kept apart so lists never load it), officers' visits, and
+the duty roster of each community's officers (who is on duty, shown on the public pages)."""
 
 from piccolo.columns import Boolean, Bytea, Date, DoublePrecision, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
@@ -56,4 +57,19 @@ class WatchPointVisit(Table, tablename="watch_point_visit"):
     visited_on = Date()
     note = Text(default="")
     outcome = Varchar(length=16)
+    created_at = Timestamptz()
+
+
+class DutySlot(Table, tablename="duty_slot"):
+    """One officer on duty in a community: every ``weekday`` (0 = Monday) or on one date
+    (``on_date``, which replaces the weekday slots of that date), from ``starts`` to
+    ``ends`` (``HH:MM`` in the community's time zone; ``overnight`` ends the next morning)."""
+
+    community = ForeignKey(references=Community, on_delete=OnDelete.cascade, index=True)
+    officer = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    weekday = Integer(null=True, default=None)
+    on_date = Date(null=True, default=None)
+    starts = Varchar(length=5)
+    ends = Varchar(length=5)
+    overnight = Boolean(default=False)
     created_at = Timestamptz()

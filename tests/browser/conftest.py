@@ -103,6 +103,9 @@ def _server_environment(settings) -> dict[str, str]:
         PORTAL_DATABASE_URL=settings.database_url,
         PORTAL_HTMX_SELF_HOSTED="true",
         PORTAL_DEFAULT_LANGUAGE="zh_CN",
+        PORTAL_PASSWORD_TIME_COST=str(settings.password_time_cost),
+        PORTAL_PASSWORD_MEMORY_KIB=str(settings.password_memory_kib),
+        PORTAL_PASSWORD_PARALLELISM=str(settings.password_parallelism),
     )
     return environment
 
