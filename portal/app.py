@@ -32,6 +32,7 @@ from portal.volunteers.rules import SKILL_LABELS, display_name
 from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.middleware import context_middleware, security_headers
+from portal.web.static import static_cache_headers, static_url
 
 CSRF_HEADER = "x-csrftoken"
 
@@ -47,7 +48,8 @@ def template_environment(settings: Settings) -> Environment:
     env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         settings=settings,
-        htmx_url=settings.htmx_url,
+        htmx_url=static_url(settings.htmx_url.removeprefix("/static/")) if settings.htmx_self_hosted else settings.htmx_url,
+        static_url=static_url,
         htmx_sri=HTMX_SRI,
         csrf_header=CSRF_HEADER,
         languages=i18n.LANGUAGE_NAMES,
@@ -119,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["/healthz"],
         ),
         middleware=[context_middleware(settings, sessions)],
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), static_cache_headers],
         exception_handlers={
             NotAuthorizedException: not_authorized,
             HTTPException: http_error,

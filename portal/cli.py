@@ -39,9 +39,13 @@ def main() -> None:
     pass
 
 
-@main.command(help="Serve the portal (PORTAL_HOST, PORTAL_PORT, PORTAL_WORKERS).")
+@main.command(help="Serve the portal (PORTAL_HOST, PORTAL_PORT, PORTAL_WORKERS). With PORTAL_SCHEDULER=app the workers "
+             "also run the scheduled jobs; with process or off they only serve (web role) and `portal scheduler` runs them.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: PORTAL_WORKERS).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: PORTAL_PORT).")
+@click.option("--access-log/--no-access-log", default=None, help="Log every request (default: on in development, off in production, where the proxy logs them).")
 @click.option("--reload", is_flag=True, help="Restart when code changes (development).")
-def serve(reload: bool) -> None:
+def serve(workers: int | None, port: int | None, access_log: bool | None, reload: bool) -> None:
     import uvicorn
 
     settings = _settings()
@@ -49,11 +53,12 @@ def serve(reload: bool) -> None:
         "portal.app:app_from_environment",
         factory=True,
         host=settings.host,
-        port=settings.port,
-        workers=None if reload else settings.workers,
+        port=port or settings.port,
+        workers=None if reload else (workers or settings.workers),
         reload=reload,
         proxy_headers=True,
         server_header=False,
+        access_log=(not settings.production) if access_log is None else access_log,
         log_level="info",
     )
 

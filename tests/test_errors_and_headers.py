@@ -77,7 +77,7 @@ async def test_self_hosted_htmx_matches_the_pinned_hash(client):
     digest = "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
     assert digest == HTMX_SRI
     page = await client.get("/login")
-    assert '<script src="/static/vendor/htmx.min.js"' in page.text
+    assert '<script src="/static/vendor/htmx.min.js?v=' in page.text
     served = await client.get("/static/vendor/htmx.min.js")
     assert served.status_code == 200 and served.content == path.read_bytes()
 

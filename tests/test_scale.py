@@ -43,3 +43,35 @@ async def test_a_hash_made_at_another_cost_still_logs_in_and_is_rehashed_at_the_
     stored = (await User.select(User.password_hash).where(User.id == user_id).first().run())["password_hash"]
     assert stored != stronger
     assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+async def test_pages_link_static_files_by_content_hash_and_those_addresses_are_cached_for_a_year(client):
+    """A hashed address is immutable; an unhashed or stale one is revalidated."""
+    import hashlib
+    import re
+
+    from portal.settings import ROOT
+
+    page = (await client.get("/login")).text
+    href = re.search(r'<link rel="stylesheet" href="(/static/css/portal\.css\?v=([0-9a-f]{12}))">', page)
+    assert href, page[:800]
+    assert href.group(2) == hashlib.sha256((ROOT / "static/css/portal.css").read_bytes()).hexdigest()[:12]
+
+    hashed = await client.get(href.group(1), headers={"Accept-Encoding": "gzip"})
+    assert hashed.status_code == 200
+    assert hashed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert hashed.headers["content-encoding"] == "gzip"
+    assert hashed.headers["vary"] == "Accept-Encoding"
+
+    for address in ("/static/css/portal.css", "/static/css/portal.css?v=000000000000"):
+        plain = await client.get(address)
+        assert plain.status_code == 200 and plain.headers["cache-control"] == "no-cache", address
+    missing = await client.get("/static/css/nothing.css?v=000000000000")
+    assert missing.status_code == 404 and "immutable" not in missing.headers.get("cache-control", "")
+
+
+def test_a_static_url_outside_the_static_folder_gets_no_hash():
+    from portal.web.static import static_url
+
+    assert static_url("../pyproject.toml") == "/static/../pyproject.toml"
+    assert static_url("css/none.css") == "/static/css/none.css"
