@@ -115,6 +115,12 @@ async def create_intake(
             "intake.created", "intake", created[0]["id"],
             after={"kind": kind, "community": community_id, "point": point_id, "language": language, "with_contact": bool(contact_name.strip() or contact_phone.strip())},
         )
+        if kind != "help":
+            # Suggestions, claims and complaints go straight into their ledger, in the
+            # same transaction; help requests wait for an officer in the intake list.
+            from portal.ledger.rules import file_from_intake
+
+            await file_from_intake(created[0]["id"])
     return code
 
 

@@ -8,7 +8,7 @@ from portal.stations.tables import Community
 from portal.watchpoints.tables import WatchPoint
 
 INTAKE_KINDS = ("help", "suggestion", "claim", "complaint")
-INTAKE_STATUSES = ("new", "answered")
+INTAKE_STATUSES = ("new", "answered", "filed")  # filed: taken into a ledger
 
 
 class Intake(Table, tablename="intake"):

@@ -1,0 +1,677 @@
+"""Rules of the three ledgers: filing, the lifecycle as data, satisfaction, privacy,
+deadlines in working days, escalation of overdue stages and the timed fallback.
+
+Every change of an item goes through ``transition()`` (or the few setters below), which
+checks who may do it and from which stage, refuses a page that went stale (``version``),
+writes the item and its timeline, audits and notifies, in one write transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from portal.accounts.rules import Actor, now
+from portal.accounts.tables import RoleGrant, User
+from portal.audit.rules import record
+from portal.db import write_transaction
+from portal.ledger import calendar
+from portal.ledger.tables import (
+    CLOSED_STAGES,
+    CONFIRMED_VIA,
+    LEDGERS,
+    OPEN_STAGES,
+    SOURCES,
+    LedgerCounter,
+    LedgerDeadlineRule,
+    LedgerEscalation,
+    LedgerEvent,
+    LedgerItem,
+)
+from portal.notifications.rules import notify
+from portal.public.rules import new_tracking_code
+from portal.public.tables import Intake
+from portal.stations.tables import Community, Station
+from portal.web.i18n import N_
+
+SUMMARY_MAX = 2000
+DETAILS_MAX = 4000
+NOTE_MAX = 2000
+PLACE_MAX = 200
+
+CATEGORIES = {
+    "suggestion": ("public_security", "traffic", "community_service", "police_service", "other"),
+    "claim": ("household_registration", "documents", "dispute", "help", "property", "other"),
+    "complaint": ("police_conduct", "noise", "fraud", "theft", "public_order", "traffic", "other"),
+}
+
+# The lifecycle as data: ledger -> stage -> the stages it may move to. Officers move
+# items; the person moves feedback_given to closed / in_progress (tracking page); the
+# system moves feedback_given to closed_unconfirmed (timed fallback).
+_COMMON = {
+    "registered": ("assigned", "closed_duplicate", "closed_out_of_remit"),
+    "assigned": ("assigned", "in_progress", "closed_duplicate", "closed_out_of_remit"),
+    "in_progress": ("assigned", "handled", "closed_duplicate", "closed_out_of_remit"),
+    "handled": ("in_progress", "feedback_given"),
+    "feedback_given": ("closed", "in_progress", "closed_unconfirmed"),
+    "closed": (),
+    "closed_unconfirmed": (),
+    "closed_duplicate": (),
+    "closed_out_of_remit": (),
+}
+TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {ledger: dict(_COMMON) for ledger in LEDGERS}
+
+# Working days allowed per stage when no ledger_deadline_rule says otherwise.
+DEFAULT_DAYS = {"registered": 1, "assigned": 1, "in_progress": 5, "handled": 2}
+
+# Open311 and the bulletins read our stages as open/closed.
+STATUS_OF_STAGE = {stage: "open" for stage in OPEN_STAGES} | {stage: "closed" for stage in CLOSED_STAGES}
+
+
+class LedgerError(Exception):
+    """A refused change. ``message`` is an English msgid (translate where shown);
+    ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None, **params):
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.field = field
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The timed fallback: a reminder ``reminder_days`` after the feedback, then closed
+    without confirmation ``close_days`` after the reminder."""
+
+    reminder_days: int = 3
+    close_days: int = 4
+
+    @classmethod
+    def from_settings(cls, settings) -> "Policy":
+        return cls(reminder_days=settings.ledger_reminder_days, close_days=settings.ledger_unconfirmed_days)
+
+
+def status_of(stage: str) -> str:
+    """"open" or "closed" (what Open311 and the bulletins show)."""
+    return STATUS_OF_STAGE[stage]
+
+
+def allowed(ledger: str, stage: str) -> tuple[str, ...]:
+    return TRANSITIONS[ledger][stage]
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _check_length(text: str, limit: int, field: str) -> None:
+    if len(text) > limit:
+        raise LedgerError(N_("Use at most %(max)d characters."), field, max=limit)
+
+
+# --- Numbers and codes ---------------------------------------------------------------
+
+_VOWELS = set("aeiouv")
+
+
+def station_prefix(name_en: str, station_id: int) -> str:
+    """Letters for a station's numbers: the pinyin initials of the first word of its
+    English name ("Chengzhong Police Station" → "CZ"), else "S<id>"."""
+    word = re.sub(r"[^A-Za-z]", " ", name_en or "").split()
+    if not word:
+        return f"S{station_id}"
+    letters = word[0].lower()
+    initials = [letters[0]]
+    i, seen_vowel = 1, False
+    while i < len(letters):
+        ch = letters[i]
+        rest = letters[i + 1 : i + 3]
+        if ch in _VOWELS:
+            seen_vowel = True
+        elif seen_vowel and ch == "n" and not (rest[:1] and rest[0] in _VOWELS):
+            # "n" / "ng" end a syllable unless a vowel follows (then it starts the next).
+            if rest[:1] == "g" and not (rest[1:2] and rest[1] in _VOWELS):
+                i += 1
+        elif seen_vowel:
+            initials.append(ch)
+            seen_vowel = False
+        i += 1
+    return "".join(initials[:3]).upper()
+
+
+async def _next_number(station_id: int, year: int) -> tuple[int, str]:
+    """The next sequence number of a station and year. The counter row is created once
+    (ON CONFLICT DO NOTHING) and incremented by one UPDATE inside the caller's write
+    transaction: SQLite holds the write lock, PostgreSQL the row lock, until commit."""
+    station = await Station.select(Station.name_en).where(Station.id == station_id).first().run()
+    prefix = station_prefix(station["name_en"] if station else "", station_id)
+    await LedgerCounter.raw(
+        "INSERT INTO ledger_counter (station, year, prefix, last) VALUES ({}, {}, {}, 0) ON CONFLICT (station, year) DO NOTHING",
+        station_id, year, prefix,
+    ).run()
+    rows = await LedgerCounter.update({LedgerCounter.last: LedgerCounter.last + 1}).where(
+        (LedgerCounter.station == station_id) & (LedgerCounter.year == year)
+    ).returning(LedgerCounter.last, LedgerCounter.prefix).run()
+    return rows[0]["last"], rows[0]["prefix"]
+
+
+async def _new_code() -> str:
+    """A tracking code unused by intake records and items."""
+    while True:
+        code = new_tracking_code()
+        if not await LedgerItem.exists().where(LedgerItem.tracking_code == code).run() and not await Intake.exists().where(Intake.tracking_code == code).run():
+            return code
+
+
+# --- Deadlines -----------------------------------------------------------------------
+
+
+async def working_days_for(ledger: str, category: str, stage: str) -> int | None:
+    """The rule for (ledger, category, stage), else (ledger, any category, stage), else
+    the default; None for stages without a deadline."""
+    rows = await LedgerDeadlineRule.select(LedgerDeadlineRule.category, LedgerDeadlineRule.working_days).where(
+        (LedgerDeadlineRule.ledger == ledger) & (LedgerDeadlineRule.stage == stage) & LedgerDeadlineRule.category.is_in([category, ""])
+    ).run()
+    by_category = {r["category"]: r["working_days"] for r in rows}
+    if category in by_category:
+        return by_category[category]
+    if "" in by_category:
+        return by_category[""]
+    return DEFAULT_DAYS.get(stage)
+
+
+async def due_for(ledger: str, category: str, stage: str, at: dt.datetime, timezone: str) -> dt.datetime | None:
+    days = await working_days_for(ledger, category, stage)
+    if days is None:
+        return None
+    return await calendar.due_after(at, days, timezone)
+
+
+async def set_deadline_rule(actor: Actor, ledger: str, category: str, stage: str, working_days: int) -> None:
+    if ledger not in LEDGERS or stage not in DEFAULT_DAYS or (category and category not in CATEGORIES[ledger]):
+        raise LedgerError(N_("Choose a ledger, category and stage from the lists."))
+    if not 0 <= working_days <= 365:
+        raise LedgerError(N_("Enter a number of working days from 0 to 365."), "working_days")
+    async with write_transaction():
+        where = (LedgerDeadlineRule.ledger == ledger) & (LedgerDeadlineRule.category == category) & (LedgerDeadlineRule.stage == stage)
+        before = await LedgerDeadlineRule.select(LedgerDeadlineRule.working_days).where(where).first().run()
+        if before:
+            await LedgerDeadlineRule.update({LedgerDeadlineRule.working_days: working_days}).where(where).run()
+        else:
+            await LedgerDeadlineRule.insert(LedgerDeadlineRule(ledger=ledger, category=category, stage=stage, working_days=working_days)).run()
+        await record("ledger.deadline_rule", "ledger_deadline_rule", f"{ledger}/{category or '*'}/{stage}", actor=actor, before=before, after={"working_days": working_days})
+
+
+async def add_holiday(actor: Actor, day: dt.date, name: str, is_workday: bool) -> None:
+    from portal.ledger.tables import Holiday
+
+    async with write_transaction():
+        before = await Holiday.select(Holiday.name, Holiday.is_workday).where(Holiday.date == day).first().run()
+        if before:
+            await Holiday.update({Holiday.name: name.strip()[:100], Holiday.is_workday: is_workday}).where(Holiday.date == day).run()
+        else:
+            await Holiday.insert(Holiday(date=day, name=name.strip()[:100], is_workday=is_workday)).run()
+        await record("ledger.holiday", "holiday", day.isoformat(), actor=actor, before=before, after={"name": name.strip()[:100], "is_workday": is_workday})
+
+
+async def remove_holiday(actor: Actor, day: dt.date) -> bool:
+    from portal.ledger.tables import Holiday
+
+    async with write_transaction():
+        before = await Holiday.select(Holiday.name, Holiday.is_workday).where(Holiday.date == day).first().run()
+        if not before:
+            return False
+        await Holiday.delete().where(Holiday.date == day).run()
+        await record("ledger.holiday_removed", "holiday", day.isoformat(), actor=actor, before=before)
+    return True
+
+
+# --- Filing --------------------------------------------------------------------------
+
+
+@dataclass
+class NewItem:
+    ledger: str
+    category: str
+    community_id: int
+    summary: str
+    details: str = ""
+    point_id: int | None = None
+    landmark: str = ""
+    raised_by_name: str = ""
+    raised_by_phone: str = ""
+    raised_by_email: str = ""
+    anonymous: bool = False
+    source: str = "reception"
+    language: str = "zh_CN"
+    intake_id: int | None = None
+    tracking_code: str | None = None
+    idempotency_key: str | None = None
+
+
+def _validate_new(new: NewItem) -> None:
+    if new.ledger not in LEDGERS:
+        raise LedgerError(N_("Choose one of the three ledgers."), "ledger")
+    if new.category not in CATEGORIES[new.ledger]:
+        raise LedgerError(N_("Choose a category of this ledger."), "category")
+    if new.source not in SOURCES:
+        raise LedgerError(N_("Choose where the matter came from."), "source")
+    if not new.summary.strip():
+        raise LedgerError(N_("Say what the matter is."), "summary")
+    _check_length(new.summary.strip(), SUMMARY_MAX, "summary")
+    _check_length(new.details.strip(), DETAILS_MAX, "details")
+    _check_length(new.landmark.strip(), PLACE_MAX, "landmark")
+
+
+async def file_item(actor: Actor | None, new: NewItem, at: dt.datetime | None = None) -> dict:
+    """File a matter in a ledger; returns {id, number, tracking_code}. An officer files
+    only in communities they reach; the same idempotency key files one item."""
+    _validate_new(new)
+    at = at or now()
+    async with write_transaction():
+        if new.idempotency_key:
+            existing = await LedgerItem.select(LedgerItem.id, LedgerItem.number, LedgerItem.tracking_code).where(LedgerItem.idempotency_key == new.idempotency_key).first().run()
+            if existing:
+                return existing
+        if new.intake_id is not None:
+            existing = await LedgerItem.select(LedgerItem.id, LedgerItem.number, LedgerItem.tracking_code).where(LedgerItem.intake == new.intake_id).first().run()
+            if existing:
+                return existing
+        community = await Community.select(Community.id, Community.station, Community.timezone).where(Community.id == new.community_id).first().run()
+        if not community or (actor is not None and not actor.reaches(community["id"], "officer")):
+            raise LedgerError(N_("Choose one of your communities."), "community")
+        local_year = at.astimezone(calendar.ZoneInfo(community["timezone"])).year
+        seq, prefix = await _next_number(community["station"], local_year)
+        number = f"{prefix}-{local_year}-{seq:06d}"
+        code = new.tracking_code or await _new_code()
+        anonymous = new.anonymous or not (new.raised_by_name.strip() or new.raised_by_phone.strip() or new.raised_by_email.strip())
+        rows = await LedgerItem.insert(
+            LedgerItem(
+                ledger=new.ledger, category=new.category, station=community["station"], community=community["id"],
+                point=new.point_id, landmark=new.landmark.strip(), summary=new.summary.strip(), details=new.details.strip(),
+                raised_by_name="" if new.anonymous else new.raised_by_name.strip()[:100],
+                raised_by_phone="" if new.anonymous else new.raised_by_phone.strip()[:32],
+                raised_by_email="" if new.anonymous else new.raised_by_email.strip()[:254],
+                anonymous=anonymous, language=new.language, source=new.source, intake=new.intake_id,
+                filed_by=actor.id if actor else None, year=local_year, seq=seq, number=number, tracking_code=code,
+                stage="registered", stage_entered_at=at,
+                stage_due_at=await due_for(new.ledger, new.category, "registered", at, community["timezone"]),
+                idempotency_key=new.idempotency_key, created_at=at, updated_at=at, version=1,
+            )
+        ).returning(LedgerItem.id).run()
+        item_id = rows[0]["id"]
+        await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id if actor else None, kind="stage", from_stage="", to_stage="registered", public=True, created_at=at)).run()
+        # Contact details are personal data: the audit says only whether there were any.
+        await record(
+            "ledger.filed", "ledger_item", item_id, actor=actor,
+            after={"number": number, "ledger": new.ledger, "category": new.category, "community": community["id"], "source": new.source, "intake": new.intake_id, "anonymous": anonymous},
+        )
+        if new.intake_id is not None:
+            await Intake.update({Intake.status: "filed"}).where(Intake.id == new.intake_id).run()
+    return {"id": item_id, "number": number, "tracking_code": code}
+
+
+async def file_from_intake(intake_id: int, ledger: str | None = None, category: str = "other", actor: Actor | None = None, at: dt.datetime | None = None) -> dict:
+    """Put an intake record into a ledger: the public forms' suggestion / claim /
+    complaint go to the matching ledger at once; an officer files a help request into
+    the ledger they choose. The item keeps the record's tracking code."""
+    intake = await Intake.select().where(Intake.id == intake_id).first().run()
+    if not intake:
+        raise LedgerError(N_("No such message."))
+    if actor is not None and not actor.reaches(intake["community"], "officer"):
+        raise LedgerError(N_("No such message."))
+    ledger = ledger or intake["kind"]
+    return await file_item(
+        actor,
+        NewItem(
+            ledger=ledger, category=category, community_id=intake["community"], summary=intake["text"], point_id=intake["point"],
+            raised_by_name=intake["contact_name"], raised_by_phone=intake["contact_phone"], source="public",
+            language=intake["language"], intake_id=intake_id, tracking_code=intake["tracking_code"],
+        ),
+        at=at,
+    )
+
+
+async def escalate_log(actor: Actor, log_id: int, ledger: str, category: str = "other", summary: str = "", at: dt.datetime | None = None) -> dict:
+    """File a field log into a ledger (from the review queue) and link the two. The same
+    log escalated again returns the item it already went into."""
+    from portal.ledger.tables import LedgerItemLog
+    from portal.logs.tables import FieldLog
+
+    log = await FieldLog.select(FieldLog.id, FieldLog.community, FieldLog.description, FieldLog.watch_point, FieldLog.address, FieldLog.landmark.name_zh).where(FieldLog.id == log_id).first().run()
+    if not log or not actor.reaches(log["community"], "officer"):
+        raise LedgerError(N_("No such log."))
+    async with write_transaction():
+        linked = await LedgerItemLog.select(LedgerItemLog.item.id, LedgerItemLog.item.number, LedgerItemLog.item.tracking_code).where(LedgerItemLog.field_log == log_id).first().run()
+        if linked:
+            return {"id": linked["item.id"], "number": linked["item.number"], "tracking_code": linked["item.tracking_code"]}
+        created = await file_item(
+            actor,
+            NewItem(
+                ledger=ledger, category=category, community_id=log["community"], summary=(summary or log["description"] or "").strip()[:SUMMARY_MAX] or "-",
+                point_id=log["watch_point"], landmark=(log["landmark.name_zh"] or log["address"] or "")[:PLACE_MAX], source="field_log",
+            ),
+            at=at,
+        )
+        await LedgerItemLog.insert(LedgerItemLog(item=created["id"], field_log=log_id, created_at=at or now())).run()
+        await record("ledger.escalated_log", "ledger_item", created["id"], actor=actor, after={"field_log": log_id})
+    return created
+
+
+# --- The lifecycle -------------------------------------------------------------------
+
+
+async def _load(item_id: int) -> dict | None:
+    return await LedgerItem.select(*LedgerItem.all_columns(), LedgerItem.community.timezone, LedgerItem.station.name_zh).where(LedgerItem.id == item_id).first().run()
+
+
+def _check_actor(actor: Actor | None, channel: str, item: dict, to: str) -> None:
+    if channel == "tracking":
+        if item["stage"] != "feedback_given" or to not in ("closed", "in_progress"):
+            raise LedgerError(N_("This step is not allowed from the current stage."))
+        return
+    if channel == "system":
+        if to != "closed_unconfirmed":
+            raise LedgerError(N_("This step is not allowed from the current stage."))
+        return
+    if actor is None or not actor.reaches(item["community"], "officer"):
+        raise LedgerError(N_("You may not change this item."))
+    # Any officer of the community assigns or reassigns (recorded); once someone is
+    # accountable, only they (or a station head) move the item on.
+    if to != "assigned" and item["officer"] not in (None, actor.id) and not actor.has("head", "admin"):
+        raise LedgerError(N_("Only the accountable officer or the station head may do this."))
+
+
+async def _officer_reaching(officer_id: int | None, community_id: int) -> dict | None:
+    if not officer_id:
+        return None
+    grants = await RoleGrant.select(RoleGrant.role, RoleGrant.community, RoleGrant.station).where(
+        (RoleGrant.user == officer_id) & RoleGrant.role.is_in(["officer", "head"])
+    ).run()
+    community = await Community.select(Community.station).where(Community.id == community_id).first().run()
+    for grant in grants:
+        if (grant["role"] == "officer" and grant["community"] == community_id) or (grant["role"] == "head" and community and grant["station"] == community["station"]):
+            return await User.select(User.id, User.real_name).where((User.id == officer_id) & (User.active == True)).first().run()  # noqa: E712
+    return None
+
+
+async def transition(
+    item_id: int,
+    to: str,
+    actor: Actor | None,
+    note: str = "",
+    expected_version: int | None = None,
+    *,
+    channel: str = "portal",
+    officer_id: int | None = None,
+    via: str = "",
+    referred_to: str = "",
+    duplicate_of: str = "",
+    policy: Policy | None = None,
+    at: dt.datetime | None = None,
+) -> dict:
+    """Move an item to ``to``. ``channel``: "portal" (an officer, ``actor``), "tracking"
+    (the person on the tracking page) or "system" (the timed fallback). Raises
+    ``LedgerError`` and changes nothing when the step is not allowed, a required note is
+    missing, or ``expected_version`` is not the item's version (a stale page)."""
+    at = at or now()
+    policy = policy or Policy()
+    note = _clean(note)
+    _check_length(note, NOTE_MAX, "note")
+    async with write_transaction():
+        item = await _load(item_id)
+        if not item:
+            raise LedgerError(N_("No such item."))
+        if channel == "portal" and (actor is None or not actor.reaches(item["community"], "officer")):
+            raise LedgerError(N_("No such item."))
+        if expected_version is not None and item["version"] != expected_version:
+            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+        stage = item["stage"]
+        if to not in TRANSITIONS[item["ledger"]].get(stage, ()):
+            raise LedgerError(N_("This step is not allowed from the current stage."))
+        _check_actor(actor, channel, item, to)
+        changes: dict = {}
+        public = True
+        public_note = ""
+        kind = "stage"
+        notify_officer: tuple[str, str] | None = None
+        if to == "assigned":
+            officer = await _officer_reaching(officer_id, item["community"])
+            if not officer:
+                raise LedgerError(N_("Choose an officer of this community."), "officer")
+            if stage == "assigned" and officer["id"] == item["officer"]:
+                raise LedgerError(N_("The item is already assigned to this officer."), "officer")
+            changes[LedgerItem.officer] = officer["id"]
+            kind = "reassigned" if item["officer"] else "assigned"
+            public_note = officer["real_name"]
+        elif to == "handled":
+            if not note:
+                raise LedgerError(N_("Write what was done."), "note")
+            changes[LedgerItem.handled_note] = note
+            public = False
+        elif to == "feedback_given":
+            if not note:
+                raise LedgerError(N_("Write the answer given to the person."), "note")
+            changes.update({LedgerItem.feedback_text: note, LedgerItem.feedback_at: at, LedgerItem.reminder_sent_at: None, LedgerItem.satisfaction: ""})
+            public_note = note
+        elif to == "closed":
+            via = "tracking" if channel == "tracking" else via
+            if via not in CONFIRMED_VIA:
+                raise LedgerError(N_("Say how the person confirmed."), "via")
+            changes.update({LedgerItem.satisfaction: "satisfied", LedgerItem.satisfaction_via: via, LedgerItem.satisfaction_note: note, LedgerItem.closed_at: at})
+            kind = "satisfied"
+            public_note = note
+        elif to == "in_progress" and stage == "feedback_given":
+            if not note:
+                raise LedgerError(N_("Say why the person is not satisfied."), "note")
+            via = "tracking" if channel == "tracking" else via
+            if via not in CONFIRMED_VIA:
+                raise LedgerError(N_("Say how the person answered."), "via")
+            changes.update({
+                LedgerItem.satisfaction: "not_satisfied", LedgerItem.satisfaction_via: via, LedgerItem.satisfaction_note: note,
+                LedgerItem.reopened_count: item["reopened_count"] + 1, LedgerItem.feedback_at: None, LedgerItem.reminder_sent_at: None,
+            })
+            kind = "reopened"
+            public_note = note
+            notify_officer = (N_("Not satisfied: %(number)s reopened"), N_("The person is not satisfied: %(reason)s"))
+        elif to == "in_progress":
+            if stage == "handled" and not note:
+                raise LedgerError(N_("Say what is still to be done."), "note")
+            public = stage != "handled"
+        elif to == "closed_unconfirmed":
+            if channel == "system":
+                kind = "timed_out"  # the reason is the configured period, shown translated
+            elif not note:
+                raise LedgerError(N_("Give the reason for closing without confirmation."), "note")
+            if item["reminder_sent_at"] is None:
+                raise LedgerError(N_("The person has not been reminded yet; it cannot be closed without confirmation."))
+            until = item["reminder_sent_at"] + dt.timedelta(days=policy.close_days)
+            if at < until:
+                raise LedgerError(N_("The person may answer until %(until)s; it cannot be closed without confirmation before then."), until=until.strftime("%Y-%m-%d %H:%M UTC"))
+            changes.update({LedgerItem.closure_note: note, LedgerItem.closed_at: at})
+            public_note = note
+        elif to == "closed_duplicate":
+            original = await LedgerItem.select(LedgerItem.id, LedgerItem.number).where(
+                (LedgerItem.number == duplicate_of.strip().upper()[:32]) & (LedgerItem.station == item["station"]) & (LedgerItem.id != item_id)
+            ).first().run() if duplicate_of.strip() else None
+            if not original:
+                raise LedgerError(N_("Give the number of the item of this station it duplicates."), "duplicate_of")
+            changes.update({LedgerItem.duplicate_of: original["id"], LedgerItem.closure_note: note, LedgerItem.closed_at: at})
+            public_note = original["number"]
+        elif to == "closed_out_of_remit":
+            referred_to = referred_to.strip()
+            if not referred_to:
+                raise LedgerError(N_("Say where the matter was referred."), "referred_to")
+            _check_length(referred_to, PLACE_MAX, "referred_to")
+            changes.update({LedgerItem.referred_to: referred_to, LedgerItem.closure_note: note, LedgerItem.closed_at: at})
+            public_note = referred_to
+        due = await due_for(item["ledger"], item["category"], to, at, item["community.timezone"])
+        changes.update({
+            LedgerItem.stage: to, LedgerItem.stage_entered_at: at, LedgerItem.stage_due_at: due,
+            LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1,
+        })
+        # The version in the WHERE makes the write itself refuse a concurrent change.
+        written = await LedgerItem.update(changes).where((LedgerItem.id == item_id) & (LedgerItem.version == item["version"])).returning(LedgerItem.id).run()
+        if not written:
+            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+        actor_id = actor.id if actor else None
+        # A public line carries only what the person may read; an officer's internal
+        # note goes on a line of its own that only officers see.
+        await LedgerEvent.insert(
+            LedgerEvent(item=item_id, actor=actor_id, kind=kind, from_stage=stage, to_stage=to, note=public_note if public else note, public=public, created_at=at)
+        ).run()
+        if public and note and note != public_note:
+            await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor_id, kind="note", from_stage=stage, to_stage=to, note=note, public=False, created_at=at)).run()
+        await record(
+            "ledger.transition", "ledger_item", item_id, actor=actor,
+            before={"stage": stage, "officer": item["officer"], "version": item["version"]},
+            after={"stage": to, "officer": changes.get(LedgerItem.officer, item["officer"]), "version": item["version"] + 1, "note": note, "channel": channel, "via": via or None},
+        )
+        link = f"/ledger/{item_id}"
+        if to == "assigned" and changes[LedgerItem.officer] != (actor.id if actor else None):
+            await notify(changes[LedgerItem.officer], "ledger", N_("%(number)s is yours"), N_("You are accountable for ledger item %(number)s."), link, number=item["number"])
+        if item["officer"] and item["officer"] != (actor.id if actor else None):
+            if notify_officer:
+                await notify(item["officer"], "ledger", notify_officer[0], notify_officer[1], link, number=item["number"], reason=note[:200])
+            elif to == "closed" and channel == "tracking":
+                await notify(item["officer"], "ledger", N_("Satisfied: %(number)s closed"), N_("The person confirmed satisfaction on the tracking page."), link, number=item["number"])
+            elif to == "closed_unconfirmed":
+                await notify(item["officer"], "ledger", N_("%(number)s closed without confirmation"), N_("No answer from the person: %(reason)s"), link, number=item["number"], reason=note[:200])
+    return await _load(item_id)
+
+
+async def set_private(actor: Actor, item_id: int, private: bool, reason: str, expected_version: int | None = None) -> dict:
+    """Hide an item from the public pages (or show it again), with a reason; audited."""
+    reason = reason.strip()
+    _check_length(reason, NOTE_MAX, "reason")
+    if private and not reason:
+        raise LedgerError(N_("Say why the item is kept private."), "reason")
+    async with write_transaction():
+        item = await _load(item_id)
+        if not item or not actor.reaches(item["community"], "officer"):
+            raise LedgerError(N_("No such item."))
+        if expected_version is not None and item["version"] != expected_version:
+            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+        at = now()
+        await LedgerItem.update({LedgerItem.private: private, LedgerItem.private_reason: reason if private else "", LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
+        await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id, kind="private" if private else "public", note=reason, public=False, created_at=at)).run()
+        await record("ledger.private", "ledger_item", item_id, actor=actor, before={"private": item["private"], "reason": item["private_reason"]}, after={"private": private, "reason": reason if private else ""})
+    return await _load(item_id)
+
+
+async def set_public_text(actor: Actor, item_id: int, public_summary: str, place_public: str, expected_version: int | None = None) -> dict:
+    """The public summary and generalised place: the only text the public pages show."""
+    public_summary, place_public = public_summary.strip(), place_public.strip()
+    _check_length(public_summary, SUMMARY_MAX, "public_summary")
+    _check_length(place_public, PLACE_MAX, "place_public")
+    async with write_transaction():
+        item = await _load(item_id)
+        if not item or not actor.reaches(item["community"], "officer"):
+            raise LedgerError(N_("No such item."))
+        if expected_version is not None and item["version"] != expected_version:
+            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+        await LedgerItem.update({LedgerItem.public_summary: public_summary, LedgerItem.place_public: place_public, LedgerItem.updated_at: now(), LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
+        await record("ledger.public_text", "ledger_item", item_id, actor=actor, before={"public_summary": item["public_summary"], "place_public": item["place_public"]}, after={"public_summary": public_summary, "place_public": place_public})
+    return await _load(item_id)
+
+
+# --- The person on the tracking page -------------------------------------------------
+
+
+async def tracked(code: str) -> dict | None:
+    """The tracking page's view of an item: never the contact, internal notes or events."""
+    item = await LedgerItem.select(
+        LedgerItem.id, LedgerItem.number, LedgerItem.ledger, LedgerItem.category, LedgerItem.summary, LedgerItem.stage,
+        LedgerItem.created_at, LedgerItem.closed_at, LedgerItem.feedback_text, LedgerItem.satisfaction, LedgerItem.version,
+        LedgerItem.tracking_code, LedgerItem.referred_to, LedgerItem.community.name_zh, LedgerItem.community.name_en, LedgerItem.community.timezone,
+    ).where(LedgerItem.tracking_code == code).first().run()
+    if not item:
+        return None
+    item["events"] = await LedgerEvent.select(LedgerEvent.kind, LedgerEvent.to_stage, LedgerEvent.note, LedgerEvent.created_at).where(
+        (LedgerEvent.item == item["id"]) & (LedgerEvent.public == True)  # noqa: E712
+    ).order_by(LedgerEvent.id).limit(100).run()
+    item["status"] = status_of(item["stage"])
+    return item
+
+
+async def answer_from_tracking(code: str, satisfied: bool, reason: str, expected_version: int | None, at: dt.datetime | None = None) -> dict:
+    """The person says satisfied (closes) or not satisfied with a reason (reopens)."""
+    item = await LedgerItem.select(LedgerItem.id).where(LedgerItem.tracking_code == code).first().run()
+    if not item:
+        raise LedgerError(N_("No such item."))
+    if satisfied:
+        return await transition(item["id"], "closed", None, reason, expected_version, channel="tracking", at=at)
+    return await transition(item["id"], "in_progress", None, reason, expected_version, channel="tracking", at=at)
+
+
+# --- Jobs ----------------------------------------------------------------------------
+
+
+async def heads_of_station(station_id: int) -> list[int]:
+    rows = await RoleGrant.select(RoleGrant.user).where((RoleGrant.role == "head") & (RoleGrant.station == station_id) & (RoleGrant.user.active == True)).run()  # noqa: E712
+    return sorted({r["user"] for r in rows})
+
+
+async def escalate_overdue(at: dt.datetime, limit: int = 500) -> int:
+    """Tell the station head about every open item whose stage deadline has passed —
+    once per item, stage and round: the unique ledger_escalation row is the claim, so
+    two processes running this at the same moment escalate each item once."""
+    rows = await LedgerItem.select(
+        LedgerItem.id, LedgerItem.number, LedgerItem.stage, LedgerItem.station, LedgerItem.reopened_count, LedgerItem.officer.real_name,
+    ).where(LedgerItem.stage.is_in(list(OPEN_STAGES)) & LedgerItem.stage_due_at.is_not_null() & (LedgerItem.stage_due_at <= at)).order_by(LedgerItem.stage_due_at).limit(limit).run()
+    done = 0
+    for row in rows:
+        async with write_transaction():
+            claimed = await LedgerEscalation.raw(
+                'INSERT INTO ledger_escalation (item, stage, "round", created_at) VALUES ({}, {}, {}, {}) ON CONFLICT (item, stage, "round") DO NOTHING RETURNING id',
+                row["id"], row["stage"], row["reopened_count"], at,
+            ).run()
+            if not claimed:
+                continue
+            await LedgerEvent.insert(LedgerEvent(item=row["id"], kind="escalated", from_stage=row["stage"], to_stage=row["stage"], public=False, created_at=at)).run()
+            await record("ledger.escalated", "ledger_item", row["id"], after={"stage": row["stage"], "round": row["reopened_count"]})
+            for head in await heads_of_station(row["station"]):
+                await notify(
+                    head, "ledger", N_("Overdue: %(number)s"), N_("Ledger item %(number)s is past its deadline at the stage \"%(stage)s\" (accountable: %(officer)s)."),
+                    f"/ledger/{row['id']}", dedupe_key=f"ledger-escalation:{row['id']}:{row['stage']}:{row['reopened_count']}:{head}",
+                    number=row["number"], stage=row["stage"], officer=row["officer.real_name"] or "-",
+                )
+            done += 1
+    return done
+
+
+async def feedback_fallback(at: dt.datetime, policy: Policy, limit: int = 500) -> int:
+    """Feedback without an answer: after ``reminder_days`` a reminder (once: a
+    conditional update is the claim); ``close_days`` after the reminder the item is
+    closed without confirmation, with the reason, counted apart in every figure."""
+    done = 0
+    reminders = await LedgerItem.select(LedgerItem.id, LedgerItem.number, LedgerItem.officer).where(
+        (LedgerItem.stage == "feedback_given") & LedgerItem.reminder_sent_at.is_null() & (LedgerItem.feedback_at <= at - dt.timedelta(days=policy.reminder_days))
+    ).limit(limit).run()
+    for row in reminders:
+        async with write_transaction():
+            claimed = await LedgerItem.update({LedgerItem.reminder_sent_at: at}).where(
+                (LedgerItem.id == row["id"]) & LedgerItem.reminder_sent_at.is_null() & (LedgerItem.stage == "feedback_given")
+            ).returning(LedgerItem.id).run()
+            if not claimed:
+                continue
+            await LedgerEvent.insert(LedgerEvent(item=row["id"], kind="reminder", from_stage="feedback_given", to_stage="feedback_given", public=True, created_at=at)).run()
+            await record("ledger.reminder", "ledger_item", row["id"], after={"reminder_sent_at": at})
+            if row["officer"]:
+                await notify(
+                    row["officer"], "ledger", N_("Ask about %(number)s"), N_("The person has not said whether they are satisfied with %(number)s. Please ask them."),
+                    f"/ledger/{row['id']}", dedupe_key=f"ledger-reminder:{row['id']}:{at.isoformat()}", number=row["number"],
+                )
+            done += 1
+    due = await LedgerItem.select(LedgerItem.id).where(
+        (LedgerItem.stage == "feedback_given") & LedgerItem.reminder_sent_at.is_not_null() & (LedgerItem.reminder_sent_at <= at - dt.timedelta(days=policy.close_days))
+    ).limit(limit).run()
+    for row in due:
+        try:
+            await transition(row["id"], "closed_unconfirmed", None, "", channel="system", policy=policy, at=at)
+        except LedgerError:
+            continue  # answered or closed meanwhile
+        done += 1
+    return done
