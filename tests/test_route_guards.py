@@ -129,6 +129,10 @@ ROUTES = {
     ("GET", "/shifts/manage/{community_id:int}/hours"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("GET", "/shifts/manage/{community_id:int}/hours.csv"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("GET", "/shifts/manage/{community_id:int}/hours.xlsx"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    # Shifts: deciding on shifts a roster edit kept (the test shift is not a kept one).
+    ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/move"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/keep"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/cancel"): row(LOGIN, 403, 403, 422, 403, 422, 422),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }

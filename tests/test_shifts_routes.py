@@ -263,3 +263,33 @@ async def test_my_shifts_tells_a_lone_patroller_to_wait_and_the_roster_names_the
     assert "Wait for your buddies before you set off." in mine and "one of them an experienced volunteer" in mine and "Checked in now: 1." in mine
     roster = (await officer.get(f"/shifts/manage/{area.community_id}/")).text
     assert roster.count("No experienced volunteer signed up") == 1 and "Waiting for buddies: 1 checked in." in roster
+
+
+async def test_officer_moves_a_roster_and_decides_on_the_shifts_kept_for_their_people(client_for, area, make_volunteer):
+    officer, _ = await client_for("officer")
+    kind = await rules.create_kind(None, area.community_id, KIND)
+    every_day = ["0", "1", "2", "3", "4", "5", "6"]
+    tomorrow = rules.utcnow().date() + dt.timedelta(days=2)  # clear of today, in any zone
+    form = {"kind": str(kind), "weekdays": every_day, "start_time": "19:00", "end_time": "21:00", "min_people": "1", "max_people": "2", "weeks_ahead": "1", "starts_on": tomorrow.isoformat(), "active": "y"}
+    template = await rules.create_template(None, area.community_id, kind, {"weekdays": list(range(7)), "start_time": "19:00", "end_time": "21:00", "min_people": 1, "max_people": 2, "weeks_ahead": 1, "starts_on": tomorrow})
+    shifts = [r["id"] for r in await Shift.select(Shift.id).where(Shift.template == template).order_by(Shift.starts_at).run()]
+    first, second = await make_volunteer(real_name="孙八"), await make_volunteer(real_name="周九")
+    await rules.sign_up(first, shifts[-1])
+    await rules.sign_up(second, shifts[-2])
+    moved = await post_form(officer, f"/shifts/manage/{area.community_id}/rosters/{template}", {**form, "start_time": "18:00", "end_time": "20:00"})
+    assert moved.status_code == 200 and "2 shifts with people kept and flagged" in moved.text
+    page = moved.text.split("Kept because people signed up")[1]
+    assert "孙八" in page and "周九" in page and page.count("Move these people to 18:00–20:00") == 2
+    # No twin: each day has one open shift of the roster.
+    assert await Shift.count().where((Shift.template == template) & (Shift.status == "open")).run() == len(shifts)
+    base = f"/shifts/manage/{area.community_id}/rosters/{template}/kept"
+    assert (await post_form(officer, f"{base}/{shifts[-1]}/move", {})).headers["location"].endswith(f"/rosters/{template}#kept")
+    assert (await Shift.select(Shift.mismatch).where(Shift.id == shifts[-1]).first().run())["mismatch"] is False
+    no_reason = await post_form(officer, f"{base}/{shifts[-2]}/cancel", {"reason": ""})
+    assert no_reason.status_code == 422 and field_error(no_reason.text, "reason") == "Say why the shift is cancelled."
+    assert (await post_form(officer, f"{base}/{shifts[-2]}/cancel", {"reason": "Festival: see the 18:00 shift"})).status_code == 303
+    assert "Kept because people signed up" not in (await officer.get(f"/shifts/manage/{area.community_id}/rosters/{template}")).text
+    again = await post_form(officer, f"{base}/{shifts[-1]}/move", {})
+    assert again.status_code == 409 and "already dealt with" in again.text
+    other, _ = await client_for("officer", community_id=area.other_community_id)
+    assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/rosters/{template}/kept/{shifts[-1]}/move", {})).status_code == 404

@@ -348,23 +348,104 @@ async def test_a_roster_generates_local_times_idempotently(area):
     assert await rules.fill_horizon(NOW + dt.timedelta(days=7)) == 3
 
 
-async def test_editing_a_roster_keeps_signed_up_shifts_and_flags_them(area, make_volunteer):
-    user = await make_volunteer()
-    kind = await make_kind(area.community_id)
-    data = {"weekdays": [0, 2], "start_time": "19:00", "end_time": "21:00", "min_people": 2, "max_people": 4, "weeks_ahead": 1, "starts_on": NOW.date()}
-    template = await rules.create_template(None, area.community_id, kind, data, now=NOW)
+ROSTER = {"weekdays": [0, 2], "start_time": "19:00", "end_time": "21:00", "min_people": 2, "max_people": 4, "weeks_ahead": 1, "starts_on": NOW.date()}
+
+
+async def _roster_with_monday_taken(community_id: int, user: int) -> tuple[int, int]:
+    """Mon/Wed 19:00 for one week from Monday 3 June, ``user`` on Monday's shift."""
+    kind = await make_kind(community_id)
+    template = await rules.create_template(None, community_id, kind, ROSTER, now=NOW)
     monday = (await Shift.select(Shift.id).where(Shift.template == template).order_by(Shift.starts_at).first().run())["id"]
     await rules.sign_up(user, monday, NOW, POLICY)
-    counts = await rules.update_template(None, area.community_id, template, {**data, "start_time": "18:00", "end_time": "20:00"}, now=NOW)
-    # Wednesday's empty shift is regenerated at 18:00; Monday's 19:00 shift keeps its
-    # volunteer and is flagged, beside the new 18:00 one the roster now asks for.
-    assert counts == {"created": 2, "removed": 1, "flagged": 1}
-    kept = await Shift.select(Shift.mismatch, Shift.starts_at).where(Shift.id == monday).first().run()
-    assert kept["mismatch"] is True and await status_of(monday, user) == "active"
-    assert kept["starts_at"].astimezone(UTC).hour == 11
-    others = await Shift.select(Shift.starts_at).where((Shift.template == template) & (Shift.id != monday)).order_by(Shift.starts_at).run()
-    assert [(s["starts_at"].astimezone(UTC).day, s["starts_at"].astimezone(UTC).hour) for s in others] == [(3, 10), (5, 10)]  # 18:00 Shanghai
-    assert (await rules.generate(template, NOW)) == {"created": 0, "removed": 0, "flagged": 0}
+    return template, monday
+
+
+async def _times(template: int) -> list[tuple[int, int, int, bool]]:
+    """(UTC day, UTC hour, id, mismatch) of the roster's open shifts."""
+    rows = await Shift.select(Shift.id, Shift.starts_at, Shift.mismatch).where((Shift.template == template) & (Shift.status == "open")).order_by(Shift.starts_at).run()
+    return [(r["starts_at"].astimezone(UTC).day, r["starts_at"].astimezone(UTC).hour, r["id"], r["mismatch"]) for r in rows]
+
+
+async def test_moving_a_roster_moves_empty_shifts_and_keeps_taken_ones_without_a_twin(area, make_volunteer):
+    user = await make_volunteer()
+    template, monday = await _roster_with_monday_taken(area.community_id, user)
+    counts = await rules.update_template(None, area.community_id, template, {**ROSTER, "start_time": "18:00", "end_time": "20:00"}, now=NOW)
+    # Wednesday's empty shift moves to 18:00; Monday's keeps its volunteer at 19:00, is
+    # flagged, and Monday's 18:00 shift is held back: no pair of Monday shifts.
+    assert counts == {"created": 1, "removed": 1, "flagged": 1}
+    assert [(d, h, m) for d, h, _, m in await _times(template)] == [(3, 11, True), (5, 10, False)]
+    assert await status_of(monday, user) == "active"
+    told = await Notification.select(Notification.subject).where((Notification.user == user) & (Notification.kind == "shift.roster_changed")).run()
+    assert len(told) == 1 and told[0]["subject"].startswith("The roster changed: Night patrol")
+    # Idempotent: running again (the job, twice at once) changes and tells nothing more.
+    assert await rules.generate(template, NOW) == {"created": 0, "removed": 0, "flagged": 0}
+    await asyncio.gather(rules.fill_horizon(NOW), rules.fill_horizon(NOW))
+    assert len(await _times(template)) == 2
+    assert await Notification.count().where(Notification.user == user).run() == 1
+    kept = await rules.kept_shifts(area.community_id, template, NOW)
+    assert [k["id"] for k in kept] == [monday] and kept[0]["new_start"] == dt.datetime(2030, 6, 3, 10, 0, tzinfo=UTC)
+    assert [p["user.real_name"] for p in kept[0]["people"]] == [(await User.select(User.real_name).where(User.id == user).first().run())["real_name"]]
+
+
+async def test_move_these_people_to_the_new_time(area, make_volunteer, officer):
+    user = await make_volunteer()
+    template, monday = await _roster_with_monday_taken(area.community_id, user)
+    await rules.update_template(None, area.community_id, template, {**ROSTER, "start_time": "18:00", "end_time": "20:00", "max_people": 3}, now=NOW)
+    await rules.move_kept(officer, area.community_id, template, monday, NOW)
+    assert [(d, h, i, m) for d, h, i, m in await _times(template)][0] == (3, 10, monday, False)
+    row = await Shift.select(Shift.capacity, Shift.taken, Shift.ends_at).where(Shift.id == monday).first().run()
+    assert row["capacity"] == 3 and row["taken"] == 1 and row["ends_at"].astimezone(UTC).hour == 12
+    assert await status_of(monday, user) == "active"
+    moved = await Notification.select(Notification.body).where((Notification.user == user) & (Notification.kind == "shift.moved")).first().run()
+    assert moved and "It now runs" in moved["body"]
+    assert await AuditEntry.count().where(AuditEntry.action == "shift.moved_to_roster").run() == 1
+    # Nothing to decide any more; generating again creates no Monday twin.
+    assert await rules.kept_shifts(area.community_id, template, NOW) == []
+    assert await rules.generate(template, NOW) == {"created": 0, "removed": 0, "flagged": 0}
+    with pytest.raises(ShiftError, match="already dealt with"):
+        await rules.move_kept(officer, area.community_id, template, monday, NOW)
+
+
+async def test_cancel_a_kept_shift_with_a_reason_and_the_roster_fills_the_day(area, make_volunteer, officer):
+    user = await make_volunteer()
+    template, monday = await _roster_with_monday_taken(area.community_id, user)
+    await rules.update_template(None, area.community_id, template, {**ROSTER, "start_time": "18:00", "end_time": "20:00"}, now=NOW)
+    with pytest.raises(ShiftError, match="Say why"):
+        await rules.cancel_kept(officer, area.community_id, template, monday, " ", NOW)
+    counts = await rules.cancel_kept(officer, area.community_id, template, monday, "Moved to 18:00 for the festival", NOW)
+    assert counts["created"] == 1
+    assert [(d, h) for d, h, _, _ in await _times(template)] == [(3, 10), (5, 10)]
+    told = await Notification.select(Notification.body).where((Notification.user == user) & (Notification.kind == "shift.cancelled")).first().run()
+    assert "Moved to 18:00 for the festival" in told["body"]
+    # Respecting the edit: the cancelled shift is not brought back, even at its old time.
+    await rules.update_template(None, area.community_id, template, ROSTER, now=NOW)
+    assert (await Shift.select(Shift.status).where(Shift.id == monday).first().run())["status"] == "cancelled"
+    assert [(d, h) for d, h, _, _ in await _times(template)] == [(5, 11)]  # Monday 19:00 stays cancelled
+
+
+async def test_a_kept_shift_on_a_day_the_roster_dropped_is_kept_single_or_cancelled(area, make_volunteer, officer):
+    user = await make_volunteer()
+    template, monday = await _roster_with_monday_taken(area.community_id, user)
+    await rules.update_template(None, area.community_id, template, {**ROSTER, "weekdays": [2]}, now=NOW)  # Wednesdays only
+    kept = await rules.kept_shifts(area.community_id, template, NOW)
+    assert [k["id"] for k in kept] == [monday] and kept[0]["new_start"] is None
+    with pytest.raises(ShiftError, match="no shift on that day"):
+        await rules.move_kept(officer, area.community_id, template, monday, NOW)
+    await rules.keep_single(officer, area.community_id, template, monday, NOW)
+    row = await Shift.select(Shift.template, Shift.mismatch, Shift.status).where(Shift.id == monday).first().run()
+    assert row == {"template": None, "mismatch": False, "status": "open"} and await status_of(monday, user) == "active"
+    assert await rules.generate(template, NOW) == {"created": 0, "removed": 0, "flagged": 0}
+    with pytest.raises(rules.NotFound):
+        await rules.move_kept(officer, area.other_community_id, template, monday, NOW)
+
+
+async def test_a_new_minimum_or_maximum_applies_in_place_when_the_time_still_matches(area, make_volunteer):
+    user = await make_volunteer()
+    template, monday = await _roster_with_monday_taken(area.community_id, user)
+    counts = await rules.update_template(None, area.community_id, template, {**ROSTER, "min_people": 1, "max_people": 6}, now=NOW)
+    assert counts == {"created": 0, "removed": 0, "flagged": 0}
+    rows = await Shift.select(Shift.min_people, Shift.capacity, Shift.mismatch).where(Shift.template == template).run()
+    assert all(r == {"min_people": 1, "capacity": 6, "mismatch": False} for r in rows)
 
 
 async def test_bad_roster_and_shift_input_is_refused_and_nothing_is_saved(area):

@@ -237,13 +237,17 @@ class OfficerShiftsController(Controller):
         form.kind.choices = [(k["id"], k["name"]) for k in await rules.kinds_of(community_id, active_only=True)]
         return form
 
-    def _roster_page(self, request: Request, community: dict, form: RosterForm, template_id: int | None = None, status: int = 200, counts: dict | None = None) -> Template:
-        return render(request, "shifts/roster_form.html", {"community": community, "form": form, "template_id": template_id, "counts": counts}, status=status)
+    async def _roster_page(self, request: Request, community: dict, form: RosterForm, template_id: int | None = None, status: int = 200, counts: dict | None = None, **extra) -> Template:
+        kept = await rules.kept_shifts(community["id"], template_id) if template_id else []
+        return render(request, "shifts/roster_form.html", {
+            "community": community, "form": form, "template_id": template_id, "counts": counts, "kept": kept,
+            "kept_error": extra.get("kept_error"), "kept_shift": extra.get("kept_shift"), "cancel_form": extra.get("cancel_form") or CancelShiftForm(),
+        }, status=status)
 
     @get("/rosters/new", name="shifts.roster_template.new")
     async def new_roster(self, request: Request, community_id: FromPath[int]) -> Template:
         form = RosterForm(idempotency_key=str(uuid.uuid4()), start_time="19:00", end_time="21:00", min_people=2, max_people=4, starts_on=rules.utcnow().date())
-        return self._roster_page(request, await self._community(community_id), await self._kind_choices(form, community_id))
+        return await self._roster_page(request, await self._community(community_id), await self._kind_choices(form, community_id))
 
     @post("/rosters/new", name="shifts.roster_template.create")
     async def create_roster(self, request: Request, community_id: FromPath[int]) -> Template | Redirect:
@@ -255,7 +259,7 @@ class OfficerShiftsController(Controller):
                 form.fail(error.field, error.message)
             else:
                 return see_other(f"/shifts/manage/{community_id}/setup")
-        return self._roster_page(request, await self._community(community_id), form, status=422)
+        return await self._roster_page(request, await self._community(community_id), form, status=422)
 
     @get("/rosters/{template_id:int}", name="shifts.roster_template.edit")
     async def edit_roster(self, request: Request, community_id: FromPath[int], template_id: FromPath[int]) -> Template:
@@ -263,7 +267,7 @@ class OfficerShiftsController(Controller):
         if not template:
             raise NotFoundException()
         form = RosterForm(data={**template, "weekdays": [d for d in template["weekdays"].split(",") if d]})
-        return self._roster_page(request, await self._community(community_id), await self._kind_choices(form, community_id), template_id)
+        return await self._roster_page(request, await self._community(community_id), await self._kind_choices(form, community_id), template_id)
 
     @post("/rosters/{template_id:int}", name="shifts.roster_template.update")
     async def update_roster(self, request: Request, community_id: FromPath[int], template_id: FromPath[int]) -> Template | Redirect:
@@ -278,8 +282,42 @@ class OfficerShiftsController(Controller):
             except rules.ShiftError as error:
                 form.fail(error.field, error.message)
             else:
-                return self._roster_page(request, await self._community(community_id), form, template_id, counts=counts)
-        return self._roster_page(request, await self._community(community_id), form, template_id, status=422)
+                return await self._roster_page(request, await self._community(community_id), form, template_id, counts=counts)
+        return await self._roster_page(request, await self._community(community_id), form, template_id, status=422)
+
+    # --- shifts a roster edit kept because people are on them -------------------------------
+
+    async def _template_form(self, community_id: int, template_id: int) -> RosterForm:
+        template = await rules.template_in_scope(template_id, community_id)
+        if not template:
+            raise NotFoundException()
+        return await self._kind_choices(RosterForm(data={**template, "weekdays": [d for d in template["weekdays"].split(",") if d]}), community_id)
+
+    async def _kept_action(self, request: Request, community_id: int, template_id: int, shift_id: int, action) -> Template | Redirect:
+        form = await self._template_form(community_id, template_id)
+        try:
+            await action()
+        except rules.NotFound:
+            raise NotFoundException() from None
+        except rules.ShiftError as error:
+            return await self._roster_page(request, await self._community(community_id), form, template_id, status=409, kept_error=error.message, kept_shift=shift_id)
+        return see_other(f"/shifts/manage/{community_id}/rosters/{template_id}#kept")
+
+    @post("/rosters/{template_id:int}/kept/{shift_id:int}/move", name="shifts.kept.move")
+    async def move_kept(self, request: Request, community_id: FromPath[int], template_id: FromPath[int], shift_id: FromPath[int]) -> Template | Redirect:
+        return await self._kept_action(request, community_id, template_id, shift_id, lambda: rules.move_kept(request.user, community_id, template_id, shift_id))
+
+    @post("/rosters/{template_id:int}/kept/{shift_id:int}/keep", name="shifts.kept.keep")
+    async def keep_kept(self, request: Request, community_id: FromPath[int], template_id: FromPath[int], shift_id: FromPath[int]) -> Template | Redirect:
+        return await self._kept_action(request, community_id, template_id, shift_id, lambda: rules.keep_single(request.user, community_id, template_id, shift_id))
+
+    @post("/rosters/{template_id:int}/kept/{shift_id:int}/cancel", name="shifts.kept.cancel")
+    async def cancel_kept(self, request: Request, community_id: FromPath[int], template_id: FromPath[int], shift_id: FromPath[int]) -> Template | Redirect:
+        cancel_form = await CancelShiftForm.from_request(request)
+        if not cancel_form.validate():
+            form = await self._template_form(community_id, template_id)
+            return await self._roster_page(request, await self._community(community_id), form, template_id, status=422, cancel_form=cancel_form, kept_shift=shift_id)
+        return await self._kept_action(request, community_id, template_id, shift_id, lambda: rules.cancel_kept(request.user, community_id, template_id, shift_id, cancel_form.reason.data))
 
     # --- single shifts ------------------------------------------------------------------
 

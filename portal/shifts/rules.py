@@ -983,29 +983,49 @@ def _wanted_shifts(template: dict, tz: str, now: dt.datetime) -> dict[str, tuple
     return wanted
 
 
+def _local_day(value: dt.datetime, tz: str) -> dt.date:
+    return _aware(value).astimezone(ZoneInfo(tz)).date()
+
+
 async def generate(template_id: int, now: dt.datetime | None = None) -> dict:
-    """Bring a template's future shifts in line with it: create the missing ones (the unique
-    key makes a second run create nothing), regenerate future shifts nobody holds, and keep
-    but flag those people signed up to that no longer match."""
+    """Bring a template's future shifts in line with it.
+
+    - Missing shifts are created; the unique key (template + start) makes a second run,
+      or two processes at once, create nothing more.
+    - Future shifts nobody is on that no longer match are removed (and re-created at the
+      new time); a new minimum or maximum is applied in place when the time still matches.
+    - Shifts people are on (signed up, waiting, offered, needing a stand-in) stay where they
+      are, are flagged and their people told, and the roster's new shift for that day is held
+      back, so no two shifts of one roster sit side by side unnoticed: the officer decides
+      per kept shift (``move_kept``, ``cancel_kept`` or ``keep_single``).
+    - A shift the officer cancelled is never brought back (its key stays taken).
+    """
     now = now or utcnow()
     counts = {"created": 0, "removed": 0, "flagged": 0}
     async with write_transaction():
-        template = await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.community.timezone).where(RosterTemplate.id == template_id).first().run()
+        template = await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.community.timezone, RosterTemplate.kind.name).where(RosterTemplate.id == template_id).first().run()
         if not template:
             raise NotFound(template_id)
-        wanted = _wanted_shifts(template, template["community.timezone"] or "Asia/Shanghai", now) if template["active"] else {}
-        existing = await Shift.select(Shift.id, Shift.template_key, Shift.ends_at, Shift.min_people, Shift.capacity, Shift.taken, Shift.mismatch).where(
+        tz = template["community.timezone"] or "Asia/Shanghai"
+        wanted = _wanted_shifts(template, tz, now) if template["active"] else {}
+        existing = await Shift.select(Shift.id, Shift.template_key, Shift.starts_at, Shift.ends_at, Shift.min_people, Shift.capacity, Shift.taken, Shift.mismatch).where(
             (Shift.template == template_id) & (Shift.starts_at > now) & (Shift.status == "open")
         ).run()
+        held_days: set[dt.date] = set()
         for shift in existing:
             match = wanted.get(shift["template_key"])
-            same = match is not None and _aware(shift["ends_at"]) == match[1] and shift["min_people"] == template["min_people"] and shift["capacity"] == template["max_people"]
-            if same:
+            if match is not None and _aware(shift["ends_at"]) == match[1]:
                 wanted.pop(shift["template_key"])
+                changes = {}
                 if shift["mismatch"]:
-                    await Shift.update({Shift.mismatch: False}).where(Shift.id == shift["id"]).run()
+                    changes[Shift.mismatch] = False
+                if shift["min_people"] != template["min_people"] or shift["capacity"] != max(template["max_people"], shift["taken"]):
+                    # Same time, new numbers: applied in place (never below the people on it).
+                    changes.update({Shift.min_people: template["min_people"], Shift.capacity: max(template["max_people"], shift["taken"])})
+                if changes:
+                    await Shift.update(changes).where(Shift.id == shift["id"]).run()
                 continue
-            people = await Signup.exists().where((Signup.shift == shift["id"]) & Signup.status.is_in(list(LIVE_STATUSES))).run()
+            people = await Signup.select(Signup.user).where((Signup.shift == shift["id"]) & Signup.status.is_in(list(LIVE_STATUSES))).run()
             if not people:
                 # Nobody holds it: drop it (re-created below from the new pattern). The
                 # condition re-checked in the DELETE loses to a sign-up that got in first.
@@ -1013,11 +1033,21 @@ async def generate(template_id: int, now: dt.datetime | None = None) -> dict:
                 if deleted:
                     counts["removed"] += 1
                     continue
+            held_days.add(_local_day(shift["starts_at"], tz))
             wanted.pop(shift["template_key"], None)
             if not shift["mismatch"]:
                 await Shift.update({Shift.mismatch: True}).where(Shift.id == shift["id"]).run()
                 counts["flagged"] += 1
+                label = f"{template['kind.name']} · {_local(shift['starts_at'], tz)}"
+                for person in people:
+                    await notify(
+                        person["user"], "shift.roster_changed", N_("The roster changed: %(shift)s"),
+                        N_("Your shift stays at its time for now. The officer will move it to the roster's new time or cancel it, and you will be told."),
+                        link="/shifts/mine", dedupe_key=f"shift-kept:{shift['id']}:{person['user']}:{int(now.timestamp())}", shift=label,
+                    )
         for key, (starts, ends) in wanted.items():
+            if _local_day(starts, tz) in held_days:
+                continue  # the kept shift of that day waits for the officer's decision
             inserted = await Shift.insert(
                 Shift(community=template["community"], kind=template["kind"], template=template_id, template_key=key, starts_at=starts, ends_at=ends,
                       min_people=template["min_people"], capacity=template["max_people"], taken=0, status="open", created_at=now)
@@ -1026,6 +1056,101 @@ async def generate(template_id: int, now: dt.datetime | None = None) -> dict:
         if any(counts.values()):
             await record("roster.generated", "roster_template", template_id, after=counts)
     return counts
+
+
+# --- Shifts an edit of their roster kept because people are on them --------------------------
+
+
+async def kept_shifts(community_id: int, template_id: int, now: dt.datetime | None = None) -> list[dict]:
+    """The roster's flagged shifts with their people and the roster's new time that day
+    (``new_start``/``new_end``, None when the roster has no shift that day any more)."""
+    now = now or utcnow()
+    template = await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.community.timezone).where(
+        (RosterTemplate.id == template_id) & (RosterTemplate.community == community_id)
+    ).first().run()
+    if not template:
+        return []
+    tz = template["community.timezone"] or "Asia/Shanghai"
+    # A roster reaches at most 26 weeks ahead: its kept shifts are few by construction.
+    rows = await Shift.select(*SHIFT_COLUMNS).where((Shift.template == template_id) & Shift.mismatch.eq(True) & (Shift.status == "open") & (Shift.starts_at > now)).order_by(Shift.starts_at).limit(500).run()
+    by_day = {_local_day(starts, tz): (starts, ends) for starts, ends in (_wanted_shifts(template, tz, now) if template["active"] else {}).values()}
+    people = await Signup.select(Signup.shift, Signup.user.real_name, Signup.status).where(Signup.shift.is_in([r["id"] for r in rows]) & Signup.status.is_in(list(LIVE_STATUSES))).order_by(Signup.queued_at).run() if rows else []
+    for row in rows:
+        row["new_start"], row["new_end"] = by_day.get(_local_day(row["starts_at"], tz), (None, None))
+        row["people"] = [p for p in people if p["shift"] == row["id"]]
+    return rows
+
+
+async def _kept(community_id: int, template_id: int, shift_id: int) -> dict:
+    shift = await load_shift(shift_id)
+    if not shift or shift["community"] != community_id or shift["template"] != template_id:
+        raise NotFound(shift_id)
+    if shift["status"] != "open" or not shift["mismatch"]:
+        raise ShiftError("", _("This shift was already dealt with."))
+    return shift
+
+
+async def _tell_people(shift_id: int, kind: str, subject: str, body: str, key: str, **params) -> None:
+    people = await Signup.select(Signup.user).where((Signup.shift == shift_id) & Signup.status.is_in(list(LIVE_STATUSES))).run()
+    for p in people:
+        await notify(p["user"], kind, subject, body, link="/shifts/mine", dedupe_key=f"{key}:{shift_id}:{p['user']}", **params)
+
+
+async def move_kept(actor, community_id: int, template_id: int, shift_id: int, now: dt.datetime | None = None) -> int:
+    """Move a kept shift, with its people, to the roster's new time on the same day.
+    Returns the shift's id. The people are told; they may cancel as usual."""
+    now = now or utcnow()
+    async with write_transaction():
+        await _lock_shift(shift_id)
+        shift = await _kept(community_id, template_id, shift_id)
+        tz = shift["community.timezone"] or "Asia/Shanghai"
+        template = await RosterTemplate.select().where(RosterTemplate.id == template_id).first().run()
+        day = _local_day(shift["starts_at"], tz)
+        target = next(((key, span) for key, span in (_wanted_shifts(template, tz, now) if template["active"] else {}).items() if _local_day(span[0], tz) == day), None)
+        if not target:
+            raise ShiftError("", _("The roster has no shift on that day any more: cancel this one or keep it as a single shift."))
+        key, (starts, ends) = target
+        other = await Shift.select(Shift.id, Shift.status, Shift.taken).where((Shift.template_key == key) & (Shift.id != shift_id)).first().run()
+        if other:
+            has_people = await Signup.exists().where((Signup.shift == other["id"]) & Signup.status.is_in(list(LIVE_STATUSES))).run()
+            if other["status"] != "open" or has_people:
+                raise ShiftError("", _("The roster's shift at the new time exists already (cancelled or with people): cancel this one instead."))
+            await Shift.delete().where(Shift.id == other["id"]).run()
+        before = {"starts_at": shift["starts_at"], "ends_at": shift["ends_at"], "capacity": shift["capacity"]}
+        capacity = max(template["max_people"], shift["taken"])
+        await Shift.update({
+            Shift.starts_at: starts, Shift.ends_at: ends, Shift.template_key: key, Shift.min_people: template["min_people"], Shift.capacity: capacity, Shift.mismatch: False,
+        }).where(Shift.id == shift_id).run()
+        await record("shift.moved_to_roster", "shift", shift_id, actor=actor, before=before, after={"starts_at": starts, "ends_at": ends, "capacity": capacity})
+        await _tell_people(
+            shift_id, "shift.moved", N_("Your shift moved: %(shift)s"), N_("It now runs %(start)s–%(end)s. If you can't make it, cancel under \"My shifts\"."),
+            f"shift-moved:{int(starts.timestamp())}", shift=shift["kind.name"], start=_local(starts, tz), end=_local(ends, tz),
+        )
+        return shift_id
+
+
+async def cancel_kept(actor, community_id: int, template_id: int, shift_id: int, reason: str, now: dt.datetime | None = None) -> dict:
+    """Cancel a kept shift with a reason (its people are told), then let the roster put
+    its new shift on that day."""
+    now = now or utcnow()
+    if not reason.strip():
+        raise ShiftError("reason", _("Say why the shift is cancelled."))
+    await _kept(community_id, template_id, shift_id)
+    await cancel_shift(actor, community_id, shift_id, reason, now)
+    return await generate(template_id, now)
+
+
+async def keep_single(actor, community_id: int, template_id: int, shift_id: int, now: dt.datetime | None = None) -> dict:
+    """Keep a kept shift as it is, as a single shift outside the roster (the roster then
+    puts its own shift on that day, if it has one)."""
+    now = now or utcnow()
+    async with write_transaction():
+        shift = await _kept(community_id, template_id, shift_id)
+        await Shift.update({Shift.template: None, Shift.template_key: None, Shift.mismatch: False}).where(Shift.id == shift_id).run()
+        await record("shift.detached_from_roster", "shift", shift_id, actor=actor, before={"template": template_id}, after={"template": None})
+        tz = shift["community.timezone"] or "Asia/Shanghai"
+        await _tell_people(shift_id, "shift.kept", N_("Your shift stays: %(shift)s"), N_("The officer keeps it at its time."), "shift-kept-single", shift=f"{shift['kind.name']} · {_local(shift['starts_at'], tz)}")
+    return await generate(template_id, now)
 
 
 async def fill_horizon(now: dt.datetime) -> int:
