@@ -288,7 +288,7 @@ async def test_officer_list_shows_the_stalest_verification_first(make_user, area
     other, _ = await make_point(make_user, area, name="别社区", community_id=area.other_community_id)
     await WatchPoint.update({WatchPoint.verified_at: dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)}).where(WatchPoint.id == stale).run()
     officer = await load_actor(await make_user("officer"))
-    assert [p["id"] for p in await rules.points_to_oversee(officer)] == [never, stale, fresh]
+    assert [p["id"] for p in (await rules.points_to_oversee(officer)).rows] == [never, stale, fresh]
 
 
 async def test_open_now_lists_verified_open_points_nearest_first_or_by_name(make_user, area):

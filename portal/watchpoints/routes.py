@@ -84,10 +84,18 @@ class WatchPointController(Controller):
     guards = [logged_in]
 
     @get("/", name="watchpoints.list", guards=[requires("officer", "head")])
-    async def list_points(self, request: Request, community: int | None = Parameter(default=None, ge=0)) -> Template:
-        points = await rules.points_to_oversee(request.user, community or None)
+    async def list_points(
+        self,
+        request: Request,
+        community: int | None = Parameter(default=None, ge=0, le=2**31),
+        status: str = Parameter(default="all", pattern="^(all|pending|verified|suspended)$"),
+        after: str | None = Parameter(default=None, max_length=64),
+    ) -> Template:
+        page = await rules.points_to_oversee(request.user, community or None, status, after)
         communities = await communities_by_id(request.user.communities("officer"))
-        return render(request, "watchpoints/list.html", {"points": points, "communities": communities, "community": community, **labels()})
+        filters = {"community": community or 0, "status": status}
+        context = {"points": page.rows, "next_after": page.next_after, "after": after, "filters": filters, "communities": communities, "community": community, "status": status, **labels()}
+        return render(request, "watchpoints/list.html", context)
 
     @get("/mine", name="watchpoints.mine", guards=[requires("host", "volunteer")])
     async def mine(self, request: Request) -> Template:

@@ -306,21 +306,71 @@ async def set_suspended(actor: Actor, point_id: int, suspended: bool, note: str 
 # --- Queries -------------------------------------------------------------------------
 
 
-async def points_to_oversee(actor: Actor, community_id: int | None = None) -> list[dict]:
-    """Points of the actor's communities, the stalest verification first (never
-    verified before verified long ago), bounded."""
+LIST_PAGE_SIZE = 50
+LIST_STATUSES = ("all", "pending", "verified", "suspended")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class PointsPage:
+    rows: list[dict]
+    next_after: str | None
+
+
+def _cursor(row: dict) -> str:
+    """Where the next page starts: ``n.<id>`` among the never verified, else
+    ``v.<verified_at in microseconds>.<id>``."""
+    if row["verified_at"] is None:
+        return f"n.{row['id']}"
+    return f"v.{(row['verified_at'] - _EPOCH) // dt.timedelta(microseconds=1)}.{row['id']}"
+
+
+def parse_cursor(raw: str | None) -> tuple[dt.datetime | None, int] | None:
+    """A cursor from a link back into (verified_at or None, id); None for anything else,
+    which shows the first page."""
+    parts = (raw or "").split(".")
+    try:
+        if len(parts) == 2 and parts[0] == "n":
+            return None, int(parts[1])
+        if len(parts) == 3 and parts[0] == "v":
+            return _EPOCH + dt.timedelta(microseconds=int(parts[1])), int(parts[2])
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+async def points_to_oversee(actor: Actor, community_id: int | None = None, status: str = "all", after: str | None = None, size: int | None = None) -> PointsPage:
+    """Points of the actor's communities a page at a time (keyset, never OFFSET): never
+    verified first (oldest application first), then the stalest verification. Served by
+    the (community, verified_at, id) index."""
+    size = size or LIST_PAGE_SIZE
     scope = actor.communities("officer")
     columns = (*POINT_COLUMNS, WatchPoint.community.name_zh, WatchPoint.community.name_en, WatchPoint.host.real_name)
     where = WatchPoint.id > 0
     if scope is not None:
         if not scope:
-            return []
+            return PointsPage([], None)
         where = WatchPoint.community.is_in(list(scope))
     if community_id:
         where = where & (WatchPoint.community == community_id)
-    never = await WatchPoint.select(*columns).where(where & WatchPoint.verified_at.is_null()).order_by(WatchPoint.id).limit(LIST_LIMIT).run()
-    verified = await WatchPoint.select(*columns).where(where & WatchPoint.verified_at.is_not_null()).order_by(WatchPoint.verified_at).order_by(WatchPoint.id).limit(LIST_LIMIT).run()
-    return (never + verified)[:LIST_LIMIT]
+    if status in ("pending", "verified", "suspended"):
+        where = where & (WatchPoint.status == status)
+    cursor = parse_cursor(after)
+    rows: list[dict] = []
+    if cursor is None or cursor[0] is None:
+        never = where & WatchPoint.verified_at.is_null()
+        if cursor is not None:
+            never = never & (WatchPoint.id > cursor[1])
+        rows = await WatchPoint.select(*columns).where(never).order_by(WatchPoint.id).limit(size + 1).run()
+    if len(rows) <= size:
+        verified = where & WatchPoint.verified_at.is_not_null()
+        if cursor is not None and cursor[0] is not None:
+            moment, last_id = cursor
+            verified = verified & ((WatchPoint.verified_at > moment) | ((WatchPoint.verified_at == moment) & (WatchPoint.id > last_id)))
+        rows += await WatchPoint.select(*columns).where(verified).order_by(WatchPoint.verified_at).order_by(WatchPoint.id).limit(size + 1 - len(rows)).run()
+    more = len(rows) > size
+    rows = rows[:size]
+    return PointsPage(rows, _cursor(rows[-1]) if more and rows else None)
 
 
 async def points_of_host(actor: Actor) -> list[dict]:
