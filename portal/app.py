@@ -22,6 +22,7 @@ from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.home import health, home
 from portal.jobs.runner import JobScheduler
+from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
 from portal.public.routes import IntakeController, PublicController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, WatchPointController
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DutyController,
             PublicController,
             IntakeController,
+            *REVIEW_CONTROLLERS,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),

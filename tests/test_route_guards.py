@@ -133,6 +133,19 @@ ROUTES = {
     ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/move"): row(LOGIN, 403, 403, 404, 403, 404, 404),
     ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/keep"): row(LOGIN, 403, 403, 404, 403, 404, 404),
     ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/cancel"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    # Field logs: the log is the target volunteer's hazard (with a photo) in the first
+    # community; the watch point is the target's. Empty forms answer 422.
+    ("GET", "/logs/new"): members(200),
+    ("GET", "/logs/new/{log_kind:str}"): members(200),
+    ("POST", "/logs/new/{log_kind:str}"): members(422),
+    ("POST", "/logs/nothing-to-report"): members(303),
+    ("GET", "/logs/mine"): members(200),
+    ("GET", "/logs/{log_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("GET", "/logs/{log_id:int}/photos/{photo_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("GET", "/logs/{log_id:int}/photos/{photo_id:int}/thumb"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("POST", "/logs/{log_id:int}/answer"): row(LOGIN, 404, 404, 422, 404, 422, 422),
+    ("POST", "/logs/{log_id:int}/hazard"): row(LOGIN, 404, 404, 422, 404, 422, 422),
+    ("GET", "/logs/at/{point_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -184,6 +197,26 @@ async def _public_objects(community_id: int, host_id: int) -> dict:
     return {"point": point, "slug": slug, "intake": intake}
 
 
+async def _log_objects(app, community_id: int, author_id: int) -> dict:
+    """A hazard with one photo, logged by ``author_id`` in the first community."""
+    import datetime as dt
+    import io
+
+    from PIL import Image
+
+    from portal.accounts.rules import load_actor
+    from portal.logs import rules
+    from portal.logs.tables import LogPhoto
+    from portal.uploads import process_image, storage_for
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, format="JPEG")
+    data = rules.LogData(kind="hazard", community_id=community_id, occurred_at=rules.now() - dt.timedelta(hours=1), category="gas", severity="high", description="Smell of gas", address="Block 2")
+    created = await rules.create(await load_actor(author_id), data, "route-guard-log", [process_image(out.getvalue())], storage_for(app.state.settings))
+    photo = (await LogPhoto.select(LogPhoto.id).where(LogPhoto.log == created.log_id).first().run())["id"]
+    return {"log": created.log_id, "photo": photo}
+
+
 def test_every_route_has_a_row(app):
     assert app_routes(app) == set(ROUTES)
 
@@ -205,6 +238,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     notification_id = (await Notification.select(Notification.id).where(Notification.user == target_id).first().run())["id"]
     public_ids = await _public_objects(area.community_id, target_id)
     shift_ids = await _shift_objects(area.community_id, target_id)
+    log_ids = await _log_objects(app, area.community_id, target_id)
     async with http_client(app) as client:
         if column != "anonymous":
             role = "officer" if column == "officer_other" else column
@@ -221,6 +255,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = path.replace("{template_id:int}", str(shift_ids["template"])).replace("{signup_id:int}", str(shift_ids["signup"])).replace("{token:str}", "not-a-token")
             path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
             path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion").replace("{slot_id:int}", "999999")
+            path = path.replace("{log_id:int}", str(log_ids["log"])).replace("{photo_id:int}", str(log_ids["photo"])).replace("{log_kind:str}", "hazard")
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

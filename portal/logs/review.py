@@ -1,0 +1,451 @@
+"""The officer's review of field logs: one queue across kinds for the officer's communities,
+and the decisions taken on a log (accept, ask the author for information, mark as a
+duplicate of another log, comment), each audited.
+
+The queue is read by keyset on (created_at, id), newest or oldest first, so page 10,000
+costs what page 1 does; every filter is an equality or a range on a column that leads one
+of the composite indexes of ``field_log`` (see the logs migrations). Nothing here reads
+``mediation_party``: the parties of a mediation never reach the queue or its exports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any, AsyncIterator
+from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count
+
+from portal.accounts.tables import RoleGrant, User
+from portal.audit.rules import record
+from portal.db import write_transaction
+from portal.logs.labels import label
+from portal.logs.rules import add_note
+from portal.logs.tables import KINDS, SEVERITIES, STATUSES, FieldLog
+from portal.notifications.rules import notify
+from portal.stations.tables import Community
+from portal.web.i18n import N_
+from portal.web.i18n import gettext as _
+
+PAGE_SIZE = 50
+BULK_LIMIT = 100
+NOTE_MAX = 2000
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+# Which review statuses each decision may start from.
+ALLOWED_FROM = {
+    "accept": frozenset({"submitted", "needs_info"}),
+    "ask": frozenset({"submitted", "needs_info", "accepted"}),
+    "duplicate": frozenset({"submitted", "needs_info", "accepted"}),
+}
+ACTIONS = ("accept", "ask", "duplicate", "comment")
+
+# The columns the queue shows, and nothing more (the row template and the exports).
+QUEUE_COLUMNS = (
+    FieldLog.id,
+    FieldLog.kind,
+    FieldLog.status,
+    FieldLog.category,
+    FieldLog.severity,
+    FieldLog.hazard_stage,
+    FieldLog.people_count,
+    FieldLog.outcome,
+    FieldLog.minutes,
+    FieldLog.photo_count,
+    FieldLog.nothing_to_report,
+    FieldLog.duplicate_of,
+    FieldLog.description,
+    FieldLog.occurred_at,
+    FieldLog.created_at,
+    FieldLog.updated_at,
+    FieldLog.community,
+    FieldLog.author,
+    FieldLog.author.real_name.as_alias("author_name"),
+    FieldLog.community.name_zh.as_alias("community_name_zh"),
+    FieldLog.community.name_en.as_alias("community_name_en"),
+    FieldLog.community.timezone.as_alias("timezone"),
+)
+
+
+class ReviewError(Exception):
+    """A decision that cannot be taken; ``message`` is translated and shown as is."""
+
+    def __init__(self, message: str, field: str = "note"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class LogNotFound(Exception):
+    """No such log in the actor's reach (the page answers 404)."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def reviewer_scope(actor) -> frozenset[int] | None:
+    """Communities whose logs the actor reviews (officers; heads: their station); None = all."""
+    return actor.communities("officer", "head")
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
+def version_of(log: dict) -> str:
+    """A token of the log's state, sent with every decision (``updated_at``, which changes
+    whenever the log does): a decision taken on an older state is refused as stale."""
+    return _utc(log["updated_at"]).isoformat()
+
+
+def _micros(moment: dt.datetime) -> int:
+    return (_utc(moment) - EPOCH) // dt.timedelta(microseconds=1)
+
+
+# --- The queue -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the officer chose in the filter form; None means "any"."""
+
+    kind: str | None = None
+    status: str | None = None
+    community: int | None = None
+    date_from: dt.date | None = None  # received on or after, in ``tz``
+    date_to: dt.date | None = None  # received on or before, in ``tz``
+    volunteer: int | None = None
+    severity: str | None = None
+    oldest_first: bool = False
+    tz: str = "Asia/Shanghai"
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """The filters as GET parameters (links to the next page and to the exports)."""
+        items = [
+            ("kind", self.kind), ("status", self.status), ("community", self.community),
+            ("date_from", self.date_from and self.date_from.isoformat()), ("date_to", self.date_to and self.date_to.isoformat()),
+            ("volunteer", self.volunteer), ("severity", self.severity), ("order", "oldest" if self.oldest_first else None),
+        ]
+        return [(k, str(v)) for k, v in items if v]
+
+
+def _day_start(day: dt.date, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(tz)).astimezone(dt.timezone.utc)
+
+
+def _communities(actor, filters: QueueFilters) -> list[int] | None:
+    """The communities the query may read: the actor's reach narrowed by the filter.
+    None = every community (admin, no filter); [] = nothing to show."""
+    scope = reviewer_scope(actor)
+    if filters.community is not None:
+        return [filters.community] if scope is None or filters.community in scope else []
+    return None if scope is None else sorted(scope)
+
+
+def _where(actor, filters: QueueFilters, *, with_status: bool = True) -> list | None:
+    communities = _communities(actor, filters)
+    if communities == []:
+        return None
+    conditions: list = []
+    if communities is not None:
+        conditions.append(FieldLog.community == communities[0] if len(communities) == 1 else FieldLog.community.is_in(communities))
+    if filters.kind in KINDS:
+        conditions.append(FieldLog.kind == filters.kind)
+    if with_status and filters.status in STATUSES:
+        conditions.append(FieldLog.status == filters.status)
+    if filters.severity in SEVERITIES:
+        conditions.append(FieldLog.severity == filters.severity)
+    if filters.volunteer is not None:
+        conditions.append(FieldLog.author == filters.volunteer)
+    if filters.date_from:
+        conditions.append(FieldLog.created_at >= _day_start(filters.date_from, filters.tz))
+    if filters.date_to:
+        conditions.append(FieldLog.created_at < _day_start(filters.date_to + dt.timedelta(days=1), filters.tz))
+    return conditions
+
+
+def encode_cursor(row: dict) -> str:
+    return f"{_micros(row['created_at'])}-{row['id']}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
+    """The (created_at, id) a page continues after; None for a missing or mangled cursor."""
+    if not cursor:
+        return None
+    micros, _sep, log_id = cursor.partition("-")
+    try:
+        return EPOCH + dt.timedelta(microseconds=int(micros)), int(log_id)
+    except (ValueError, OverflowError):
+        return None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[dict]
+    next_after: str | None
+
+
+async def queue_page(actor, filters: QueueFilters, after: str | None = None, size: int = PAGE_SIZE, columns=QUEUE_COLUMNS, only: int | None = None) -> QueuePage:
+    """One page of the queue after the cursor ``after``.
+
+    The key is (created_at, id): ``created_at <= t AND (created_at < t OR id < i)`` keeps
+    the range on the index's leading time column, so the database seeks instead of
+    filtering every earlier row. ``only`` narrows it to one log (a row shown again)."""
+    conditions = _where(actor, filters)
+    if conditions is None:
+        return QueuePage([], None)
+    if only is not None:
+        conditions.append(FieldLog.id == only)
+    position = decode_cursor(after)
+    descending = not filters.oldest_first
+    if position:
+        moment, log_id = position
+        if descending:
+            conditions += [FieldLog.created_at <= moment, (FieldLog.created_at < moment) | (FieldLog.id < log_id)]
+        else:
+            conditions += [FieldLog.created_at >= moment, (FieldLog.created_at > moment) | (FieldLog.id > log_id)]
+    query = FieldLog.select(*columns)
+    for condition in conditions:
+        query = query.where(condition)
+    rows = await query.order_by(FieldLog.created_at, FieldLog.id, ascending=not descending).limit(size + 1).run()
+    more = len(rows) > size
+    rows = rows[:size]
+    return QueuePage(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+async def walk_queue(actor, filters: QueueFilters, batch: int = 500, columns=QUEUE_COLUMNS) -> AsyncIterator[dict]:
+    """Every row of the filtered queue, read a batch at a time (the exports)."""
+    after = None
+    while True:
+        page = await queue_page(actor, filters, after, size=batch, columns=columns)
+        for row in page.rows:
+            yield row
+        if not page.next_after:
+            return
+        after = page.next_after
+
+
+async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
+    """Logs per review status in the actor's communities (or the one filtered), one
+    GROUP BY on the index (community, status, …): the other filters do not narrow it."""
+    communities = _communities(actor, filters)
+    counts = {status: 0 for status in STATUSES}
+    if communities == []:
+        return counts
+    query = FieldLog.select(FieldLog.status, Count(alias="n")).group_by(FieldLog.status)
+    if communities is not None:
+        query = query.where(FieldLog.community.is_in(communities))
+    for row in await query.run():
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+async def filter_choices(actor) -> dict[str, list[dict]]:
+    """The communities and the people (volunteers, hosts) the filter form offers."""
+    scope = reviewer_scope(actor)
+    communities = Community.select(Community.id, Community.name_zh, Community.name_en, Community.timezone).order_by(Community.id)
+    people = (
+        RoleGrant.select(RoleGrant.user.as_alias("id"), RoleGrant.user.real_name.as_alias("real_name"))
+        .where(RoleGrant.role.is_in(["volunteer", "host"]))
+        .where(RoleGrant.community.is_not_null())
+        .order_by(RoleGrant.user.real_name)
+        .limit(1000)
+        .distinct()
+    )
+    if scope is not None:
+        if not scope:
+            return {"communities": [], "people": []}
+        communities = communities.where(Community.id.is_in(sorted(scope)))
+        people = people.where(RoleGrant.community.is_in(sorted(scope)))
+    return {"communities": await communities.limit(500).run(), "people": await people.run()}
+
+
+# --- Decisions -------------------------------------------------------------------------
+
+
+async def _log_in_reach(actor, log_id: int) -> dict:
+    log = await FieldLog.select(
+        FieldLog.id, FieldLog.kind, FieldLog.status, FieldLog.community, FieldLog.author, FieldLog.duplicate_of, FieldLog.updated_at
+    ).where(FieldLog.id == log_id).first().run()
+    scope = reviewer_scope(actor)
+    if not log or (scope is not None and log["community"] not in scope):
+        raise LogNotFound()
+    return log
+
+
+async def review_log(actor, log_id: int) -> dict:
+    """The log's review state as a reviewer sees it (the actions fragment); LogNotFound
+    when it is out of the actor's reach."""
+    log = await _log_in_reach(actor, log_id)
+    if log["duplicate_of"]:
+        log["duplicate_of_kind"] = (await FieldLog.select(FieldLog.kind).where(FieldLog.id == log["duplicate_of"]).first().run() or {}).get("kind")
+    return {**log, "version": version_of(log)}
+
+
+def _clean_note(note: str | None, required: bool) -> str:
+    text = (note or "").strip()
+    if required and not text:
+        raise ReviewError(_("Write a note."))
+    if len(text) > NOTE_MAX:
+        raise ReviewError(_("The note is too long: at most %(max)s characters.", max=NOTE_MAX))
+    return text
+
+
+def _stale(log_id: int) -> ReviewError:
+    return ReviewError(_("Log #%(id)s changed since you opened it: look at it again before deciding.", id=log_id), field="stale")
+
+
+def _check_fresh(log: dict, version: str | None) -> None:
+    """``version`` None skips the check (a caller acting on the current state); a form's
+    version, even empty or mangled, must be the log's current one."""
+    if version is None:
+        return
+    try:
+        seen = _utc(dt.datetime.fromisoformat(version))
+    except ValueError:
+        seen = None
+    if seen != _utc(log["updated_at"]):
+        raise _stale(log["id"])
+
+
+async def _change(log: dict, values: dict, moment: dt.datetime) -> None:
+    """Write ``values`` only if the log is still as read: a concurrent decision makes this
+    one stale instead of overwriting it (on PostgreSQL the second UPDATE waits for the
+    first and then finds no row)."""
+    changed = await FieldLog.update({**values, FieldLog.updated_at: moment}).where(
+        (FieldLog.id == log["id"]) & (FieldLog.updated_at == log["updated_at"]) & (FieldLog.status == log["status"])
+    ).returning(FieldLog.id).run()
+    if not changed:
+        raise _stale(log["id"])
+
+
+async def accept(actor, log_id: int, version: str | None, note: str | None = None, *, ip: str = "") -> dict:
+    """Accept a log: it then counts in statistics and bulletins."""
+    text = _clean_note(note, required=False)
+    async with write_transaction():
+        log = await _log_in_reach(actor, log_id)
+        _check_fresh(log, version)
+        if log["status"] not in ALLOWED_FROM["accept"]:
+            raise ReviewError(_("Log #%(id)s is already %(status)s.", id=log_id, status=label("status", log["status"])), field="stale")
+        moment = utcnow()
+        await _change(log, {FieldLog.status: "accepted", FieldLog.reviewed_by: actor.id, FieldLog.reviewed_at: moment, FieldLog.duplicate_of: None}, moment)
+        if text:
+            await add_note(log_id, actor.id, "decision", text, moment)
+        await record("log.accepted", "field_log", log_id, actor=actor, before={"status": log["status"]}, after={"status": "accepted", "note": text}, ip=ip)
+    return await review_log(actor, log_id)
+
+
+async def ask_for_information(actor, log_id: int, version: str | None, question: str | None, *, ip: str = "") -> dict:
+    """Send the log back to its author with a question; the author's answer (the logs'
+    ``answer_question``) puts it back in the queue."""
+    text = _clean_note(question, required=True)
+    async with write_transaction():
+        log = await _log_in_reach(actor, log_id)
+        _check_fresh(log, version)
+        if log["status"] not in ALLOWED_FROM["ask"]:
+            raise ReviewError(_("Log #%(id)s is already %(status)s.", id=log_id, status=label("status", log["status"])), field="stale")
+        if not log["author"]:
+            raise ReviewError(_("Log #%(id)s has no author left to answer.", id=log_id))
+        moment = utcnow()
+        await _change(log, {FieldLog.status: "needs_info", FieldLog.reviewed_by: actor.id, FieldLog.reviewed_at: moment}, moment)
+        await add_note(log_id, actor.id, "question", text, moment)
+        await record("log.question", "field_log", log_id, actor=actor, before={"status": log["status"]}, after={"status": "needs_info", "note": text}, ip=ip)
+        await notify(
+            log["author"], "log.question", N_("A question about your log #%(id)s"), N_("The community officer asks: %(question)s"),
+            link=f"/logs/{log_id}", id=log_id, question=text,
+        )
+    return await review_log(actor, log_id)
+
+
+async def mark_duplicate(actor, log_id: int, version: str | None, original_id: int | None, note: str | None = None, *, ip: str = "") -> dict:
+    """Mark a log as the same event as ``original_id``: a log of the same community, not
+    itself, and never a chain (the original is no duplicate, and nothing points at this one)."""
+    text = _clean_note(note, required=False)
+    if not original_id:
+        raise ReviewError(_("Give the number of the log this one repeats."), field="original")
+    async with write_transaction():
+        log = await _log_in_reach(actor, log_id)
+        _check_fresh(log, version)
+        if log["status"] not in ALLOWED_FROM["duplicate"]:
+            raise ReviewError(_("Log #%(id)s is already %(status)s.", id=log_id, status=label("status", log["status"])), field="stale")
+        if original_id == log_id:
+            raise ReviewError(_("A log cannot repeat itself."), field="original")
+        original = await FieldLog.select(FieldLog.id, FieldLog.community, FieldLog.status).where(FieldLog.id == original_id).first().run()
+        if not original or original["community"] != log["community"]:
+            raise ReviewError(_("Log #%(id)s is not a log of the same community.", id=original_id), field="original")
+        if original["status"] == "duplicate":
+            raise ReviewError(_("Log #%(id)s is itself a duplicate: choose the log it repeats.", id=original_id), field="original")
+        if await FieldLog.exists().where(FieldLog.duplicate_of == log_id).run():
+            raise ReviewError(_("Other logs are marked as duplicates of log #%(id)s: it stays the original.", id=log_id), field="original")
+        moment = utcnow()
+        await _change(log, {FieldLog.status: "duplicate", FieldLog.duplicate_of: original_id, FieldLog.reviewed_by: actor.id, FieldLog.reviewed_at: moment}, moment)
+        if text:
+            await add_note(log_id, actor.id, "decision", text, moment)
+        await record(
+            "log.duplicate", "field_log", log_id, actor=actor,
+            before={"status": log["status"], "duplicate_of": log["duplicate_of"]}, after={"status": "duplicate", "duplicate_of": original_id, "note": text}, ip=ip,
+        )
+    return await review_log(actor, log_id)
+
+
+async def comment(actor, log_id: int, text: str | None, *, ip: str = "") -> dict:
+    """An officer's comment: the author sees it with the log; the log's state is unchanged
+    (so a comment never makes another officer's pending decision stale)."""
+    body = _clean_note(text, required=True)
+    async with write_transaction():
+        log = await _log_in_reach(actor, log_id)
+        await add_note(log_id, actor.id, "comment", body, utcnow())
+        await record("log.comment", "field_log", log_id, actor=actor, after={"note": body}, ip=ip)
+        if log["author"] and log["author"] != actor.id:
+            await notify(log["author"], "log.comment", N_("A comment on your log #%(id)s"), N_("The community officer wrote: %(comment)s"), link=f"/logs/{log_id}", id=log_id, comment=body)
+    return await review_log(actor, log_id)
+
+
+async def decide(actor, action: str, log_id: int, version: str | None, note: str | None, original_id: int | None = None, *, ip: str = "") -> dict:
+    """One decision by name (the row forms and the bulk bar share it)."""
+    if action == "accept":
+        return await accept(actor, log_id, version, note, ip=ip)
+    if action == "ask":
+        return await ask_for_information(actor, log_id, version, note, ip=ip)
+    if action == "duplicate":
+        return await mark_duplicate(actor, log_id, version, original_id, note, ip=ip)
+    if action == "comment":
+        return await comment(actor, log_id, note, ip=ip)
+    raise ReviewError(_("Choose an action."), field="action")
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: list[int]
+    refused: dict[int, str]  # log id -> why (stale, wrong status, out of reach)
+
+
+async def decide_many(actor, action: str, items: list[tuple[int, str | None]], note: str | None, original_id: int | None = None, *, ip: str = "") -> BulkResult:
+    """The same decision on several logs, each in its own transaction: the ones that
+    changed meanwhile (or cannot take it) are listed with the reason, the others done."""
+    if action not in ACTIONS:
+        raise ReviewError(_("Choose an action."), field="action")
+    if not items:
+        raise ReviewError(_("Tick the logs to act on."), field="ids")
+    if len(items) > BULK_LIMIT:
+        raise ReviewError(_("At most %(max)s logs at once.", max=BULK_LIMIT), field="ids")
+    # A note a decision requires is checked once, before anything is written.
+    _clean_note(note, required=action in ("ask", "comment"))
+    done: list[int] = []
+    refused: dict[int, str] = {}
+    for log_id, version in items:
+        try:
+            await decide(actor, action, log_id, version, note, original_id, ip=ip)
+        except LogNotFound:
+            refused[log_id] = _("Log #%(id)s is not in your communities.", id=log_id)
+        except ReviewError as error:
+            refused[log_id] = error.message
+        else:
+            done.append(log_id)
+    return BulkResult(done, refused)
+
+
+def with_filters(filters: QueueFilters, **changes: Any) -> QueueFilters:
+    return replace(filters, **changes)
