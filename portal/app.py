@@ -28,6 +28,7 @@ from portal.public.routes import IntakeController, PublicController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
 from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
+from portal.logs.routes import LogController
 from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
 from portal.volunteers.rules import SKILL_LABELS, display_name
 from portal.web import i18n
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OfficerVolunteersController,
             InboxController,
             WatchPointController,
+            LogController,
             CommunityBoardsController,
             DutyController,
             PublicController,
