@@ -30,6 +30,7 @@ from portal.web.i18n import gettext as _
 
 PAGE_SIZE = 50
 BULK_LIMIT = 100
+MERGE_LIMIT = 30  # up to this many communities, one index walk each (queue_page)
 NOTE_MAX = 2000
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -144,16 +145,12 @@ def _communities(actor, filters: QueueFilters) -> list[int] | None:
     return None if scope is None else sorted(scope)
 
 
-def _where(actor, filters: QueueFilters, *, with_status: bool = True) -> list | None:
-    communities = _communities(actor, filters)
-    if communities == []:
-        return None
+def _where(filters: QueueFilters) -> list:
+    """The filters other than the community, as conditions."""
     conditions: list = []
-    if communities is not None:
-        conditions.append(FieldLog.community == communities[0] if len(communities) == 1 else FieldLog.community.is_in(communities))
     if filters.kind in KINDS:
         conditions.append(FieldLog.kind == filters.kind)
-    if with_status and filters.status in STATUSES:
+    if filters.status in STATUSES:
         conditions.append(FieldLog.status == filters.status)
     if filters.severity in SEVERITIES:
         conditions.append(FieldLog.severity == filters.severity)
@@ -191,11 +188,16 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
     """One page of the queue after the cursor ``after``.
 
     The key is (created_at, id): ``created_at <= t AND (created_at < t OR id < i)`` keeps
-    the range on the index's leading time column, so the database seeks instead of
-    filtering every earlier row. ``only`` narrows it to one log (a row shown again)."""
-    conditions = _where(actor, filters)
-    if conditions is None:
+    the range on the index's time column, so the database seeks instead of filtering every
+    earlier row. A database cannot walk one (community, …, created_at, id) index for
+    several communities in key order, so for a few communities (a station head's) each is
+    read on its own index and the pages merged; for all of them (an admin) one query walks
+    the (…, created_at, id) indexes without the community. ``only`` narrows the query to
+    one log (a row shown again after a decision)."""
+    communities = _communities(actor, filters)
+    if communities == []:
         return QueuePage([], None)
+    conditions = _where(filters)
     if only is not None:
         conditions.append(FieldLog.id == only)
     position = decode_cursor(after)
@@ -206,10 +208,24 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
             conditions += [FieldLog.created_at <= moment, (FieldLog.created_at < moment) | (FieldLog.id < log_id)]
         else:
             conditions += [FieldLog.created_at >= moment, (FieldLog.created_at > moment) | (FieldLog.id > log_id)]
-    query = FieldLog.select(*columns)
-    for condition in conditions:
-        query = query.where(condition)
-    rows = await query.order_by(FieldLog.created_at, FieldLog.id, ascending=not descending).limit(size + 1).run()
+
+    async def read(community) -> list[dict]:
+        query = FieldLog.select(*columns)
+        if isinstance(community, int):
+            query = query.where(FieldLog.community == community)
+        elif community is not None:
+            query = query.where(FieldLog.community.is_in(community))
+        for condition in conditions:
+            query = query.where(condition)
+        return await query.order_by(FieldLog.created_at, FieldLog.id, ascending=not descending).limit(size + 1).run()
+
+    if communities is None or len(communities) > MERGE_LIMIT:
+        rows = await read(communities)
+    else:
+        rows = []
+        for community in communities:
+            rows += await read(community)
+        rows.sort(key=lambda r: (_micros(r["created_at"]), r["id"]), reverse=descending)
     more = len(rows) > size
     rows = rows[:size]
     return QueuePage(rows, encode_cursor(rows[-1]) if more and rows else None)
