@@ -35,6 +35,7 @@ from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.middleware import context_middleware, security_headers
 from portal.web.static import static_cache_headers, static_url
+from portal.web.ceiling import review_ceiling
 
 CSRF_HEADER = "x-csrftoken"
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicController,
             IntakeController,
             *REVIEW_CONTROLLERS,
+            *([review_ceiling] if settings.bench_ceiling else []),
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
