@@ -99,4 +99,7 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.shifts.demo import seed_shifts
 
     await seed_shifts()
+    from portal.logs.demo import seed_logs
+
+    await seed_logs()
     return created

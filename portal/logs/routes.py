@@ -58,13 +58,13 @@ async def _choices(request: Request, form: LogForm) -> dict:
         points += [(p["id"], prefix + localized(p, "name")) for p in await rules.points_for(actor, community["id"])]
         landmarks += [(m["id"], prefix + localized(m, "name")) for m in await rules.landmarks_of(community["id"])]
     if hasattr(form, "watch_point"):
-        form.watch_point.choices = [(None, _("— none —"))] + points
-        form.landmark.choices = [(None, _("— none —"))] + landmarks
+        form.watch_point.choices = [("", _("— none —"))] + points
+        form.landmark.choices = [("", _("— none —"))] + landmarks
     shifts: list[dict] = []
     if hasattr(form, "shift"):
         shifts = await rules.shifts_around(actor.id, rules.now())
-        form.shift.choices = [(None, _("— no shift —"))] + [(s["shift"], f"{s['shift.kind.name']} · {rules.utc_to_local(s['shift.starts_at'], _tz(communities, s['shift.community'])):%m-%d %H:%M}") for s in shifts]
-        form.points_passed.choices = [p for p in points if p[0] is not None]
+        form.shift.choices = [("", _("— no shift —"))] + [(s["shift"], f"{s['shift.kind.name']} · {rules.utc_to_local(s['shift.starts_at'], _tz(communities, s['shift.community'])):%m-%d %H:%M}") for s in shifts]
+        form.points_passed.choices = points
     return {"communities": communities, "many_communities": many, "shifts": shifts}
 
 
@@ -93,7 +93,7 @@ def _prefill(form: LogForm, request: Request, communities: list[dict], shifts: l
         form.ended_at.data = local_now
     if hasattr(form, "watch_point"):
         wanted = request.query_params.get("point", "")
-        choices = [value for value, _label in form.watch_point.choices if value is not None]
+        choices = [value for value, _label in form.watch_point.choices if value != ""]
         if wanted.isdigit() and int(wanted) in choices:
             form.watch_point.data = int(wanted)
         elif len(choices) == 1 and not request.user.has("volunteer"):
