@@ -25,7 +25,7 @@ from portal.jobs.runner import JobScheduler
 from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
 from portal.public.routes import IntakeController, PublicController
-from portal.watchpoints.routes import CommunityBoardsController, DutyController, WatchPointController
+from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
 from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
 from portal.logs.routes import LogController
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LogController,
             CommunityBoardsController,
             DutyController,
+            OfficerPhotoController,
             PublicController,
             IntakeController,
             *REVIEW_CONTROLLERS,

@@ -95,6 +95,11 @@ ROUTES = {
     ("GET", "/communities/{community_id:int}/duty"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("POST", "/communities/{community_id:int}/duty"): row(LOGIN, 403, 403, 422, 403, 422, 422),
     ("POST", "/communities/{community_id:int}/duty/{slot_id:int}/remove"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    # Officers' photos: the target is a volunteer, not an officer, so nobody has one to see or change.
+    ("GET", "/officers/{user_id:int}/photo"): members(404),
+    ("GET", "/officers/{user_id:int}/photo/edit"): members(404),
+    ("POST", "/officers/{user_id:int}/photo/edit"): members(404),
+    ("POST", "/officers/{user_id:int}/photo/remove"): members(404),
     ("GET", "/intake"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/intake/{intake_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
     ("POST", "/intake/{intake_id:int}/answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),

@@ -14,7 +14,8 @@ import zxingcpp
 from PIL import Image
 
 from portal.audit.tables import AuditEntry
-from portal.watchpoints.tables import WatchPoint, WatchPointPhoto
+from portal.uploads import storage_for
+from portal.watchpoints.tables import WatchPoint
 from tests.conftest import csrf_token, ensure_csrf, field_error, htmx_post, post_form
 from tests.test_watchpoints_rules import image_bytes, make_point
 
@@ -65,17 +66,25 @@ def svg_to_image(svg: str, cell: int = 8) -> Image.Image:
     return image
 
 
-async def test_host_applies_with_a_photo_and_sees_the_pending_point(client_for, area):
+def stored_files(settings, prefix: str = "watchpoints") -> set[str]:
+    """The files under a prefix of the upload storage (photos written and not removed)."""
+    root = settings.upload_path / prefix
+    return {str(p.relative_to(root)) for p in root.rglob("*.jpg")} if root.exists() else set()
+
+
+async def test_host_applies_with_a_photo_and_sees_the_pending_point(client_for, area, settings):
     host, host_id = await client_for("host")
     response = await post_multipart(host, "/watchpoints/new", application(area.community_id), ("front.jpg", image_bytes(), "image/jpeg"))
     assert response.status_code == 303, response.text
     point = await WatchPoint.select().first().run()
     assert response.headers["location"] == f"/watchpoints/{point['id']}?applied=1"
     assert (point["host"], point["status"], point["capabilities"], point["has_photo"]) == (host_id, "pending", "phone,aed,english", True)
-    stored = await WatchPointPhoto.select().where(WatchPointPhoto.point == point["id"]).first().run()
-    assert Image.open(io.BytesIO(bytes(stored["content"]))).format == "JPEG"
+    stored = await storage_for(settings).get(point["photo_key"])
+    assert Image.open(io.BytesIO(stored)).format == "JPEG"
+    with Image.open(io.BytesIO(await storage_for(settings).get(point["photo_thumb_key"]))) as thumb:
+        assert max(thumb.size) <= 320
     page = await host.get(response.headers["location"])
-    assert "Waiting for an officer" in page.text and "Field logs are not available yet." in page.text
+    assert "Waiting for an officer" in page.text and 'id="field-log"' in page.text
     photo = await host.get(f"/watchpoints/{point['id']}/photo")
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
 
@@ -129,17 +138,19 @@ async def test_overnight_hours_are_accepted_when_ticked(client_for, area):
 @pytest.mark.parametrize(
     "photo, fragment",
     [
-        (("notes.txt", b"hello", "text/plain"), "JPEG, PNG or WebP"),
+        (("notes.txt", b"hello", "text/plain"), "not an image"),
+        (("renamed.jpg", b"%PDF-1.4 a document", "image/jpeg"), "not an image"),
         (("fake.jpg", b"not really a jpeg", "image/jpeg"), "not an image"),
         (("huge.jpg", b"\xff\xd8" + b"0" * (5 * 1024 * 1024), "image/jpeg"), "larger than 5 MB"),
     ],
 )
-async def test_bad_photo_is_refused_and_nothing_is_saved(client_for, area, photo, fragment):
+async def test_bad_photo_is_refused_and_nothing_is_saved(client_for, area, settings, photo, fragment):
     host, _ = await client_for("host")
+    before = stored_files(settings)
     response = await post_multipart(host, "/watchpoints/new", application(area.community_id), photo)
     assert response.status_code == 422
     assert fragment in (field_error(response.text, "photo") or "")
-    assert await WatchPoint.count().run() == 0 and await WatchPointPhoto.count().run() == 0
+    assert await WatchPoint.count().run() == 0 and stored_files(settings) == before
 
 
 async def test_host_can_edit_only_their_own_point(client_for, make_user, area):

@@ -19,6 +19,7 @@ from portal.public import rules
 from portal.public.forms import AnswerForm, IntakeForm
 from portal.public.tables import INTAKE_KINDS
 from portal.stations.rules import communities_by_id
+from portal.uploads import storage_for
 from portal.watchpoints import duty
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules as points
@@ -78,9 +79,10 @@ class PublicController(Controller):
         return render(request, "public/point.html", context)
 
     @get("/p/{slug:str}/photo", name="public.point.photo")
-    async def point_photo(self, slug: FromPath[str]) -> Response:
+    async def point_photo(self, request: Request, slug: FromPath[str]) -> Response:
         point = await _point_by_slug(slug)
-        content = await points.photo_of(point["id"]) if point["status"] == "verified" else None
+        shown = point["status"] == "verified" and point["photo_key"]
+        content = await storage_for(request.app.state.settings).get(point["photo_key"]) if shown else None
         if content is None:
             raise NotFoundException()
         return Response(content, media_type="image/jpeg", headers={"cache-control": "public, max-age=3600"})

@@ -207,3 +207,11 @@ class DutyForm(Form):
     @staticmethod
     def time(field) -> dt.time:
         return dt.time.fromisoformat(field.data.strip().zfill(5))
+
+
+class OfficerPhotoForm(Form):
+    photo = FileField(_l("Photo"), description=_l("A portrait: JPEG, PNG or WebP, at most 5 MB."))
+
+    def validate_photo(self, field):
+        if not (hasattr(field.data, "read") and getattr(field.data, "filename", "")):
+            raise ValidationError(_l("Choose a photo to upload."))

@@ -1,6 +1,6 @@
 """Watch point pages for hosts and officers: apply, edit, hours, closed today, visits,
 suspension, photos, the printable contact boards (single and per community) and the
-community's duty roster."""
+community's duty roster; officers' photos for the boards."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.rules import now
 from portal.audit.rules import entries_for
 from portal.stations.rules import communities_by_id
-from portal.watchpoints import duty
+from portal.uploads import UploadError, process_image, storage_for
+from portal.watchpoints import duty, photos
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules
-from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, DutyForm, HoursForm, PointForm, SuspendForm, VisitForm
+from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, DutyForm, HoursForm, OfficerPhotoForm, PointForm, SuspendForm, VisitForm
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import localized
@@ -60,7 +61,11 @@ async def _read_photo(form: PointForm) -> rules.Photo | None:
     if not upload:
         return None
     content = await upload.read(rules.PHOTO_MAX_BYTES + 1)
-    return rules.process_photo(content, upload.content_type or "")
+    return rules.process_photo(content)
+
+
+def storage(request: Request):
+    return storage_for(request.app.state.settings)
 
 
 def _data(form: PointForm) -> rules.PointData:
@@ -113,7 +118,7 @@ class WatchPointController(Controller):
         form.community.choices = await _community_choices(request.user)
         if form.validate():
             try:
-                point_id = await rules.apply(request.user, _data(form), await _read_photo(form), form.idempotency_key.data)
+                point_id = await rules.apply(request.user, _data(form), await _read_photo(form), form.idempotency_key.data, storage(request))
             except rules.PointError as error:
                 form.fail(error.field, error.message)
             else:
@@ -172,7 +177,7 @@ class WatchPointController(Controller):
         form.community.choices = await self._edit_communities(request, point)
         if form.validate():
             try:
-                await rules.update(request.user, point_id, _data(form), await _read_photo(form))
+                await rules.update(request.user, point_id, _data(form), await _read_photo(form), storage(request))
             except rules.PointError as error:
                 form.fail(error.field, error.message)
             else:
@@ -238,8 +243,8 @@ class WatchPointController(Controller):
 
     @get("/{point_id:int}/photo", name="watchpoints.photo")
     async def photo(self, request: Request, point_id: FromPath[int]) -> Response:
-        await _point_or_404(request, point_id)
-        content = await rules.photo_of(point_id)
+        point = await _point_or_404(request, point_id)
+        content = await storage(request).get(point["photo_key"]) if point["photo_key"] else None
         if content is None:
             raise NotFoundException()
         return Response(content, media_type="image/jpeg", headers={"cache-control": "private, max-age=300"})
@@ -248,7 +253,7 @@ class WatchPointController(Controller):
     async def board(self, request: Request, point_id: FromPath[int], size: str = Parameter(default="a4", pattern="^(a4|a5)$")) -> Template:
         point = await _point_or_404(request, point_id)
         community = await rules.community_with_station(point["community"])
-        officers = await rules.officers_of(point["community"])
+        officers = await photos.with_photos(await rules.officers_of(point["community"]))
         board = {"point": point, "url": public_url(request, f"/p/{point['slug']}")}
         board["qr"] = qr_svg(board["url"])
         return render(request, "watchpoints/boards.html", {"boards": [board], "community": community, "officers": officers, "size": size, "back": f"/watchpoints/{point_id}"})
@@ -265,7 +270,7 @@ class CommunityBoardsController(Controller):
         community = await rules.community_with_station(community_id)
         if not community:
             raise NotFoundException()
-        officers = await rules.officers_of(community_id)
+        officers = await photos.with_photos(await rules.officers_of(community_id))
         url = public_url(request, f"/c/{community['code']}")
         boards = [{"point": None, "url": url, "qr": qr_svg(url)}]
         points = await WatchPoint.select(*rules.POINT_COLUMNS).where((WatchPoint.community == community_id) & (WatchPoint.status != "suspended")).order_by(WatchPoint.id).limit(rules.LIST_LIMIT).run()
@@ -327,3 +332,55 @@ class DutyController(Controller):
         if not await duty.remove_slot(request.user, community_id, slot_id):
             raise NotFoundException()
         return see_other(f"/communities/{community_id}/duty")
+
+
+class OfficerPhotoController(Controller):
+    """An officer's photo on the contact boards: shown to logged-in users (boards are
+    printed from the portal), changed by the officer, their station head or an admin."""
+
+    path = "/officers/{user_id:int}/photo"
+    guards = [logged_in]
+
+    @get("/", name="watchpoints.officer_photo")
+    async def photo(self, request: Request, user_id: FromPath[int]) -> Response:
+        row = await photos.photo_of(user_id)
+        content = await storage(request).get(row["thumb_key"]) if row else None
+        if content is None:
+            raise NotFoundException()
+        return Response(content, media_type="image/jpeg", headers={"cache-control": "private, max-age=86400"})
+
+    async def _page(self, request: Request, user_id: int, form: OfficerPhotoForm | None = None, saved: bool = False) -> Template:
+        officer = await photos.photo_target(request.user, user_id)
+        if officer is None:
+            raise NotFoundException()
+        form = form or OfficerPhotoForm()
+        context = {"officer": officer, "photo": await photos.photo_of(user_id), "form": form, "saved": saved or bool(request.query_params.get("saved"))}
+        return render(request, "watchpoints/officer_photo.html", context, status=422 if form.has_errors else 200)
+
+    @get("/edit", name="watchpoints.officer_photo.edit")
+    async def edit(self, request: Request, user_id: FromPath[int]) -> Template:
+        return await self._page(request, user_id)
+
+    @post("/edit", name="watchpoints.officer_photo.save", request_max_body_size=UPLOAD_MAX_BYTES)
+    async def save(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
+        if await photos.photo_target(request.user, user_id) is None:
+            raise NotFoundException()
+        form = await OfficerPhotoForm.from_request(request)
+        if form.validate():
+            upload = form.photo.data
+            try:
+                image = process_image(await upload.read(rules.PHOTO_MAX_BYTES + 1))
+            except UploadError as error:
+                form.fail("photo", error.message)
+            else:
+                await photos.set_photo(request.user, user_id, image, storage(request))
+                return see_other(f"/officers/{user_id}/photo/edit?saved=1")
+        return await self._page(request, user_id, form)
+
+    @post("/remove", name="watchpoints.officer_photo.remove")
+    async def remove(self, request: Request, user_id: FromPath[int]) -> Redirect:
+        try:
+            await photos.remove_photo(request.user, user_id, storage(request))
+        except PermissionError:
+            raise NotFoundException() from None
+        return see_other(f"/officers/{user_id}/photo/edit")

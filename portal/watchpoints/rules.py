@@ -10,12 +10,9 @@ point is verified. Every change is audited in its own transaction.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import secrets
 from dataclasses import dataclass, field
-
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal.accounts.rules import Actor, now
 from portal.accounts.tables import RoleGrant, User
@@ -23,20 +20,18 @@ from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.stations.tables import Community
 from portal.watchpoints import hours as H
-from portal.watchpoints.tables import CAPABILITIES, KINDS, WatchPoint, WatchPointPhoto, WatchPointVisit
+from portal.uploads import MAX_BYTES, ProcessedImage, Storage, UploadError, new_key, process_image
+from portal.watchpoints.tables import CAPABILITIES, KINDS, WatchPoint, WatchPointVisit
 from portal.web.i18n import gettext as _
 
-PHOTO_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_MAX_SIDE = 1600
+PHOTO_MAX_BYTES = MAX_BYTES
 MAX_CLOSED_DATES = 60
 LIST_LIMIT = 200
 POINT_COLUMNS = (
     WatchPoint.id, WatchPoint.community, WatchPoint.host, WatchPoint.slug, WatchPoint.name_zh, WatchPoint.name_en, WatchPoint.kind,
     WatchPoint.address, WatchPoint.latitude, WatchPoint.longitude, WatchPoint.hours, WatchPoint.holidays, WatchPoint.closed_today_on,
     WatchPoint.capabilities, WatchPoint.phone, WatchPoint.status, WatchPoint.verified_at, WatchPoint.last_visit_on, WatchPoint.has_photo,
-    WatchPoint.created_at, WatchPoint.updated_at,
+    WatchPoint.photo_key, WatchPoint.photo_thumb_key, WatchPoint.created_at, WatchPoint.updated_at,
 )
 
 
@@ -49,11 +44,7 @@ class PointError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Photo:
-    content: bytes
-    width: int
-    height: int
+Photo = ProcessedImage  # a front photo as the shared pipeline made it
 
 
 @dataclass
@@ -129,33 +120,14 @@ def check_data(data: PointData) -> None:
         raise PointError("closed_dates", _("List at most %(count)d closed dates.", count=MAX_CLOSED_DATES))
 
 
-def process_photo(content: bytes, content_type: str) -> Photo:
-    """Accept a JPEG, PNG or WebP photo within the limits and re-encode it as a JPEG
-    without its metadata (EXIF, GPS), turned upright and at most 1600 px on a side."""
-    if content_type.split(";")[0].strip().lower() not in PHOTO_TYPES:
-        raise PointError("photo", _("The photo must be a JPEG, PNG or WebP image."))
-    if len(content) > PHOTO_MAX_BYTES:
-        raise PointError("photo", _("The photo is larger than %(megabytes)d MB.", megabytes=PHOTO_MAX_BYTES // (1024 * 1024)))
-    if not content:
-        raise PointError("photo", _("The photo file is empty."))
+def process_photo(content: bytes) -> Photo:
+    """A front photo through the shared pipeline (``portal.uploads``): JPEG, PNG or WebP
+    recognised by its bytes, within the byte and pixel limits, re-encoded upright as a
+    JPEG of at most 1600 px without metadata (EXIF, GPS), with a thumbnail."""
     try:
-        with Image.open(io.BytesIO(content)) as probe:
-            if probe.format not in PHOTO_TYPES.values():
-                raise PointError("photo", _("The photo must be a JPEG, PNG or WebP image."))
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise PointError("photo", _("The photo has too many pixels; take a smaller one."))
-            probe.verify()
-        with Image.open(io.BytesIO(content)) as image:
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=82, optimize=True)
-            return Photo(out.getvalue(), image.width, image.height)
-    except PointError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise PointError("photo", _("This file is not an image we can read.")) from None
+        return process_image(content)
+    except UploadError as error:
+        raise PointError("photo", error.message) from None
 
 
 # --- Access --------------------------------------------------------------------------
@@ -186,47 +158,71 @@ def _snapshot(row: dict) -> dict:
 # --- Changes -------------------------------------------------------------------------
 
 
-async def _store_photo(point_id: int, photo: Photo) -> None:
-    await WatchPointPhoto.delete().where(WatchPointPhoto.point == point_id).run()
-    await WatchPointPhoto.insert(WatchPointPhoto(point=point_id, content=photo.content, width=photo.width, height=photo.height, updated_at=now())).run()
-    await WatchPoint.update({WatchPoint.has_photo: True}).where(WatchPoint.id == point_id).run()
+async def _put_photo(storage: Storage | None, photo: Photo | None) -> dict:
+    """Write the photo's files before the database change that points at them (so no row
+    ever names a missing file); returns the point's photo columns, or {} without one."""
+    if photo is None:
+        return {}
+    if storage is None:
+        raise ValueError("a photo needs a storage")
+    full_key, thumb_key = new_key("watchpoints"), new_key("watchpoints")
+    await storage.put(full_key, photo.content)
+    await storage.put(thumb_key, photo.thumb)
+    return {WatchPoint.photo_key: full_key, WatchPoint.photo_thumb_key: thumb_key, WatchPoint.has_photo: True}
 
 
-async def apply(actor: Actor, data: PointData, photo: Photo | None, idempotency_key: str) -> int:
+async def _drop_files(storage: Storage | None, *keys: str) -> None:
+    for key in keys:
+        if storage is not None and key:
+            await storage.delete(key)
+
+
+async def apply(actor: Actor, data: PointData, photo: Photo | None, idempotency_key: str, storage: Storage | None = None) -> int:
     """A host (or volunteer) applies to host a watch point; it waits for an officer's visit.
     A repeat of the same form (same key) returns the point created the first time."""
     scope = application_communities(actor)
     if scope is not None and data.community_id not in scope:
         raise PointError("community", _("Choose a community from the list."))
     check_data(data)
-    async with write_transaction():
-        existing = await WatchPoint.select(WatchPoint.id, WatchPoint.host).where(WatchPoint.idempotency_key == idempotency_key).first().run()
-        if existing:
-            return existing["id"]
-        moment = now()
-        created = await WatchPoint.insert(
-            WatchPoint(slug=new_slug(), host=actor.id, status="pending", idempotency_key=idempotency_key, created_at=moment, updated_at=moment, **data.columns())
-        ).returning(WatchPoint.id).run()
-        point_id = created[0]["id"]
-        if photo:
-            await _store_photo(point_id, photo)
-        await record("watchpoint.applied", "watchpoint", point_id, actor=actor, after={**data.columns(), "photo": bool(photo)})
+    photo_columns = await _put_photo(storage, photo)
+    keys = [photo_columns.get(WatchPoint.photo_key, ""), photo_columns.get(WatchPoint.photo_thumb_key, "")]
+    try:
+        async with write_transaction():
+            existing = await WatchPoint.select(WatchPoint.id, WatchPoint.host).where(WatchPoint.idempotency_key == idempotency_key).first().run()
+            if existing:
+                await _drop_files(storage, *keys)
+                return existing["id"]
+            moment = now()
+            photo_values = {column._meta.name: value for column, value in photo_columns.items()}
+            created = await WatchPoint.insert(
+                WatchPoint(slug=new_slug(), host=actor.id, status="pending", idempotency_key=idempotency_key, created_at=moment, updated_at=moment, **data.columns(), **photo_values)
+            ).returning(WatchPoint.id).run()
+            point_id = created[0]["id"]
+            await record("watchpoint.applied", "watchpoint", point_id, actor=actor, after={**data.columns(), "photo": bool(photo)})
+    except BaseException:
+        await _drop_files(storage, *keys)
+        raise
     return point_id
 
 
-async def update(actor: Actor, point_id: int, data: PointData, photo: Photo | None) -> None:
+async def update(actor: Actor, point_id: int, data: PointData, photo: Photo | None, storage: Storage | None = None) -> None:
     point = await get_point(point_id)
     if not point or not may_edit(actor, point):
         raise PermissionError(point_id)
     if data.community_id != point["community"] and not actor.reaches(data.community_id, "officer"):
         raise PointError("community", _("Choose a community from the list."))
     check_data(data)
-    async with write_transaction():
-        columns = data.columns()
-        await WatchPoint.update({**{getattr(WatchPoint, k): v for k, v in columns.items()}, WatchPoint.updated_at: now()}).where(WatchPoint.id == point_id).run()
-        if photo:
-            await _store_photo(point_id, photo)
-        await record("watchpoint.updated", "watchpoint", point_id, actor=actor, before=_snapshot(point), after={**columns, "photo_replaced": bool(photo)})
+    photo_columns = await _put_photo(storage, photo)
+    try:
+        async with write_transaction():
+            columns = data.columns()
+            await WatchPoint.update({**{getattr(WatchPoint, k): v for k, v in columns.items()}, **photo_columns, WatchPoint.updated_at: now()}).where(WatchPoint.id == point_id).run()
+            await record("watchpoint.updated", "watchpoint", point_id, actor=actor, before=_snapshot(point), after={**columns, "photo_replaced": bool(photo)})
+    except BaseException:
+        await _drop_files(storage, *(v for k, v in photo_columns.items() if k is not WatchPoint.has_photo))
+        raise
+    if photo:  # the replaced photo's files go once nothing points at them
+        await _drop_files(storage, point["photo_key"], point["photo_thumb_key"])
 
 
 async def set_hours(actor: Actor, point_id: int, week: H.Week, closed_dates: list[dt.date]) -> None:
@@ -381,11 +377,6 @@ async def visits_of(point_id: int, limit: int = 20) -> list[dict]:
     return await WatchPointVisit.select(
         WatchPointVisit.visited_on, WatchPointVisit.note, WatchPointVisit.outcome, WatchPointVisit.officer.real_name
     ).where(WatchPointVisit.point == point_id).order_by(WatchPointVisit.id, ascending=False).limit(limit).run()
-
-
-async def photo_of(point_id: int) -> bytes | None:
-    row = await WatchPointPhoto.select(WatchPointPhoto.content).where(WatchPointPhoto.point == point_id).first().run()
-    return bytes(row["content"]) if row else None
 
 
 def open_state(point: dict, timezone: str, at: dt.datetime) -> bool:

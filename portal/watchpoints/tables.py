@@ -1,7 +1,8 @@
-"""Watch points, their photo (kept apart so lists never load it), officers' visits, and
-the duty roster of each community's officers (who is on duty, shown on the public pages)."""
+"""Watch points (their front photo is in ``portal.uploads`` storage by key), officers'
+visits, officers' photos for the contact boards, and the duty roster of each
+community's officers (who is on duty, shown on the public pages)."""
 
-from piccolo.columns import Boolean, Bytea, Date, DoublePrecision, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, DoublePrecision, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -34,18 +35,10 @@ class WatchPoint(Table, tablename="watch_point"):
     verified_at = Timestamptz(null=True, default=None)
     last_visit_on = Date(null=True, default=None)
     has_photo = Boolean(default=False)
+    photo_key = Varchar(length=120, default="")
+    photo_thumb_key = Varchar(length=120, default="")
     idempotency_key = Varchar(length=36, unique=True)
     created_at = Timestamptz()
-    updated_at = Timestamptz()
-
-
-class WatchPointPhoto(Table, tablename="watch_point_photo"):
-    """The re-encoded JPEG of the front, in the database so every process can serve it."""
-
-    point = ForeignKey(references=WatchPoint, on_delete=OnDelete.cascade, unique=True)
-    content = Bytea()
-    width = Integer()
-    height = Integer()
     updated_at = Timestamptz()
 
 
@@ -73,3 +66,15 @@ class DutySlot(Table, tablename="duty_slot"):
     ends = Varchar(length=5)
     overnight = Boolean(default=False)
     created_at = Timestamptz()
+
+
+class OfficerPhoto(Table, tablename="officer_photo"):
+    """An officer's photo for the contact boards; the bytes live in ``portal.uploads``
+    storage by key (the full photo and its thumbnail)."""
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True)
+    storage_key = Varchar(length=120)
+    thumb_key = Varchar(length=120)
+    width = Integer()
+    height = Integer()
+    updated_at = Timestamptz()
