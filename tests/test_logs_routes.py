@@ -101,6 +101,10 @@ async def test_each_kind_is_created_from_its_form(client_for, area, kind):
         ("mediation", {"people_count": "1"}, "people_count", "Between 2 and 50."),
         ("mediation", {"follow_up_on": "2020-01-01"}, "follow_up_on", "cannot be in the past"),
         ("mediation", {"occurred_at": "not a time"}, "occurred_at", ""),
+        ("hazard", {"latitude": "36.61", "longitude": ""}, "longitude", "both latitude and longitude"),
+        ("hazard", {"latitude": "136.61", "longitude": "101.7"}, "latitude", "Between -90 and 90."),
+        ("help", {"community": "not-a-number"}, "community", ""),
+        ("help", {"handed_over_to": "y" * 201}, "handed_over_to", "at most 200 characters"),
     ],
 )
 async def test_bad_input_is_refused_next_to_the_field_and_kept(client_for, area, kind, changes, field, message):

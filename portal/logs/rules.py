@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from portal.accounts.rules import Actor
 from portal.audit.rules import entries_for, record
 from portal.db import write_transaction
-from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, SEVERITY_LABELS, STAGE_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for pages
+from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS, STAGE_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for pages
 from portal.logs.tables import CATEGORIES, HAZARD_STAGES, KINDS, MAX_PHOTOS, OUTCOMES, SEVERITIES, FieldLog, Landmark, LogNote, LogPhoto, MediationParty
 from portal.notifications.rules import notify
 from portal.shifts.tables import Signup
@@ -40,7 +40,7 @@ MAX_PATROL = dt.timedelta(hours=16)
 MAX_PARTIES = 6
 
 # Labels of the audit actions on a log's page; other features add theirs to this dict.
-ACTION_LABELS = {"log.created": N_("Logged"), "log.answered": N_("The author answered"), "log.hazard_stage": N_("Hazard stage changed")}
+ACTION_LABELS = {"log.created": N_("Logged"), "log.answered": N_("The author answered"), "log.hazard_stage": N_("Hazard stage changed"), **REVIEW_ACTION_LABELS}
 NOTE_LABELS = {"comment": N_("Comment"), "question": N_("Question"), "answer": N_("Answer"), "decision": N_("Decision")}
 
 # The hazard lifecycle: stage -> stages it may go to. "verified" and "reopened" are the
@@ -242,6 +242,8 @@ async def check(actor: Actor, data: LogData, moment: dt.datetime, photo_count: i
             raise LogError("ended_at", _("The end must be after the start."))
         if data.ended_at - data.occurred_at > MAX_PATROL:
             raise LogError("ended_at", _("A patrol lasts at most %(hours)d hours.", hours=int(MAX_PATROL.total_seconds() // 3600)))
+    if (data.latitude is None) != (data.longitude is None):
+        raise LogError("longitude", _("Give both latitude and longitude, or neither."))
     if data.watch_point_id is not None:
         allowed = {p["id"] for p in await points_for(actor, data.community_id)}
         if data.watch_point_id not in allowed:
