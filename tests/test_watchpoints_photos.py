@@ -158,3 +158,26 @@ async def test_home_page_links_an_officer_to_their_photo(client_for):
     assert f'href="/officers/{officer_id}/photo/edit"' in (await officer.get("/")).text
     volunteer, _ = await client_for("volunteer")
     assert "/photo/edit" not in (await volunteer.get("/")).text
+
+
+async def test_the_migration_itself_moves_the_photos_and_drops_the_table(make_user, area, settings, engine_name):
+    """Replays the real migration on this database: the old table with a photo, the
+    migration marked as not run, ``migrate`` again: the photo is in storage, the table gone."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from portal import db
+
+    point_id, _ = await make_point(make_user, area, name="老照片")
+    blob = "BYTEA" if engine_name == "postgres" else "BLOB"
+    serial = "SERIAL PRIMARY KEY" if engine_name == "postgres" else "INTEGER PRIMARY KEY"
+    await WatchPoint.raw(f"CREATE TABLE watch_point_photo (id {serial}, point INTEGER NOT NULL UNIQUE, content {blob} NOT NULL, width INTEGER, height INTEGER, updated_at TIMESTAMP)").run()
+    await WatchPoint.raw("INSERT INTO watch_point_photo (point, content, width, height) VALUES ({}, {}, 64, 48)", point_id, image_bytes(exif=False)).run()
+    migration_id = importlib.import_module(MIGRATION).ID
+    await Migration.delete().where((Migration.app_name == "watchpoints") & (Migration.name == migration_id)).run()
+    await db.migrate()
+    row = await WatchPoint.select(WatchPoint.photo_key, WatchPoint.has_photo).where(WatchPoint.id == point_id).first().run()
+    assert row["has_photo"] and await storage_for(settings).get(row["photo_key"])
+    assert await Migration.exists().where(Migration.name == migration_id).run()
+    # The table is gone: creating it again works (and is undone).
+    await WatchPoint.raw(f"CREATE TABLE watch_point_photo (id {serial})").run()
+    await WatchPoint.raw("DROP TABLE watch_point_photo").run()
