@@ -22,6 +22,8 @@ from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.home import health, home
 from portal.jobs.runner import JobScheduler
+from portal.ledger.labels import ALL as LEDGER_LABELS
+from portal.ledger.routes import LedgerCalendarController, LedgerController, LedgerDashboardController, PublicLedgerController
 from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
 from portal.public.routes import IntakeController, PublicController
@@ -59,6 +61,7 @@ def template_environment(settings: Settings) -> Environment:
         current_language=i18n.current_language,
         localized=i18n.localized,
         skill_labels=SKILL_LABELS,
+        ledger_labels=LEDGER_LABELS,
     )
     env.filters.update(
         datetime=lambda value, tz=None, format="medium": i18n.format_datetime(value, tz or settings.timezone, format),
@@ -113,6 +116,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OfficerPhotoController,
             PublicController,
             IntakeController,
+            LedgerController,
+            LedgerDashboardController,
+            LedgerCalendarController,
+            PublicLedgerController,
             *REVIEW_CONTROLLERS,
             *([review_ceiling] if settings.bench_ceiling else []),
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),

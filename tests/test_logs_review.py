@@ -431,3 +431,22 @@ async def test_xlsx_export_has_typed_cells_and_chinese_headers(area, client_for,
     assert isinstance(dict(zip(english, rows[2]))["Received at"], dt.datetime)
     everything = " ".join(str(v) for row in rows for v in row if v is not None)
     assert SECRET_NAME not in everything and SECRET_PHONE not in everything
+
+
+async def test_the_log_page_carries_the_review_actions_for_reviewers_only(area, client_for, make_user):
+    author_client, author = await client_for("volunteer")
+    log_id = await make_log(area.community_id, author)
+    officer, _id = await client_for("officer")
+    page = (await officer.get(f"/logs/{log_id}")).text
+    assert 'id="review-actions"' in page and f'action="/review/{log_id}/accept"' in page
+    assert 'id="review-actions"' not in (await author_client.get(f"/logs/{log_id}")).text
+    seen = version(await status_of(log_id))
+    swapped = await htmx_post(officer, f"/review/{log_id}/ask", {"version": seen, "note": "Which floor?"}, target="review-actions")
+    assert swapped.status_code == 200 and swapped.text.lstrip().startswith('<section id="review-actions"')
+    assert f'action="/review/{log_id}/accept"' in swapped.text  # a log with a question may still be accepted
+    # The author answers (the logs' own form); the log is back in the queue.
+    answered = await post_form(author_client, f"/logs/{log_id}/answer", {"text": "The second"})
+    assert answered.status_code in (200, 303)
+    assert (await status_of(log_id))["status"] == "submitted"
+    history = (await officer.get(f"/logs/{log_id}")).text
+    assert "The officer asked for more information" in history

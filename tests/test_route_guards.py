@@ -151,6 +151,28 @@ ROUTES = {
     ("POST", "/logs/{log_id:int}/answer"): row(LOGIN, 404, 404, 422, 404, 422, 422),
     ("POST", "/logs/{log_id:int}/hazard"): row(LOGIN, 404, 404, 422, 404, 422, 422),
     ("GET", "/logs/at/{point_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    # The three ledgers: the item is a complaint of the first community; empty forms
+    # answer 422 (or 303 where an empty form is a valid "clear"); the public ledger and
+    # the tracking answer need no account ("a" is an unknown tracking code: 404).
+    ("GET", "/ledger"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/ledger/new"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/ledger/new"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("GET", "/ledger/{item_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("POST", "/ledger/{item_id:int}/move"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/ledger/{item_id:int}/private"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("POST", "/ledger/{item_id:int}/public-text"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("GET", "/ledger/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/ledger/from-intake/{intake_id:int}"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("POST", "/ledger/from-log/{log_id:int}"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("GET", "/ledger/dashboard"): row(LOGIN, 403, 403, 403, 403, 200, 200),
+    ("GET", "/ledger/dashboard/export.xlsx"): row(LOGIN, 403, 403, 403, 403, 200, 200),
+    ("GET", "/ledger/calendar"): admin_only(200),
+    ("POST", "/ledger/calendar/holidays"): admin_only(422),
+    ("POST", "/ledger/calendar/holidays/{day:str}/remove"): admin_only(404),  # no such holiday
+    ("POST", "/ledger/calendar/rules"): admin_only(422),
+    ("GET", "/c/{code:str}/ledger"): everyone(200),
+    ("GET", "/s/{station_id:int}/ledger"): everyone(200),
+    ("POST", "/track/{code:str}/answer"): everyone(404),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -222,6 +244,14 @@ async def _log_objects(app, community_id: int, author_id: int) -> dict:
     return {"log": created.log_id, "photo": photo}
 
 
+async def _ledger_objects(community_id: int) -> int:
+    """A complaint filed in the first community (by the system)."""
+    from portal.ledger.rules import NewItem, file_item
+
+    made = await file_item(None, NewItem(ledger="complaint", category="noise", community_id=community_id, summary="Noise"))
+    return made["id"]
+
+
 def test_every_route_has_a_row(app):
     assert app_routes(app) == set(ROUTES)
 
@@ -244,6 +274,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     public_ids = await _public_objects(area.community_id, target_id)
     shift_ids = await _shift_objects(area.community_id, target_id)
     log_ids = await _log_objects(app, area.community_id, target_id)
+    ledger_item = await _ledger_objects(area.community_id)
     async with http_client(app) as client:
         if column != "anonymous":
             role = "officer" if column == "officer_other" else column
@@ -261,6 +292,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
             path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion").replace("{slot_id:int}", "999999")
             path = path.replace("{log_id:int}", str(log_ids["log"])).replace("{photo_id:int}", str(log_ids["photo"])).replace("{log_kind:str}", "hazard")
+            path = path.replace("{item_id:int}", str(ledger_item)).replace("{station_id:int}", str(area.station_id)).replace("{day:str}", "2030-10-01")
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

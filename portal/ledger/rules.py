@@ -675,3 +675,81 @@ async def feedback_fallback(at: dt.datetime, policy: Policy, limit: int = 500) -
             continue  # answered or closed meanwhile
         done += 1
     return done
+
+
+# --- Officers' lists -----------------------------------------------------------------
+
+LIST_COLUMNS = (
+    LedgerItem.id, LedgerItem.number, LedgerItem.ledger, LedgerItem.category, LedgerItem.stage, LedgerItem.summary, LedgerItem.created_at,
+    LedgerItem.stage_due_at, LedgerItem.private, LedgerItem.officer, LedgerItem.officer.real_name, LedgerItem.community.name_zh,
+    LedgerItem.community.name_en, LedgerItem.community.timezone,
+)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    ledger: str | None = None
+    stage: str | None = None  # a stage, "open", "closed" or "overdue"
+    community_id: int | None = None
+    mine: bool = False
+
+
+async def item_page(actor: Actor, chosen: ListFilter, after: int | None, at: dt.datetime | None = None):
+    """Items of the actor's communities, newest first, filtered in SQL."""
+    from portal.web.pagination import Page, keyset_page
+
+    scope = actor.communities("officer", "head")
+    query = LedgerItem.select(*LIST_COLUMNS)
+    if scope is not None:
+        if not scope:
+            return Page(rows=[], next_after=None)
+        query = query.where(LedgerItem.community.is_in(list(scope)))
+    if chosen.community_id:
+        query = query.where(LedgerItem.community == chosen.community_id)
+    if chosen.ledger in LEDGERS:
+        query = query.where(LedgerItem.ledger == chosen.ledger)
+    if chosen.stage == "open":
+        query = query.where(LedgerItem.stage.is_in(list(OPEN_STAGES)))
+    elif chosen.stage == "closed":
+        query = query.where(LedgerItem.stage.is_in(list(CLOSED_STAGES)))
+    elif chosen.stage == "overdue":
+        query = query.where(LedgerItem.stage.is_in(list(OPEN_STAGES)) & (LedgerItem.stage_due_at <= (at or now())))
+    elif chosen.stage in STATUS_OF_STAGE:
+        query = query.where(LedgerItem.stage == chosen.stage)
+    if chosen.mine:
+        query = query.where(LedgerItem.officer == actor.id)
+    return await keyset_page(query, LedgerItem.id, after, descending=True)
+
+
+async def item_for_officer(actor: Actor, item_id: int) -> dict | None:
+    """One item with its contact and whole timeline, for an officer who reaches it."""
+    from portal.ledger.tables import LedgerItemLog
+
+    item = await LedgerItem.select(
+        *LedgerItem.all_columns(), LedgerItem.officer.real_name, LedgerItem.filed_by.real_name, LedgerItem.community.name_zh, LedgerItem.community.name_en,
+        LedgerItem.community.timezone, LedgerItem.community.code, LedgerItem.point.name_zh, LedgerItem.point.name_en,
+    ).where(LedgerItem.id == item_id).first().run()
+    if not item or not actor.reaches(item["community"], "officer", "head"):
+        return None
+    item["events"] = await LedgerEvent.select(*LedgerEvent.all_columns(), LedgerEvent.actor.real_name).where(LedgerEvent.item == item_id).order_by(LedgerEvent.id).limit(300).run()
+    item["logs"] = await LedgerItemLog.select(LedgerItemLog.field_log, LedgerItemLog.field_log.kind, LedgerItemLog.field_log.occurred_at).where(LedgerItemLog.item == item_id).limit(50).run()
+    if item["duplicate_of"]:
+        original = await LedgerItem.select(LedgerItem.number).where(LedgerItem.id == item["duplicate_of"]).first().run()
+        item["duplicate_number"] = original["number"] if original else ""
+    item["moves"] = [to for to in TRANSITIONS[item["ledger"]][item["stage"]]]
+    return item
+
+
+async def officers_of(community_id: int) -> list[dict]:
+    """Who can be made accountable: the community's officers and its station's heads."""
+    community = await Community.select(Community.station).where(Community.id == community_id).first().run()
+    if not community:
+        return []
+    rows = await RoleGrant.select(RoleGrant.user, RoleGrant.user.real_name).where(
+        (RoleGrant.user.active == True)  # noqa: E712
+        & (((RoleGrant.role == "officer") & (RoleGrant.community == community_id)) | ((RoleGrant.role == "head") & (RoleGrant.station == community["station"])))
+    ).run()
+    seen: dict[int, str] = {}
+    for row in rows:
+        seen.setdefault(row["user"], row["user.real_name"])
+    return [{"id": k, "real_name": v} for k, v in sorted(seen.items(), key=lambda kv: kv[1])]

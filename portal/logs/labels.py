@@ -74,6 +74,13 @@ STATUS_LABELS = {
     "accepted": N_("Accepted"),
     "duplicate": N_("Duplicate"),
 }
+# The review's audit actions, as a log's history shows them.
+REVIEW_ACTION_LABELS = {
+    "log.accepted": N_("Accepted by the officer"),
+    "log.question": N_("The officer asked for more information"),
+    "log.duplicate": N_("Marked as a duplicate"),
+    "log.comment": N_("The officer commented"),
+}
 
 _GROUPS = {"kind": KIND_LABELS, "outcome": OUTCOME_LABELS, "stage": STAGE_LABELS, "severity": SEVERITY_LABELS, "status": STATUS_LABELS}
 

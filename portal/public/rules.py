@@ -125,14 +125,20 @@ async def create_intake(
 
 
 async def tracked(code: str) -> dict | None:
-    """What the tracking page shows: the record (without the contact) and its answers."""
+    """What the tracking page shows: the record (without the contact) and its answers,
+    and under ``ledger`` the public part of the ledger item it became (if any)."""
+    from portal.ledger.rules import tracked as ledger_tracked
+
+    ledger_item = await ledger_tracked(code)
     row = await Intake.select(
         Intake.id, Intake.kind, Intake.text, Intake.status, Intake.created_at, Intake.answered_at, Intake.tracking_code,
         Intake.community.name_zh, Intake.community.name_en, Intake.community.timezone, Intake.point.name_zh, Intake.point.name_en,
     ).where(Intake.tracking_code == code).first().run()
     if not row:
-        return None
+        # Items filed by an officer (reception room, visits) have no intake record.
+        return {"ledger": ledger_item, "tracking_code": code} if ledger_item else None
     row["answers"] = await IntakeAnswer.select(IntakeAnswer.text, IntakeAnswer.created_at).where(IntakeAnswer.intake == row["id"]).order_by(IntakeAnswer.id).limit(50).run()
+    row["ledger"] = ledger_item
     return row
 
 

@@ -1,0 +1,84 @@
+"""Words for the ledgers' codes, marked for translation and translated where shown
+(templates: ``_(ledger_labels.stages[code])``)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from portal.web.i18n import N_
+
+LEDGERS = {
+    "suggestion": N_("Suggestions"),
+    "claim": N_("Claims"),
+    "complaint": N_("Complaints and reports"),
+}
+LEDGER_ONE = {
+    "suggestion": N_("Suggestion"),
+    "claim": N_("Claim"),
+    "complaint": N_("Complaint or report"),
+}
+STAGES = {
+    "registered": N_("Registered"),
+    "assigned": N_("Assigned"),
+    "in_progress": N_("In progress"),
+    "handled": N_("Handled"),
+    "feedback_given": N_("Feedback given"),
+    "closed": N_("Closed, satisfied"),
+    "closed_unconfirmed": N_("Closed without confirmation"),
+    "closed_duplicate": N_("Closed as a duplicate"),
+    "closed_out_of_remit": N_("Closed: outside police remit"),
+}
+# What the button that moves an item to a stage says.
+ACTIONS = {
+    "assigned": N_("Assign"),
+    "in_progress": N_("Start work"),
+    "handled": N_("Mark handled"),
+    "feedback_given": N_("Give feedback"),
+    "closed": N_("Close: the person is satisfied"),
+    "closed_unconfirmed": N_("Close without confirmation"),
+    "closed_duplicate": N_("Close as a duplicate"),
+    "closed_out_of_remit": N_("Close: outside police remit"),
+}
+CATEGORIES = {
+    "public_security": N_("Public security"),
+    "traffic": N_("Traffic"),
+    "community_service": N_("Community services"),
+    "police_service": N_("Police services"),
+    "household_registration": N_("Household registration"),
+    "documents": N_("ID cards and documents"),
+    "dispute": N_("Disputes"),
+    "help": N_("Help needed"),
+    "property": N_("Property and rights"),
+    "police_conduct": N_("Police conduct"),
+    "noise": N_("Noise"),
+    "fraud": N_("Fraud"),
+    "theft": N_("Theft"),
+    "public_order": N_("Public order"),
+    "other": N_("Other"),
+}
+SOURCES = {
+    "public": N_("Public form"),
+    "field_log": N_("Field log"),
+    "reception": N_("Reception room (walk-in or phone)"),
+    "officer_visit": N_("Raised during a visit"),
+}
+VIA = {
+    "tracking": N_("on the tracking page"),
+    "phone": N_("by phone"),
+    "in_person": N_("in person"),
+}
+EVENTS = {
+    "assigned": N_("Assigned to an accountable officer"),
+    "reassigned": N_("Reassigned"),
+    "satisfied": N_("The person is satisfied"),
+    "reopened": N_("The person is not satisfied; reopened"),
+    "reminder": N_("Reminder: please tell us whether you are satisfied"),
+    "timed_out": N_("No answer within the time allowed; closed without confirmation"),
+    "escalated": N_("Overdue; reported to the station head"),
+    "private": N_("Kept private"),
+    "public": N_("Shown on the public ledger again"),
+    "note": N_("Note"),
+}
+STATUS = {"open": N_("Open"), "closed": N_("Closed")}
+
+ALL = SimpleNamespace(ledgers=LEDGERS, ledger_one=LEDGER_ONE, stages=STAGES, actions=ACTIONS, categories=CATEGORIES, sources=SOURCES, via=VIA, events=EVENTS, status=STATUS)

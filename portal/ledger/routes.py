@@ -1,0 +1,354 @@
+"""Pages of the three ledgers: officers' lists, filing, an item with its timeline and
+steps; the head's dashboard and its XLSX; the admin's calendar and deadline rules; the
+public ledger of a community or station; the person's answer on the tracking page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, Parameter
+from litestar.response import Redirect, Template
+
+from portal.accounts.rules import now
+from portal.ledger import export, figures, labels, rules
+from portal.ledger.forms import AnswerForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrivateForm, PublicTextForm, RuleForm
+from portal.ledger.rules import LedgerError, ListFilter, NewItem
+from portal.ledger.tables import LEDGERS, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
+from portal.public import rules as public
+from portal.stations.rules import communities_by_id
+from portal.stations.tables import Community, Station
+from portal.watchpoints import rules as points
+from portal.web.guards import requires
+from portal.web.i18n import current_language, localized
+from portal.web.i18n import gettext as _
+from portal.web.pages import invalid, navigate, render, see_other
+
+STAGE_FILTER = "^(open|closed|overdue|" + "|".join(STAGES) + ")$"
+LEDGER_FILTER = "^(" + "|".join(LEDGERS) + ")$"
+
+
+def _fail(form, error: LedgerError) -> None:
+    """Put a rule's refusal next to its field (or above the form)."""
+    form.fail(error.field or "", _(error.message, **{k: v for k, v in error.params.items() if k != "stale"}))
+
+
+async def _community_choices(actor) -> list[tuple[int, str]]:
+    return [(c["id"], f"{localized(c, 'station.name')} · {localized(c, 'name')}") for c in await communities_by_id(actor.communities("officer", "head"))]
+
+
+class LedgerController(Controller):
+    """Officers and station heads: the items of their communities."""
+
+    path = "/ledger"
+    guards = [requires("officer", "head")]
+
+    @get("/", name="ledger.list")
+    async def list_items(
+        self,
+        request: Request,
+        ledger: str | None = Parameter(default=None, pattern=LEDGER_FILTER),
+        stage: str = Parameter(default="open", pattern=STAGE_FILTER),
+        community: int | None = Parameter(default=None, ge=1),
+        mine: bool = Parameter(default=False),
+        after: int | None = Parameter(default=None, ge=0),
+    ) -> Template:
+        chosen = ListFilter(ledger=ledger, stage=stage, community_id=community, mine=mine)
+        page = await rules.item_page(request.user, chosen, after)
+        context = {"page": page, "chosen": chosen, "communities": await _community_choices(request.user), "stages": STAGES, "ledgers": LEDGERS, "at": now()}
+        return render(request, "ledger/list.html", context, fragment="ledger/_rows.html", target="ledger-rows")
+
+    async def _new_page(self, request: Request, form: FileForm, status: int = 200) -> Template:
+        return render(request, "ledger/new.html", {"form": form}, status=status)
+
+    @get("/new", name="ledger.new")
+    async def new(self, request: Request) -> Template:
+        return await self._new_page(request, FileForm.blank(await _community_choices(request.user)))
+
+    @post("/new", name="ledger.create")
+    async def create(self, request: Request) -> Template | Redirect | Response:
+        form = await FileForm.from_request(request)
+        form.community.choices = await _community_choices(request.user)
+        if form.validate():
+            try:
+                made = await rules.file_item(
+                    request.user,
+                    NewItem(
+                        ledger=form.ledger.data, category=form.category.data, community_id=form.community.data, summary=form.summary.data,
+                        details=form.details.data or "", landmark=form.landmark.data or "", raised_by_name=form.raised_by_name.data or "",
+                        raised_by_phone=form.raised_by_phone.data or "", raised_by_email=form.raised_by_email.data or "",
+                        anonymous=bool(form.anonymous.data), source=form.source.data, language=current_language(), idempotency_key=form.key(),
+                    ),
+                )
+                return navigate(request, f"/ledger/{made['id']}?filed=1")
+            except LedgerError as error:
+                _fail(form, error)
+        return await self._new_page(request, form, 422)
+
+    async def _item(self, request: Request, item_id: int) -> dict:
+        item = await rules.item_for_officer(request.user, item_id)
+        if not item:
+            raise NotFoundException()
+        return item
+
+    async def _detail(self, request: Request, item_id: int, *, move: MoveForm | None = None, private: PrivateForm | None = None, text: PublicTextForm | None = None, stale: bool = False, status: int = 200) -> Template:
+        item = await self._item(request, item_id)
+        context = {
+            "item": item,
+            "officers": await rules.officers_of(item["community"]),
+            "move": move,
+            "private_form": private or PrivateForm(data={"private": item["private"], "reason": item["private_reason"], "version": item["version"]}),
+            "text_form": text or PublicTextForm(data={"public_summary": item["public_summary"], "place_public": item["place_public"], "version": item["version"]}),
+            "stale": stale,
+            "filed": request.query_params.get("filed"),
+            "pretty": public.pretty_code(item["tracking_code"]),
+            "at": now(),
+        }
+        return render(request, "ledger/item.html", context, status=status)
+
+    @get("/{item_id:int}", name="ledger.item")
+    async def item(self, request: Request, item_id: FromPath[int]) -> Template:
+        return await self._detail(request, item_id)
+
+    @post("/{item_id:int}/move", name="ledger.move")
+    async def move(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        await self._item(request, item_id)
+        form = await MoveForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.transition(
+                    item_id, form.to.data or "", request.user, form.note.data or "", form.page_version(),
+                    officer_id=form.officer.data or None, via=form.via.data or "", referred_to=form.referred_to.data or "", duplicate_of=form.duplicate_of.data or "",
+                    policy=rules.Policy.from_settings(request.app.state.settings),
+                )
+                return navigate(request, f"/ledger/{item_id}")
+            except LedgerError as error:
+                if error.params.get("stale"):
+                    return await self._detail(request, item_id, stale=True, status=409)
+                _fail(form, error)
+        return await self._detail(request, item_id, move=form, status=422)
+
+    @post("/{item_id:int}/private", name="ledger.private")
+    async def private(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        await self._item(request, item_id)
+        form = await PrivateForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.set_private(request.user, item_id, bool(form.private.data), form.reason.data or "", form.page_version())
+                return navigate(request, f"/ledger/{item_id}")
+            except LedgerError as error:
+                if error.params.get("stale"):
+                    return await self._detail(request, item_id, stale=True, status=409)
+                _fail(form, error)
+        return await self._detail(request, item_id, private=form, status=422)
+
+    @post("/{item_id:int}/public-text", name="ledger.public_text")
+    async def public_text(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        await self._item(request, item_id)
+        form = await PublicTextForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.set_public_text(request.user, item_id, form.public_summary.data or "", form.place_public.data or "", form.page_version())
+                return navigate(request, f"/ledger/{item_id}")
+            except LedgerError as error:
+                if error.params.get("stale"):
+                    return await self._detail(request, item_id, stale=True, status=409)
+                _fail(form, error)
+        return await self._detail(request, item_id, text=form, status=422)
+
+    @get("/overdue", name="ledger.overdue")
+    async def overdue(self, request: Request, after: int | None = Parameter(default=None, ge=0)) -> Template:
+        moment = now()
+        context = {
+            "by_officer": await figures.overdue_by_officer(request.user, moment),
+            "page": await rules.item_page(request.user, ListFilter(stage="overdue"), after, at=moment),
+            "at": moment,
+        }
+        return render(request, "ledger/overdue.html", context)
+
+    @post("/from-intake/{intake_id:int}", name="ledger.from_intake")
+    async def from_intake(self, request: Request, intake_id: FromPath[int]) -> Redirect | Response:
+        from portal.public.tables import Intake
+
+        intake = await Intake.select(Intake.community).where(Intake.id == intake_id).first().run()
+        if not intake or not request.user.reaches(intake["community"], "officer"):
+            raise NotFoundException()
+        form = await FileIntakeForm.from_request(request)
+        if not form.validate():
+            return see_other(f"/intake/{intake_id}?file_error=1")
+        try:
+            made = await rules.file_from_intake(intake_id, form.ledger.data, form.category.data, actor=request.user)
+        except LedgerError as error:
+            if error.field in ("ledger", "category"):
+                return see_other(f"/intake/{intake_id}?file_error=1")
+            raise NotFoundException() from error
+        return navigate(request, f"/ledger/{made['id']}?filed=1")
+
+    @post("/from-log/{log_id:int}", name="ledger.from_log")
+    async def from_log(self, request: Request, log_id: FromPath[int]) -> Redirect | Response:
+        from portal.logs.tables import FieldLog
+
+        log = await FieldLog.select(FieldLog.community).where(FieldLog.id == log_id).first().run()
+        if not log or not request.user.reaches(log["community"], "officer"):
+            raise NotFoundException()
+        form = await EscalateLogForm.from_request(request)
+        if not form.validate():
+            return see_other(f"/logs/{log_id}?ledger_error=1")
+        try:
+            made = await rules.escalate_log(request.user, log_id, form.ledger.data, form.category.data, form.summary.data or "")
+        except LedgerError as error:
+            if error.field in ("ledger", "category", "summary"):
+                return see_other(f"/logs/{log_id}?ledger_error=1")
+            raise NotFoundException() from error
+        return navigate(request, f"/ledger/{made['id']}?filed=1")
+
+
+class LedgerDashboardController(Controller):
+    """Station heads: the figures of their station, on a page and as XLSX."""
+
+    path = "/ledger/dashboard"
+    guards = [requires("head")]
+
+    async def _context(self, request: Request) -> dict:
+        scope = request.user.communities("head")
+        ids = None if scope is None else sorted(scope)
+        moment = now()
+        timezone = request.app.state.settings.timezone
+        today = moment.astimezone(ZoneInfo(timezone)).date()
+        since = dt.date(today.year - 1, today.month, 1)
+        return {
+            "at": moment,
+            "totals": await figures.totals(ids),
+            "per_ledger": await figures.per_ledger(ids),
+            "by_age": await figures.open_by_age(ids, moment),
+            "buckets": [label for _, label in figures.AGE_BUCKETS],
+            "overdue": await figures.overdue_by_officer(request.user, moment),
+            "satisfaction": await figures.satisfaction_rate(ids),
+            "monthly": await figures.monthly(ids, since, today, timezone),
+            "ids": ids,
+        }
+
+    @get("/", name="ledger.dashboard")
+    async def dashboard(self, request: Request) -> Template:
+        return render(request, "ledger/dashboard.html", await self._context(request))
+
+    @get("/export.xlsx", name="ledger.dashboard_xlsx")
+    async def xlsx(self, request: Request) -> Response:
+        context = await self._context(request)
+        content = await export.dashboard_workbook(context, request.app.state.settings.timezone)
+        filename = f"ledger-{context['at']:%Y-%m-%d}.xlsx"
+        return Response(content=content, media_type=export.XLSX_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class LedgerCalendarController(Controller):
+    """Administrators: the holiday calendar and the deadline rules."""
+
+    path = "/ledger/calendar"
+    guards = [requires("admin")]
+
+    async def _page(self, request: Request, holiday: HolidayForm | None = None, rule: RuleForm | None = None, status: int = 200) -> Template:
+        today = now().date()
+        context = {
+            "holidays": await Holiday.select().where(Holiday.date >= dt.date(today.year - 1, 1, 1)).order_by(Holiday.date).limit(400).run(),
+            "rules": await LedgerDeadlineRule.select().order_by(LedgerDeadlineRule.ledger).order_by(LedgerDeadlineRule.stage).limit(400).run(),
+            "defaults": rules.DEFAULT_DAYS,
+            "holiday_form": holiday or HolidayForm(),
+            "rule_form": rule or RuleForm(),
+        }
+        return render(request, "ledger/calendar.html", context, status=status)
+
+    @get("/", name="ledger.calendar")
+    async def calendar_page(self, request: Request) -> Template:
+        return await self._page(request)
+
+    @post("/holidays", name="ledger.holiday_add")
+    async def add_holiday(self, request: Request) -> Template | Redirect | Response:
+        form = await HolidayForm.from_request(request)
+        if form.validate():
+            await rules.add_holiday(request.user, form.date.data, form.name.data or "", bool(form.is_workday.data))
+            return navigate(request, "/ledger/calendar")
+        return await self._page(request, holiday=form, status=422)
+
+    @post("/holidays/{day:str}/remove", name="ledger.holiday_remove")
+    async def remove_holiday(self, request: Request, day: FromPath[str]) -> Redirect | Response:
+        try:
+            date = dt.date.fromisoformat(day[:10])
+        except ValueError as error:
+            raise NotFoundException() from error
+        if not await rules.remove_holiday(request.user, date):
+            raise NotFoundException()
+        return navigate(request, "/ledger/calendar")
+
+    @post("/rules", name="ledger.rule_set")
+    async def set_rule(self, request: Request) -> Template | Redirect | Response:
+        form = await RuleForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.set_deadline_rule(request.user, form.ledger.data, form.category.data or "", form.stage.data, form.working_days.data)
+                return navigate(request, "/ledger/calendar")
+            except LedgerError as error:
+                _fail(form, error)
+        return await self._page(request, rule=form, status=422)
+
+
+class PublicLedgerController(Controller):
+    """Everyone: the public ledger of a community or a station, and the person's answer."""
+
+    async def _public(self, request: Request, *, community: dict | None, station: dict | None, ledger: str | None, after: int | None) -> Template:
+        ids = [community["id"]] if community else None
+        station_id = station["id"] if station else None
+        page = await figures.public_page(community_ids=ids, station_id=station_id, ledger=ledger, after=after)
+        timezone = community["timezone"] if community else request.app.state.settings.timezone
+        today = now().astimezone(ZoneInfo(timezone)).date()
+        since = dt.date(today.year - 1, today.month, 1)
+        context = {
+            "community": community,
+            "station": station,
+            "page": page,
+            "ledger": ledger,
+            "monthly": await figures.monthly(ids, since, today, timezone, station_id=station_id),
+            "totals": await figures.totals(ids, station_id=station_id),
+            "timezone": timezone,
+        }
+        return render(request, "ledger/public.html", context, fragment="ledger/_public_rows.html", target="public-rows")
+
+    @get("/c/{code:str}/ledger", name="ledger.public_community")
+    async def community_ledger(self, request: Request, code: FromPath[str], ledger: str | None = Parameter(default=None, pattern=LEDGER_FILTER), after: int | None = Parameter(default=None, ge=0)) -> Template:
+        community = await points.community_with_station(code=code[:40])
+        if not community:
+            raise NotFoundException()
+        return await self._public(request, community=community, station=None, ledger=ledger, after=after)
+
+    @get("/s/{station_id:int}/ledger", name="ledger.public_station")
+    async def station_ledger(self, request: Request, station_id: FromPath[int], ledger: str | None = Parameter(default=None, pattern=LEDGER_FILTER), after: int | None = Parameter(default=None, ge=0)) -> Template:
+        station = await Station.select(Station.id, Station.name_zh, Station.name_en).where(Station.id == station_id).first().run()
+        if not station:
+            raise NotFoundException()
+        station["communities"] = await Community.select(Community.code, Community.name_zh, Community.name_en).where(Community.station == station_id).order_by(Community.id).limit(100).run()
+        return await self._public(request, community=None, station=station, ledger=ledger, after=after)
+
+    @post("/track/{code:str}/answer", name="ledger.track_answer")
+    async def answer(self, request: Request, code: FromPath[str]) -> Template | Redirect | Response:
+        normalised = public.normalise_code(code)
+        exists = normalised and await LedgerItem.exists().where(LedgerItem.tracking_code == normalised).run()
+        if not exists:
+            raise NotFoundException()
+        form = await AnswerForm.from_request(request)
+        stale = False
+        if form.validate():
+            satisfied = form.answer.data == "satisfied"
+            try:
+                await rules.answer_from_tracking(normalised, satisfied, form.reason.data or "", form.page_version())
+                return navigate(request, f"/track/{normalised}?answered={'yes' if satisfied else 'no'}")
+            except LedgerError as error:
+                stale = bool(error.params.get("stale"))
+                if not stale:
+                    form.fail("reason" if error.field == "note" else "", _(error.message, **error.params))
+        item = await public.tracked(normalised)
+        return render(
+            request, "public/tracking.html",
+            {"item": item, "pretty": public.pretty_code(normalised), "new": None, "answer_form": form, "stale": stale},
+            status=409 if stale else 422,
+        )
