@@ -293,3 +293,36 @@ async def test_officer_moves_a_roster_and_decides_on_the_shifts_kept_for_their_p
     assert again.status_code == 409 and "already dealt with" in again.text
     other, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/rosters/{template}/kept/{shifts[-1]}/move", {})).status_code == 404
+
+
+async def test_shifts_i_can_take_load_later_pages_with_htmx_or_a_plain_link(client_for, area, monkeypatch):
+    monkeypatch.setattr(rules, "LIST_PAGE_SIZE", 2)
+    client, _ = await verified_client(client_for, area)
+    ids = [await a_shift(area.community_id, starts_in=dt.timedelta(days=d)) for d in (1, 2, 30, 60, 100)]
+    first = await client.get("/shifts/")
+    assert [int(i) for i in re.findall(r'id="shift-(\d+)"', first.text)] == ids[:2]
+    link = re.search(r'<a class="button" rel="next" href="([^"]+)"', first.text).group(1).replace("&amp;", "&")
+    assert "Later shifts" in first.text
+    # Without JavaScript: the link opens the next page, with a way back.
+    plain = await client.get(link)
+    assert [int(i) for i in re.findall(r'id="shift-(\d+)"', plain.text)] == ids[2:4] and "Back to the first shifts" in plain.text
+    # With htmx: only the next days and the next link, to replace the old link.
+    swapped = await client.get(link, headers={"HX-Request": "true", "HX-Target": "shifts-more"})
+    assert "<html" not in swapped.text and [int(i) for i in re.findall(r'id="shift-(\d+)"', swapped.text)] == ids[2:4]
+    last_link = re.search(r'id="shifts-more".*?href="([^"]+)"', swapped.text, re.S).group(1).replace("&amp;", "&")
+    last = await client.get(last_link, headers={"HX-Request": "true", "HX-Target": "shifts-more"})
+    assert [int(i) for i in re.findall(r'id="shift-(\d+)"', last.text)] == ids[4:] and "shifts-more" not in last.text
+
+
+async def test_the_roster_loads_more_of_a_busy_week(client_for, area, monkeypatch):
+    monkeypatch.setattr(rules, "ROSTER_PAGE_SIZE", 2)
+    officer, _ = await client_for("officer")
+    # Three shifts on one local day three weeks ahead (one week shown, whatever today is).
+    day = (rules.utcnow() + dt.timedelta(days=21)).astimezone(rules.ZoneInfo("Asia/Shanghai")).date()
+    kind = await rules.create_kind(None, area.community_id, KIND)
+    ids = [await rules.add_shift(None, area.community_id, kind, day, f"{h}:00", f"{h + 1}:00", 1, 2) for h in (10, 12, 14)]
+    page = await officer.get(f"/shifts/manage/{area.community_id}/?week={day.isoformat()}")
+    assert page.text.count('class="shift-row') == 2 and "More shifts this week" in page.text
+    link = re.search(r'id="roster-more".*?href="([^"]+)"', page.text, re.S).group(1).replace("&amp;", "&")
+    more = await officer.get(f"/shifts/manage/{area.community_id}/{link}", headers={"HX-Request": "true", "HX-Target": "roster-more"})
+    assert "<html" not in more.text and more.text.count('class="shift-row') == 1 and f"/shifts/{ids[2]}" in more.text

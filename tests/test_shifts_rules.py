@@ -644,3 +644,74 @@ async def test_a_removed_no_show_after_a_lifted_block_does_not_hide_later_ones(a
     # ...and a second one reaches the limit (a credit of 2 would have hidden it).
     (fourth,) = await _no_show_signups(area.community_id, user, (3.5,))
     assert await rules.set_no_show(officer, fourth, "unexcused", "absent", None, later, POLICY) is True
+
+
+# --- Pages instead of caps ----------------------------------------------------------------------
+
+
+async def test_shifts_i_can_take_come_a_page_at_a_time_without_a_horizon_or_a_cap(area, make_volunteer):
+    user = await make_volunteer()
+    kind = await make_kind(area.community_id)
+    other_kind = await make_kind(area.community_id, name="Gate duty")
+    # Two shifts at the very same start (the cursor's tie), and some beyond 14 days.
+    starts = [dt.timedelta(days=d) for d in (1, 1, 3, 20, 40, 60, 90)]
+    ids = [await make_shift(area.community_id, kind if i != 2 else other_kind, starts_in=delta) for i, delta in enumerate(starts)]
+    seen, after, pages = [], None, 0
+    while True:
+        items, after = await rules.shifts_for_person(user, frozenset({area.community_id}), NOW, after=after, size=3, policy=POLICY)
+        seen += [row["id"] for row, _ in items]
+        pages += 1
+        if not after:
+            break
+    assert seen == ids and pages == 3  # in order, none twice, none skipped
+    assert all(state.state == State.FREE for _, state in (await rules.shifts_for_person(user, None, NOW, size=50, policy=POLICY))[0])
+    only_kind, _ = await rules.shifts_for_person(user, frozenset({area.community_id}), NOW, kind=other_kind, size=3, policy=POLICY)
+    assert [row["id"] for row, _ in only_kind] == [ids[2]]
+    # A mangled cursor starts from the first page rather than failing.
+    first, _ = await rules.shifts_for_person(user, frozenset({area.community_id}), NOW, after="x-y", size=3, policy=POLICY)
+    assert [row["id"] for row, _ in first] == ids[:3]
+
+
+async def test_the_roster_is_read_a_page_at_a_time_with_every_gap_first(area, make_volunteer):
+    veteran, novice = await make_volunteer(), await make_volunteer()
+    await _veteran(area.community_id, veteran, POLICY.experienced_after)
+    plain = await make_kind(area.community_id)
+    careful = await make_kind(area.community_id, name="Careful patrol", needs_experienced=True)
+    staffed = [await make_shift(area.community_id, plain, starts_in=dt.timedelta(hours=h), min_people=1) for h in (2, 5, 8)]
+    for shift in staffed:
+        await rules.sign_up(novice, shift, NOW, POLICY)
+    empty = await make_shift(area.community_id, plain, starts_in=dt.timedelta(hours=30), min_people=1)
+    no_veteran = await make_shift(area.community_id, careful, starts_in=dt.timedelta(hours=11), min_people=1)
+    await rules.sign_up(novice, no_veteran, NOW, POLICY)
+    with_veteran = await make_shift(area.community_id, careful, starts_in=dt.timedelta(hours=14), min_people=1)
+    await rules.sign_up(veteran, with_veteran, NOW, POLICY)
+    handed = await make_shift(area.community_id, plain, starts_in=dt.timedelta(hours=3), min_people=1)
+    await rules.sign_up(veteran, handed, NOW, POLICY)
+    await rules.withdraw(veteran, handed, NOW, POLICY)  # within the cut-off: needs a stand-in
+    seen, after = [], None
+    while True:
+        page, after = await rules.roster_page(area.community_id, NOW, NOW + dt.timedelta(days=7), after, POLICY, size=2)
+        seen += page
+        if not after:
+            break
+    assert [s["id"] for s in seen] == [handed, no_veteran, empty, staffed[0], staffed[1], staffed[2], with_veteran]
+    assert [s["understaffed"] for s in seen] == [True, True, True, False, False, False, False]  # SQL and Python agree
+    assert [s["id"] for s in await rules.roster(area.community_id, NOW, NOW + dt.timedelta(days=7), POLICY)] == [s["id"] for s in seen]
+
+
+async def test_the_list_of_shifts_is_served_by_an_index_without_sorting(area, engine_name):
+    """Each filter of "Shifts I can take" has an index ending in (starts_at, id)."""
+    from portal.web.pagination import keyset_time_query, time_cursor
+
+    cursor = time_cursor(NOW, 7)
+    for filters, index in (({"community": area.community_id}, "shift_community_starts_id"), ({"kind": 1}, "shift_kind_starts_id")):
+        query = keyset_time_query(rules.person_list_query(None, NOW, columns=(Shift.id,), **filters), Shift.starts_at, Shift.id, cursor, 40)
+        sql = str(query)
+        if engine_name == "sqlite":
+            plan = " ".join(str(tuple(r.values())) for r in await Shift.raw(f"EXPLAIN QUERY PLAN {sql}").run())
+            assert index in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            async with Shift._meta.db.transaction():
+                await Shift.raw("SET LOCAL enable_seqscan = off").run()
+                plan = " ".join(r["QUERY PLAN"] for r in await Shift.raw(f"EXPLAIN {sql}").run())
+            assert index in plan and "Sort" not in plan, plan

@@ -38,20 +38,26 @@ class VolunteerShiftsController(Controller):
     path = "/shifts"
     guards = [requires("volunteer", "host")]
 
-    async def _list_context(self, request: Request, community: int | None, kind: int | None) -> dict:
+    async def _list_context(self, request: Request, community: int | None, kind: int | None, after: str | None = None) -> dict:
         actor = request.user
         scope = actor.communities("volunteer", "host")
         now = rules.utcnow()
-        items = await rules.shifts_for_person(actor.id, scope, now, community=community, kind=kind, policy=policy(request))
+        items, next_after = await rules.shifts_for_person(actor.id, scope, now, community=community, kind=kind, after=after, policy=policy(request))
         communities = await communities_by_id(scope)
         kinds = []
         for c in communities:
             kinds += [{**k, "community_name": localized(c, "name")} for k in await rules.kinds_of(c["id"], active_only=True)]
-        return {"days": rules.by_day(items), "communities": communities, "kinds": kinds, "community": community, "kind": kind, "error": None}
+        filters = {k: v for k, v in (("community", community), ("kind", kind)) if v}
+        return {
+            "days": rules.by_day(items), "communities": communities, "kinds": kinds, "community": community, "kind": kind, "error": None,
+            "after": after, "next_after": next_after, "filters": filters,
+        }
 
     @get("/", name="shifts.list")
-    async def shift_list(self, request: Request, community: FromQuery[str | None] = None, kind: FromQuery[str | None] = None) -> Template:
-        return render(request, "shifts/list.html", await self._list_context(request, _int(community), _int(kind)))
+    async def shift_list(self, request: Request, community: FromQuery[str | None] = None, kind: FromQuery[str | None] = None, after: str | None = Parameter(default=None, max_length=40)) -> Template:
+        # htmx appends the next page below the list; without JavaScript the link opens it.
+        context = await self._list_context(request, _int(community), _int(kind), after)
+        return render(request, "shifts/list.html", context, fragment="shifts/_list_page.html", target="shifts-more")
 
     async def _row_or_back(self, request: Request, shift_id: int, error: str | None = None) -> Template | Redirect:
         """htmx gets the shift's row again; a plain form goes back to where it came from."""
@@ -153,7 +159,7 @@ class OfficerShiftsController(Controller):
     # --- roster -----------------------------------------------------------------------
 
     @get("/", name="shifts.roster")
-    async def roster(self, request: Request, community_id: FromPath[int], week: FromQuery[str | None] = None) -> Template:
+    async def roster(self, request: Request, community_id: FromPath[int], week: FromQuery[str | None] = None, after: str | None = Parameter(default=None, max_length=40)) -> Template:
         community = await self._community(community_id)
         tz = community["timezone"] or "Asia/Shanghai"
         try:
@@ -162,14 +168,14 @@ class OfficerShiftsController(Controller):
             day = rules.utcnow().date()
         start, end = rules.week_bounds(day, tz)
         monday = day - dt.timedelta(days=day.weekday())
-        shifts = await rules.roster(community_id, start, end, policy(request))
+        shifts, next_after = await rules.roster_page(community_id, start, end, after, policy(request))
         return render(request, "shifts/roster.html", {
-            "community": community, "tz": tz, "shifts": shifts, "monday": monday,
+            "community": community, "tz": tz, "shifts": shifts, "monday": monday, "after": after, "next_after": next_after,
             "previous": monday - dt.timedelta(days=7), "next_week": monday + dt.timedelta(days=7),
             "blocked": await rules.blocked_people(community_id, policy(request)),
             "overdue": await rules.overdue_checkouts(frozenset({community_id}), rules.utcnow(), policy(request)),
             "experienced_after": policy(request).experienced_after,
-        })
+        }, fragment="shifts/_roster_page.html", target="roster-more")
 
     @post("/people/{user_id:int}/unblock", name="shifts.unblock")
     async def unblock(self, request: Request, community_id: FromPath[int], user_id: FromPath[int]) -> Redirect:

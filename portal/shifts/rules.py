@@ -28,6 +28,7 @@ from portal.volunteers.facts import volunteer_facts
 from portal.volunteers.tables import SKILLS
 from portal.watchpoints.tables import WatchPoint
 from portal.web.i18n import N_
+from portal.web.pagination import keyset_time_page, parse_time_cursor, time_cursor
 from portal.web.i18n import gettext as _
 
 CHECK_IN_EARLY = dt.timedelta(minutes=15)
@@ -356,27 +357,41 @@ async def eligibility_for(user_id: int, shift: dict, now: dt.datetime, policy: P
 # --- Listing shifts --------------------------------------------------------------------
 
 
-async def shifts_for_person(user_id: int, community_ids: frozenset[int] | None, now: dt.datetime, *, community: int | None = None, kind: int | None = None, days: int = 14, policy: Policy = DEFAULT_POLICY, limit: int = 200) -> list[tuple[dict, Eligibility]]:
-    """Shifts of the person's communities from today on, each with its eligibility."""
-    if community_ids is not None and not community_ids:
-        return []
-    start = now - dt.timedelta(hours=12)
-    end = now + dt.timedelta(days=days)
-    query = Shift.select(*SHIFT_COLUMNS).where((Shift.starts_at >= start) & (Shift.starts_at < end))
+LIST_PAGE_SIZE = 40
+
+
+def person_list_query(community_ids: frozenset[int] | None, now: dt.datetime, *, community: int | None = None, kind: int | None = None, columns=SHIFT_COLUMNS):
+    """The shifts a person's list shows, from 12 hours ago on (today's started ones too)."""
+    query = Shift.select(*columns).where(Shift.starts_at >= now - dt.timedelta(hours=12))
     if community_ids is not None:
         query = query.where(Shift.community.is_in(list(community_ids)))
     if community:
         query = query.where(Shift.community == community)
     if kind:
         query = query.where(Shift.kind == kind)
-    rows = await with_standins(await query.order_by(Shift.starts_at).order_by(Shift.id).limit(limit).run())
-    person = await load_person(user_id, now, policy, window=(start - dt.timedelta(days=1), end + dt.timedelta(days=1)))
+    return query
+
+
+async def shifts_for_person(user_id: int, community_ids: frozenset[int] | None, now: dt.datetime, *, community: int | None = None, kind: int | None = None, after: str | None = None, size: int | None = None, policy: Policy = DEFAULT_POLICY) -> tuple[list[tuple[dict, Eligibility]], str | None]:
+    """Shifts of the person's communities from today on, each with its eligibility, a page
+    at a time by (start, id) after the cursor ``after``; returns the items and the next
+    page's cursor (None on the last page). Served by the (community|kind, starts_at, id)
+    indexes, so a later page costs what the first does."""
+    if community_ids is not None and not community_ids:
+        return [], None
+    query = person_list_query(community_ids, now, community=community, kind=kind)
+    page = await keyset_time_page(query, Shift.starts_at, Shift.id, after, size or LIST_PAGE_SIZE)
+    rows = await with_standins(page.rows)
+    if not rows:
+        return [], None
+    window = (_aware(rows[0]["starts_at"]) - dt.timedelta(days=1), max(_aware(r["ends_at"]) for r in rows) + dt.timedelta(days=1))
+    person = await load_person(user_id, now, policy, window=window)
     result = []
     for row in rows:
         mine = person.mine.get(row["id"])
         position = await waiting_position(row["id"], mine) if mine and mine["status"] == "waiting" else 0
         result.append((annotate(row, now, policy), eligibility(row, person, now, position)))
-    return result
+    return result, page.next_after
 
 
 def by_day(items: Iterable[tuple[dict, Any]], tz_default: str = "Asia/Shanghai") -> list[tuple[dt.date, list]]:
@@ -1236,9 +1251,74 @@ def week_bounds(week_start: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]
     return dt.datetime.combine(monday, dt.time(0), zone).astimezone(dt.timezone.utc), dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), zone).astimezone(dt.timezone.utc)
 
 
+ROSTER_PAGE_SIZE = 60
+
+# A shift's place in the roster: 0 when it has a gap (fewer people than its minimum or its
+# buddy rule, a place needing a stand-in, or no experienced volunteer when its kind asks
+# for one), else 1. The same test as ``_with_people`` below, in SQL, so that the roster can
+# put gaps first and still be read a page at a time.
+_ROSTER_ORDER = """
+SELECT id, staffed FROM (
+  SELECT s.id AS id, s.starts_at AS starts_at,
+    CASE WHEN s.status = 'open' AND (
+      s.taken < CASE WHEN k.buddy_min > s.min_people THEN k.buddy_min ELSE s.min_people END
+      OR EXISTS (SELECT 1 FROM shift_signup x WHERE x.shift = s.id AND x.status = 'standin')
+      OR (k.needs_experienced AND NOT EXISTS (
+        SELECT 1 FROM shift_signup p WHERE p.shift = s.id AND p.status IN ('active', 'offered')
+          AND (SELECT COUNT(*) FROM shift_signup w WHERE w."user" = p."user" AND w.checked_out_at IS NOT NULL) >= {})))
+    THEN 0 ELSE 1 END AS staffed
+  FROM shift s JOIN shift_kind k ON k.id = s.kind
+  WHERE s.community = {} AND s.starts_at >= {} AND s.starts_at < {}
+) q
+"""
+
+
+def _roster_cursor(text: str | None) -> tuple[int, dt.datetime, int] | None:
+    staffed, _sep, rest = (text or "").partition(".")
+    position = parse_time_cursor(rest)
+    if staffed not in ("0", "1") or not position:
+        return None
+    return int(staffed), position[0], position[1]
+
+
+async def roster_page(community_id: int, start: dt.datetime, end: dt.datetime, after: str | None = None, policy: Policy = DEFAULT_POLICY, size: int | None = None) -> tuple[list[dict], str | None]:
+    """A page of the week's shifts with who is on them, gaps first and then by start,
+    after the cursor ``after``; returns the shifts and the next page's cursor. The
+    (community, starts_at, id) index bounds the scan to the community's week."""
+    size = size or ROSTER_PAGE_SIZE
+    sql, args = _ROSTER_ORDER, [policy.experienced_after, community_id, start, end]
+    cursor = _roster_cursor(after)
+    if cursor:
+        staffed, at, last = cursor
+        sql += " WHERE staffed > {} OR (staffed = {} AND (starts_at > {} OR (starts_at = {} AND id > {})))"
+        args += [staffed, staffed, at, at, last]
+    sql += " ORDER BY staffed, starts_at, id LIMIT {}"
+    order = await Shift.raw(sql, *args, size + 1).run()
+    more = len(order) > size
+    order = order[:size]
+    ids = [r["id"] for r in order]
+    rows = {r["id"]: r for r in await Shift.select(*SHIFT_COLUMNS).where(Shift.id.is_in(ids)).run()} if ids else {}
+    shifts = await _with_people([rows[i] for i in ids if i in rows], policy)
+    next_after = None
+    if more and order and order[-1]["id"] in rows:
+        last = order[-1]
+        next_after = f"{int(last['staffed'])}.{time_cursor(_aware(rows[last['id']]['starts_at']), last['id'])}"
+    return shifts, next_after
+
+
 async def roster(community_id: int, start: dt.datetime, end: dt.datetime, policy: Policy = DEFAULT_POLICY) -> list[dict]:
-    """The week's shifts with who is on them; understaffed (and buddy-rule gaps) first."""
-    shifts = await with_standins(await Shift.select(*SHIFT_COLUMNS).where((Shift.community == community_id) & (Shift.starts_at >= start) & (Shift.starts_at < end)).order_by(Shift.starts_at).limit(500).run())
+    """Every shift between ``start`` and ``end`` (the pages of ``roster_page`` joined):
+    for short spans, such as one shift's own page."""
+    shifts, after = await roster_page(community_id, start, end, None, policy)
+    while after:
+        more, after = await roster_page(community_id, start, end, after, policy)
+        shifts += more
+    return shifts
+
+
+async def _with_people(shifts: list[dict], policy: Policy) -> list[dict]:
+    """Who is on each shift, their hours and experience, and the shift's gaps."""
+    shifts = await with_standins(shifts)
     ids = [s["id"] for s in shifts]
     people = await Signup.select(
         Signup.id, Signup.shift, Signup.user, Signup.user.real_name, Signup.status, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show, Signup.no_show_reason, Signup.offer_expires_at,
@@ -1260,15 +1340,14 @@ async def roster(community_id: int, start: dt.datetime, end: dt.datetime, policy
     states = await buddy_states(shifts, policy)
     for s in shifts:
         s["buddy"] = states.get(s["id"])
-    return sorted(shifts, key=lambda s: (not s["understaffed"], s["starts_at"]))
+    return shifts
 
 
 async def shift_detail(community_ids: frozenset[int] | None, shift_id: int, policy: Policy = DEFAULT_POLICY) -> dict | None:
     shift = await load_shift(shift_id)
     if not shift or (community_ids is not None and shift["community"] not in community_ids):
         return None
-    rows = await roster(shift["community"], _aware(shift["starts_at"]), _aware(shift["starts_at"]) + dt.timedelta(seconds=1), policy)
-    return next((r for r in rows if r["id"] == shift_id), None)
+    return (await _with_people([shift], policy))[0]
 
 
 async def hours_report(community_id: int, month: dt.date) -> list[dict]:
