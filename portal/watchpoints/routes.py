@@ -140,13 +140,14 @@ class WatchPointController(Controller):
             "history": await entries_for("watchpoint", point["id"], limit=20),
             "oversee": rules.may_oversee(request.user, point),
             "visit_form": extra.pop("visit_form", None) or VisitForm(visited_on=H.local_now(now(), tz).date(), outcome="verified"),
-            "suspend_form": SuspendForm(),
+            "suspend_form": extra.pop("suspend_form", None) or SuspendForm(),
             "public_link": public_url(request, f"/p/{point['slug']}"),
             "applied": request.query_params.get("applied"),
             **labels(),
             **extra,
         }
-        return render(request, "watchpoints/detail.html", context, status=422 if context["visit_form"].has_errors else 200)
+        failed = context["visit_form"].has_errors or context["suspend_form"].has_errors
+        return render(request, "watchpoints/detail.html", context, status=422 if failed else 200)
 
     @get("/{point_id:int}", name="watchpoints.detail")
     async def detail(self, request: Request, point_id: FromPath[int]) -> Template:
@@ -229,10 +230,12 @@ class WatchPointController(Controller):
         return await self._detail(request, point, visit_form=form)
 
     @post("/{point_id:int}/suspend", name="watchpoints.suspend")
-    async def suspend(self, request: Request, point_id: FromPath[int]) -> Redirect:
-        await _point_or_404(request, point_id, oversee=True)
+    async def suspend(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
+        point = await _point_or_404(request, point_id, oversee=True)
         form = await SuspendForm.from_request(request)
-        await rules.set_suspended(request.user, point_id, True, (form.note.data or "")[:500])
+        if not form.validate():
+            return await self._detail(request, point, suspend_form=form)
+        await rules.set_suspended(request.user, point_id, True, form.note.data or "")
         return see_other(f"/watchpoints/{point_id}")
 
     @post("/{point_id:int}/reinstate", name="watchpoints.reinstate")
