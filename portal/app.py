@@ -11,6 +11,8 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -26,6 +28,7 @@ from portal.ledger.labels import ALL as LEDGER_LABELS
 from portal.ledger.routes import LedgerCalendarController, LedgerController, LedgerDashboardController, PublicLedgerController
 from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
+from portal.open311.routes import Open311Controller, Open311KeysController
 from portal.public.routes import IntakeController, PublicController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
@@ -116,6 +119,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OfficerPhotoController,
             PublicController,
             IntakeController,
+            Open311Controller,
+            Open311KeysController,
             LedgerController,
             LedgerDashboardController,
             LedgerCalendarController,
@@ -146,7 +151,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[database, scheduled_jobs],
         state=State({"settings": settings, "sessions": sessions}),
         debug=False,
-        openapi_config=None,
+        # /schema/openapi.json describes the Open311 API only: the other routes are pages.
+        openapi_config=OpenAPIConfig(title="Shouwang Open311 GeoReport v2", version="2.0", path="/schema", render_plugins=[JsonRenderPlugin()]),
+        include_in_schema=False,
     )
 
 

@@ -25,5 +25,6 @@ APP_REGISTRY = AppRegistry(
         "portal.shifts.piccolo_app",
         "portal.logs.piccolo_app",
         "portal.ledger.piccolo_app",
+        "portal.open311.piccolo_app",
     ]
 )

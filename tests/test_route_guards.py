@@ -173,6 +173,28 @@ ROUTES = {
     ("GET", "/c/{code:str}/ledger"): everyone(200),
     ("GET", "/s/{station_id:int}/ledger"): everyone(200),
     ("POST", "/track/{code:str}/answer"): everyone(404),
+    # Open311 (open311): the API reads only public items and ignores the session, so it
+    # answers every role the same; a POST without an api_key is refused with the spec's
+    # 403. The service file is a known service, the request and token files unknown ones.
+    ("GET", "/open311/v2/discovery.xml"): everyone(200),
+    ("GET", "/open311/v2/discovery.json"): everyone(200),
+    ("GET", "/open311/v2/services.xml"): everyone(200),
+    ("GET", "/open311/v2/services.json"): everyone(200),
+    ("GET", "/open311/v2/services/{service_file:str}"): everyone(200),
+    ("GET", "/open311/v2/requests.xml"): everyone(200),
+    ("GET", "/open311/v2/requests.json"): everyone(200),
+    ("POST", "/open311/v2/requests.xml"): everyone(403),
+    ("POST", "/open311/v2/requests.json"): everyone(403),
+    ("GET", "/open311/v2/requests/{request_file:str}"): everyone(404),
+    ("GET", "/open311/v2/tokens/{token_file:str}"): everyone(404),
+    ("GET", "/open311/v2/servicerequestupdates.xml"): everyone(200),
+    ("GET", "/open311/v2/servicerequestupdates.json"): everyone(200),
+    ("GET", "/schema"): everyone(200),
+    ("GET", "/schema/openapi.json"): everyone(200),
+    ("GET", "/schema/{path:str}"): everyone(200),
+    ("GET", "/admin/open311-keys"): admin_only(200),
+    ("POST", "/admin/open311-keys"): admin_only(422),
+    ("POST", "/admin/open311-keys/{key_id:int}/revoke"): admin_only(404),  # no such key
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -293,6 +315,8 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion").replace("{slot_id:int}", "999999")
             path = path.replace("{log_id:int}", str(log_ids["log"])).replace("{photo_id:int}", str(log_ids["photo"])).replace("{log_kind:str}", "hazard")
             path = path.replace("{item_id:int}", str(ledger_item)).replace("{station_id:int}", str(area.station_id)).replace("{day:str}", "2030-10-01")
+            path = path.replace("{service_file:str}", "complaint-noise.xml").replace("{request_file:str}", "XX-2026-000000.json").replace("{token_file:str}", "none.xml")
+            path = path.replace("{path:str}", "openapi.json").replace("{key_id:int}", "999999")
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:
