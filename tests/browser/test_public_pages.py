@@ -88,3 +88,29 @@ def test_officer_prints_all_boards_of_the_community_to_pdf(phone):
     a5 = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
     assert abs(float(a5.pages[0].mediabox.width) / 72 * 25.4 - 148) < 2 and len(a5.pages) == boards
     assert phone.offsite == []
+
+
+def test_officer_uploads_a_photo_that_the_printed_board_shows(phone):
+    """From the home page on the phone: the officer's photo replaces the initial on the
+    board, loads in Chromium and is in the printed PDF (the QR code is vector, so the
+    page's only raster image is the photo)."""
+    page = phone.page
+    page.goto("/login")
+    page.get_by_label("用户名", exact=True).fill("officer")
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_role("link", name="我在联系牌上的照片").click()
+    portrait = io.BytesIO()
+    Image.new("RGB", (600, 800), (30, 60, 160)).save(portrait, format="PNG")
+    page.get_by_label("照片", exact=True).set_input_files({"name": "me.png", "mimeType": "image/png", "buffer": portrait.getvalue()})
+    page.get_by_role("button", name="上传照片").click()
+    expect(page.get_by_text("照片已保存")).to_be_visible()
+    page.goto("/watchpoints")
+    page.get_by_role("link", name=re.compile("打印西关社区的全部联系牌")).click()
+    photo = page.locator("article.board").first.locator("img.board-photo")
+    expect(photo).to_have_attribute("alt", "王莉")
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    assert len(reader.pages[0].images) >= 1
+    assert "Police Contact Board" in reader.pages[0].extract_text()
+    assert phone.offsite == []
