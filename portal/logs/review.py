@@ -10,6 +10,7 @@ of the composite indexes of ``field_log`` (see the logs migrations). Nothing her
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator
@@ -209,8 +210,8 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
         else:
             conditions += [FieldLog.created_at >= moment, (FieldLog.created_at > moment) | (FieldLog.id > log_id)]
 
-    async def read(community) -> list[dict]:
-        query = FieldLog.select(*columns)
+    async def read(community, wanted=columns) -> list[dict]:
+        query = FieldLog.select(*wanted)
         if isinstance(community, int):
             query = query.where(FieldLog.community == community)
         elif community is not None:
@@ -222,10 +223,13 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
     if communities is None or len(communities) > MERGE_LIMIT:
         rows = await read(communities)
     else:
-        rows = []
-        for community in communities:
-            rows += await read(community)
-        rows.sort(key=lambda r: (_micros(r["created_at"]), r["id"]), reverse=descending)
+        # Only the keys of each community's page are merged; the page's rows are then
+        # read in one query by id.
+        keys = [row for part in await asyncio.gather(*(read(c, (FieldLog.id, FieldLog.created_at)) for c in communities)) for row in part]
+        keys.sort(key=lambda r: (_micros(r["created_at"]), r["id"]), reverse=descending)
+        ids = [r["id"] for r in keys[: size + 1]]
+        found = {r["id"]: r for r in await FieldLog.select(*columns).where(FieldLog.id.is_in(ids)).run()} if ids else {}
+        rows = [found[i] for i in ids if i in found]
     more = len(rows) > size
     rows = rows[:size]
     return QueuePage(rows, encode_cursor(rows[-1]) if more and rows else None)
@@ -244,17 +248,20 @@ async def walk_queue(actor, filters: QueueFilters, batch: int = 500, columns=QUE
 
 
 async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
-    """Logs per review status in the actor's communities (or the one filtered), one
-    GROUP BY on the index (community, status, …): the other filters do not narrow it."""
+    """Logs per review status in the actor's communities (or the one filtered); the other
+    filters do not narrow it. Grouped by (community, status) so that the database walks
+    the covering index (community, status, …) instead of visiting every row."""
     communities = _communities(actor, filters)
     counts = {status: 0 for status in STATUSES}
     if communities == []:
         return counts
-    query = FieldLog.select(FieldLog.status, Count(alias="n")).group_by(FieldLog.status)
-    if communities is not None:
-        query = query.where(FieldLog.community.is_in(communities))
+    query = FieldLog.select(FieldLog.status, Count(alias="n"))
+    if communities is None:
+        query = query.group_by(FieldLog.status)
+    else:
+        query = query.where(FieldLog.community.is_in(communities)).group_by(FieldLog.community, FieldLog.status)
     for row in await query.run():
-        counts[row["status"]] = row["n"]
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
     return counts
 
 
