@@ -102,4 +102,7 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.logs.demo import seed_logs
 
     await seed_logs()
+    from portal.ledger.demo import seed_ledger
+
+    await seed_ledger()
     return created

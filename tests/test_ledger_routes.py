@@ -220,3 +220,13 @@ async def test_the_list_filters(client_for, area, stage):
     assert (made["number"] in page.text) == (stage in ("open", "registered"))
     fragment = await client.get("/ledger?stage=open&mine=true", headers={"HX-Request": "true", "HX-Target": "ledger-rows"})
     assert fragment.text.lstrip().startswith('<div id="ledger-rows">') and made["number"] not in fragment.text
+
+
+async def test_demo_data_fills_every_ledger_and_the_public_page(client, database):
+    from portal.demo import seed_demo
+
+    await seed_demo()
+    stages = {r["stage"] for r in await LedgerItem.select(LedgerItem.stage).run()}
+    assert {"registered", "assigned", "in_progress", "feedback_given", "closed", "closed_unconfirmed", "closed_duplicate", "closed_out_of_remit"} <= stages
+    page = await client.get("/c/xiguan/ledger")
+    assert page.status_code == 200 and "西关大街路灯损坏" in page.text and "13911112222" not in page.text

@@ -62,6 +62,9 @@ _COMMON = {
 }
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {ledger: dict(_COMMON) for ledger in LEDGERS}
 
+# The usual next step from each open stage (the item page opens its form first).
+NEXT_STEP = {"registered": "assigned", "assigned": "in_progress", "in_progress": "handled", "handled": "feedback_given", "feedback_given": "closed"}
+
 # Working days allowed per stage when no ledger_deadline_rule says otherwise.
 DEFAULT_DAYS = {"registered": 1, "assigned": 1, "in_progress": 5, "handled": 2}
 
@@ -736,7 +739,8 @@ async def item_for_officer(actor: Actor, item_id: int) -> dict | None:
     if item["duplicate_of"]:
         original = await LedgerItem.select(LedgerItem.number).where(LedgerItem.id == item["duplicate_of"]).first().run()
         item["duplicate_number"] = original["number"] if original else ""
-    item["moves"] = [to for to in TRANSITIONS[item["ledger"]][item["stage"]]]
+    item["moves"] = list(TRANSITIONS[item["ledger"]][item["stage"]])
+    item["forward"] = NEXT_STEP.get(item["stage"])
     return item
 
 

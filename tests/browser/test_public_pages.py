@@ -53,7 +53,9 @@ def test_visitor_opens_a_point_sends_a_suggestion_and_follows_it(open_phone, jav
     page.get_by_label("Tracking code").fill(code.lower())
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_text(SUGGESTION)).to_be_visible()
-    expect(page.get_by_text("Received, waiting for an answer")).to_be_visible()
+    # A suggestion goes straight into the ledger of suggestions.
+    expect(page.get_by_text("Filed in the ledger")).to_be_visible()
+    expect(page.locator(".stage-now")).to_have_text("Registered")
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width
     assert phone.offsite == []
