@@ -245,6 +245,8 @@ async def test_a_host_logs_help_at_their_own_point_only(client_for, area, make_u
     data.pop("address")
     log_id = saved_id(await post_form(client, "/logs/new/help", data))
     assert (await FieldLog.select(FieldLog.watch_point).where(FieldLog.id == log_id).first().run())["watch_point"] == own
+    point_page = await client.get(f"/watchpoints/{own}")
+    assert f'hx-get="/logs/at/{own}"' in point_page.text  # the point's page loads the list
     listing = await client.get(f"/logs/at/{own}")
     assert listing.status_code == 200 and "Lost elderly person" in listing.text
     assert (await client.get(f"/logs/at/{someone_else}")).status_code == 403
@@ -375,3 +377,26 @@ async def test_my_logs_pages_with_a_key(client_for, area):
     after = re.search(r"/logs/mine\?after=(\d+)", first.text).group(1)
     more = await client.get(f"/logs/mine?after={after}", headers={"HX-Request": "true", "HX-Target": "my-logs-more"})
     assert more.text.count('class="my-log"') == 5 and "<html" not in more.text
+
+
+async def test_officers_keep_the_landmarks_volunteers_log_at(client_for, area):
+    officer, _ = await client_for("officer")
+    assert (await post_form(officer, f"/logs/landmarks/{area.community_id}", {"name_zh": "", "name_en": ""})).status_code == 422
+    for _ in range(2):  # a double tap adds one
+        assert (await post_form(officer, f"/logs/landmarks/{area.community_id}", {"name_zh": "菜市场北门", "name_en": "Market north gate"})).status_code == 303
+    from portal.logs.tables import Landmark
+
+    rows = await Landmark.select().where(Landmark.community == area.community_id).run()
+    assert len(rows) == 1 and rows[0]["active"]
+    landmark = rows[0]["id"]
+    volunteer, _ = await client_for("volunteer")
+    assert "Market north gate" in (await volunteer.get("/logs/new/hazard")).text
+    log_id = saved_id(await post_form(volunteer, "/logs/new/hazard", {**valid("hazard", area.community_id), "landmark": str(landmark), "address": ""}))
+    assert "Market north gate" in (await volunteer.get(f"/logs/{log_id}")).text
+    assert (await post_form(officer, f"/logs/landmarks/{area.community_id}/{landmark}/retire")).status_code == 303
+    assert "Market north gate" not in (await volunteer.get("/logs/new/hazard")).text
+    refused = await post_form(volunteer, "/logs/new/hazard", {**valid("hazard", area.community_id), "landmark": str(landmark)})
+    assert refused.status_code == 422 and field_error(refused.text, "landmark")
+    outsider, _ = await client_for("officer", community_id=area.other_community_id)
+    assert (await outsider.get(f"/logs/landmarks/{area.community_id}")).status_code == 403
+    assert (await post_form(outsider, f"/logs/landmarks/{area.other_community_id}/{landmark}/restore")).status_code == 404

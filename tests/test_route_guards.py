@@ -151,6 +151,10 @@ ROUTES = {
     ("POST", "/logs/{log_id:int}/answer"): row(LOGIN, 404, 404, 422, 404, 422, 422),
     ("POST", "/logs/{log_id:int}/hazard"): row(LOGIN, 404, 404, 422, 404, 422, 422),
     ("GET", "/logs/at/{point_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/logs/landmarks/{community_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/logs/landmarks/{community_id:int}"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/logs/landmarks/{community_id:int}/{landmark_id:int}/retire"): row(LOGIN, 403, 403, 303, 403, 303, 303),
+    ("POST", "/logs/landmarks/{community_id:int}/{landmark_id:int}/restore"): row(LOGIN, 403, 403, 303, 403, 303, 303),
     # The three ledgers: the item is a complaint of the first community; empty forms
     # answer 422 (or 303 where an empty form is a valid "clear"); the public ledger and
     # the tracking answer need no account ("a" is an unknown tracking code: 404).
@@ -247,7 +251,7 @@ async def _public_objects(community_id: int, host_id: int) -> dict:
 
 
 async def _log_objects(app, community_id: int, author_id: int) -> dict:
-    """A hazard with one photo, logged by ``author_id`` in the first community."""
+    """A hazard with one photo, logged by ``author_id`` in the first community, and a landmark."""
     import datetime as dt
     import io
 
@@ -255,7 +259,7 @@ async def _log_objects(app, community_id: int, author_id: int) -> dict:
 
     from portal.accounts.rules import load_actor
     from portal.logs import rules
-    from portal.logs.tables import LogPhoto
+    from portal.logs.tables import Landmark, LogPhoto
     from portal.uploads import process_image, storage_for
 
     out = io.BytesIO()
@@ -263,7 +267,8 @@ async def _log_objects(app, community_id: int, author_id: int) -> dict:
     data = rules.LogData(kind="hazard", community_id=community_id, occurred_at=rules.now() - dt.timedelta(hours=1), category="gas", severity="high", description="Smell of gas", address="Block 2")
     created = await rules.create(await load_actor(author_id), data, "route-guard-log", [process_image(out.getvalue())], storage_for(app.state.settings))
     photo = (await LogPhoto.select(LogPhoto.id).where(LogPhoto.log == created.log_id).first().run())["id"]
-    return {"log": created.log_id, "photo": photo}
+    landmark = (await Landmark.insert(Landmark(community=community_id, name_zh="菜市场", created_at=rules.now())).returning(Landmark.id).run())[0]["id"]
+    return {"log": created.log_id, "photo": photo, "landmark": landmark}
 
 
 async def _ledger_objects(community_id: int) -> int:
@@ -313,7 +318,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = path.replace("{template_id:int}", str(shift_ids["template"])).replace("{signup_id:int}", str(shift_ids["signup"])).replace("{token:str}", "not-a-token")
             path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
             path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion").replace("{slot_id:int}", "999999")
-            path = path.replace("{log_id:int}", str(log_ids["log"])).replace("{photo_id:int}", str(log_ids["photo"])).replace("{log_kind:str}", "hazard")
+            path = path.replace("{log_id:int}", str(log_ids["log"])).replace("{photo_id:int}", str(log_ids["photo"])).replace("{log_kind:str}", "hazard").replace("{landmark_id:int}", str(log_ids["landmark"]))
             path = path.replace("{item_id:int}", str(ledger_item)).replace("{station_id:int}", str(area.station_id)).replace("{day:str}", "2030-10-01")
             path = path.replace("{service_file:str}", "complaint-noise.xml").replace("{request_file:str}", "XX-2026-000000.json").replace("{token_file:str}", "none.xml")
             path = path.replace("{path:str}", "openapi.json").replace("{key_id:int}", "999999")

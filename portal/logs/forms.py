@@ -190,6 +190,11 @@ class PublicityForm(PlaceMixin, LogForm):
 FORMS: dict[str, type[LogForm]] = {"patrol": PatrolForm, "hazard": HazardForm, "mediation": MediationForm, "help": HelpForm, "publicity": PublicityForm}
 
 
+class LandmarkForm(Form):
+    name_zh = StringField(_l("Name (Chinese)"), [DataRequired(message=_l("Give the name.")), Length(max=100, message=_l("Use at most %(max)d characters.", max=100))])
+    name_en = StringField(_l("Name (English, optional)"), [Optional(), Length(max=100, message=_l("Use at most %(max)d characters.", max=100))])
+
+
 class AnswerForm(Form):
     text = TextAreaField(_l("Your answer"), [DataRequired(message=_l("Write your answer.")), Length(max=TEXT_MAX, message=_l("Use at most %(max)d characters.", max=TEXT_MAX))])
 

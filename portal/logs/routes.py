@@ -12,7 +12,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from portal.logs import rules
-from portal.logs.forms import FORMS, PARTY_ROWS, AnswerForm, LogForm, StageForm
+from portal.logs.forms import FORMS, PARTY_ROWS, AnswerForm, LandmarkForm, LogForm, StageForm
+from portal.stations.rules import communities_by_id
 from portal.logs.tables import KINDS, MAX_PHOTOS
 from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, process_image, storage_for
 from portal.watchpoints.tables import WatchPoint
@@ -214,6 +215,30 @@ class LogController(Controller):
                 return navigate(request, f"/logs/{log_id}")
         return await _detail(request, log, stage_form=form, status=422)
 
+    @get("/landmarks/{community_id:int}", name="logs.landmarks", guards=[requires("officer", "head")])
+    async def landmarks(self, request: Request, community_id: FromPath[int]) -> Template:
+        return await _landmarks_page(request, community_id, LandmarkForm())
+
+    @post("/landmarks/{community_id:int}", name="logs.landmark_add", guards=[requires("officer", "head")])
+    async def landmark_add(self, request: Request, community_id: FromPath[int]) -> Template | Redirect | Response:
+        form = await LandmarkForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.add_landmark(request.user, community_id, form.name_zh.data, form.name_en.data or "")
+            except rules.LogError as error:
+                form.fail(error.field, error.message)
+            else:
+                return navigate(request, f"/logs/landmarks/{community_id}")
+        return await _landmarks_page(request, community_id, form, status=422)
+
+    @post("/landmarks/{community_id:int}/{landmark_id:int}/retire", name="logs.landmark_retire", guards=[requires("officer", "head")])
+    async def landmark_retire(self, request: Request, community_id: FromPath[int], landmark_id: FromPath[int]) -> Redirect | Response:
+        return await _landmark_active(request, community_id, landmark_id, False)
+
+    @post("/landmarks/{community_id:int}/{landmark_id:int}/restore", name="logs.landmark_restore", guards=[requires("officer", "head")])
+    async def landmark_restore(self, request: Request, community_id: FromPath[int], landmark_id: FromPath[int]) -> Redirect | Response:
+        return await _landmark_active(request, community_id, landmark_id, True)
+
     @get("/at/{point_id:int}", name="logs.at_point")
     async def at_point(self, request: Request, point_id: FromPath[int]) -> Template:
         point = await WatchPoint.select(WatchPoint.id, WatchPoint.community, WatchPoint.host, WatchPoint.name_zh, WatchPoint.name_en).where(WatchPoint.id == point_id).first().run()
@@ -223,6 +248,20 @@ class LogController(Controller):
             raise PermissionDeniedException()
         context = {"point": point, "logs": await rules.logs_at_point(point_id), "actor_id": request.user.id, **labels()}
         return render(request, "logs/at_point.html", context, fragment="logs/_at_point.html", target="point-logs")
+
+
+async def _landmarks_page(request: Request, community_id: int, form: LandmarkForm, status: int = 200) -> Template:
+    community = (await communities_by_id(frozenset({community_id})) or [None])[0]
+    if not community:
+        raise NotFoundException()
+    context = {"community": community, "landmarks": await rules.landmarks_for_officer(community_id), "form": form}
+    return render(request, "logs/landmarks.html", context, status=status)
+
+
+async def _landmark_active(request: Request, community_id: int, landmark_id: int, active: bool) -> Redirect | Response:
+    if not await rules.set_landmark_active(request.user, community_id, landmark_id, active):
+        raise NotFoundException()
+    return navigate(request, f"/logs/landmarks/{community_id}")
 
 
 def _party_rows(raw) -> list[tuple[str, str]]:

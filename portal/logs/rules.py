@@ -464,6 +464,43 @@ async def logs_at_point(point_id: int, limit: int = 20) -> list[dict]:
     ).where((FieldLog.watch_point == point_id) & FieldLog.kind.is_in(["help", "hazard"])).order_by(FieldLog.created_at, ascending=False).order_by(FieldLog.id, ascending=False).limit(limit).run()
 
 
+# --- Landmarks ------------------------------------------------------------------------------
+
+
+async def landmarks_for_officer(community_id: int) -> list[dict]:
+    return await Landmark.select(Landmark.id, Landmark.name_zh, Landmark.name_en, Landmark.active).where(Landmark.community == community_id).order_by(Landmark.active, ascending=False).order_by(Landmark.id).limit(500).run()
+
+
+async def add_landmark(actor: Actor, community_id: int, name_zh: str, name_en: str = "") -> int:
+    """A named place of the community; the same Chinese name twice is the same landmark
+    (a double tap adds one), brought back into use if it was retired."""
+    name_zh, name_en = name_zh.strip(), name_en.strip()
+    if not actor.reaches(community_id, "officer"):
+        raise LogError("name_zh", _("You cannot change this community's landmarks."))
+    async with write_transaction():
+        same = await Landmark.select(Landmark.id, Landmark.active).where((Landmark.community == community_id) & (Landmark.name_zh == name_zh)).first().run()
+        if same:
+            if not same["active"]:
+                await Landmark.update({Landmark.active: True}).where(Landmark.id == same["id"]).run()
+                await record("landmark.reactivated", "landmark", same["id"], actor=actor, before={"active": False}, after={"active": True})
+            return same["id"]
+        row = await Landmark.insert(Landmark(community=community_id, name_zh=name_zh, name_en=name_en, created_at=now())).returning(Landmark.id).run()
+        await record("landmark.added", "landmark", row[0]["id"], actor=actor, after={"community": community_id, "name_zh": name_zh, "name_en": name_en})
+        return row[0]["id"]
+
+
+async def set_landmark_active(actor: Actor, community_id: int, landmark_id: int, active: bool) -> bool:
+    """Retire a landmark (old logs keep it) or bring it back; False when it is not the
+    community's."""
+    if not actor.reaches(community_id, "officer"):
+        return False
+    async with write_transaction():
+        done = await Landmark.update({Landmark.active: active}).where((Landmark.id == landmark_id) & (Landmark.community == community_id)).returning(Landmark.id).run()
+        if done:
+            await record("landmark.active" if active else "landmark.retired", "landmark", landmark_id, actor=actor, after={"active": active})
+    return bool(done)
+
+
 # --- Notes and the hazard lifecycle --------------------------------------------------------
 
 
