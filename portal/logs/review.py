@@ -12,28 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass, replace
-from typing import Any, AsyncIterator
+from dataclasses import dataclass
+from typing import AsyncIterator
 from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
-from portal.accounts.tables import RoleGrant, User
+from portal.accounts.tables import RoleGrant
 from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.logs.labels import label
-from portal.logs.rules import add_note
+from portal.logs.rules import add_note, now
 from portal.logs.tables import KINDS, SEVERITIES, STATUSES, FieldLog
 from portal.notifications.rules import notify
 from portal.stations.tables import Community
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
+from portal.web.pagination import parse_time_cursor, time_cursor
 
 PAGE_SIZE = 50
 BULK_LIMIT = 100
 MERGE_LIMIT = 30  # up to this many communities, one index walk each (queue_page)
 NOTE_MAX = 2000
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 # Which review statuses each decision may start from.
 ALLOWED_FROM = {
@@ -83,10 +83,6 @@ class LogNotFound(Exception):
     """No such log in the actor's reach (the page answers 404)."""
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def reviewer_scope(actor) -> frozenset[int] | None:
     """Communities whose logs the actor reviews (officers; heads: their station); None = all."""
     return actor.communities("officer", "head")
@@ -100,10 +96,6 @@ def version_of(log: dict) -> str:
     """A token of the log's state, sent with every decision (``updated_at``, which changes
     whenever the log does): a decision taken on an older state is refused as stale."""
     return _utc(log["updated_at"]).isoformat()
-
-
-def _micros(moment: dt.datetime) -> int:
-    return (_utc(moment) - EPOCH) // dt.timedelta(microseconds=1)
 
 
 # --- The queue -------------------------------------------------------------------------
@@ -165,18 +157,7 @@ def _where(filters: QueueFilters) -> list:
 
 
 def encode_cursor(row: dict) -> str:
-    return f"{_micros(row['created_at'])}-{row['id']}"
-
-
-def decode_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    """The (created_at, id) a page continues after; None for a missing or mangled cursor."""
-    if not cursor:
-        return None
-    micros, _sep, log_id = cursor.partition("-")
-    try:
-        return EPOCH + dt.timedelta(microseconds=int(micros)), int(log_id)
-    except (ValueError, OverflowError):
-        return None
+    return time_cursor(row["created_at"], row["id"])
 
 
 @dataclass(frozen=True)
@@ -201,7 +182,7 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
     conditions = _where(filters)
     if only is not None:
         conditions.append(FieldLog.id == only)
-    position = decode_cursor(after)
+    position = parse_time_cursor(after)
     descending = not filters.oldest_first
     if position:
         moment, log_id = position
@@ -226,7 +207,7 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
         # Only the keys of each community's page are merged; the page's rows are then
         # read in one query by id.
         keys = [row for part in await asyncio.gather(*(read(c, (FieldLog.id, FieldLog.created_at)) for c in communities)) for row in part]
-        keys.sort(key=lambda r: (_micros(r["created_at"]), r["id"]), reverse=descending)
+        keys.sort(key=lambda r: (_utc(r["created_at"]), r["id"]), reverse=descending)
         ids = [r["id"] for r in keys[: size + 1]]
         found = {r["id"]: r for r in await FieldLog.select(*columns).where(FieldLog.id.is_in(ids)).run()} if ids else {}
         rows = [found[i] for i in ids if i in found]
@@ -352,7 +333,7 @@ async def accept(actor, log_id: int, version: str | None, note: str | None = Non
         _check_fresh(log, version)
         if log["status"] not in ALLOWED_FROM["accept"]:
             raise ReviewError(_("Log #%(id)s is already %(status)s.", id=log_id, status=label("status", log["status"])), field="stale")
-        moment = utcnow()
+        moment = now()
         await _change(log, {FieldLog.status: "accepted", FieldLog.reviewed_by: actor.id, FieldLog.reviewed_at: moment, FieldLog.duplicate_of: None}, moment)
         if text:
             await add_note(log_id, actor.id, "decision", text, moment)
@@ -371,7 +352,7 @@ async def ask_for_information(actor, log_id: int, version: str | None, question:
             raise ReviewError(_("Log #%(id)s is already %(status)s.", id=log_id, status=label("status", log["status"])), field="stale")
         if not log["author"]:
             raise ReviewError(_("Log #%(id)s has no author left to answer.", id=log_id))
-        moment = utcnow()
+        moment = now()
         await _change(log, {FieldLog.status: "needs_info", FieldLog.reviewed_by: actor.id, FieldLog.reviewed_at: moment}, moment)
         await add_note(log_id, actor.id, "question", text, moment)
         await record("log.question", "field_log", log_id, actor=actor, before={"status": log["status"]}, after={"status": "needs_info", "note": text}, ip=ip)
@@ -402,7 +383,7 @@ async def mark_duplicate(actor, log_id: int, version: str | None, original_id: i
             raise ReviewError(_("Log #%(id)s is itself a duplicate: choose the log it repeats.", id=original_id), field="original")
         if await FieldLog.exists().where(FieldLog.duplicate_of == log_id).run():
             raise ReviewError(_("Other logs are marked as duplicates of log #%(id)s: it stays the original.", id=log_id), field="original")
-        moment = utcnow()
+        moment = now()
         await _change(log, {FieldLog.status: "duplicate", FieldLog.duplicate_of: original_id, FieldLog.reviewed_by: actor.id, FieldLog.reviewed_at: moment}, moment)
         if text:
             await add_note(log_id, actor.id, "decision", text, moment)
@@ -419,7 +400,7 @@ async def comment(actor, log_id: int, text: str | None, *, ip: str = "") -> dict
     body = _clean_note(text, required=True)
     async with write_transaction():
         log = await _log_in_reach(actor, log_id)
-        await add_note(log_id, actor.id, "comment", body, utcnow())
+        await add_note(log_id, actor.id, "comment", body, now())
         await record("log.comment", "field_log", log_id, actor=actor, after={"note": body}, ip=ip)
         if log["author"] and log["author"] != actor.id:
             await notify(log["author"], "log.comment", N_("A comment on your log #%(id)s"), N_("The community officer wrote: %(comment)s"), link=f"/logs/{log_id}", id=log_id, comment=body)
@@ -468,7 +449,3 @@ async def decide_many(actor, action: str, items: list[tuple[int, str | None]], n
         else:
             done.append(log_id)
     return BulkResult(done, refused)
-
-
-def with_filters(filters: QueueFilters, **changes: Any) -> QueueFilters:
-    return replace(filters, **changes)
