@@ -230,3 +230,30 @@ async def test_demo_data_fills_every_ledger_and_the_public_page(client, database
     assert {"registered", "assigned", "in_progress", "feedback_given", "closed", "closed_unconfirmed", "closed_duplicate", "closed_out_of_remit"} <= stages
     page = await client.get("/c/xiguan/ledger")
     assert page.status_code == 200 and "西关大街路灯损坏" in page.text and "13911112222" not in page.text
+
+
+async def test_an_officer_takes_a_field_log_into_a_ledger_once(app, client_for, area, make_user):
+    import datetime as dt
+
+    from portal.ledger.tables import LedgerItemLog
+    from portal.logs import rules as logs
+    from portal.uploads import storage_for
+
+    author = await make_user("volunteer")
+    data = logs.LogData(kind="hazard", community_id=area.community_id, occurred_at=logs.now() - dt.timedelta(hours=1), category="fire_exit", severity="high", description="Fire exit locked at the market", address="Market gate")
+    log_id = (await logs.create(await load_actor(author), data, "ledger-log", [], storage_for(app.state.settings))).log_id
+    client, _ = await client_for("officer")
+    stranger, _ = await client_for("officer", community_id=area.other_station_community_id)
+    page = await client.get(f"/logs/{log_id}")
+    assert "Take into a ledger" in page.text
+    assert (await post_form(stranger, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "other"})).status_code == 404
+    bad = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "suggestion", "category": "noise"})
+    assert bad.status_code == 303 and "ledger_error" in bad.headers["location"]
+    first = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "public_order"})
+    again = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "public_order"})
+    assert first.status_code == 303 and first.headers["location"].split("?")[0] == again.headers["location"].split("?")[0]
+    item = await LedgerItem.select(LedgerItem.source, LedgerItem.summary, LedgerItem.landmark).first().run()
+    assert item == {"source": "field_log", "summary": "Fire exit locked at the market", "landmark": "Market gate"}
+    assert await LedgerItemLog.count().run() == 1
+    detail = await client.get(first.headers["location"])
+    assert f"/logs/{log_id}" in detail.text
