@@ -22,6 +22,7 @@ from portal import db
 from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
+from portal.bulletins.routes import BULLETIN_CONTROLLERS
 from portal.home import health, home
 from portal.jobs.runner import JobScheduler
 from portal.ledger.labels import ALL as LEDGER_LABELS
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             AdminUsersController,
             *SHIFT_CONTROLLERS,
+            *BULLETIN_CONTROLLERS,
             VolunteerController,
             OfficerVolunteersController,
             InboxController,

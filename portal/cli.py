@@ -117,6 +117,42 @@ def scheduler() -> None:
         pass
 
 
+@main.group(help="Weekly safety bulletins.")
+def bulletins() -> None:
+    pass
+
+
+@bulletins.command("compile", help="Compile the bulletins of a finished ISO week (drafts are compiled again; published ones stay).")
+@click.option("--week", required=True, help="ISO week, e.g. 2026-W47.")
+@click.option("--community", "community_codes", multiple=True, help="Community code; repeat for several. Default: every community and station.")
+def bulletins_compile(week: str, community_codes: tuple[str, ...]) -> None:
+    from portal.bulletins.compile import communities
+    from portal.bulletins.rules import BulletinError, compile_week, parse_week
+    from portal.stations.tables import Community
+
+    async def go():
+        try:
+            parse_week(week)
+        except BulletinError as error:
+            raise click.ClickException(error.message) from error
+        ids = None
+        if community_codes:
+            rows = await Community.select(Community.id, Community.code).where(Community.code.is_in(list(community_codes))).run()
+            unknown = sorted(set(community_codes) - {r["code"] for r in rows})
+            if unknown:
+                raise click.ClickException(f"No community with code {', '.join(unknown)}.")
+            ids = [r["id"] for r in rows]
+        total = len(await communities(ids))
+        with click.progressbar(length=total, label=f"Compiling {week}") as bar:
+            try:
+                return await compile_week(week, ids, refresh_drafts=True, progress=bar.update)
+            except BulletinError as error:
+                raise click.ClickException(error.message) from error
+
+    result = _run(_settings(), go)
+    click.echo(f"{result.week}: {len(result.created)} new, {len(result.refreshed)} drafts compiled again, {result.existing} already published or unchanged.")
+
+
 @main.group(help="Manage user accounts.")
 def users() -> None:
     pass

@@ -105,4 +105,7 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.ledger.demo import seed_ledger
 
     await seed_ledger()
+    from portal.bulletins.demo import seed_bulletins
+
+    await seed_bulletins()
     return created

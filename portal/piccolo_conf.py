@@ -25,6 +25,7 @@ APP_REGISTRY = AppRegistry(
         "portal.shifts.piccolo_app",
         "portal.logs.piccolo_app",
         "portal.ledger.piccolo_app",
+        "portal.bulletins.piccolo_app",
         "portal.open311.piccolo_app",
     ]
 )

@@ -70,6 +70,7 @@ class Settings:
     public_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "The portal's address as the public reaches it; the QR codes on printed contact boards point there."})
     smtp_url: str = field(default="", metadata={"help": "When set (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start), notifications are also sent by e-mail to people who gave an address."})
     mail_from: str = field(default="Shouwang <noreply@localhost>", metadata={"help": "Sender address of notification e-mails."})
+    bulletin_catch_up_weeks: int = field(default=4, metadata={"help": "Weeks back the bulletin job compiles when the portal was down on a Monday morning (weeks already compiled are skipped)."})
     ledger_reminder_days: int = field(default=3, metadata={"help": "Days after a ledger item's feedback without an answer from the person before the accountable officer is reminded to ask."})
     ledger_unconfirmed_days: int = field(default=4, metadata={"help": "Days after that reminder before the item is closed without confirmation (counted apart in every figure)."})
     upload_dir: str = field(default="", metadata={"help": "Folder of uploaded photos (logs). Empty: `uploads/` beside the SQLite file, or `var/uploads` with PostgreSQL. Every web process must see the same folder."})

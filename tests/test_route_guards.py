@@ -199,6 +199,30 @@ ROUTES = {
     ("GET", "/admin/open311-keys"): admin_only(200),
     ("POST", "/admin/open311-keys"): admin_only(422),
     ("POST", "/admin/open311-keys/{key_id:int}/revoke"): admin_only(404),  # no such key
+    # Bulletins: the first community's draft of 2026-W47 (no published week: public pages
+    # of a week answer 404) and a tip; the public pages and feeds need no account.
+    ("GET", "/c/{code:str}/bulletins/{week:str}"): everyone(404),  # before the rows that publish it
+    ("GET", "/c/{code:str}/bulletins/{week:str}/text"): everyone(404),
+    ("GET", "/stations/{station_id:int}/bulletins/{week:str}"): everyone(404),
+    ("GET", "/bulletins"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/bulletins/{bulletin_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("POST", "/bulletins/{bulletin_id:int}/edit"): row(LOGIN, 403, 403, 303, 404, 303, 303),  # an empty headline and note are valid
+    ("POST", "/bulletins/{bulletin_id:int}/publish"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("POST", "/bulletins/{bulletin_id:int}/correct"): row(LOGIN, 403, 403, 303, 404, 303, 303),  # published just above
+    ("GET", "/bulletins/tips"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/bulletins/tips"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("GET", "/bulletins/tips/{tip_id:int}"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/bulletins/tips/{tip_id:int}"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("GET", "/c/{code:str}/bulletins"): everyone(200),
+    ("GET", "/c/{code:str}/bulletins.atom"): everyone(200),
+    ("GET", "/c/{code:str}/subscribe"): everyone(200),
+    ("POST", "/c/{code:str}/subscribe"): everyone(422),
+    ("GET", "/stations/{station_id:int}/bulletins"): everyone(200),
+    ("GET", "/stations/{station_id:int}/bulletins.atom"): everyone(200),
+    ("GET", "/bulletins/confirm/{token:str}"): everyone(404),  # an unknown token
+    ("POST", "/bulletins/confirm/{token:str}"): everyone(404),
+    ("GET", "/bulletins/unsubscribe/{token:str}"): everyone(404),
+    ("POST", "/bulletins/unsubscribe/{token:str}"): everyone(404),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -279,6 +303,20 @@ async def _ledger_objects(community_id: int) -> int:
     return made["id"]
 
 
+async def _bulletin_objects(area) -> dict:
+    """The draft bulletin of 2026-W47 of the first community, and a tip."""
+    from portal.bulletins import rules
+    from portal.bulletins.demo import seed_tips
+    from portal.bulletins.tables import Bulletin, Tip
+    from tests.bulletin_data import DUE, WEEK, age_communities
+
+    await age_communities(area.community_id, area.other_community_id)
+    await rules.compile_week(WEEK, [area.community_id, area.other_community_id], now=DUE)
+    await seed_tips()
+    bulletin = (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.community_key(area.community_id)).first().run())["id"]
+    return {"bulletin": bulletin, "tip": (await Tip.select(Tip.id).first().run())["id"]}
+
+
 def test_every_route_has_a_row(app):
     assert app_routes(app) == set(ROUTES)
 
@@ -302,6 +340,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     shift_ids = await _shift_objects(area.community_id, target_id)
     log_ids = await _log_objects(app, area.community_id, target_id)
     ledger_item = await _ledger_objects(area.community_id)
+    bulletin_ids = await _bulletin_objects(area)
     async with http_client(app) as client:
         if column != "anonymous":
             role = "officer" if column == "officer_other" else column
@@ -322,6 +361,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = path.replace("{item_id:int}", str(ledger_item)).replace("{station_id:int}", str(area.station_id)).replace("{day:str}", "2030-10-01")
             path = path.replace("{service_file:str}", "complaint-noise.xml").replace("{request_file:str}", "XX-2026-000000.json").replace("{token_file:str}", "none.xml")
             path = path.replace("{path:str}", "openapi.json").replace("{key_id:int}", "999999")
+            path = path.replace("{bulletin_id:int}", str(bulletin_ids["bulletin"])).replace("{tip_id:int}", str(bulletin_ids["tip"])).replace("{week:str}", "2026-W47")
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

@@ -1,0 +1,1 @@
+"""Weekly safety bulletins: compiled per community and ISO week, reviewed, published."""

@@ -1,0 +1,486 @@
+"""Bulletins: compiling weeks (by hand or on schedule), review and publication, the tip
+library, subscriptions with double opt-in, and the e-mails to subscribers.
+
+``compile_week("2026-W47")`` compiles every community of a week and each station's
+roll-up; it is what the scheduled job, ``portal bulletins compile`` and the benchmark call.
+The first version of each (community or station, week) is inserted with ON CONFLICT DO
+NOTHING on a unique index, so however many processes compile, one wins; each bulletin is
+written in its own transaction with its audit row, so a failure leaves no half bulletin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+import secrets
+import smtplib
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from portal.audit.rules import record
+from portal.bulletins import compile as C
+from portal.bulletins.tables import TIP_CATEGORIES, Bulletin, Delivery, Subscriber, Tip
+from portal.db import write_transaction
+from portal.stations.tables import Community
+from portal.web.i18n import gettext as _
+
+WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
+COMPILE_HOUR = dt.time(6, 0)  # Monday, in each community's zone
+EMAIL_PATTERN = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+CONFIRM_RESEND_AFTER = dt.timedelta(minutes=10)
+MAIL_MAX_AGE = dt.timedelta(days=7)  # a published bulletin is mailed within a week or never
+
+
+class BulletinError(Exception):
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- weeks ---
+
+
+def parse_week(text: str) -> tuple[str, dt.date]:
+    """"2026-W47" → ("2026-W47", its Monday). A week that does not exist is refused."""
+    match = WEEK_PATTERN.match((text or "").strip())
+    if not match:
+        raise BulletinError(_("Write the week as year-W-number, e.g. 2026-W47."), "week")
+    year, number = int(match.group(1)), int(match.group(2))
+    try:
+        monday = dt.date.fromisocalendar(year, number, 1)
+    except ValueError:
+        raise BulletinError(_("There is no week %(week)s: the year %(year)s has weeks 1 to %(last)s.", week=text.strip(), year=year, last=dt.date(year, 12, 28).isocalendar()[1]), "week") from None
+    return week_of(monday), monday
+
+
+def week_of(day: dt.date) -> str:
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def last_due_monday(now: dt.datetime, zone: str) -> dt.date:
+    """The Monday of the latest week whose bulletin is due: the week before the most
+    recent Monday 06:00 in ``zone`` that is not after ``now``."""
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    if local.time() < COMPILE_HOUR and local.weekday() == 0:
+        monday -= dt.timedelta(days=7)
+    return monday - dt.timedelta(days=7)
+
+
+def week_over(monday: dt.date, zone: str, now: dt.datetime) -> bool:
+    return C.local_midnight(monday + dt.timedelta(days=7), ZoneInfo(zone)) <= now
+
+
+# --- compiling ---
+
+
+@dataclass
+class CompileResult:
+    week: str
+    created: list[int] = field(default_factory=list)
+    refreshed: list[int] = field(default_factory=list)
+    existing: int = 0
+    communities: int = 0
+
+
+def community_key(community_id: int) -> str:
+    return f"c{community_id}"
+
+
+def station_key(station_id: int) -> str:
+    return f"s{station_id}"
+
+
+async def _latest(scope_key: str, week: str) -> dict | None:
+    return await Bulletin.select(Bulletin.id, Bulletin.version, Bulletin.status).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week)).order_by(Bulletin.version, ascending=False).first().run()
+
+
+async def _save(scope: str, key: str, station_id: int, community_id: int | None, week: str, monday: dt.date, figures: dict, refresh: bool, result: CompileResult, now: dt.datetime) -> None:
+    """Insert the week's first version, or (with ``refresh``) refresh a draft: one transaction."""
+    async with write_transaction():
+        inserted = await Bulletin.insert(
+            Bulletin(scope=scope, scope_key=key, station=station_id, community=community_id, week=week, starts_on=monday, version=1, status="draft",
+                     figures=json.dumps(figures, ensure_ascii=False), compiled_at=now, updated_at=now)
+        ).on_conflict(target=(Bulletin.scope_key, Bulletin.week, Bulletin.version), action="DO NOTHING").returning(Bulletin.id).run()
+        if inserted:
+            await record("bulletin.compiled", "bulletin", inserted[0]["id"], after={"scope": key, "week": week, "version": 1})
+            result.created.append(inserted[0]["id"])
+            return
+        latest = await _latest(key, week)
+        if refresh and latest and latest["status"] == "draft":
+            await Bulletin.update({Bulletin.figures: json.dumps(figures, ensure_ascii=False), Bulletin.compiled_at: now, Bulletin.updated_at: now}).where(
+                (Bulletin.id == latest["id"]) & (Bulletin.status == "draft")
+            ).run()
+            await record("bulletin.recompiled", "bulletin", latest["id"], after={"scope": key, "week": week, "version": latest["version"]})
+            result.refreshed.append(latest["id"])
+        else:
+            result.existing += 1
+
+
+async def compile_figures(week: str, monday: dt.date, community_rows: list[dict]) -> list[C.Compiled]:
+    """Figures of every community in ``community_rows``: one query per section and zone."""
+    by_zone: dict[str, list[dict]] = {}
+    for row in community_rows:
+        by_zone.setdefault(row["timezone"] or "Asia/Shanghai", []).append(row)
+    compiled: list[C.Compiled] = []
+    for zone, rows in by_zone.items():
+        compiled += await C.compile_window(C.Window.of(week, monday, zone), rows)
+    return compiled
+
+
+async def compile_week(
+    week: str,
+    community_ids: Iterable[int] | None = None,
+    *,
+    now: dt.datetime | None = None,
+    refresh_drafts: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> CompileResult:
+    """Compile the bulletins of ``week`` for the communities (default: all) and the
+    roll-up of every station whose communities are all included.
+
+    Existing versions are kept; with ``refresh_drafts`` a draft's figures are compiled
+    again (a published bulletin never changes: a correction is a new version).
+    ``progress(n)`` is called as bulletins are written.
+    """
+    now = now or utcnow()
+    week, monday = parse_week(week)
+    rows = await C.communities(None if community_ids is None else list(community_ids))
+    if community_ids is not None and len(rows) < len(set(community_ids)):
+        raise BulletinError(_("There is no such community."), "community")
+    zones = {row["timezone"] or "Asia/Shanghai" for row in rows}
+    if rows and not all(week_over(monday, zone, now) for zone in zones):
+        raise BulletinError(_("The week %(week)s is not over yet.", week=week), "week")
+    result = CompileResult(week=week, communities=len(rows))
+    compiled = await compile_figures(week, monday, rows)
+    for part in compiled:
+        await _save("community", community_key(part.community_id), part.station_id, part.community_id, week, monday, part.figures, refresh_drafts, result, now)
+        if progress:
+            progress(1)
+    included: dict[int, list[C.Compiled]] = {}
+    for part in compiled:
+        included.setdefault(part.station_id, []).append(part)
+    if included:
+        counts = await Community.raw(f"SELECT station, COUNT(*) AS n FROM community WHERE station IN ({C._ids(list(included))}) GROUP BY station").run()
+        for row in counts:
+            parts = included[row["station"]]
+            if len(parts) == row["n"]:
+                figures = C.roll_up({}, parts)
+                await _save("station", station_key(row["station"]), row["station"], None, week, monday, figures, refresh_drafts, result, now)
+    return result
+
+
+async def compile_due(now: dt.datetime, catch_up_weeks: int) -> int:
+    """The scheduled job: every week whose Monday 06:00 (community's zone) has passed,
+    back to ``catch_up_weeks`` weeks, that has no bulletin yet. Returns bulletins made."""
+    rows = await C.communities(None)
+    wanted: dict[str, tuple[dt.date, list[int]]] = {}
+    for row in rows:
+        latest = last_due_monday(now, row["timezone"] or "Asia/Shanghai")
+        created = row["created_at"]
+        for back in range(max(1, catch_up_weeks)):
+            monday = latest - dt.timedelta(weeks=back)
+            # A week that ended before the community existed has nothing to say.
+            if created and C.local_midnight(monday + dt.timedelta(days=7), ZoneInfo(row["timezone"] or "Asia/Shanghai")) <= _aware(created):
+                break
+            wanted.setdefault(week_of(monday), (monday, []))[1].append(row["id"])
+    made = 0
+    for week, (monday, ids) in sorted(wanted.items()):
+        existing = await Bulletin.select(Bulletin.scope_key).where((Bulletin.week == week) & (Bulletin.version == 1)).run()
+        have = {r["scope_key"] for r in existing}
+        stations = {r["station"] for r in rows if r["id"] in ids}
+        if all(community_key(i) in have for i in ids) and all(station_key(s) in have for s in stations):
+            continue
+        result = await compile_week(week, ids, now=now)
+        made += len(result.created)
+    return made
+
+
+def _aware(value) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+# --- reading ---
+
+
+def figures_of(row: dict) -> dict:
+    value = row.get("figures")
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+COLUMNS = (
+    Bulletin.id, Bulletin.scope, Bulletin.scope_key, Bulletin.station, Bulletin.community, Bulletin.week, Bulletin.starts_on, Bulletin.version,
+    Bulletin.status, Bulletin.figures, Bulletin.headline_zh, Bulletin.headline_en, Bulletin.note_zh, Bulletin.note_en, Bulletin.compiled_at,
+    Bulletin.published_at, Bulletin.updated_at,
+)
+
+
+async def get(bulletin_id: int) -> dict | None:
+    row = await Bulletin.select(*COLUMNS).where(Bulletin.id == bulletin_id).first().run()
+    if row:
+        row["figures"] = figures_of(row)
+    return row
+
+
+async def published(scope_key: str, week: str) -> dict | None:
+    """The newest published version of a week (a correction replaces the earlier one)."""
+    row = await Bulletin.select(*COLUMNS).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week) & (Bulletin.status == "published")).order_by(
+        Bulletin.version, ascending=False
+    ).first().run()
+    if row:
+        row["figures"] = figures_of(row)
+    return row
+
+
+async def published_list(scope_key: str, limit: int = 20) -> list[dict]:
+    rows = await Bulletin.select(*COLUMNS).where((Bulletin.scope_key == scope_key) & (Bulletin.status == "published")).order_by(Bulletin.published_at, ascending=False).limit(limit).run()
+    for row in rows:
+        row["figures"] = figures_of(row)
+    return rows
+
+
+async def versions(scope_key: str, week: str) -> list[dict]:
+    return await Bulletin.select(Bulletin.id, Bulletin.version, Bulletin.status, Bulletin.published_at).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week)).order_by(Bulletin.version).run()
+
+
+def may_manage(actor, bulletin: dict) -> bool:
+    """Officers of the community (and heads of its station); the station's roll-up: its heads."""
+    if actor is None:
+        return False
+    if "admin" in actor.roles:
+        return True
+    if bulletin["scope"] == "community":
+        return actor.reaches(bulletin["community"], "officer")
+    return any(g.role == "head" and g.station_id == bulletin["station"] for g in actor.grants)
+
+
+def _managed_filter(actor):
+    scope = actor.communities("officer")
+    condition = Bulletin.community.is_in(list(scope) or [0]) if scope is not None else None
+    stations = [g.station_id for g in actor.grants if g.role == "head" and g.station_id]
+    if condition is not None and stations:
+        condition = condition | ((Bulletin.scope == "station") & Bulletin.station.is_in(stations))
+    return condition
+
+
+async def managed_page(actor, after: int | None = None):
+    """Bulletins the actor may review, newest first, filtered by scope in SQL."""
+    from portal.web.pagination import keyset_page
+
+    query = Bulletin.select(Bulletin.id, Bulletin.scope, Bulletin.week, Bulletin.version, Bulletin.status, Bulletin.community.name_zh, Bulletin.community.name_en,
+                            Bulletin.station.name_zh, Bulletin.station.name_en, Bulletin.compiled_at, Bulletin.published_at)
+    condition = _managed_filter(actor)
+    if condition is not None:
+        query = query.where(condition)
+    return await keyset_page(query, Bulletin.id, after, descending=True)
+
+
+# --- review and publication ---
+
+
+async def edit(actor, bulletin_id: int, headline_zh: str, headline_en: str, note_zh: str, note_en: str) -> None:
+    async with write_transaction():
+        row = await Bulletin.select(Bulletin.id, Bulletin.status, Bulletin.headline_zh, Bulletin.headline_en, Bulletin.note_zh, Bulletin.note_en).where(Bulletin.id == bulletin_id).first().run()
+        if not row or row["status"] != "draft":
+            raise BulletinError(_("A published bulletin cannot be changed; start a correction instead."))
+        after = {"headline_zh": headline_zh.strip(), "headline_en": headline_en.strip(), "note_zh": note_zh.strip(), "note_en": note_en.strip()}
+        await Bulletin.update({getattr(Bulletin, k): v for k, v in after.items()} | {Bulletin.updated_at: utcnow()}).where((Bulletin.id == bulletin_id) & (Bulletin.status == "draft")).run()
+        await record("bulletin.edited", "bulletin", bulletin_id, actor=actor, before={k: row[k] for k in after}, after=after)
+
+
+async def publish(actor, bulletin_id: int, now: dt.datetime | None = None) -> None:
+    """Draft → published. Earlier published versions of the week become superseded."""
+    now = now or utcnow()
+    async with write_transaction():
+        row = await Bulletin.select(Bulletin.id, Bulletin.status, Bulletin.scope_key, Bulletin.week, Bulletin.version).where(Bulletin.id == bulletin_id).first().run()
+        if not row or row["status"] != "draft":
+            raise BulletinError(_("This bulletin is already published."))
+        done = await Bulletin.update({Bulletin.status: "published", Bulletin.published_at: now, Bulletin.published_by: getattr(actor, "id", None), Bulletin.updated_at: now}).where(
+            (Bulletin.id == bulletin_id) & (Bulletin.status == "draft")
+        ).returning(Bulletin.id).run()
+        if not done:
+            raise BulletinError(_("This bulletin is already published."))
+        await Bulletin.update({Bulletin.status: "superseded", Bulletin.updated_at: now}).where(
+            (Bulletin.scope_key == row["scope_key"]) & (Bulletin.week == row["week"]) & (Bulletin.status == "published") & (Bulletin.id != bulletin_id)
+        ).run()
+        await record("bulletin.published", "bulletin", bulletin_id, actor=actor, before={"status": "draft"}, after={"status": "published", "version": row["version"]})
+
+
+async def start_correction(actor, bulletin_id: int, now: dt.datetime | None = None) -> int:
+    """A new draft version of a published week, compiled again; the published one stays
+    until the correction is published. Returns the draft's id."""
+    now = now or utcnow()
+    row = await get(bulletin_id)
+    if not row or row["status"] == "draft":
+        raise BulletinError(_("Only a published bulletin is corrected."))
+    newest = (await versions(row["scope_key"], row["week"]))[-1]
+    if newest["status"] == "draft":
+        return newest["id"]
+    week, monday = parse_week(row["week"])
+    if row["scope"] == "community":
+        parts = await compile_figures(week, monday, await C.communities([row["community"]]))
+        figures = parts[0].figures
+    else:
+        ids = [r["id"] for r in await Community.select(Community.id).where(Community.station == row["station"]).run()]
+        figures = C.roll_up({}, await compile_figures(week, monday, await C.communities(ids)))
+    async with write_transaction():
+        inserted = await Bulletin.insert(
+            Bulletin(scope=row["scope"], scope_key=row["scope_key"], station=row["station"], community=row["community"], week=week, starts_on=monday, version=newest["version"] + 1,
+                     status="draft", figures=json.dumps(figures, ensure_ascii=False), headline_zh=row["headline_zh"], headline_en=row["headline_en"],
+                     note_zh=row["note_zh"], note_en=row["note_en"], compiled_at=now, updated_at=now)
+        ).on_conflict(target=(Bulletin.scope_key, Bulletin.week, Bulletin.version), action="DO NOTHING").returning(Bulletin.id).run()
+        if not inserted:  # someone else started it at the same moment
+            return (await versions(row["scope_key"], row["week"]))[-1]["id"]
+        await record("bulletin.correction_started", "bulletin", inserted[0]["id"], actor=actor, before={"version": newest["version"]}, after={"version": newest["version"] + 1, "corrects": bulletin_id})
+    return inserted[0]["id"]
+
+
+# --- tip library ---
+
+
+async def tip_list() -> list[dict]:
+    return await Tip.select().order_by(Tip.category).order_by(Tip.id).run()
+
+
+async def save_tip(actor, tip_id: int | None, category: str, text_zh: str, text_en: str, always: bool, active: bool) -> int:
+    if category not in TIP_CATEGORIES:
+        raise BulletinError(_("Choose a category."), "category")
+    values = {"category": category, "text_zh": text_zh.strip(), "text_en": text_en.strip(), "always": always, "active": active}
+    async with write_transaction():
+        if tip_id is None:
+            row = await Tip.insert(Tip(**values, created_at=utcnow(), updated_at=utcnow())).returning(Tip.id).run()
+            tip_id = row[0]["id"]
+            await record("bulletin_tip.created", "bulletin_tip", tip_id, actor=actor, after=values)
+        else:
+            before = await Tip.select(Tip.category, Tip.text_zh, Tip.text_en, Tip.always, Tip.active).where(Tip.id == tip_id).first().run()
+            if not before:
+                raise BulletinError(_("There is no such tip."))
+            await Tip.update({getattr(Tip, k): v for k, v in values.items()} | {Tip.updated_at: utcnow()}).where(Tip.id == tip_id).run()
+            await record("bulletin_tip.updated", "bulletin_tip", tip_id, actor=actor, before=before, after=values)
+    return tip_id
+
+
+# --- subscribers ---
+
+
+def valid_email(address: str) -> bool:
+    return len(address) <= 254 and bool(EMAIL_PATTERN.match(address))
+
+
+async def subscribe(email: str, community_id: int, language: str, now: dt.datetime | None = None) -> tuple[dict, bool]:
+    """A pending subscription (or the existing one). Returns (row, send the confirmation)."""
+    now = now or utcnow()
+    email = email.strip()
+    if not valid_email(email):
+        raise BulletinError(_("Enter a valid e-mail address, like name@example.org."), "email")
+    email = email.lower()
+    async with write_transaction():
+        row = await Subscriber.select().where((Subscriber.email == email) & (Subscriber.community == community_id)).first().run()
+        if row and row["confirmed_at"] and not row["unsubscribed_at"]:
+            return row, False  # already subscribed: nothing to confirm, and nothing said about it
+        if row:
+            fresh = row["unsubscribed_at"] is not None or _aware(row["created_at"]) < now - CONFIRM_RESEND_AFTER
+            if not fresh:
+                return row, False  # a confirmation went out minutes ago
+            token = secrets.token_urlsafe(24)
+            await Subscriber.update({Subscriber.confirm_token: token, Subscriber.created_at: now, Subscriber.unsubscribed_at: None, Subscriber.confirmed_at: None, Subscriber.language: language}).where(Subscriber.id == row["id"]).run()
+            row = {**row, "confirm_token": token, "created_at": now, "unsubscribed_at": None, "confirmed_at": None}
+        else:
+            values = dict(email=email, community=community_id, language=language, confirm_token=secrets.token_urlsafe(24), unsubscribe_token=secrets.token_urlsafe(24), created_at=now)
+            inserted = await Subscriber.insert(Subscriber(**values)).returning(Subscriber.id).run()
+            row = {**values, "id": inserted[0]["id"], "confirmed_at": None, "unsubscribed_at": None}
+        await record("bulletin_subscriber.requested", "bulletin_subscriber", row["id"], after={"community": community_id})
+    return row, True
+
+
+async def confirm(token: str, now: dt.datetime | None = None) -> dict | None:
+    row = await Subscriber.select().where(Subscriber.confirm_token == token).first().run() if token else None
+    if not row:
+        return None
+    if not row["confirmed_at"] or row["unsubscribed_at"]:
+        async with write_transaction():
+            await Subscriber.update({Subscriber.confirmed_at: now or utcnow(), Subscriber.unsubscribed_at: None}).where(Subscriber.id == row["id"]).run()
+            await record("bulletin_subscriber.confirmed", "bulletin_subscriber", row["id"], after={"community": row["community"]})
+    return row
+
+
+async def subscriber_by_unsubscribe_token(token: str) -> dict | None:
+    return await Subscriber.select().where(Subscriber.unsubscribe_token == token).first().run() if token else None
+
+
+async def unsubscribe(token: str, now: dt.datetime | None = None) -> dict | None:
+    row = await subscriber_by_unsubscribe_token(token)
+    if not row:
+        return None
+    if not row["unsubscribed_at"]:
+        async with write_transaction():
+            await Subscriber.update({Subscriber.unsubscribed_at: now or utcnow()}).where(Subscriber.id == row["id"]).run()
+            await record("bulletin_subscriber.unsubscribed", "bulletin_subscriber", row["id"], after={"community": row["community"]})
+    return row
+
+
+async def send_confirmation(settings, subscriber: dict, community: dict) -> bool:
+    """The double opt-in mail; False when e-mail is not configured or the server failed."""
+    from portal.bulletins.render import confirmation_mail
+    from portal.notifications.mail import _send, smtp_target
+
+    target = smtp_target(settings.smtp_url)
+    if target is None:
+        return False
+    try:
+        await asyncio.to_thread(_send, target, confirmation_mail(settings, subscriber, community))
+    except (OSError, smtplib.SMTPException):
+        return False
+    return True
+
+
+async def mail_published(settings, now: dt.datetime | None = None, batch: int = 200) -> int:
+    """Mail each recently published community bulletin once to each confirmed subscriber.
+
+    A ``bulletin_delivery`` row (unique per bulletin and subscriber) claims the mail, so
+    two processes never send it twice; a failed send gives the claim back."""
+    from portal.bulletins.render import bulletin_mail
+    from portal.notifications.mail import _send, smtp_target
+
+    target = smtp_target(settings.smtp_url)
+    if target is None:
+        return 0
+    now = now or utcnow()
+    pending = await Bulletin.raw(
+        "SELECT b.id AS bulletin, s.id AS subscriber FROM bulletin b JOIN bulletin_subscriber s ON s.community = b.community "
+        "WHERE b.scope = 'community' AND b.status = 'published' AND b.published_at >= {} AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM bulletin_delivery d WHERE d.bulletin = b.id AND d.subscriber = s.id) "
+        f"ORDER BY b.id, s.id LIMIT {int(batch)}",
+        now - MAIL_MAX_AGE,
+    ).run()
+    sent = 0
+    cache: dict[int, dict] = {}
+    for pair in pending:
+        claimed = await Delivery.insert(Delivery(bulletin=pair["bulletin"], subscriber=pair["subscriber"], claimed_at=now)).on_conflict(
+            target=(Delivery.bulletin, Delivery.subscriber), action="DO NOTHING"
+        ).returning(Delivery.id).run()
+        if not claimed:
+            continue
+        if pair["bulletin"] not in cache:
+            cache[pair["bulletin"]] = await get(pair["bulletin"])
+        subscriber = await Subscriber.select().where(Subscriber.id == pair["subscriber"]).first().run()
+        try:
+            await asyncio.to_thread(_send, target, bulletin_mail(settings, cache[pair["bulletin"]], subscriber))
+        except (OSError, smtplib.SMTPException):
+            await Delivery.delete().where(Delivery.id == claimed[0]["id"]).run()
+            break  # the server is unwell: the rest waits for the next run
+        await Delivery.update({Delivery.sent_at: utcnow()}).where(Delivery.id == claimed[0]["id"]).run()
+        sent += 1
+    return sent
+

@@ -1,0 +1,266 @@
+"""Bulletin rules: weeks, the job's timing with a fixed clock in two zones, exactly once
+with several schedulers, catch-up, every section's figures against a hand-made week,
+confidential data never compiled, no half bulletin, and draft → publish → correction."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from portal.audit.tables import AuditEntry
+from portal.bulletins import compile as C
+from portal.bulletins import rules
+from portal.bulletins.demo import seed_tips
+from portal.bulletins.jobs import JOBS
+from portal.bulletins.tables import Bulletin
+from portal.jobs.runner import JobScheduler
+from portal.stations.tables import Community
+from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, count, local, log, point
+
+UTC = dt.timezone.utc
+
+
+async def keys(week: str = WEEK) -> list[str]:
+    rows = await Bulletin.select(Bulletin.scope_key).where(Bulletin.week == week).order_by(Bulletin.scope_key).run()
+    return [r["scope_key"] for r in rows]
+
+
+async def figures_for(scope_key: str, week: str = WEEK) -> dict:
+    row = await Bulletin.select(Bulletin.figures).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week)).order_by(Bulletin.version, ascending=False).first().run()
+    return rules.figures_of(row)
+
+
+def test_weeks_that_do_not_exist_are_refused_with_a_clear_message():
+    assert rules.parse_week("2026-W47") == ("2026-W47", dt.date(2026, 11, 16))
+    assert rules.parse_week("2026-W53")[1] == dt.date(2026, 12, 28)  # 2026 has 53 ISO weeks
+    with pytest.raises(rules.BulletinError, match="There is no week 2025-W53: the year 2025 has weeks 1 to 52"):
+        rules.parse_week("2025-W53")
+    for bad in ("2026-W00", "2026-W54"):
+        with pytest.raises(rules.BulletinError, match="There is no week"):
+            rules.parse_week(bad)
+    with pytest.raises(rules.BulletinError, match="e.g. 2026-W47"):
+        rules.parse_week("next week")
+
+
+async def test_a_week_not_over_or_a_community_that_does_not_exist_is_refused(area):
+    with pytest.raises(rules.BulletinError, match="not over yet"):
+        await rules.compile_week(WEEK, now=local(22, 23))
+    with pytest.raises(rules.BulletinError, match="no such community"):
+        await rules.compile_week(WEEK, [999_999], now=DUE)
+    assert await Bulletin.count().run() == 0
+
+
+async def test_the_job_compiles_at_monday_six_in_each_communitys_zone(area):
+    """Shanghai (no daylight saving) and London: each compiles at its own 06:00."""
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    await Community.update({Community.timezone: "Europe/London"}).where(Community.id == area.other_station_community_id).run()
+    before_shanghai = DUE - dt.timedelta(minutes=1)
+    assert await rules.compile_due(before_shanghai, 1) == 5  # W46 only: three communities, two stations
+    assert rules.community_key(area.community_id) not in await keys()
+    assert await rules.compile_due(DUE, 1) == 3  # two communities and their station, W47
+    assert await keys() == sorted([rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.station_key(area.station_id)])
+    london_six = dt.datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert await rules.compile_due(london_six - dt.timedelta(minutes=1), 1) == 0
+    assert await rules.compile_due(london_six, 1) == 2  # community c and its station
+    assert rules.community_key(area.other_station_community_id) in await keys()
+    # London in summer time: Monday 06:00 BST is 05:00 UTC.
+    summer = dt.datetime(2026, 6, 1, 6, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert rules.last_due_monday(summer - dt.timedelta(seconds=1), "Europe/London") == dt.date(2026, 5, 18)
+    assert rules.last_due_monday(summer, "Europe/London") == dt.date(2026, 5, 25)
+    assert summer.astimezone(UTC).hour == 5
+
+
+async def test_several_schedulers_compile_each_community_and_week_exactly_once(area, settings):
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    settings = dataclasses.replace(settings, bulletin_catch_up_weeks=2)
+    schedulers = [JobScheduler(settings, [JOBS[0]]) for _ in range(4)]
+    # Four schedulers at slightly different moments of the same minute, and two direct
+    # calls that skip the job's claim: only the per-week unique index stands between them.
+    await asyncio.gather(
+        *(s.run_due(DUE + dt.timedelta(seconds=n)) for n, s in enumerate(schedulers)),
+        rules.compile_due(DUE, 2), rules.compile_due(DUE + dt.timedelta(minutes=30), 2),
+    )
+    rows = await Bulletin.select(Bulletin.scope_key, Bulletin.week, Bulletin.version).run()
+    assert len(rows) == len({(r["scope_key"], r["week"]) for r in rows}) == 10  # Shanghai (a, b, station) × W46, W47; London (c, station) × W45, W46
+    assert all(r["version"] == 1 for r in rows)
+    assert await AuditEntry.count().where(AuditEntry.action == "bulletin.compiled").run() == 10
+
+
+async def test_weeks_missed_while_down_are_caught_up_within_the_limit(area):
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    three_weeks_later = DUE + dt.timedelta(weeks=3, hours=2)
+    made = await rules.compile_due(three_weeks_later, 4)
+    weeks = sorted({r["week"] for r in await Bulletin.select(Bulletin.week).run()})
+    assert weeks == ["2026-W47", "2026-W48", "2026-W49", "2026-W50"]
+    assert made == 4 * 5
+    assert await rules.compile_due(three_weeks_later + dt.timedelta(minutes=10), 4) == 0
+    # A community does not get weeks from before it existed.
+    await Community.update({Community.created_at: local(25, 12)}).where(Community.id == area.community_id).run()
+    await Bulletin.delete().where(Bulletin.scope_key == rules.community_key(area.community_id)).run()
+    await rules.compile_due(three_weeks_later, 4)
+    rows = await Bulletin.select(Bulletin.week).where(Bulletin.scope_key == rules.community_key(area.community_id)).order_by(Bulletin.week).run()
+    assert [r["week"] for r in rows] == ["2026-W48", "2026-W49", "2026-W50"]
+
+
+async def test_every_section_against_the_hand_made_week(area, make_volunteer, make_user):
+    made = await build_week(area, make_volunteer)
+    await make_user("officer", real_name="王莉", phone="13700000000")
+    await seed_tips()
+    result = await rules.compile_week(WEEK, now=DUE)
+    assert result.communities == 3 and len(result.created) == 5
+    f = await figures_for(rules.community_key(area.community_id))
+
+    patrols = count(f, "patrols")
+    assert (patrols["this"], patrols["last"], patrols["avg4"]) == (3, 1, 1.0)  # (1 + 0 + 2 + 1) / 4
+    assert patrols["trend"] == [0, 0, 0, 0, 0, 0, 1, 1, 2, 0, 1, 3]
+    assert count(f, "patrol_hours")["this"] == 3.0
+    assert count(f, "hazards_found")["this"] == 7 and count(f, "hazards_found")["avg4"] == 0.5  # the two of three weeks ago
+    assert count(f, "hazards_fixed")["this"] == 2 and count(f, "hazards_verified")["this"] == 1
+    assert count(f, "help_given")["this"] == 2 and count(f, "people_helped")["this"] == 5
+    assert count(f, "mediations")["this"] == 1 and count(f, "mediations_resolved")["this"] == 1
+    assert count(f, "ledger_filed")["this"] == 2 and count(f, "ledger_closed")["this"] == 2
+    fire = next(c for c in f["categories"] if (c["metric"], c["category"]) == ("hazard", "fire_exit"))
+    assert (fire["this"], fire["last"], fire["avg4"]) == (4, 0, 0.0)
+
+    # Hot spots: the pharmacy (4 hazards) and the market (1 hazard + 2 help = 3, each under 3
+    # so not shown); building 2 with 2 hazards is left out.
+    assert f["hotspots"] == [
+        {"name_zh": "陈记药房", "name_en": "陈记药房 EN", "total": 4, "hazards": 4, "help": None},
+        {"name_zh": "东门菜市场", "name_en": "East Gate Market", "total": 3, "hazards": None, "help": None},
+    ]
+
+    ledger = f["ledger"]
+    assert ledger["open"] == {"age_0_2": 1, "age_3_7": 0, "age_8_30": 0, "age_30": 0} and ledger["overdue"] == 1
+    assert ledger["closed"] == 2 and ledger["satisfied"] == 1 and ledger["median_close_days"] == 6.0  # (8 + 4) / 2
+    assert [s["summary"] for s in ledger["you_said"]] == ["东门路灯已修好"]
+
+    # Fire exits rose: a fire tip, and one anti-fraud tip as always.
+    assert [t["category"] for t in f["tips"] if t["rising"]][:1] == ["fire"]
+    assert [t["category"] for t in f["tips"] if not t["rising"]] == ["fraud"]
+
+    cover = f["coverage"]
+    assert (cover["filled"], cover["unfilled"]) == (1, 1)
+    assert cover["routes"] == [{"name": "东街巡逻", "hours": 4.0}]
+    # Patrols on Monday and Wednesday evenings (logs) and Tuesday (the shift); Friday's was a morning.
+    assert cover["gaps"] == ["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"]
+
+    assert [p["name_zh"] for p in f["watchpoints"]["new"]] == ["陈记药房"]
+    assert [p["name_zh"] for p in f["watchpoints"]["hours_changed"]] == ["平安超市"]
+    assert f["thanks"] == [{"name": "王小明", "hours": 2.0}]  # the other did not agree to be named
+    assert [(s["shift"], s["missing"]) for s in f["coming_up"]] == [(made["coming"], 3)]
+    assert f["contacts"]["officers"] == [{"name": "王莉", "phone": "13700000000"}]
+
+    station_figures = await figures_for(rules.station_key(area.station_id))
+    assert count(station_figures, "patrols")["this"] == 4  # 3 in a, 1 in b
+    assert station_figures["ledger"]["median_close_days"] == 6.0
+
+    everything = json.dumps([rules.figures_of(r) for r in await Bulletin.select(Bulletin.figures).run()], ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in everything
+
+
+async def test_small_counts_are_never_stored(area, make_volunteer):
+    """Two hazards at a place: the place is not a hot spot and its count is nowhere."""
+    await age_communities(area.community_id)
+    shop = await point(area.community_id, "小卖部")
+
+    for day in (17, 18):
+        await log(area.community_id, "hazard", local(day, 9), category="gas", watch_point=shop)
+    await rules.compile_week(WEEK, [area.community_id], now=DUE)
+    figures = await figures_for(rules.community_key(area.community_id))
+    assert figures["hotspots"] == []
+    assert "小卖部" not in json.dumps(figures, ensure_ascii=False)
+
+
+async def test_a_compile_failing_half_way_leaves_no_half_bulletin(area, make_volunteer, monkeypatch):
+    await build_week(area, make_volunteer)
+
+    async def broken(*args):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(C, "thanks", broken)
+    with pytest.raises(RuntimeError):
+        await rules.compile_week(WEEK, now=DUE)
+    assert await Bulletin.count().run() == 0
+    monkeypatch.undo()
+
+    # The audit row of the station's bulletin fails: its bulletin row goes with it.
+    real = rules.record
+
+    async def failing_record(action, object_type, object_id="", **kwargs):
+        if kwargs.get("after", {}).get("scope", "").startswith("s"):
+            raise RuntimeError("audit failed")
+        await real(action, object_type, object_id, **kwargs)
+
+    monkeypatch.setattr(rules, "record", failing_record)
+    with pytest.raises(RuntimeError):
+        await rules.compile_week(WEEK, now=DUE)
+    assert await keys() == sorted([rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.community_key(area.other_station_community_id)])
+    monkeypatch.undo()
+    result = await rules.compile_week(WEEK, now=DUE)  # a second run completes the week
+    assert len(result.created) == 2 and result.existing == 3
+
+
+async def test_draft_publish_immutable_and_correction_as_a_new_version(area, make_volunteer):
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    await rules.compile_week(WEEK, [area.community_id, area.other_community_id], now=DUE)
+    draft = (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.community_key(area.community_id)).first().run())["id"]
+    await rules.edit(None, draft, "本周平安", "A safe week", "感谢大家", "Thank you all")
+    await rules.publish(None, draft)
+    with pytest.raises(rules.BulletinError, match="cannot be changed"):
+        await rules.edit(None, draft, "改", "changed", "", "")
+    with pytest.raises(rules.BulletinError, match="already published"):
+        await rules.publish(None, draft)
+    # A hazard accepted late: the correction sees it, the published version does not change.
+    await log(area.community_id, "hazard", local(18, 9), category="gas")
+    second = await rules.start_correction(None, draft)
+    assert second != draft and await rules.start_correction(None, draft) == second  # one draft at a time
+    first_row, second_row = await rules.get(draft), await rules.get(second)
+    assert count(first_row["figures"], "hazards_found")["this"] == 0
+    assert count(second_row["figures"], "hazards_found")["this"] == 1
+    assert second_row["version"] == 2 and second_row["headline_zh"] == "本周平安"
+    assert (await rules.published(rules.community_key(area.community_id), WEEK))["id"] == draft
+    await rules.publish(None, second)
+    assert (await rules.published(rules.community_key(area.community_id), WEEK))["id"] == second
+    assert (await rules.get(draft))["status"] == "superseded"
+    actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action).where(AuditEntry.object_type == "bulletin").order_by(AuditEntry.id).run()]
+    assert actions.count("bulletin.published") == 2 and "bulletin.edited" in actions and "bulletin.correction_started" in actions
+    # Recompiling refreshes drafts only: the published week stays as it was.
+    result = await rules.compile_week(WEEK, [area.community_id], now=DUE, refresh_drafts=True)
+    assert result.refreshed == [] and result.existing == 1
+
+
+async def test_may_manage_only_in_scope(area, make_user):
+    from portal.accounts.rules import load_actor
+
+    await age_communities(area.community_id, area.other_community_id)
+    await rules.compile_week(WEEK, [area.community_id, area.other_community_id], now=DUE)
+    mine = await rules.get((await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.community_key(area.community_id)).first().run())["id"])
+    station = await rules.get((await Bulletin.select(Bulletin.id).where(Bulletin.scope == "station").first().run())["id"])
+    officer = await load_actor(await make_user("officer"))
+    other = await load_actor(await make_user("officer", community_id=area.other_community_id))
+    head = await load_actor(await make_user("head"))
+    assert rules.may_manage(officer, mine) and not rules.may_manage(other, mine)
+    assert not rules.may_manage(officer, station) and rules.may_manage(head, station) and rules.may_manage(head, mine)
+    page = await rules.managed_page(other)
+    assert [r["id"] for r in page.rows] == [(await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.community_key(area.other_community_id)).first().run())["id"]]
+
+
+def test_choose_tips_by_rising_categories_and_always_one_anti_fraud():
+    library = [
+        {"id": 1, "category": "fire", "text_zh": "火", "text_en": "fire", "always": False},
+        {"id": 2, "category": "elderly", "text_zh": "老", "text_en": "old", "always": False},
+        {"id": 3, "category": "fraud", "text_zh": "骗", "text_en": "fraud", "always": True},
+    ]
+    categories = [
+        {"metric": "hazard", "category": "gas", "this": 3, "last": 0, "avg4": 1.0},
+        {"metric": "help", "category": "lost_elderly", "this": 1, "last": 2, "avg4": 1.0},  # not above its average
+    ]
+    chosen = C.choose_tips(categories, library, 47)
+    assert [(t["category"], t["rising"]) for t in chosen] == [("fire", True), ("fraud", False)]
+    assert [t["category"] for t in C.choose_tips([], library, 47)] == ["fraud"]
