@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from portal.ledger import labels
 from portal.ledger.rules import DETAILS_MAX, NOTE_MAX, PLACE_MAX, SUMMARY_MAX
 from portal.ledger.tables import LEDGERS
-from portal.public.forms import PHONE_PATTERN
+from portal.public.forms import PHONE_PATTERN, IntakeForm
 from portal.web.forms import Form
 from portal.web.i18n import lazy_gettext as _l
 
@@ -62,11 +62,7 @@ class FileForm(Form):
         form.idempotency_key.data = str(uuid.uuid4())
         return form
 
-    def key(self) -> str:
-        try:
-            return str(uuid.UUID(self.idempotency_key.data or ""))
-        except ValueError:
-            return str(uuid.uuid4())
+    key = IntakeForm.key  # the same idempotency key as the public form
 
 
 class MoveForm(VersionedForm):

@@ -130,33 +130,33 @@ class LedgerController(Controller):
                 _fail(form, error)
         return await self._detail(request, item_id, move=form, status=422)
 
-    @post("/{item_id:int}/private", name="ledger.private")
-    async def private(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+    async def _save(self, request: Request, item_id: int, form_class, change, form_key: str) -> Template | Redirect | Response:
+        """The private flag and the public text: the same form path and stale check."""
         await self._item(request, item_id)
-        form = await PrivateForm.from_request(request)
+        form = await form_class.from_request(request)
         if form.validate():
             try:
-                await rules.set_private(request.user, item_id, bool(form.private.data), form.reason.data or "", form.page_version())
+                await change(form)
                 return navigate(request, f"/ledger/{item_id}")
             except LedgerError as error:
                 if error.params.get("stale"):
                     return await self._detail(request, item_id, stale=True, status=409)
                 _fail(form, error)
-        return await self._detail(request, item_id, private=form, status=422)
+        return await self._detail(request, item_id, status=422, **{form_key: form})
+
+    @post("/{item_id:int}/private", name="ledger.private")
+    async def private(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        async def change(form: PrivateForm) -> None:
+            await rules.set_private(request.user, item_id, bool(form.private.data), form.reason.data or "", form.page_version())
+
+        return await self._save(request, item_id, PrivateForm, change, "private")
 
     @post("/{item_id:int}/public-text", name="ledger.public_text")
     async def public_text(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
-        await self._item(request, item_id)
-        form = await PublicTextForm.from_request(request)
-        if form.validate():
-            try:
-                await rules.set_public_text(request.user, item_id, form.public_summary.data or "", form.place_public.data or "", form.page_version())
-                return navigate(request, f"/ledger/{item_id}")
-            except LedgerError as error:
-                if error.params.get("stale"):
-                    return await self._detail(request, item_id, stale=True, status=409)
-                _fail(form, error)
-        return await self._detail(request, item_id, text=form, status=422)
+        async def change(form: PublicTextForm) -> None:
+            await rules.set_public_text(request.user, item_id, form.public_summary.data or "", form.place_public.data or "", form.page_version())
+
+        return await self._save(request, item_id, PublicTextForm, change, "text")
 
     @get("/overdue", name="ledger.overdue")
     async def overdue(self, request: Request, after: int | None = Parameter(default=None, ge=0)) -> Template:

@@ -62,6 +62,8 @@ _COMMON = {
 }
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {ledger: dict(_COMMON) for ledger in LEDGERS}
 
+STALE_MESSAGE = N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again.")
+
 # The usual next step from each open stage (the item page opens its form first).
 NEXT_STEP = {"registered": "assigned", "assigned": "in_progress", "in_progress": "handled", "handled": "feedback_given", "feedback_given": "closed"}
 
@@ -430,7 +432,7 @@ async def transition(
         if channel == "portal" and (actor is None or not actor.reaches(item["community"], "officer")):
             raise LedgerError(N_("No such item."))
         if expected_version is not None and item["version"] != expected_version:
-            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+            raise LedgerError(STALE_MESSAGE, stale=True)
         stage = item["stage"]
         if to not in TRANSITIONS[item["ledger"]].get(stage, ()):
             raise LedgerError(N_("This step is not allowed from the current stage."))
@@ -518,7 +520,7 @@ async def transition(
         # The version in the WHERE makes the write itself refuse a concurrent change.
         written = await LedgerItem.update(changes).where((LedgerItem.id == item_id) & (LedgerItem.version == item["version"])).returning(LedgerItem.id).run()
         if not written:
-            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+            raise LedgerError(STALE_MESSAGE, stale=True)
         actor_id = actor.id if actor else None
         # A public line carries only what the person may read; an officer's internal
         # note goes on a line of its own that only officers see.
@@ -545,6 +547,17 @@ async def transition(
     return await _load(item_id)
 
 
+async def _for_change(actor: Actor, item_id: int, expected_version: int | None) -> dict:
+    """The item an officer is about to change (inside the write transaction), or a
+    refusal: not theirs, or changed since their page was drawn."""
+    item = await _load(item_id)
+    if not item or not actor.reaches(item["community"], "officer"):
+        raise LedgerError(N_("No such item."))
+    if expected_version is not None and item["version"] != expected_version:
+        raise LedgerError(STALE_MESSAGE, stale=True)
+    return item
+
+
 async def set_private(actor: Actor, item_id: int, private: bool, reason: str, expected_version: int | None = None) -> dict:
     """Hide an item from the public pages (or show it again), with a reason; audited."""
     reason = reason.strip()
@@ -552,11 +565,7 @@ async def set_private(actor: Actor, item_id: int, private: bool, reason: str, ex
     if private and not reason:
         raise LedgerError(N_("Say why the item is kept private."), "reason")
     async with write_transaction():
-        item = await _load(item_id)
-        if not item or not actor.reaches(item["community"], "officer"):
-            raise LedgerError(N_("No such item."))
-        if expected_version is not None and item["version"] != expected_version:
-            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+        item = await _for_change(actor, item_id, expected_version)
         at = now()
         await LedgerItem.update({LedgerItem.private: private, LedgerItem.private_reason: reason if private else "", LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
         await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id, kind="private" if private else "public", note=reason, public=False, created_at=at)).run()
@@ -570,11 +579,7 @@ async def set_public_text(actor: Actor, item_id: int, public_summary: str, place
     _check_length(public_summary, SUMMARY_MAX, "public_summary")
     _check_length(place_public, PLACE_MAX, "place_public")
     async with write_transaction():
-        item = await _load(item_id)
-        if not item or not actor.reaches(item["community"], "officer"):
-            raise LedgerError(N_("No such item."))
-        if expected_version is not None and item["version"] != expected_version:
-            raise LedgerError(N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again."), stale=True)
+        item = await _for_change(actor, item_id, expected_version)
         await LedgerItem.update({LedgerItem.public_summary: public_summary, LedgerItem.place_public: place_public, LedgerItem.updated_at: now(), LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
         await record("ledger.public_text", "ledger_item", item_id, actor=actor, before={"public_summary": item["public_summary"], "place_public": item["place_public"]}, after={"public_summary": public_summary, "place_public": place_public})
     return await _load(item_id)
