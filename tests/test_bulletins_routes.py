@@ -1,0 +1,214 @@
+"""Bulletin pages: the officer's review (edit, publish, immutable, correction) in scope,
+the public page in both languages from one compile, bad weeks, the Atom feeds parsed by
+feedparser, the chat text, subscriptions by e-mail with double opt-in and a working
+unsubscribe (a real SMTP server), the tip library and the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import socket
+import subprocess
+import sys
+
+import feedparser
+import pytest
+
+from portal.app import create_app
+from portal.bulletins import rules
+from portal.bulletins.demo import seed_tips
+from portal.bulletins.tables import Bulletin, Delivery, Subscriber, Tip
+from portal.settings import ROOT
+from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week
+from tests.conftest import field_error, http_client, post_form
+
+
+async def compiled(area, make_volunteer) -> int:
+    """The hand-made week compiled; the id of the first community's draft."""
+    await build_week(area, make_volunteer)
+    await seed_tips()
+    await rules.compile_week(WEEK, now=DUE)
+    return (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.community_key(area.community_id)).first().run())["id"]
+
+
+async def test_officer_reviews_edits_and_publishes_then_it_cannot_change(client_for, area, make_volunteer, client):
+    draft = await compiled(area, make_volunteer)
+    officer, _ = await client_for("officer")
+    listing = await officer.get("/bulletins")
+    assert f'href="/bulletins/{draft}"' in listing.text and "Community B" not in listing.text  # the other community is not theirs
+    page = await officer.get(f"/bulletins/{draft}")
+    assert page.status_code == 200 and "Draft: only officers see it" in page.text
+    assert "陈记药房" in page.text and "East Gate Market" in page.text and "王小明" in page.text
+    assert "This week: 3 patrols (3 hours); 7 hazards found, 2 fixed; 5 people helped; 1 dispute mediated; 2 matters from the public settled." in page.text
+    for secret in SECRETS:
+        assert secret not in page.text
+    assert (await client.get(f"/c/a/bulletins/{WEEK}")).status_code == 404  # a draft is not public
+
+    saved = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_zh": "本周平安", "headline_en": "A calm week", "note_en": "Thanks to all volunteers."})
+    assert saved.status_code == 303
+    too_long = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "x" * 201})
+    assert too_long.status_code == 422 and field_error(too_long.text, "headline_en")
+    assert (await post_form(officer, f"/bulletins/{draft}/publish")).status_code == 303
+    public = await client.get(f"/c/a/bulletins/{WEEK}")
+    assert public.status_code == 200 and "A calm week" in public.text and "Thanks to all volunteers." in public.text
+    refused = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "Changed"})
+    assert refused.status_code == 409 and "start a correction" in refused.text
+    assert "A calm week" in (await client.get(f"/c/a/bulletins/{WEEK}")).text
+    correction = await post_form(officer, f"/bulletins/{draft}/correct")
+    assert correction.status_code == 303
+    second = int(correction.headers["location"].rsplit("/", 1)[1])
+    assert second != draft and (await rules.get(second))["version"] == 2
+
+
+async def test_an_officer_of_another_community_gets_404(client_for, area, make_volunteer):
+    draft = await compiled(area, make_volunteer)
+    other, _ = await client_for("officer", community_id=area.other_community_id)
+    assert (await other.get(f"/bulletins/{draft}")).status_code == 404
+    assert (await post_form(other, f"/bulletins/{draft}/publish")).status_code == 404
+    assert (await rules.get(draft))["status"] == "draft"
+    station = (await Bulletin.select(Bulletin.id).where(Bulletin.scope == "station").first().run())["id"]
+    assert (await other.get(f"/bulletins/{station}")).status_code == 404  # the roll-up is the head's
+    head, _ = await client_for("head")
+    assert (await head.get(f"/bulletins/{station}")).status_code == 200
+
+
+async def test_one_compile_read_in_both_languages(area, make_volunteer, client):
+    draft = await compiled(area, make_volunteer)
+    await rules.publish(None, draft)
+    english = await client.get(f"/c/a/bulletins/{WEEK}", headers={"Accept-Language": "en"})
+    chinese = await client.get(f"/c/a/bulletins/{WEEK}", headers={"Accept-Language": "zh-CN"})
+    assert "Community A safety bulletin, week 2026-W47" in english.text and "Patrol coverage" in english.text
+    assert "社区a平安周报（2026-W47）" in chinese.text and "巡逻覆盖" in chinese.text and "本周：巡逻 3 次（3 小时）" in chinese.text
+    # The charts are drawn on the server, with a title and description.
+    assert re.search(r'<svg class="trend"[^>]*role="img"', english.text) and "<title id=" in english.text and "Weekly values, oldest first: 0, 0, 0, 0, 0, 0, 1, 1, 2, 0, 1, 3" in english.text
+
+
+async def test_bad_weeks_get_a_clear_message(area, client):
+    missing = await client.get("/c/a/bulletins/2025-W53")
+    assert missing.status_code == 404 and "There is no week 2025-W53: the year 2025 has weeks 1 to 52." in missing.text
+    unpublished = await client.get("/c/a/bulletins/2026-W40")
+    assert unpublished.status_code == 404 and "No bulletin has been published for the week 2026-W40." in unpublished.text
+    assert (await client.get("/c/nowhere/bulletins")).status_code == 404
+    assert (await client.get(f"/stations/{area.station_id}/bulletins/2026-W99")).status_code == 404
+
+
+async def test_atom_feeds_parse_and_the_chat_text_fits(area, make_volunteer, client):
+    draft = await compiled(area, make_volunteer)
+    await rules.publish(None, draft)
+    station = (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.station_key(area.station_id)).first().run())["id"]
+    await rules.publish(None, station)
+    feed = feedparser.parse((await client.get("/c/a/bulletins.atom")).content)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Community A safety bulletins"
+    assert [e.title for e in feed.entries] == ["Community A safety bulletin, week 2026-W47"]
+    assert feed.entries[0].link.endswith(f"/c/a/bulletins/{WEEK}")
+    station_feed = feedparser.parse((await client.get(f"/stations/{area.station_id}/bulletins.atom")).content)
+    assert not station_feed.bozo and len(station_feed.entries) == 1 and "城中派出所 EN" in station_feed.entries[0].title
+    assert (await client.get(f"/stations/{area.station_id}/bulletins/{WEEK}")).status_code == 200
+    text = await client.get(f"/c/a/bulletins/{WEEK}/text")
+    assert text.headers["content-type"].startswith("text/plain")
+    assert len(text.text) <= 1500 and "call 110" in text.text and f"/c/a/bulletins/{WEEK}" in text.text
+    for secret in SECRETS:
+        assert secret not in text.text
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+def body(envelope) -> str:
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+async def test_subscribe_confirm_receive_once_and_unsubscribe(settings, area, make_volunteer, smtp_server):
+    port, received = smtp_server
+    mail_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", public_url="http://portal.test")
+    app = create_app(mail_settings)
+    draft = await compiled(area, make_volunteer)
+    async with http_client(app) as resident:
+        bad = await post_form(resident, "/c/a/subscribe", {"email": "not an address"})
+        assert bad.status_code == 422 and field_error(bad.text, "email") == "Enter a valid e-mail address, like name@example.org."
+        assert 'value="not an address"' in bad.text and await Subscriber.count().run() == 0
+        sent = await post_form(resident, "/c/a/subscribe", {"email": "Li@Example.org"})
+        assert sent.status_code == 200 and "Check your inbox" in sent.text
+        assert len(received) == 1 and received[0].rcpt_tos == ["li@example.org"]
+        link = re.search(r"http://portal\.test(/bulletins/confirm/\S+)", body(received[0])).group(1)
+        await rules.publish(None, draft)
+        assert await rules.mail_published(mail_settings) == 0  # not confirmed yet
+        assert (await resident.get(link)).status_code == 200
+        assert "Subscribed" in (await post_form(resident, link)).text
+        # Two processes mailing at once: each subscriber gets the bulletin once.
+        assert sum(await asyncio.gather(rules.mail_published(mail_settings), rules.mail_published(mail_settings))) == 1
+        assert await rules.mail_published(mail_settings) == 0
+        mail = received[-1]
+        text = body(mail)
+        assert "Community A safety bulletin, week 2026-W47" in text and "call 110" in text
+        unsubscribe = re.search(r"http://portal\.test(/bulletins/unsubscribe/\S+)", text).group(1)
+        assert f"<http://portal.test{unsubscribe}>" in mail.content.decode()  # List-Unsubscribe header
+        for secret in SECRETS:
+            assert secret not in text
+        assert "Stop the weekly safety bulletin" in (await resident.get(unsubscribe)).text
+        assert "Unsubscribed" in (await post_form(resident, unsubscribe)).text
+        correction = await rules.start_correction(None, draft)
+        await rules.publish(None, correction)
+        assert await rules.mail_published(mail_settings) == 0  # unsubscribed: no correction either
+        assert await Delivery.count().run() == 1
+
+
+async def test_subscribing_without_email_configured_says_so(area, client):
+    answer = await post_form(client, "/c/a/subscribe", {"email": "li@example.org"})
+    assert answer.status_code == 422 and "E-mail is not available" in field_error(answer.text, "email")
+
+
+async def test_officers_keep_the_tip_library(client_for, area):
+    officer, _ = await client_for("officer")
+    missing = await post_form(officer, "/bulletins/tips", {"category": "fraud", "text_zh": "不要转账"})
+    assert missing.status_code == 422 and field_error(missing.text, "text_en") == "Write the tip in English."
+    assert (await post_form(officer, "/bulletins/tips", {"category": "fraud", "text_zh": "不要转账", "text_en": "Never transfer money", "always": "y", "active": "y"})).status_code == 303
+    tip = await Tip.select().first().run()
+    assert (tip["category"], tip["always"], tip["active"]) == ("fraud", True, True)
+    assert (await post_form(officer, f"/bulletins/tips/{tip['id']}", {"category": "fraud", "text_zh": "不要转账", "text_en": "Never transfer money"})).status_code == 303
+    assert (await Tip.select(Tip.active).first().run())["active"] is False  # unticked: out of use
+    assert "Never transfer money" in (await officer.get("/bulletins/tips")).text
+
+
+def portal(*args, database_url: str):
+    import os
+
+    env = {**os.environ, "PORTAL_DEFAULT_LANGUAGE": "en", "PORTAL_DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "portal.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+async def test_the_command_compiles_a_week_and_refuses_bad_input(settings, area):
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    bad = portal("bulletins", "compile", "--week", "2025-W53", database_url=settings.database_url)
+    assert bad.returncode != 0 and "There is no week 2025-W53" in bad.stderr
+    unknown = portal("bulletins", "compile", "--week", "2026-W46", "--community", "zz", database_url=settings.database_url)
+    assert unknown.returncode != 0 and "No community with code zz" in unknown.stderr
+    done = portal("bulletins", "compile", "--week", "2026-W46", "--community", "a", database_url=settings.database_url)
+    assert done.returncode == 0, done.stderr
+    assert "1 new" in done.stdout
+    assert [r["scope_key"] for r in await Bulletin.select(Bulletin.scope_key).run()] == [rules.community_key(area.community_id)]
