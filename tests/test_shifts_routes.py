@@ -326,3 +326,19 @@ async def test_the_roster_loads_more_of_a_busy_week(client_for, area, monkeypatc
     link = re.search(r'id="roster-more".*?href="([^"]+)"', page.text, re.S).group(1).replace("&amp;", "&")
     more = await officer.get(f"/shifts/manage/{area.community_id}/{link}", headers={"HX-Request": "true", "HX-Target": "roster-more"})
     assert "<html" not in more.text and more.text.count('class="shift-row') == 1 and f"/shifts/{ids[2]}" in more.text
+
+
+async def test_my_past_shifts_come_a_page_at_a_time(client_for, area, monkeypatch):
+    monkeypatch.setattr(rules, "PAST_PAGE_SIZE", 2)
+    client, user = await verified_client(client_for, area)
+    now = rules.utcnow()
+    shifts = [await a_shift(area.community_id, starts_in=dt.timedelta(days=-d)) for d in (1, 2, 3)]
+    for shift in shifts:
+        await Signup.insert(Signup(shift=shift, user=user, status="active", queued_at=now, checked_in_at=now, checked_out_at=now + dt.timedelta(hours=1), updated_at=now)).run()
+    page = await client.get("/shifts/mine")
+    assert page.text.count("<tr><td>Night patrol") == 2 and "Older shifts" in page.text
+    link = re.search(r'id="past-more".*?href="([^"]+)"', page.text, re.S).group(1).replace("&amp;", "&")
+    older = await client.get(link, headers={"HX-Request": "true", "HX-Target": "past-more"})
+    assert "<html" not in older.text and older.text.count("<tr><td>Night patrol") == 1 and "past-more" not in older.text
+    plain = await client.get(link)
+    assert "Back to the latest shifts" in plain.text and "Total hours worked: 3" in plain.text

@@ -715,3 +715,22 @@ async def test_the_list_of_shifts_is_served_by_an_index_without_sorting(area, en
                 await Shift.raw("SET LOCAL enable_seqscan = off").run()
                 plan = " ".join(r["QUERY PLAN"] for r in await Shift.raw(f"EXPLAIN {sql}").run())
             assert index in plan and "Sort" not in plan, plan
+
+
+async def test_the_jobs_reach_every_row_batch_after_batch(area, make_volunteer, make_user, monkeypatch):
+    """No silent cap: with batches of 2, five reminders, overdue alarms and alerts all go out."""
+    monkeypatch.setattr(rules, "JOB_BATCH", 2)
+    officer = await make_user("officer")
+    kind = await make_kind(area.community_id)
+    users = [await make_volunteer() for _ in range(5)]
+    soon = await make_shift(area.community_id, kind, starts_in=dt.timedelta(hours=20), capacity=5, min_people=1)
+    for user in users:
+        await rules.sign_up(user, soon, NOW, POLICY)
+    assert await rules.send_reminders(NOW, POLICY) == 5
+    empty = [await make_shift(area.community_id, kind, starts_in=dt.timedelta(hours=3 + h), hours=0.5, min_people=1) for h in range(5)]
+    assert await rules.alert_understaffed(NOW, POLICY) == len(empty)
+    over = await make_shift(area.community_id, kind, starts_in=dt.timedelta(hours=-3), hours=1, capacity=5)
+    for user in users:
+        await Signup.insert(Signup(shift=over, user=user, status="active", queued_at=NOW, checked_in_at=NOW - dt.timedelta(hours=3), updated_at=NOW)).run()
+    assert await rules.alert_overdue(NOW, POLICY) == 5
+    assert await Notification.count().where((Notification.user == officer) & (Notification.kind == "shift.overdue")).run() == 5

@@ -116,13 +116,13 @@ class VolunteerShiftsController(Controller):
             return await self._mine(request, error.message)
         return see_other("/shifts/mine")
 
-    async def _mine(self, request: Request, error: str | None = None) -> Template:
-        context = await rules.my_shifts(request.user.id, rules.utcnow(), policy=policy(request))
-        return render(request, "shifts/mine.html", {**context, "error": error}, status=409 if error else 200)
+    async def _mine(self, request: Request, error: str | None = None, past_after: str | None = None) -> Template:
+        context = await rules.my_shifts(request.user.id, rules.utcnow(), past_after, policy=policy(request))
+        return render(request, "shifts/mine.html", {**context, "error": error}, status=409 if error else 200, fragment="shifts/_past_rows.html", target="past-more")
 
     @get("/mine", name="shifts.mine")
-    async def mine(self, request: Request) -> Template:
-        return await self._mine(request)
+    async def mine(self, request: Request, past: str | None = Parameter(default=None, max_length=40)) -> Template:
+        return await self._mine(request, past_after=past)
 
     @get("/calendar", name="shifts.calendar")
     async def calendar(self, request: Request) -> Template:

@@ -28,7 +28,7 @@ from portal.volunteers.facts import volunteer_facts
 from portal.volunteers.tables import SKILLS
 from portal.watchpoints.tables import WatchPoint
 from portal.web.i18n import N_
-from portal.web.pagination import keyset_time_page, parse_time_cursor, time_cursor
+from portal.web.pagination import keyset_page, keyset_time_page, parse_time_cursor, time_cursor
 from portal.web.i18n import gettext as _
 
 CHECK_IN_EARLY = dt.timedelta(minutes=15)
@@ -404,7 +404,12 @@ def by_day(items: Iterable[tuple[dict, Any]], tz_default: str = "Asia/Shanghai")
     return list(days.items())
 
 
-async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50, policy: Policy = DEFAULT_POLICY) -> dict:
+PAST_PAGE_SIZE = 30
+
+
+async def my_shifts(user_id: int, now: dt.datetime, past_after: str | None = None, policy: Policy = DEFAULT_POLICY) -> dict:
+    """Upcoming shifts (with the buddy rule's state) and a page of past ones, newest first,
+    after the cursor ``past_after`` (``past_next`` continues)."""
     columns = (
         Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
         Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
@@ -413,9 +418,11 @@ async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50, policy
     upcoming = await Signup.select(*columns).where(
         (Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)) & (Signup.shift.ends_at > now)
     ).order_by(Signup.shift.starts_at).limit(100).run()
-    past = await Signup.select(*columns).where(
-        (Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)
-    ).order_by(Signup.shift.starts_at, ascending=False).limit(past_limit).run()
+    past_page = await keyset_time_page(
+        Signup.select(*columns).where((Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)),
+        Signup.shift.starts_at, Signup.id, past_after, PAST_PAGE_SIZE, descending=True,
+    )
+    past = past_page.rows
     # The buddy rule: a patrol starts only when enough people (and an experienced one) are in.
     states = await buddy_states([{"id": r["shift"], "kind.buddy_min": r["shift.kind.buddy_min"], "kind.needs_experienced": r["shift.kind.needs_experienced"]} for r in upcoming], policy)
     for row in upcoming:
@@ -425,7 +432,7 @@ async def my_shifts(user_id: int, now: dt.datetime, past_limit: int = 50, policy
         row["hours"] = worked_hours(row)
         row["can_check_in"] = row["status"] == "active" and row["shift.status"] == "open" and not row["checked_in_at"] and _aware(row["shift.starts_at"]) - CHECK_IN_EARLY <= now < _aware(row["shift.ends_at"])
         row["can_check_out"] = bool(row["checked_in_at"]) and not row["checked_out_at"]
-    return {"upcoming": upcoming, "past": past, "total_hours": await total_hours(user_id)}
+    return {"upcoming": upcoming, "past": past, "past_next": past_page.next_after, "past_after": past_after, "total_hours": await total_hours(user_id)}
 
 
 def worked_hours(signup: dict) -> float:
@@ -1376,23 +1383,44 @@ async def hours_report(community_id: int, month: dt.date) -> list[dict]:
 # --- Alerts, reminders and the lone-patroller check --------------------------------------
 
 
+JOB_BATCH = 500
+
+
+async def _every_row(query, key):
+    """All rows of ``query`` a batch at a time by ``key`` (unique): a job reaches every
+    row however many there are, without holding them all at once."""
+    after = None
+    while True:
+        page = await keyset_page(query, key, after, JOB_BATCH)
+        for row in page.rows:
+            yield row
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+
 async def overdue_checkouts(community_ids: frozenset[int] | None, now: dt.datetime, policy: Policy = DEFAULT_POLICY, limit: int = 50) -> list[dict]:
     """Checked in, not checked out, N minutes after the shift's end: maybe alone and in trouble."""
     if community_ids is not None and not community_ids:
         return []
-    query = Signup.select(
-        Signup.id, Signup.user, Signup.user.real_name, Signup.user.phone, Signup.shift, Signup.shift.community, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.community.timezone, Signup.checked_in_at,
-    ).where(
-        Signup.checked_in_at.is_not_null() & Signup.checked_out_at.is_null() & (Signup.shift.ends_at <= now - dt.timedelta(minutes=policy.overdue_minutes)) & (Signup.shift.ends_at > now - dt.timedelta(days=2))
-    )
+    query = _overdue_query(now, policy)
     if community_ids is not None:
         query = query.where(Signup.shift.community.is_in(list(community_ids)))
     return await query.order_by(Signup.shift.ends_at).limit(limit).run()
 
 
+def _overdue_query(now: dt.datetime, policy: Policy):
+    return Signup.select(
+        Signup.id, Signup.user, Signup.user.real_name, Signup.user.phone, Signup.shift, Signup.shift.community, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.community.timezone, Signup.checked_in_at,
+    ).where(
+        Signup.checked_in_at.is_not_null() & Signup.checked_out_at.is_null() & (Signup.shift.ends_at <= now - dt.timedelta(minutes=policy.overdue_minutes)) & (Signup.shift.ends_at > now - dt.timedelta(days=2))
+    )
+
+
 async def alert_overdue(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> int:
     sent = 0
-    for row in await overdue_checkouts(None, now, policy, limit=500):
+    async for row in _every_row(_overdue_query(now, policy), Signup.id):
         for officer in await officers_of(row["shift.community"]):
             sent += await notify(
                 officer, "shift.overdue", N_("%(name)s has not checked out of %(shift)s"), N_("The shift ended at %(end)s. Call them: %(phone)s."),
@@ -1409,10 +1437,10 @@ async def send_reminders(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> i
     for index, h in enumerate(hours):
         # Only the closest reminder window applies: no 24 h reminder two hours before.
         lower = now + dt.timedelta(hours=hours[index - 1]) if index else now
-        rows = await Signup.select(Signup.id, Signup.user, Signup.shift, Signup.shift.starts_at, Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.community.timezone).where(
+        query = Signup.select(Signup.id, Signup.user, Signup.shift, Signup.shift.starts_at, Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.community.timezone).where(
             (Signup.status == "active") & (Signup.shift.status == "open") & (Signup.shift.starts_at > lower) & (Signup.shift.starts_at <= now + dt.timedelta(hours=h))
-        ).limit(5000).run()
-        for r in rows:
+        )
+        async for r in _every_row(query, Signup.id):
             sent += await notify(
                 r["user"], "shift.reminder", N_("Reminder: %(shift)s at %(start)s"), N_("Place: %(place)s. Check in from your phone from 15 minutes before the start."),
                 link="/shifts/mine", dedupe_key=f"shift-reminder:{h}:{r['id']}",
@@ -1425,7 +1453,18 @@ async def alert_understaffed(now: dt.datetime, policy: Policy = DEFAULT_POLICY) 
     """Tell the officers, 24 hours before the start, about shifts below their minimum (or
     their buddy rule's number) and, separately, about shifts whose kind needs an
     experienced volunteer and has none signed up: each message once per shift and officer."""
-    rows = await Shift.select(*SHIFT_COLUMNS).where((Shift.status == "open") & (Shift.starts_at > now) & (Shift.starts_at <= now + dt.timedelta(hours=24))).limit(2000).run()
+    sent = 0
+    query = Shift.select(*SHIFT_COLUMNS).where((Shift.status == "open") & (Shift.starts_at > now) & (Shift.starts_at <= now + dt.timedelta(hours=24)))
+    after = None
+    while True:
+        page = await keyset_page(query, Shift.id, after, JOB_BATCH)
+        sent += await _alert_understaffed_page(page.rows, policy)
+        if page.next_after is None:
+            return sent
+        after = page.next_after
+
+
+async def _alert_understaffed_page(rows: list[dict], policy: Policy) -> int:
     without = await _without_experienced([s["id"] for s in rows if s["kind.needs_experienced"]], policy)
     sent = 0
     for s in rows:
