@@ -1,4 +1,5 @@
-"""Demo watch points: a few places in the demo communities, one kept by the demo `host`."""
+"""Demo watch points: a few places in the demo communities, one kept by the demo `host`;
+and a weekday duty roster for the demo `officer` in 西关社区."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from portal.db import write_transaction
 from portal.stations.tables import Community
 from portal.watchpoints import hours as H
 from portal.watchpoints.rules import new_slug
-from portal.watchpoints.tables import WatchPoint, WatchPointVisit
+from portal.watchpoints.tables import DutySlot, WatchPoint, WatchPointVisit
 
 DAY = H.Day(H.OPEN, dt.time(8), dt.time(22))
 LATE = H.Day(H.OPEN, dt.time(18), dt.time(2), overnight=True)
@@ -51,4 +52,7 @@ async def seed_watch_points() -> int:
                 await WatchPointVisit.insert(WatchPointVisit(point=point_id, officer=users.get("officer"), visited_on=moment.date(), note="演示数据 demo", outcome="verified", created_at=moment)).run()
             await record("watchpoint.applied", "watchpoint", point_id, after={"name_zh": name_zh, "demo": True})
             created += 1
+        if "xiguan" in communities and "officer" in users:
+            for weekday in range(5):  # office hours; outside them the pages list every officer
+                await DutySlot.insert(DutySlot(community=communities["xiguan"], officer=users["officer"], weekday=weekday, starts="08:30", ends="17:30", created_at=now())).run()
     return created

@@ -14,10 +14,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.accounts.rules import Actor, now
-from portal.accounts.tables import RoleGrant, User
+from portal.accounts.tables import User
 from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.watchpoints import hours as H
+from portal.watchpoints.rules import officers_of
 from portal.watchpoints.tables import DutySlot
 from portal.web.i18n import gettext as _
 
@@ -46,12 +47,7 @@ class Slot:
 
 async def community_officer_ids(community_id: int) -> set[int]:
     """Active users holding the officer role in the community (not station heads)."""
-    grants = await RoleGrant.select(RoleGrant.user).where((RoleGrant.role == "officer") & (RoleGrant.community == community_id)).limit(100).run()
-    ids = {g["user"] for g in grants}
-    if not ids:
-        return set()
-    active = await User.select(User.id).where(User.id.is_in(list(ids)) & (User.active == True)).run()  # noqa: E712
-    return {row["id"] for row in active}
+    return {officer["id"] for officer in await officers_of(community_id)}
 
 
 def check(slot: Slot, officer_ids: set[int], today: dt.date) -> None:
@@ -151,8 +147,6 @@ async def on_duty_ids(community_id: int, at: dt.datetime, timezone: str) -> list
 async def who_to_call(community_id: int, at: dt.datetime, timezone: str) -> tuple[list[dict], bool]:
     """The officers a visitor should call at ``at`` and whether they are the ones on duty
     (True) or, with nobody on duty, every officer of the community (False)."""
-    from portal.watchpoints.rules import officers_of
-
     ids = await on_duty_ids(community_id, at, timezone)
     if ids:
         rows = {r["id"]: r for r in await User.select(User.id, User.real_name, User.phone).where(User.id.is_in(ids)).run()}
