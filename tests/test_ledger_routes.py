@@ -189,6 +189,9 @@ async def test_an_officer_files_a_help_request_from_the_intake_page(client_for, 
     assert response.status_code == 303 and response.headers["location"].startswith("/ledger/")
     assert (await Intake.select(Intake.status).first().run())["status"] == "filed"
     assert (await LedgerItem.select(LedgerItem.ledger, LedgerItem.category).first().run()) == {"ledger": "claim", "category": "help"}
+    page = await client.get(f"/intake/{intake_id}")
+    number = (await LedgerItem.select(LedgerItem.number).first().run())["number"]
+    assert "File into a ledger" not in page.text and number in page.text
 
 
 async def test_the_admin_edits_the_holiday_calendar_and_deadline_rules(client_for):

@@ -169,6 +169,9 @@ async def intake_for_officer(actor: Actor, intake_id: int) -> dict | None:
     if not row or not actor.reaches(row["community"], "officer"):
         return None
     row["answers"] = await IntakeAnswer.select(IntakeAnswer.text, IntakeAnswer.created_at, IntakeAnswer.officer.real_name).where(IntakeAnswer.intake == intake_id).order_by(IntakeAnswer.id).limit(50).run()
+    from portal.ledger.tables import LedgerItem
+
+    row["ledger_item"] = await LedgerItem.select(LedgerItem.id, LedgerItem.number).where(LedgerItem.intake == intake_id).first().run()
     return row
 
 
