@@ -55,6 +55,12 @@ _PARAMETER_ERRORS = {
     "page_size": (_NUMBER_ERROR, {"largest": rules.MAX_PAGE_SIZE}),
     "status": (N_("status must be open, closed or both (comma-separated)."), {}),
 }
+_TOO_LONG = N_("%(name)s is too long: at most %(largest)d characters.")
+_LENGTHS = {
+    "description": rules.DESCRIPTION_MAX, "first_name": rules.NAME_MAX, "last_name": rules.NAME_MAX, "phone": rules.PHONE_MAX,
+    "email": rules.EMAIL_MAX, "address_string": 200, "address_id": 40, "service_code": 100, "lat": 40, "long": 40,
+}
+_PARAMETER_ERRORS.update({name: (_TOO_LONG, {"largest": largest}) for name, largest in _LENGTHS.items()})
 
 _ERROR_TEXT = {
     400: "Bad parameters: the description says which.",

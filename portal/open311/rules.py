@@ -102,7 +102,8 @@ def check_jurisdiction(jurisdiction_id: str | None, ours: str) -> None:
 # A "+" sent unencoded in a query string arrives as a space; it is read as "+".
 _W3C = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+\- ]\d{2}:\d{2}))?$"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+\- ]\d{2}:\d{2}))?$",
+    re.ASCII,
 )
 
 
