@@ -155,6 +155,16 @@ ROUTES = {
     ("POST", "/logs/landmarks/{community_id:int}"): row(LOGIN, 403, 403, 422, 403, 422, 422),
     ("POST", "/logs/landmarks/{community_id:int}/{landmark_id:int}/retire"): row(LOGIN, 403, 403, 303, 403, 303, 303),
     ("POST", "/logs/landmarks/{community_id:int}/{landmark_id:int}/restore"): row(LOGIN, 403, 403, 303, 403, 303, 303),
+    # Review of field logs (the log is the target volunteer's hazard in the first community).
+    ("GET", "/review"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/review/export.csv"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/review/export.xlsx"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/review/stats"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/review/bulk"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("POST", "/review/{log_id:int}/accept"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/review/{log_id:int}/ask"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/review/{log_id:int}/comment"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/review/{log_id:int}/duplicate"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     # The three ledgers: the item is a complaint of the first community; empty forms
     # answer 422 (or 303 where an empty form is a valid "clear"); the public ledger and
     # the tracking answer need no account ("a" is an unknown tracking code: 404).
