@@ -138,6 +138,7 @@ ROUTES = {
     ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/move"): row(LOGIN, 403, 403, 404, 403, 404, 404),
     ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/keep"): row(LOGIN, 403, 403, 404, 403, 404, 404),
     ("POST", "/shifts/manage/{community_id:int}/rosters/{template_id:int}/kept/{shift_id:int}/cancel"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("POST", "/shifts/manage/{community_id:int}/people/{user_id:int}/experienced"): row(LOGIN, 403, 403, 303, 403, 303, 303),
     # Field logs: the log is the target volunteer's hazard (with a photo) in the first
     # community; the watch point is the target's. Empty forms answer 422.
     ("GET", "/logs/new"): members(200),

@@ -342,3 +342,18 @@ async def test_my_past_shifts_come_a_page_at_a_time(client_for, area, monkeypatc
     assert "<html" not in older.text and older.text.count("<tr><td>Night patrol") == 1 and "past-more" not in older.text
     plain = await client.get(link)
     assert "Back to the latest shifts" in plain.text and "Total hours worked: 3" in plain.text
+
+
+async def test_officer_counts_a_volunteer_as_experienced_from_the_shift_page(client_for, area, make_volunteer):
+    officer, _ = await client_for("officer")
+    shift = await a_shift(area.community_id)
+    volunteer = await make_volunteer(real_name="吴十")
+    await rules.sign_up(volunteer, shift)
+    page = await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")
+    assert "Count as experienced (★)" in page.text
+    marked = await post_form(officer, f"/shifts/manage/{area.community_id}/people/{volunteer}/experienced", {"experienced": "1", "next": f"/shifts/manage/{area.community_id}/shifts/{shift}"})
+    assert marked.status_code == 303 and marked.headers["location"] == f"/shifts/manage/{area.community_id}/shifts/{shift}"
+    page = await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")
+    assert "counted as experienced by an officer" in page.text and "Stop counting as experienced" in page.text
+    other, _ = await client_for("officer", community_id=area.other_community_id)
+    assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/people/{volunteer}/experienced", {"experienced": "0"})).status_code == 404

@@ -734,3 +734,26 @@ async def test_the_jobs_reach_every_row_batch_after_batch(area, make_volunteer, 
         await Signup.insert(Signup(shift=over, user=user, status="active", queued_at=NOW, checked_in_at=NOW - dt.timedelta(hours=3), updated_at=NOW)).run()
     assert await rules.alert_overdue(NOW, POLICY) == 5
     assert await Notification.count().where((Notification.user == officer) & (Notification.kind == "shift.overdue")).run() == 5
+
+
+async def test_an_officer_can_count_someone_as_experienced_before_their_worked_shifts_do(area, make_volunteer, make_user, officer):
+    retired_officer, novice = await make_volunteer(), await make_volunteer()
+    careful = await make_kind(area.community_id, needs_experienced=True, buddy_min=2)
+    shift = await make_shift(area.community_id, careful, starts_in=dt.timedelta(hours=10), min_people=2)
+    for user in (retired_officer, novice):
+        await rules.sign_up(user, shift, NOW, POLICY)
+    week = await rules.roster(area.community_id, NOW, NOW + dt.timedelta(days=7), POLICY)
+    assert week[0]["needs_experienced_gap"] and week[0]["understaffed"]
+    await rules.set_experienced(officer, area.community_id, retired_officer, True)
+    week = await rules.roster(area.community_id, NOW, NOW + dt.timedelta(days=7), POLICY)
+    marked = {p["user"]: p for p in week[0]["people"]}
+    assert marked[retired_officer]["experienced"] and marked[retired_officer]["marked_experienced"] and not marked[novice]["experienced"]
+    assert not week[0]["needs_experienced_gap"] and not week[0]["understaffed"]  # in SQL (the order) and Python alike
+    assert await rules.alert_understaffed(NOW, POLICY) == 0
+    await rules.check_in(novice, shift, NOW + dt.timedelta(hours=9, minutes=50))
+    await rules.check_in(retired_officer, shift, NOW + dt.timedelta(hours=9, minutes=55))
+    assert (await rules.shift_detail(None, shift, POLICY))["buddy"].started_at == NOW + dt.timedelta(hours=9, minutes=55)
+    audit = await AuditEntry.select(AuditEntry.after).where(AuditEntry.action == "shift.experienced_marked").first().run()
+    assert (json.loads(audit["after"]) if isinstance(audit["after"], str) else audit["after"]) == {"experienced": True}
+    with pytest.raises(rules.NotFound):
+        await rules.set_experienced(officer, area.other_community_id, retired_officer, True)

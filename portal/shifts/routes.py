@@ -184,6 +184,16 @@ class OfficerShiftsController(Controller):
         await rules.lift_block(request.user, user_id)
         return see_other(f"/shifts/manage/{community_id}/")
 
+    @post("/people/{user_id:int}/experienced", name="shifts.experienced")
+    async def experienced(self, request: Request, community_id: FromPath[int], user_id: FromPath[int]) -> Redirect:
+        """Count a person as experienced for the buddy rule before their worked shifts do."""
+        data = await request.form()
+        try:
+            await rules.set_experienced(request.user, community_id, user_id, data.get("experienced") == "1")
+        except rules.NotFound:
+            raise NotFoundException() from None
+        return see_other(safe_next(data.get("next"), f"/shifts/manage/{community_id}/"))
+
     # --- kinds and rosters --------------------------------------------------------------
 
     @get("/setup", name="shifts.setup")

@@ -459,6 +459,40 @@ async def worked_counts(user_ids: list[int]) -> dict[int, int]:
     return {r["user"]: r["n"] for r in rows}
 
 
+async def _marked_experienced(user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    rows = await ShiftStanding.select(ShiftStanding.user).where(ShiftStanding.user.is_in(user_ids) & ShiftStanding.experienced.eq(True)).run()
+    return {r["user"] for r in rows}
+
+
+async def experienced_among(user_ids: list[int], policy: Policy = DEFAULT_POLICY) -> set[int]:
+    """Who of these people is experienced: ``experienced_after`` worked shifts, or marked
+    so by an officer."""
+    worked = await worked_counts(user_ids)
+    return {u for u in user_ids if worked.get(u, 0) >= policy.experienced_after} | await _marked_experienced(user_ids)
+
+
+async def set_experienced(actor, community_id: int, user_id: int, value: bool) -> None:
+    """An officer marks (or unmarks) a person of their community as experienced, audited."""
+    from portal.volunteers.tables import VolunteerProfile
+
+    async with write_transaction():
+        ours = await VolunteerProfile.exists().where((VolunteerProfile.user == user_id) & (VolunteerProfile.community == community_id)).run() or await Signup.exists().where(
+            (Signup.user == user_id) & (Signup.shift.community == community_id)
+        ).run()
+        if not ours:
+            raise NotFound(user_id)
+        existing = await ShiftStanding.select(ShiftStanding.id, ShiftStanding.experienced).where(ShiftStanding.user == user_id).first().run()
+        if existing and bool(existing["experienced"]) == value:
+            return
+        if existing:
+            await ShiftStanding.update({ShiftStanding.experienced: value}).where(ShiftStanding.id == existing["id"]).run()
+        else:
+            await ShiftStanding.insert(ShiftStanding(user=user_id, experienced=value, lifted_count=0)).run()
+        await record("shift.experienced_marked", "user", user_id, actor=actor, before={"experienced": bool(existing and existing["experienced"])}, after={"experienced": value})
+
+
 # --- The buddy rule ------------------------------------------------------------------------
 #
 # A kind's buddy rule (``buddy_min`` people, and with ``needs_experienced`` at least one
@@ -467,7 +501,8 @@ async def worked_counts(user_ids: list[int]) -> dict[int, int]:
 # alarm) and is shown "waiting for your buddies" until enough people, including an
 # experienced one, have checked in. The patrol counts as started at the check-in that
 # completes the rule. "Experienced" means ``Policy.experienced_after`` worked shifts
-# (checked in and out), so it follows from the record and needs no one to keep it up.
+# (checked in and out), so it follows from the record, or an officer's mark for someone
+# experienced elsewhere (``set_experienced``).
 
 
 @dataclass(frozen=True)
@@ -485,7 +520,7 @@ class Buddy:
         return self.started_at is not None
 
 
-def buddy_state(shift: dict, check_ins: list[dict], worked: dict[int, int], policy: Policy = DEFAULT_POLICY) -> Buddy:
+def buddy_state(shift: dict, check_ins: list[dict], experienced_people: set[int]) -> Buddy:
     """``check_ins``: the shift's sign-ups with ``user``, ``checked_in_at``, ``checked_out_at``."""
     needed = max(1, shift.get("kind.buddy_min") or 0)
     wants_experienced = bool(shift.get("kind.needs_experienced"))
@@ -494,11 +529,11 @@ def buddy_state(shift: dict, check_ins: list[dict], worked: dict[int, int], poli
     count, experienced = 0, False
     for row in sorted((r for r in check_ins if r.get("checked_in_at")), key=lambda r: _aware(r["checked_in_at"])):
         count += 1
-        experienced = experienced or worked.get(row["user"], 0) >= policy.experienced_after
+        experienced = experienced or row["user"] in experienced_people
         if started_at is None and count >= needed and (experienced or not wants_experienced):
             started_at = _aware(row["checked_in_at"])
     present = [r for r in check_ins if r.get("checked_in_at") and not r.get("checked_out_at")]
-    return Buddy(applies, started_at, len(present), needed, any(worked.get(r["user"], 0) >= policy.experienced_after for r in present))
+    return Buddy(applies, started_at, len(present), needed, any(r["user"] in experienced_people for r in present))
 
 
 async def buddy_states(shifts: list[dict], policy: Policy = DEFAULT_POLICY) -> dict[int, Buddy]:
@@ -507,8 +542,8 @@ async def buddy_states(shifts: list[dict], policy: Policy = DEFAULT_POLICY) -> d
     if not ids:
         return {}
     rows = await Signup.select(Signup.shift, Signup.user, Signup.checked_in_at, Signup.checked_out_at).where(Signup.shift.is_in(ids) & Signup.checked_in_at.is_not_null()).run()
-    worked = await worked_counts(sorted({r["user"] for r in rows}))
-    return {s["id"]: buddy_state(s, [r for r in rows if r["shift"] == s["id"]], worked, policy) for s in shifts if s["id"] in ids}
+    experienced = await experienced_among(sorted({r["user"] for r in rows}), policy)
+    return {s["id"]: buddy_state(s, [r for r in rows if r["shift"] == s["id"]], experienced) for s in shifts if s["id"] in ids}
 
 
 # --- The capacity counter ----------------------------------------------------------------
@@ -1272,7 +1307,8 @@ SELECT id, staffed FROM (
       OR EXISTS (SELECT 1 FROM shift_signup x WHERE x.shift = s.id AND x.status = 'standin')
       OR (k.needs_experienced AND NOT EXISTS (
         SELECT 1 FROM shift_signup p WHERE p.shift = s.id AND p.status IN ('active', 'offered')
-          AND (SELECT COUNT(*) FROM shift_signup w WHERE w."user" = p."user" AND w.checked_out_at IS NOT NULL) >= {})))
+          AND ((SELECT COUNT(*) FROM shift_signup w WHERE w."user" = p."user" AND w.checked_out_at IS NOT NULL) >= {}
+            OR EXISTS (SELECT 1 FROM shift_standing m WHERE m."user" = p."user" AND m.experienced)))))
     THEN 0 ELSE 1 END AS staffed
   FROM shift s JOIN shift_kind k ON k.id = s.kind
   WHERE s.community = {} AND s.starts_at >= {} AND s.starts_at < {}
@@ -1331,12 +1367,14 @@ async def _with_people(shifts: list[dict], policy: Policy) -> list[dict]:
         Signup.id, Signup.shift, Signup.user, Signup.user.real_name, Signup.status, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show, Signup.no_show_reason, Signup.offer_expires_at,
     ).where(Signup.shift.is_in(ids) & Signup.status.is_in(list(LIVE_STATUSES))).order_by(Signup.queued_at).run() if ids else []
     worked = await worked_counts(sorted({p["user"] for p in people}))
+    marked = await _marked_experienced(sorted({p["user"] for p in people}))
     for s in shifts:
         s["people"] = [p for p in people if p["shift"] == s["id"]]
         for p in s["people"]:
             p["hours"] = worked_hours(p)
-            p["experienced"] = worked.get(p["user"], 0) >= policy.experienced_after
             p["worked"] = worked.get(p["user"], 0)
+            p["marked_experienced"] = p["user"] in marked
+            p["experienced"] = p["worked"] >= policy.experienced_after or p["marked_experienced"]
         on = [p for p in s["people"] if p["status"] in ("active", "offered")]
         s["on_count"] = len(on)
         s["waiting_count"] = sum(1 for p in s["people"] if p["status"] == "waiting")
@@ -1492,8 +1530,8 @@ async def _without_experienced(shift_ids: list[int], policy: Policy) -> set[int]
     if not shift_ids:
         return set()
     rows = await Signup.select(Signup.shift, Signup.user).where(Signup.shift.is_in(shift_ids) & Signup.status.is_in(["active", "offered"])).run()
-    worked = await worked_counts(sorted({r["user"] for r in rows}))
-    covered = {r["shift"] for r in rows if worked.get(r["user"], 0) >= policy.experienced_after}
+    experienced = await experienced_among(sorted({r["user"] for r in rows}), policy)
+    covered = {r["shift"] for r in rows if r["user"] in experienced}
     return set(shift_ids) - covered
 
 

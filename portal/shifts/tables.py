@@ -95,9 +95,12 @@ class Signup(Table, tablename="shift_signup"):
 
 
 class ShiftStanding(Table, tablename="shift_standing"):
-    """Sign-up is blocked while unexcused no-shows minus ``lifted_count`` reach the limit."""
+    """Sign-up is blocked while unexcused no-shows minus ``lifted_count`` reach the limit.
+    ``experienced``: an officer counts the person as experienced for the buddy rule before
+    they reach the worked shifts that make anyone experienced (e.g. a retired officer)."""
 
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True)
+    experienced = Boolean(default=False)
     lifted_count = Integer(default=0)
     lifted_at = Timestamptz(null=True, default=None)
     lifted_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
