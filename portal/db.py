@@ -111,14 +111,13 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         connection = await self.acquire()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            return await connection.execute_fetchall(query, args or [])
         finally:
             await self.release(connection)
 
     async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        # One trip to the connection's thread (execute and fetch together) instead of three.
+        return await connection.execute_fetchall(query, args or [])
 
     def transaction(self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True):
         return _PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
