@@ -75,3 +75,42 @@ def test_a_static_url_outside_the_static_folder_gets_no_hash():
 
     assert static_url("../pyproject.toml") == "/static/../pyproject.toml"
     assert static_url("css/none.css") == "/static/css/none.css"
+
+
+async def test_a_password_check_leaves_the_worker_free_for_other_requests():
+    """Argon2id at the production cost takes ~0.1 s; the event loop keeps running meanwhile."""
+    import asyncio
+
+    expensive = PasswordHasher().hash(PASSWORD)
+    ticks = []
+
+    async def tick():
+        while True:
+            ticks.append(1)
+            await asyncio.sleep(0.002)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    assert await accounts.check_password(expensive, PASSWORD)
+    ticker.cancel()
+    assert len(ticks) > 5
+
+
+async def test_at_most_two_password_hashes_run_at_once_per_process():
+    """Each takes 64 MiB: a burst of logins must not take the worker's memory."""
+    import asyncio
+    import threading
+    import time
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def hash_slowly():
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.03)
+        with lock:
+            running[0] -= 1
+
+    await asyncio.gather(*(asyncio.to_thread(accounts._bounded, hash_slowly) for _ in range(6)))
+    assert peak[0] == 2

@@ -5,9 +5,11 @@ Every change of state here writes its audit row in the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -56,6 +58,21 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Argon2id takes ~0.1 s and 64 MiB: checked in a thread so that the worker's other
+# requests go on meanwhile, and at most two at once so that a burst of logins cannot
+# take the worker's memory.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+def _bounded(function, *args):
+    with _HASHING:
+        return function(*args)
+
+
+async def check_password(password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(_bounded, password_matches, password_hash, password)
 
 
 # --- Who is asking -------------------------------------------------------------------
@@ -262,7 +279,7 @@ async def log_in(username: str, password: str, ip: str, max_failures: int) -> Lo
         await record("login.throttled", "user", username, ip=ip)
         return LoginResult(locked_seconds=locked)
     user = await User.select(User.id, User.username, User.password_hash, User.active).where(User.username == username).first().run()
-    ok = password_matches(user["password_hash"] if user else _DUMMY_HASH, password) and bool(user and user["active"])
+    ok = await check_password(user["password_hash"] if user else _DUMMY_HASH, password) and bool(user and user["active"])
     async with write_transaction():
         if not ok:
             await LoginFailure.insert(LoginFailure(username=username, ip=ip[:64], at=now())).run()
@@ -272,7 +289,7 @@ async def log_in(username: str, password: str, ip: str, max_failures: int) -> Lo
         await User.update({User.last_login_at: now()}).where(User.id == user["id"]).run()
         await record("login", "user", user["id"], actor=_Ref(user["id"], user["username"]), ip=ip)
     if _hasher.check_needs_rehash(user["password_hash"]):
-        await User.update({User.password_hash: hash_password(password)}).where(User.id == user["id"]).run()
+        await User.update({User.password_hash: await asyncio.to_thread(_bounded, hash_password, password)}).where(User.id == user["id"]).run()
     return LoginResult(user_id=user["id"])
 
 
@@ -302,7 +319,7 @@ class AccountError(ValueError):
 async def change_password(actor: Actor, current: str, new: str, sessions: SessionStore) -> None:
     """Change the actor's own password and end all their sessions (the caller opens a new one)."""
     user = await User.select(User.password_hash).where(User.id == actor.id).first().run()
-    if not user or not password_matches(user["password_hash"], current):
+    if not user or not await check_password(user["password_hash"], current):
         raise AccountError("current_password", _("The current password is not correct."))
     if current == new:
         raise AccountError("new_password", _("Choose a password different from the current one."))
