@@ -61,9 +61,9 @@ def password_matches(password_hash: str, password: str) -> bool:
 
 
 # Argon2id takes ~0.1 s and 64 MiB: checked in a thread so that the worker's other
-# requests go on meanwhile, and at most two at once so that a burst of logins cannot
-# take the worker's memory.
-_HASHING = threading.BoundedSemaphore(2)
+# requests go on meanwhile, one at a time so that a burst of logins adds 64 MiB to the
+# worker's memory, not 64 MiB per login (about ten logins a second per worker).
+_HASHING = threading.BoundedSemaphore(1)
 
 
 def _bounded(function, *args):
