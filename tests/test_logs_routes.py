@@ -400,3 +400,14 @@ async def test_officers_keep_the_landmarks_volunteers_log_at(client_for, area):
     outsider, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await outsider.get(f"/logs/landmarks/{area.community_id}")).status_code == 403
     assert (await post_form(outsider, f"/logs/landmarks/{area.other_community_id}/{landmark}/restore")).status_code == 404
+
+
+async def test_photos_are_removed_when_the_log_cannot_be_written(area, make_user, tmp_path):
+    from portal.uploads import DiskStorage, process_image
+
+    admin = await load_actor(await make_user("admin"))
+    data = rules.LogData(kind="hazard", community_id=999_999, occurred_at=rules.now() - dt.timedelta(hours=1), category="gas", severity="high", description="?", address="?")
+    with pytest.raises(Exception):  # no such community: the foreign key refuses the row
+        await rules.create(admin, data, str(uuid.uuid4()), [process_image(jpeg_with_gps())], DiskStorage(tmp_path))
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert await count() == 0
