@@ -29,7 +29,7 @@ from portal.ledger.labels import ALL as LEDGER_LABELS
 from portal.ledger.routes import LedgerCalendarController, LedgerController, LedgerDashboardController, PublicLedgerController
 from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
-from portal.open311.routes import Open311Controller, Open311KeysController
+from portal.open311.routes import Open311Controller, Open311KeysController, api_errors_first
 from portal.public.routes import IntakeController, PublicController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[security_headers(settings), static_cache_headers],
         exception_handlers={
             NotAuthorizedException: not_authorized,
-            HTTPException: http_error,
+            HTTPException: api_errors_first(http_error),
             Exception: server_error,
         },
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),

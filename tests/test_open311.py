@@ -515,3 +515,21 @@ def test_parse_datetime_accepts_the_w3c_profile():
     for bad in ("2026-01-31T08:00:00", "2026-1-31", "2026-01-31T25:00:00Z", "2026-01-31T08:00:00+15:00", "0001-01-01T00:00:00+01:00", "٢٠٢٦-01-31"):
         with pytest.raises(rules.Open311Error):
             rules.parse_datetime(bad, "x")
+
+
+async def test_unknown_paths_and_methods_under_the_api_answer_in_the_spec_format(client):
+    """Litestar refuses these before a controller is chosen; the app's handler still
+    answers /open311/ in the spec's format, and other pages with the portal's page."""
+    assert json_errors(await client.get(f"{BASE}/nothing.json"), 404)
+    assert xml_errors(await client.get(f"{BASE}/nothing"), 404)
+    assert json_errors(await client.put(f"{BASE}/requests.json"), 405)
+    assert (await client.get("/no-such-page")).headers["content-type"].startswith("text/html")
+
+
+async def test_a_parameter_sent_twice_is_invalid_not_too_long(client, area):
+    response = await client.post(f"{BASE}/requests.json", content=b"api_key=x&service_code=a&service_code=b", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert json_errors(response, 400) == ["Invalid parameter: service_code."]
+
+
+async def test_the_admin_home_links_to_the_keys(admin):
+    assert 'href="/admin/open311-keys/"' in (await admin.get("/")).text

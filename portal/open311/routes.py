@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated, Callable, ClassVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -131,13 +131,30 @@ def _open311_error(request: Request, exc: rules.Open311Error) -> Response:
 def _http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        names = [str(e.get("key")) for e in (exc.extra or []) if isinstance(e, dict) and e.get("key")]
-        known = [_(_PARAMETER_ERRORS[n][0], name=n, **_PARAMETER_ERRORS[n][1]) for n in names if n in _PARAMETER_ERRORS]
-        return _error(request, 400, " ".join(known) or _("Invalid parameter: %(names)s.", names=", ".join(names)[:200] or "?"))
+        problems = [(str(e.get("key")), str(e.get("message", ""))) for e in (exc.extra or []) if isinstance(e, dict) and e.get("key")]
+        known = [
+            _(_PARAMETER_ERRORS[name][0], name=name, **_PARAMETER_ERRORS[name][1])
+            for name, message in problems
+            if name in _PARAMETER_ERRORS and (name not in _LENGTHS or "length" in message)
+        ]
+        names = ", ".join(name for name, _message in problems)[:200]
+        return _error(request, 400, " ".join(known) or _("Invalid parameter: %(names)s.", names=names or "?"))
     messages = {404: N_("Not found."), 413: N_("The body is larger than the portal accepts."), 405: N_("This method is not served here.")}
     if status >= 500:
         log.exception("open311 error", exc_info=exc)
     return _error(request, status, _(messages.get(status, N_("The request could not be served."))))
+
+
+def api_errors_first(page_error: Callable[[Request, HTTPException], Response]) -> Callable[[Request, HTTPException], Response]:
+    """For the app's handler: Litestar refuses unknown paths and methods before any
+    controller is chosen; under /open311/ those get the spec's error document too."""
+
+    def handler(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith(Open311Controller.path + "/"):
+            return _http_error(request, exc)
+        return page_error(request, exc)
+
+    return handler
 
 
 def _server_error(request: Request, exc: Exception) -> Response:
