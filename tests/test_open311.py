@@ -488,6 +488,8 @@ async def test_openapi_describes_the_open311_routes_only(client):
     listed = schema["paths"]["/open311/v2/requests.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert listed["items"]["$ref"] == "#/components/schemas/ServiceRequest"
     assert set(schema["components"]["schemas"]["ServiceRequest"]["properties"]) == set(REQUEST_FIELDS)
+    parameters = [p["name"] for p in schema["paths"]["/open311/v2/requests.xml"]["get"]["parameters"]]
+    assert parameters == ["jurisdiction_id", "service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size"]
     post = schema["paths"]["/open311/v2/requests.json"]["post"]
     assert "application/x-www-form-urlencoded" in post["requestBody"]["content"] and "403" in post["responses"]
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -167,7 +168,7 @@ def _jurisdiction(request: Request) -> str:
     return urlsplit(request.app.state.settings.public_url).hostname or "localhost"
 
 
-class _Post(msgspec.Struct):
+class ServiceRequestForm(msgspec.Struct):
     """The form of POST requests (application/x-www-form-urlencoded)."""
 
     api_key: str | None = None
@@ -195,6 +196,20 @@ _End = Annotated[str | None, QueryParameter(pattern=_DATE, description="W3C date
 _Ids = Annotated[str | None, QueryParameter(max_length=40000, description="Comma-separated; overrides every other filter.")]
 _Codes = Annotated[str | None, QueryParameter(max_length=4000, description="Comma-separated service codes.")]
 _Status = Annotated[str | None, QueryParameter(pattern=_STATUS, description="open, closed or both, comma-separated.")]
+
+
+
+async def _request_params(
+    jurisdiction_id: _Jurisdiction = None, service_request_id: _Ids = None, service_code: _Codes = None, start_date: _Start = None,
+    end_date: _End = None, status: _Status = None, page: _Page = None, page_size: _PageSize = None,
+) -> dict:
+    """The query of GET requests, as sent (shared by its .xml and .json handlers)."""
+    return {"jurisdiction_id": jurisdiction_id, "service_request_id": service_request_id, "service_code": service_code, "start_date": start_date, "end_date": end_date, "status": status, "page": page, "page_size": page_size}
+
+
+async def _update_params(jurisdiction_id: _Jurisdiction = None, start_date: _Start = None, end_date: _End = None, page: _Page = None, page_size: _PageSize = None) -> dict:
+    """The query of GET servicerequestupdates, as sent."""
+    return {"jurisdiction_id": jurisdiction_id, "start_date": start_date, "end_date": end_date, "page": page, "page_size": page_size}
 
 
 class Open311Controller(Controller):
@@ -265,28 +280,12 @@ class Open311Controller(Controller):
         query = rules.request_query(params, now())
         return [S.service_request(row) for row in await rules.find_requests(query)]
 
-    @get("/requests.xml", operation_class=_XmlOnly, responses=_docs(None, "", 400, 404), summary="Service requests (XML)")
-    async def requests_xml(
-        self, request: Request, jurisdiction_id: _Jurisdiction = None,
-        service_request_id: _Ids = None,
-        service_code: _Codes = None,
-        start_date: _Start = None, end_date: _End = None,
-        status: _Status = None,
-        page: _Page = None, page_size: _PageSize = None,
-    ) -> Response[bytes]:
-        params = {"jurisdiction_id": jurisdiction_id, "service_request_id": service_request_id, "service_code": service_code, "start_date": start_date, "end_date": end_date, "status": status, "page": page, "page_size": page_size}
+    @get("/requests.xml", operation_class=_XmlOnly, responses=_docs(None, "", 400, 404), summary="Service requests (XML)", dependencies={"params": Provide(_request_params)})
+    async def requests_xml(self, request: Request, params: dict) -> Response[bytes]:
         return _answer("xml", "service_requests", await self._requests(request, params))
 
-    @get("/requests.json", operation_class=_JsonOnly, responses=_docs(list[S.ServiceRequest], "Public items, newest first", 400, 404), summary="Service requests (JSON)")
-    async def requests_json(
-        self, request: Request, jurisdiction_id: _Jurisdiction = None,
-        service_request_id: _Ids = None,
-        service_code: _Codes = None,
-        start_date: _Start = None, end_date: _End = None,
-        status: _Status = None,
-        page: _Page = None, page_size: _PageSize = None,
-    ) -> Response[bytes]:
-        params = {"jurisdiction_id": jurisdiction_id, "service_request_id": service_request_id, "service_code": service_code, "start_date": start_date, "end_date": end_date, "status": status, "page": page, "page_size": page_size}
+    @get("/requests.json", operation_class=_JsonOnly, responses=_docs(list[S.ServiceRequest], "Public items, newest first", 400, 404), summary="Service requests (JSON)", dependencies={"params": Provide(_request_params)})
+    async def requests_json(self, request: Request, params: dict) -> Response[bytes]:
         return _answer("json", "service_requests", await self._requests(request, params))
 
     @get("/requests/{request_file:str}", operation_class=_Formats, responses=_docs(list[S.ServiceRequest], "The request, as a list of one", 400, 404), summary="One service request")
@@ -302,7 +301,7 @@ class Open311Controller(Controller):
             raise rules.Open311Error(404, N_("service_request_id not found: %(id)s."), id=number[:40])
         return _answer(fmt, "service_requests", [S.service_request(row)])
 
-    async def _create(self, request: Request, data: _Post, fmt: str) -> Response:
+    async def _create(self, request: Request, data: ServiceRequestForm, fmt: str) -> Response:
         settings = request.app.state.settings
         if await over_limit([(address_bucket(client_ip(request), settings.secret_key), *rules.POST_PER_ADDRESS)]):
             raise rules.Open311Error(429, N_("Too many requests from this address; try again later."))
@@ -320,11 +319,11 @@ class Open311Controller(Controller):
         return _answer(fmt, "service_requests", [S.Created(service_request_id=item["number"], service_notice=notice, account_id=None)])
 
     @post("/requests.xml", status_code=200, operation_class=_XmlOnly, responses=_docs(None, "", 400, 403, 404, 413, 429), summary="Create a service request (XML answer)")
-    async def create_xml(self, request: Request, data: Annotated[_Post, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[bytes]:
+    async def create_xml(self, request: Request, data: Annotated[ServiceRequestForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[bytes]:
         return await self._create(request, data, "xml")
 
     @post("/requests.json", status_code=200, operation_class=_JsonOnly, responses=_docs(list[S.Created], "The new request's id and what happens next", 400, 403, 404, 413, 429), summary="Create a service request (JSON answer)")
-    async def create_json(self, request: Request, data: Annotated[_Post, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[bytes]:
+    async def create_json(self, request: Request, data: Annotated[ServiceRequestForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[bytes]:
         return await self._create(request, data, "json")
 
     @get("/tokens/{token_file:str}", operation_class=_Formats, responses=_docs(list[S.TokenAnswer], "The request a token stands for", 400, 404), summary="service_request_id from a token")
@@ -346,20 +345,12 @@ class Open311Controller(Controller):
         query = rules.updates_query(params, now())
         return [S.request_update(row) for row in await rules.find_updates(query)]
 
-    @get("/servicerequestupdates.xml", operation_class=_XmlOnly, responses=_docs(None, "", 400, 404), summary="Status changes (XML)")
-    async def updates_xml(
-        self, request: Request, jurisdiction_id: _Jurisdiction = None,
-        start_date: _Start = None, end_date: _End = None, page: _Page = None, page_size: _PageSize = None,
-    ) -> Response[bytes]:
-        params = {"jurisdiction_id": jurisdiction_id, "start_date": start_date, "end_date": end_date, "page": page, "page_size": page_size}
+    @get("/servicerequestupdates.xml", operation_class=_XmlOnly, responses=_docs(None, "", 400, 404), summary="Status changes (XML)", dependencies={"params": Provide(_update_params)})
+    async def updates_xml(self, request: Request, params: dict) -> Response[bytes]:
         return _answer("xml", "service_requests_updates", await self._updates(request, params))
 
-    @get("/servicerequestupdates.json", operation_class=_JsonOnly, responses=_docs(list[S.RequestUpdate], "Changes of stage of public items, oldest first", 400, 404), summary="Status changes (JSON)")
-    async def updates_json(
-        self, request: Request, jurisdiction_id: _Jurisdiction = None,
-        start_date: _Start = None, end_date: _End = None, page: _Page = None, page_size: _PageSize = None,
-    ) -> Response[bytes]:
-        params = {"jurisdiction_id": jurisdiction_id, "start_date": start_date, "end_date": end_date, "page": page, "page_size": page_size}
+    @get("/servicerequestupdates.json", operation_class=_JsonOnly, responses=_docs(list[S.RequestUpdate], "Changes of stage of public items, oldest first", 400, 404), summary="Status changes (JSON)", dependencies={"params": Provide(_update_params)})
+    async def updates_json(self, request: Request, params: dict) -> Response[bytes]:
         return _answer("json", "service_requests_updates", await self._updates(request, params))
 
 
