@@ -129,6 +129,7 @@ async def test_old_photos_in_the_database_move_to_the_upload_storage(client, mak
     copy_photos = importlib.import_module(MIGRATION).copy_photos
     good, _ = await make_point(make_user, area, name="有照片")
     broken, _ = await make_point(make_user, area, name="坏照片")
+    missing, _ = await make_point(make_user, area, name="没有照片行")
     blob = "BYTEA" if engine_name == "postgres" else "BLOB"
     serial = "SERIAL PRIMARY KEY" if engine_name == "postgres" else "INTEGER PRIMARY KEY"
     # No IF NOT EXISTS: this fails unless the migration really dropped the table.
@@ -137,7 +138,7 @@ async def test_old_photos_in_the_database_move_to_the_upload_storage(client, mak
         jpeg = image_bytes(size=(120, 90), exif=False)
         await WatchPoint.raw("INSERT INTO watch_point_photo (point, content, width, height) VALUES ({}, {}, 120, 90)", good, jpeg).run()
         await WatchPoint.raw("INSERT INTO watch_point_photo (point, content, width, height) VALUES ({}, {}, 1, 1)", broken, b"garbage").run()
-        await WatchPoint.update({WatchPoint.has_photo: True}).where(WatchPoint.id.is_in([good, broken])).run()
+        await WatchPoint.update({WatchPoint.has_photo: True}).where(WatchPoint.id.is_in([good, broken, missing])).run()
         storage = storage_for(settings)
         assert await copy_photos(storage) == 1
         assert await copy_photos(storage) == 0  # a second run changes nothing
@@ -146,6 +147,7 @@ async def test_old_photos_in_the_database_move_to_the_upload_storage(client, mak
     rows = {r["id"]: r for r in await WatchPoint.select(WatchPoint.id, WatchPoint.slug, WatchPoint.has_photo, WatchPoint.photo_key).run()}
     assert rows[good]["has_photo"] and rows[good]["photo_key"].startswith("watchpoints/")
     assert not rows[broken]["has_photo"] and rows[broken]["photo_key"] == ""
+    assert not rows[missing]["has_photo"]
     served = await client.get(f"/p/{rows[good]['slug']}/photo")
     assert served.status_code == 200 and Image.open(io.BytesIO(served.content)).size == (120, 90)
     assert (await client.get(f"/p/{rows[broken]['slug']}/photo")).status_code == 404

@@ -51,6 +51,8 @@ async def copy_photos(storage, table: str = "watch_point_photo") -> int:
     while True:
         rows = await Source.raw(f"SELECT id, point, content FROM {table} WHERE id > {{}} ORDER BY id LIMIT {BATCH}", last).run()
         if not rows:
+            # A point flagged as having a photo that the table did not hold shows none.
+            await Point.raw("UPDATE watch_point SET has_photo = {} WHERE photo_key = ''", False).run()
             return copied
         for row in rows:
             last = row["id"]
