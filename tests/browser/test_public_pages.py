@@ -116,3 +116,31 @@ def test_officer_uploads_a_photo_that_the_printed_board_shows(phone):
     assert len(reader.pages[0].images) >= 1
     assert "Police Contact Board" in reader.pages[0].extract_text()
     assert phone.offsite == []
+
+
+def test_officer_puts_themself_on_duty_today_and_the_public_page_says_so(open_phone):
+    """Without JavaScript: the officer adds today (all day) to the roster on the phone;
+    the community's public page then names them as the officer on duty."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    phone = open_phone(java_script_enabled=False)
+    page = phone.page
+    page.goto("/login")
+    page.get_by_label("用户名", exact=True).fill("officer")
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.goto("/watchpoints")
+    page.get_by_role("link", name="西关社区的值班表").click()
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    page.get_by_label("每周").select_option("")
+    page.get_by_label("或仅限这一天").fill(today.isoformat())
+    page.get_by_label("从").fill("00:00")
+    page.get_by_label("到", exact=True).fill("00:00")
+    page.get_by_label("跨过午夜结束").check()
+    page.get_by_role("button", name="添加", exact=True).click()
+    expect(page.get_by_text("00:00–00:00 (次日)")).to_be_visible()
+    expect(page.locator("section", has_text="当前值班").get_by_text("王莉").first).to_be_visible()
+    page.goto("/c/xiguan")
+    expect(page.get_by_text("当前值班民警 王莉")).to_be_visible()
+    assert phone.offsite == []
