@@ -42,8 +42,11 @@ from portal.web.pages import render, see_other
 log = logging.getLogger("portal")
 
 # Query parameters: "optional" means an empty value is the same as none (the spec).
-_DATE = r"^(|\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+\- ]\d{2}:\d{2}))?)$"
-_NUMBER = r"^([0-9]{1,8})?$"
+_DATE = (
+    r"^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+\- ](0[0-9]|1[0-4]):[0-5][0-9]))?)$"
+)
+_NUMBER = r"^(|0*([1-9][0-9]{0,2}|1000))$"  # 1 to 1000
 _STATUS = r"^(|(open|closed)(,(open|closed))*)$"
 
 # What Litestar's checks of the declared parameters (patterns, lengths) mean, in our words.
@@ -115,14 +118,14 @@ def _format_of(request: Request) -> str:
     return "json" if request.url.path.endswith(".json") else "xml"
 
 
-def _answer(fmt: str, root: str, document: object, status: int = 200) -> Response:
+def _answer(fmt: str, root: str, document: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     if fmt == "json":
-        return Response(S.to_json(document), status_code=status, media_type=S.JSON_MEDIA_TYPE)
-    return Response(S.to_xml(root, document), status_code=status, media_type=S.XML_MEDIA_TYPE)
+        return Response(S.to_json(document), status_code=status, media_type=S.JSON_MEDIA_TYPE, headers=headers)
+    return Response(S.to_xml(root, document), status_code=status, media_type=S.XML_MEDIA_TYPE, headers=headers)
 
 
-def _error(request: Request, status: int, description: str) -> Response:
-    return _answer(_format_of(request), "errors", S.errors(status, description), status)
+def _error(request: Request, status: int, description: str, headers: dict[str, str] | None = None) -> Response:
+    return _answer(_format_of(request), "errors", S.errors(status, description), status, headers)
 
 
 def _open311_error(request: Request, exc: rules.Open311Error) -> Response:
@@ -143,7 +146,8 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     messages = {404: N_("Not found."), 413: N_("The body is larger than the portal accepts."), 405: N_("This method is not served here.")}
     if status >= 500:
         log.exception("open311 error", exc_info=exc)
-    return _error(request, status, _(messages.get(status, N_("The request could not be served."))))
+    # Keep what Litestar says about the answer (Allow on a 405).
+    return _error(request, status, _(messages.get(status, N_("The request could not be served."))), dict(exc.headers or {}))
 
 
 def api_errors_first(page_error: Callable[[Request, HTTPException], Response]) -> Callable[[Request, HTTPException], Response]:

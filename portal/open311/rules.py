@@ -139,7 +139,7 @@ def _positive(raw: str | None, name: str, default: int, largest: int) -> int:
     if raw is None or not raw.strip():
         return default
     value = raw.strip()
-    if not re.fullmatch(r"[0-9]{1,8}", value) or not 1 <= int(value) <= largest:
+    if not re.fullmatch(r"0*[0-9]{1,7}", value) or not 1 <= int(value) <= largest:
         raise Open311Error(400, N_("%(name)s must be a whole number from 1 to %(largest)d."), name=name, largest=largest)
     return int(value)
 
@@ -192,7 +192,7 @@ def request_query(params: Mapping[str, str | None], at: dt.datetime) -> RequestQ
     for code in _comma_list(params.get("service_code")):
         found = service(code)
         if not found:
-            raise Open311Error(400, N_("Unknown service_code: %(code)s. The list is at services.xml."), code=code[:64])
+            raise Open311Error(404, N_("service_code not found: %(code)s. The list is at services.xml."), code=code[:64])
         chosen.append(found)
     statuses = _comma_list(params.get("status"))
     for status in statuses:

@@ -134,7 +134,7 @@ def service_type(service: rules.Service) -> ServiceType:
     category_name = _(labels.CATEGORIES.get(service.category, service.category))
     return ServiceType(
         service_code=service.code,
-        service_name=f"{ledger_name}: {category_name}",
+        service_name=_("%(ledger)s: %(category)s", ledger=ledger_name, category=category_name),
         description=_("Filed in the ledger of %(ledger)s, answered by one accountable community officer, and closed when the person who raised it is satisfied.", ledger=ledger_name),
         metadata=False,
         type="realtime",
