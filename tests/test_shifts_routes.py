@@ -357,3 +357,33 @@ async def test_officer_counts_a_volunteer_as_experienced_from_the_shift_page(cli
     assert "counted as experienced by an officer" in page.text and "Stop counting as experienced" in page.text
     other, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/people/{volunteer}/experienced", {"experienced": "0"})).status_code == 404
+
+
+async def test_bad_input_is_explained_in_chinese_and_changes_nothing(client_for, area, make_volunteer):
+    """The issue's bad input — inverted and overlapping times, capacity below the minimum,
+    unknown skills, a shift in the past, a stale page — in a Chinese officer's and
+    volunteer's own language."""
+    officer, _ = await client_for("officer", preferred_language="zh_CN")
+    kind = await rules.create_kind(None, area.community_id, KIND)
+    base = f"/shifts/manage/{area.community_id}"
+    bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "required_skills": ["juggling"], "watch_point": "0"})
+    assert field_error(bad_kind.text, "required_skills") == "未知技能：juggling。"
+    bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "watch_point": "0"})
+    assert field_error(bad_kind.text, "max_people") == "最多人数不能少于最少人数。"
+    roster = {"kind": str(kind), "weekdays": ["0"], "start_time": "21:00", "end_time": "19:00", "min_people": "1", "max_people": "2", "weeks_ahead": "1", "starts_on": rules.utcnow().date().isoformat(), "active": "y"}
+    inverted = await post_form(officer, f"{base}/rosters/new", roster)
+    assert field_error(inverted.text, "end_time") == "结束时间必须晚于开始时间（班次须在当天结束）。"
+    assert (await post_form(officer, f"{base}/rosters/new", {**roster, "start_time": "19:00", "end_time": "21:00"})).status_code == 303
+    overlapping = await post_form(officer, f"{base}/rosters/new", {**roster, "start_time": "20:00", "end_time": "22:00"})
+    assert field_error(overlapping.text, "start_time") == "这个时间与同类型的另一个排班（19:00–21:00）重叠。"
+    yesterday = (rules.utcnow() - dt.timedelta(days=1)).date().isoformat()
+    past = await post_form(officer, f"{base}/shifts/new", {"kind": str(kind), "day": yesterday, "start_time": "19:00", "end_time": "21:00", "min_people": "1", "max_people": "2"})
+    assert field_error(past.text, "day") == "这个时间已经过去了。"
+    assert await ShiftKind.count().run() == 1 and await RosterTemplate.count().run() == 1
+    shift = await a_shift(area.community_id, capacity=1)
+    await rules.sign_up(await make_volunteer(), shift)
+    client, user = await client_for("volunteer", preferred_language="zh_CN")
+    await VolunteerProfile.insert(VolunteerProfile(user=user, community=area.community_id, status="verified", applied_at=rules.utcnow())).run()
+    stale = await post_form(client, f"/shifts/{shift}/signup", {"expect": "free"})
+    assert stale.status_code == 409 and "页面打开后这个班次已有变化" in stale.text
+    assert await Signup.count().where(Signup.user == user).run() == 0
