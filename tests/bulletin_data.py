@@ -9,7 +9,6 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
 
-from portal.accounts.tables import User
 from portal.audit.tables import AuditEntry
 from portal.ledger.tables import LedgerItem
 from portal.logs.tables import FieldLog, Landmark, MediationParty

@@ -8,12 +8,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import socket
 import subprocess
 import sys
 
 import feedparser
-import pytest
 
 from portal.app import create_app
 from portal.bulletins import rules
@@ -22,6 +20,7 @@ from portal.bulletins.tables import Bulletin, Delivery, Subscriber, Tip
 from portal.settings import ROOT
 from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week
 from tests.conftest import field_error, http_client, post_form
+from tests.test_notifications_routes import smtp_server  # noqa: F401 - the real SMTP server fixture
 
 
 async def compiled(area, make_volunteer) -> int:
@@ -111,29 +110,6 @@ async def test_atom_feeds_parse_and_the_chat_text_fits(area, make_volunteer, cli
     assert len(text.text) <= 1500 and "call 110" in text.text and f"/c/a/bulletins/{WEEK}" in text.text
     for secret in SECRETS:
         assert secret not in text.text
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
 
 
 def body(envelope) -> str:

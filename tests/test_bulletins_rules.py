@@ -20,9 +20,18 @@ from portal.bulletins.jobs import JOBS
 from portal.bulletins.tables import Bulletin
 from portal.jobs.runner import JobScheduler
 from portal.stations.tables import Community
+from portal.web import i18n
 from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, count, local, log, point
 
 UTC = dt.timezone.utc
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages of the rules read in English, whatever an earlier test left active."""
+    token = i18n.activate("en")
+    yield
+    i18n.restore(token)
 
 
 async def keys(week: str = WEEK) -> list[str]:
