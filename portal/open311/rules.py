@@ -206,7 +206,7 @@ def request_query(params: Mapping[str, str | None], at: dt.datetime) -> RequestQ
 
 _ITEM_COLUMNS = (
     LedgerItem.id, LedgerItem.number, LedgerItem.ledger, LedgerItem.category, LedgerItem.stage,
-    LedgerItem.public_summary, LedgerItem.place_public, LedgerItem.referred_to,
+    LedgerItem.public_summary, LedgerItem.place_public,
     LedgerItem.created_at, LedgerItem.updated_at, LedgerItem.closed_at, LedgerItem.stage_due_at,
     LedgerItem.point.name_zh, LedgerItem.point.name_en,
     LedgerItem.community.code, LedgerItem.community.name_zh, LedgerItem.community.name_en, LedgerItem.community.timezone,
@@ -262,7 +262,7 @@ async def find_updates(query: UpdatesQuery) -> list[dict]:
     from where it stopped). Officers' notes never leave: only the new stage."""
     return await LedgerEvent.select(
         LedgerEvent.id, LedgerEvent.to_stage, LedgerEvent.created_at,
-        LedgerEvent.item.number, LedgerEvent.item.referred_to, LedgerEvent.item.community.timezone,
+        LedgerEvent.item.number, LedgerEvent.item.community.timezone,
     ).where(
         (LedgerEvent.created_at >= query.start) & (LedgerEvent.created_at <= query.end)
         & (LedgerEvent.item.private == False)  # noqa: E712

@@ -143,12 +143,10 @@ def service_type(service: rules.Service) -> ServiceType:
     )
 
 
-def stage_note(stage: str, referred_to: str) -> str:
-    """The public words for a stage (what the public ledger page shows)."""
-    text = _(labels.STAGES.get(stage, stage))
-    if stage == "closed_out_of_remit" and referred_to:
-        return _("%(stage)s; referred to %(where)s", stage=text, where=referred_to)
-    return text
+def stage_note(stage: str) -> str:
+    """The public words for a stage: the public ledger page's (officers' notes and where
+    a matter was referred stay on the item's page and the person's tracking page)."""
+    return _(labels.STAGES.get(stage, stage))
 
 
 def service_request(row: dict) -> ServiceRequest:
@@ -162,7 +160,7 @@ def service_request(row: dict) -> ServiceRequest:
     return ServiceRequest(
         service_request_id=row["number"],
         status=status,
-        status_notes=stage_note(row["stage"], row["referred_to"]),
+        status_notes=stage_note(row["stage"]),
         service_name=service_type(found).service_name if found else code,
         service_code=code,
         description=row["public_summary"] or None,
@@ -184,7 +182,7 @@ def request_update(row: dict) -> RequestUpdate:
         status=status_of(stage) if stage in labels.STAGES else "open",
         external_status_code=stage,
         updated_datetime=w3c(row["created_at"], row["item.community.timezone"] or "Asia/Shanghai"),
-        description=stage_note(stage, row["item.referred_to"]),
+        description=stage_note(stage),
         media_url=None,
     )
 
