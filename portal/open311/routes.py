@@ -62,7 +62,8 @@ _PARAMETER_ERRORS = {
 _TOO_LONG = N_("%(name)s is too long: at most %(largest)d characters.")
 _LENGTHS = {
     "description": rules.DESCRIPTION_MAX, "first_name": rules.NAME_MAX, "last_name": rules.NAME_MAX, "phone": rules.PHONE_MAX,
-    "email": rules.EMAIL_MAX, "address_string": 200, "address_id": 40, "service_code": 100, "lat": 40, "long": 40,
+    "email": rules.EMAIL_MAX, "address_string": rules.ADDRESS_MAX, "address_id": rules.ADDRESS_ID_MAX, "service_code": rules.SERVICE_CODE_MAX,
+    "lat": rules.COORDINATE_MAX, "long": rules.COORDINATE_MAX,
 }
 _PARAMETER_ERRORS.update({name: (_TOO_LONG, {"largest": largest}) for name, largest in _LENGTHS.items()})
 
@@ -177,11 +178,11 @@ class ServiceRequestForm(msgspec.Struct):
 
     api_key: str | None = None
     jurisdiction_id: str | None = None
-    service_code: Annotated[str, msgspec.Meta(max_length=100)] | None = None
-    lat: Annotated[str, msgspec.Meta(max_length=40, description="WGS84 latitude")] | None = None
-    long: Annotated[str, msgspec.Meta(max_length=40, description="WGS84 longitude")] | None = None
-    address_string: Annotated[str, msgspec.Meta(max_length=200, description="Where, as the person says it (officers only)")] | None = None
-    address_id: Annotated[str, msgspec.Meta(max_length=40, description="The code of one of our communities")] | None = None
+    service_code: Annotated[str, msgspec.Meta(max_length=rules.SERVICE_CODE_MAX)] | None = None
+    lat: Annotated[str, msgspec.Meta(max_length=rules.COORDINATE_MAX, description="WGS84 latitude")] | None = None
+    long: Annotated[str, msgspec.Meta(max_length=rules.COORDINATE_MAX, description="WGS84 longitude")] | None = None
+    address_string: Annotated[str, msgspec.Meta(max_length=rules.ADDRESS_MAX, description="Where, as the person says it (officers only)")] | None = None
+    address_id: Annotated[str, msgspec.Meta(max_length=rules.ADDRESS_ID_MAX, description="The code of one of our communities")] | None = None
     email: Annotated[str, msgspec.Meta(max_length=rules.EMAIL_MAX)] | None = None
     device_id: str | None = None
     account_id: str | None = None

@@ -46,6 +46,10 @@ DESCRIPTION_MAX = 4000  # the spec's limit for description
 NAME_MAX = 100
 PHONE_MAX = 32
 EMAIL_MAX = 254
+ADDRESS_MAX = ledger.PLACE_MAX  # address_string becomes the item's landmark
+ADDRESS_ID_MAX = 40  # a community code
+SERVICE_CODE_MAX = 100
+COORDINATE_MAX = 40
 KEY_PREFIX = "o311_"
 
 # (most requests, window) for POST: per API key and per client address (keyed hash).
@@ -337,7 +341,7 @@ def _coordinate(fields: Mapping[str, str], name: str, limit: float) -> float | N
     if not raw:
         return None
     try:
-        value = float(raw[:40])
+        value = float(raw[:COORDINATE_MAX])
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not -limit <= value <= limit:
@@ -349,7 +353,7 @@ async def create_request(key: dict, fields: Mapping[str, str], language: str) ->
     """File a POSTed request in its ledger as a public matter; returns the item's
     {id, number, tracking_code}. The contact goes where the ledger keeps personal
     data (officers of the community only); the typed address becomes the landmark."""
-    code = _text(fields, "service_code", 100)
+    code = _text(fields, "service_code", SERVICE_CODE_MAX)
     if not code:
         raise Open311Error(400, N_("service_code is required."))
     chosen = service(code)
@@ -358,8 +362,8 @@ async def create_request(key: dict, fields: Mapping[str, str], language: str) ->
     description = _text(fields, "description", DESCRIPTION_MAX)
     if not description:
         raise Open311Error(400, N_("description is required: say what the matter is."))
-    address = _text(fields, "address_string", ledger.PLACE_MAX)
-    address_id = _text(fields, "address_id", 40)
+    address = _text(fields, "address_string", ADDRESS_MAX)
+    address_id = _text(fields, "address_id", ADDRESS_ID_MAX)
     lat, lon = _coordinate(fields, "lat", 90), _coordinate(fields, "long", 180)
     if (lat is None) != (lon is None):
         raise Open311Error(400, N_("lat and long are sent together."))
