@@ -757,3 +757,15 @@ async def test_an_officer_can_count_someone_as_experienced_before_their_worked_s
     assert (json.loads(audit["after"]) if isinstance(audit["after"], str) else audit["after"]) == {"experienced": True}
     with pytest.raises(rules.NotFound):
         await rules.set_experienced(officer, area.other_community_id, retired_officer, True)
+
+
+async def test_the_hours_report_counts_every_shift_of_the_month_batch_after_batch(area, make_volunteer, monkeypatch):
+    monkeypatch.setattr(rules, "JOB_BATCH", 2)
+    users = [await make_volunteer() for _ in range(3)]
+    kind = await make_kind(area.community_id)
+    for day in (1, 2):
+        past = await make_shift(area.community_id, kind, starts_in=dt.timedelta(days=-day))
+        for user in users:
+            await Signup.insert(Signup(shift=past, user=user, status="active", queued_at=NOW, checked_in_at=NOW - dt.timedelta(days=day), checked_out_at=NOW - dt.timedelta(days=day, hours=-2), updated_at=NOW)).run()
+    report = await rules.hours_report(area.community_id, dt.date(2030, 6, 1))
+    assert sorted(r["user"] for r in report) == sorted(users) and all(r["shifts"] == 2 and r["hours"] == 4.0 for r in report)

@@ -1403,11 +1403,11 @@ async def hours_report(community_id: int, month: dt.date) -> list[dict]:
     after = (first + dt.timedelta(days=32)).replace(day=1)
     start = dt.datetime.combine(first, dt.time(0), zone).astimezone(dt.timezone.utc)
     end = dt.datetime.combine(after, dt.time(0), zone).astimezone(dt.timezone.utc)
-    rows = await Signup.select(
-        Signup.user, Signup.user.real_name, Signup.user.username, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.no_show,
-    ).where((Signup.shift.community == community_id) & (Signup.shift.starts_at >= start) & (Signup.shift.starts_at < end) & Signup.status.is_in(["active", "standin"])).limit(20_000).run()
+    rows = Signup.select(
+        Signup.id, Signup.user, Signup.user.real_name, Signup.user.username, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.no_show,
+    ).where((Signup.shift.community == community_id) & (Signup.shift.starts_at >= start) & (Signup.shift.starts_at < end) & Signup.status.is_in(["active", "standin"]))
     people: dict[int, dict] = {}
-    for r in rows:
+    async for r in _every_row(rows, Signup.id):  # a batch at a time, however busy the month
         p = people.setdefault(r["user"], {"user": r["user"], "real_name": r["user.real_name"], "username": r["user.username"], "shifts": 0, "hours": 0.0, "no_shows": 0})
         hours = worked_hours(r)
         if hours:
@@ -1425,8 +1425,8 @@ JOB_BATCH = 500
 
 
 async def _every_row(query, key):
-    """All rows of ``query`` a batch at a time by ``key`` (unique): a job reaches every
-    row however many there are, without holding them all at once."""
+    """All rows of ``query`` a batch at a time by ``key`` (unique): a job or a report
+    reaches every row however many there are, without holding them all at once."""
     after = None
     while True:
         page = await keyset_page(query, key, after, JOB_BATCH)
