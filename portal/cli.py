@@ -195,5 +195,43 @@ def users_create(username, real_name, role, community_code, station_id, phone, e
     click.echo(f"Created user {username} (id {user_id}) as {role}.")
 
 
+@main.command(help="Copy the database and the uploaded photos while the portal runs. SQLite: SQLite's online backup "
+             "API writes PATH, one consistent snapshot. PostgreSQL: runs pg_dump --format=custom to PATH when pg_dump is "
+             "installed (otherwise prints the commands to run). The upload folder goes to PATH.uploads.tar beside it.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--force", is_flag=True, help="Overwrite PATH (and its .uploads.tar) when they exist.")
+@click.option("--no-uploads", is_flag=True, help="Leave the upload folder out (copy it some other way).")
+def backup(path: str, force: bool, no_uploads: bool) -> None:
+    from pathlib import Path
+
+    from portal.backup import BackupError, backup as run_backup
+
+    try:
+        outcome = run_backup(_settings(), Path(path), force=force, uploads=not no_uploads)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Database ({outcome.migrations} migrations) written to {outcome.database}.")
+    click.echo(f"Uploaded files written to {outcome.uploads}." if outcome.uploads else "No uploaded files copied.")
+
+
+@main.command(help="Replace the configured database (and upload folder) with a backup made by `portal backup`. Stop the "
+             "portal first. Refuses a file that is not a portal database or comes from a newer portal, and refuses to "
+             "overwrite a database that holds a portal without --force. PostgreSQL needs pg_restore. Run `portal migrate` after.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--force", is_flag=True, help="Replace a database that already holds a portal.")
+def restore(path: str, force: bool) -> None:
+    from pathlib import Path
+
+    from portal.backup import BackupError, restore as run_restore
+
+    try:
+        outcome = run_restore(_settings(), Path(path), force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Database restored ({outcome.migrations} migrations); run `portal migrate` to bring it up to date.")
+    if outcome.uploads:
+        click.echo(f"Uploaded files restored from {outcome.uploads}.")
+
+
 if __name__ == "__main__":
     main()

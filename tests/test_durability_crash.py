@@ -39,25 +39,31 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def portal_environment(settings, upload_dir: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of a ``portal`` subprocess on the test database (none of the shell's settings)."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
+    environment.update(
+        PORTAL_DATABASE_URL=database_url or settings.database_url,
+        PORTAL_SECRET_KEY=settings.secret_key,
+        PORTAL_SCHEDULER="off",
+        PORTAL_UPLOAD_DIR=str(upload_dir),
+        PORTAL_DEFAULT_LANGUAGE="en",
+        PORTAL_HTMX_SELF_HOSTED="true",
+        PORTAL_PG_POOL_SIZE="8",
+        PORTAL_PASSWORD_TIME_COST=str(settings.password_time_cost),
+        PORTAL_PASSWORD_MEMORY_KIB=str(settings.password_memory_kib),
+        PORTAL_PASSWORD_PARALLELISM=str(settings.password_parallelism),
+    )
+    return environment
+
+
 class Server:
     """One ``portal serve`` process on the test database; ``kill()`` is SIGKILL."""
 
     def __init__(self, settings, upload_dir: Path, log: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        environment = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-        environment.update(
-            PORTAL_DATABASE_URL=settings.database_url,
-            PORTAL_SECRET_KEY=settings.secret_key,
-            PORTAL_SCHEDULER="off",
-            PORTAL_UPLOAD_DIR=str(upload_dir),
-            PORTAL_DEFAULT_LANGUAGE="en",
-            PORTAL_HTMX_SELF_HOSTED="true",
-            PORTAL_PG_POOL_SIZE="8",
-            PORTAL_PASSWORD_TIME_COST=str(settings.password_time_cost),
-            PORTAL_PASSWORD_MEMORY_KIB=str(settings.password_memory_kib),
-            PORTAL_PASSWORD_PARALLELISM=str(settings.password_parallelism),
-        )
+        environment = portal_environment(settings, upload_dir)
         self.log = log
         with log.open("ab") as output:
             self.process = subprocess.Popen(
