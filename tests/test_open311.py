@@ -544,3 +544,9 @@ async def test_a_parameter_sent_twice_is_invalid_not_too_long(client, area):
 
 async def test_the_admin_home_links_to_the_keys(admin):
     assert 'href="/admin/open311-keys/"' in (await admin.get("/")).text
+
+
+async def test_a_window_at_the_ends_of_the_calendar_is_cut_there(client, area):
+    assert json_of(await client.get(f"{BASE}/requests.json?end_date=0001-01-02")) == []
+    assert json_of(await client.get(f"{BASE}/servicerequestupdates.json?start_date=9999-12-30")) == []
+    assert "W3C" in json_errors(await client.get(f"{BASE}/requests.json?start_date=0000-01-01"), 400)[0]

@@ -148,21 +148,25 @@ def _positive(raw: str | None, name: str, default: int, largest: int) -> int:
     return int(value)
 
 
+def _shifted(moment: dt.datetime, by: dt.timedelta) -> dt.datetime:
+    """``moment + by``, stopped at the ends of the calendar."""
+    try:
+        return moment + by
+    except OverflowError:
+        return (dt.datetime.min if by < dt.timedelta(0) else dt.datetime.max).replace(tzinfo=dt.timezone.utc)
+
+
 def window(start_raw: str | None, end_raw: str | None, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The date range of a list: at most 90 days; the most recent 90 days by default,
     90 days from ``start_date`` or up to ``end_date`` when only one is given."""
     start = parse_datetime(start_raw, "start_date") if start_raw and start_raw.strip() else None
     end = parse_datetime(end_raw, "end_date") if end_raw and end_raw.strip() else None
-    try:
-        if start is None and end is None:
-            end = at
-            start = at - MAX_SPAN
-        elif start is None:
-            start = end - MAX_SPAN
-        elif end is None:
-            end = start + MAX_SPAN
-    except OverflowError:
-        raise Open311Error(400, N_("The date range is outside the calendar.")) from None
+    if start is None and end is None:
+        end, start = at, at - MAX_SPAN
+    elif start is None:
+        start = _shifted(end, -MAX_SPAN)
+    elif end is None:
+        end = _shifted(start, MAX_SPAN)
     if end < start:
         raise Open311Error(400, N_("end_date is before start_date."))
     if end - start > MAX_SPAN:
