@@ -73,11 +73,19 @@ class Settings:
     bulletin_catch_up_weeks: int = field(default=4, metadata={"help": "Weeks back the bulletin job compiles when the portal was down on a Monday morning (weeks already compiled are skipped)."})
     ledger_reminder_days: int = field(default=3, metadata={"help": "Days after a ledger item's feedback without an answer from the person before the accountable officer is reminded to ask."})
     ledger_unconfirmed_days: int = field(default=4, metadata={"help": "Days after that reminder before the item is closed without confirmation (counted apart in every figure)."})
+    retention_mediation_days: int = field(default=1095, metadata={"help": "Days after a mediation before the retention job anonymises its parties' names and contacts (the number of parties stays). 0: never."})
+    retention_ledger_days: int = field(default=730, metadata={"help": "Days after a ledger item was closed before the retention job removes the raiser's name, phone and e-mail (the item and its figures stay). 0: never."})
+    retention_intake_days: int = field(default=365, metadata={"help": "Days after a public intake was made before the retention job removes its contact name and phone, once it is answered or filed. 0: never."})
     upload_dir: str = field(default="", metadata={"help": "Folder of uploaded photos (logs). Empty: `uploads/` beside the SQLite file, or `var/uploads` with PostgreSQL. Every web process must see the same folder."})
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over TLS when the portal is served over it (by the setting or its public address)."""
+        return self.https or self.public_url.startswith("https://")
 
     @property
     def htmx_url(self) -> str:
@@ -110,6 +118,8 @@ class Settings:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
         if self.password_time_cost < 1 or self.password_parallelism < 1 or self.password_memory_kib < 8 * self.password_parallelism:
             raise SettingsError("PORTAL_PASSWORD_*: at least one pass, one lane and 8 KiB of memory per lane")
+        if min(self.retention_mediation_days, self.retention_ledger_days, self.retention_intake_days) < 0:
+            raise SettingsError("PORTAL_RETENTION_*_DAYS must be 0 (never) or a number of days")
         if self.scheduler not in {"app", "process", "off"}:
             raise SettingsError("PORTAL_SCHEDULER must be app, process or off")
         try:

@@ -1,0 +1,1 @@
+"""Retention: third parties' personal data is removed after a configurable period."""
