@@ -5,6 +5,8 @@ anonymous, each role in the area's first community (or station), and an officer
 of another community (``officer_other``), for routes scoped by community.
 """
 
+import re
+
 import pytest
 
 from tests.conftest import ensure_csrf, http_client, log_in
@@ -328,6 +330,11 @@ async def _bulletin_objects(area) -> dict:
     return {"bulletin": bulletin, "tip": (await Tip.select(Tip.id).first().run())["id"]}
 
 
+def fill(template: str, ids: dict) -> str:
+    """The path with each ``{name:type}`` replaced by ``ids[name]``."""
+    return re.sub(r"\{(\w+):\w+\}", lambda found: str(ids[found.group(1)]), template)
+
+
 def test_every_route_has_a_row(app):
     assert app_routes(app) == set(ROUTES)
 
@@ -361,18 +368,17 @@ async def test_route_answers_per_role(app, area, make_user, column):
         token = await ensure_csrf(client)
         failures = []
         for (method, template), expected in ROUTES.items():
-            path = template.replace("{user_id:int}", str(target_id)).replace("{grant_id:int}", str(grant_id))
-            path = path.replace("{profile_id:int}", str(profile_id)).replace("{notification_id:int}", str(notification_id))
-            path = path.replace("{community_id:int}", str(area.community_id))
-            path = path.replace("{shift_id:int}", str(shift_ids["shift"])).replace("{kind_id:int}", str(shift_ids["kind"]))
-            path = path.replace("{template_id:int}", str(shift_ids["template"])).replace("{signup_id:int}", str(shift_ids["signup"])).replace("{token:str}", "not-a-token")
-            path = path.replace("{point_id:int}", str(public_ids["point"])).replace("{slug:str}", public_ids["slug"]).replace("{intake_id:int}", str(public_ids["intake"]))
-            path = path.replace("{code:str}", "a").replace("{kind:str}", "suggestion").replace("{slot_id:int}", "999999")
-            path = path.replace("{log_id:int}", str(log_ids["log"])).replace("{photo_id:int}", str(log_ids["photo"])).replace("{log_kind:str}", "hazard").replace("{landmark_id:int}", str(log_ids["landmark"]))
-            path = path.replace("{item_id:int}", str(ledger_item)).replace("{station_id:int}", str(area.station_id)).replace("{day:str}", "2030-10-01")
-            path = path.replace("{service_file:str}", "complaint-noise.xml").replace("{request_file:str}", "XX-2026-000000.json").replace("{token_file:str}", "none.xml")
-            path = path.replace("{path:str}", "openapi.json").replace("{key_id:int}", "999999")
-            path = path.replace("{bulletin_id:int}", str(bulletin_ids["bulletin"])).replace("{tip_id:int}", str(bulletin_ids["tip"])).replace("{week:str}", "2026-W47")
+            path = fill(template, {
+                "user_id": target_id, "grant_id": grant_id, "profile_id": profile_id, "notification_id": notification_id,
+                "community_id": area.community_id, "shift_id": shift_ids["shift"], "kind_id": shift_ids["kind"],
+                "template_id": shift_ids["template"], "signup_id": shift_ids["signup"], "token": "not-a-token",
+                "point_id": public_ids["point"], "slug": public_ids["slug"], "intake_id": public_ids["intake"],
+                "code": "a", "kind": "suggestion", "slot_id": 999999, "log_id": log_ids["log"], "photo_id": log_ids["photo"],
+                "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,
+                "day": "2030-10-01", "service_file": "complaint-noise.xml", "request_file": "XX-2026-000000.json",
+                "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
+                "tip_id": bulletin_ids["tip"], "week": "2026-W47",
+            })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
             else:

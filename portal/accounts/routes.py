@@ -25,7 +25,7 @@ def session_cookie(request: Request, token: str | None) -> Cookie:
         value=token or "",
         max_age=settings.session_hours * 3600 if token else 0,
         httponly=True,
-        secure=settings.https,
+        secure=settings.secure_cookies,
         samesite="lax",
         path="/",
     )
@@ -106,6 +106,6 @@ class AccountController(Controller):
             if actor:
                 await rules.set_language(actor.id, language)
             response.cookies.append(
-                Cookie(key=i18n.LANGUAGE_COOKIE, value=language, max_age=int(dt.timedelta(days=365).total_seconds()), samesite="lax", secure=request.app.state.settings.https, path="/")
+                Cookie(key=i18n.LANGUAGE_COOKIE, value=language, max_age=int(dt.timedelta(days=365).total_seconds()), samesite="lax", secure=request.app.state.settings.secure_cookies, httponly=True, path="/")
             )
         return response

@@ -89,7 +89,7 @@ def security_headers(settings: Settings):
         "permissions-policy": "camera=(), microphone=(), geolocation=(self)",
         "cross-origin-opener-policy": "same-origin",
     }
-    if settings.https:
+    if settings.secure_cookies:
         headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
 
     async def before_send(message: Message, scope: Scope) -> None:
@@ -99,5 +99,11 @@ def security_headers(settings: Settings):
                 if name not in out:
                     out[name] = value
             out["vary"] = "Cookie, Accept-Language, HX-Request" if "vary" not in out else out["vary"]
+            # Pages for a signed-in person (and the answer that signs them in or out) are
+            # theirs alone: no browser or proxy cache keeps them.
+            if scope.get("user") is not None or "set-cookie" in out:
+                cache = out.get("cache-control", "")
+                if "no-store" not in cache and not scope["path"].startswith("/static/"):
+                    out["cache-control"] = "private, no-store"
 
     return before_send
