@@ -187,6 +187,8 @@ ROUTES = {
     ("POST", "/ledger/calendar/holidays"): admin_only(422),
     ("POST", "/ledger/calendar/holidays/{day:str}/remove"): admin_only(404),  # no such holiday
     ("POST", "/ledger/calendar/rules"): admin_only(422),
+    # Ledger number letters per station (admin).
+    ("POST", "/ledger/calendar/prefix"): admin_only(422),
     ("GET", "/c/{code:str}/ledger"): everyone(200),
     ("GET", "/s/{station_id:int}/ledger"): everyone(200),
     ("POST", "/track/{code:str}/answer"): everyone(404),

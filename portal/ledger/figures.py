@@ -10,12 +10,13 @@ officer's notes); private items are left out of the lists but counted in the fig
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from zoneinfo import ZoneInfo
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from portal.accounts.rules import Actor
+from portal.db import engine
 from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, LedgerEvent, LedgerItem
 from portal.web.pagination import Page, keyset_page
 
@@ -26,8 +27,6 @@ PUBLIC_COLUMNS = (
     LedgerItem.point.name_zh, LedgerItem.point.name_en,
 )
 AGE_BUCKETS = ((2, "0–2"), (7, "3–7"), (30, "8–30"), (None, "30+"))
-# Rows read for one figures page at most (a station files ~25,000 a year).
-MAX_ROWS = 100_000
 
 
 def _scoped(query, community_ids):
@@ -47,72 +46,91 @@ async def public_page(community_ids: list[int] | None = None, station_id: int | 
     return await keyset_page(query, LedgerItem.id, after, descending=True)
 
 
-def _month(at: dt.datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%Y-%m")
-
-
 def _bounds(since: dt.date, until: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     first = dt.datetime.combine(since, dt.time(0), tzinfo=zone).astimezone(dt.timezone.utc)
     last = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.timezone.utc)
     return first, last
 
 
+def _where_sql(column: str, first: dt.datetime, last: dt.datetime, community_ids, station_id: int | None) -> tuple[str, list]:
+    """The WHERE of a raw figures query: the date range on ``column``, the station and
+    the communities in scope, as Piccolo placeholders and their values."""
+    parts, values = [f"{column} >= {{}}", f"{column} < {{}}"], [first, last]
+    if station_id is not None:
+        parts.append("station = {}")
+        values.append(station_id)
+    if community_ids is not None:
+        ids = list(community_ids) or [0]
+        parts.append(f"community IN ({', '.join('{}' for _ in ids)})")
+        values.extend(ids)
+    return " AND ".join(parts), values
+
+
+def median_sql(value: str, groups: str, where: str) -> str:
+    """``SELECT <groups>, median`` of ``value`` per group, in the database: PostgreSQL's
+    percentile_cont; on SQLite the middle row(s) of the ordered values per group
+    (ROW_NUMBER against COUNT over the same window), averaged when the count is even."""
+    if isinstance(engine(), PostgresEngine):
+        return f"SELECT {groups}, percentile_cont(0.5) WITHIN GROUP (ORDER BY {value}) AS median FROM ledger_item WHERE {where} GROUP BY {groups}"
+    return (
+        f"SELECT {groups}, AVG(v) AS median FROM ("
+        f"SELECT {groups}, {value} AS v, ROW_NUMBER() OVER (PARTITION BY {groups} ORDER BY {value}) AS rn, "
+        f"COUNT(*) OVER (PARTITION BY {groups}) AS n FROM ledger_item WHERE {where}"
+        f") ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY {groups}"
+    )
+
+
+_CLOSED_IN = ", ".join(f"'{stage}'" for stage in CLOSED_STAGES)
+_KIND_OF_STAGE = {"closed": "closed_satisfied", "closed_unconfirmed": "closed_unconfirmed", "closed_duplicate": "closed_other", "closed_out_of_remit": "closed_other"}
+
+
 async def monthly(community_ids: list[int] | None, since: dt.date, until: dt.date, timezone: str = "Asia/Shanghai", station_id: int | None = None) -> list[dict]:
-    """Per month (local) and ledger: filed, closed (every closed stage), closed
-    satisfied, closed without confirmation, closed as duplicate / outside remit
-    (``closed_other``), and the median days from filing to closing of those closed."""
+    """Per month (the community's local month) and ledger: filed, closed (every closed
+    stage), closed satisfied, closed without confirmation, closed as duplicate / outside
+    remit (``closed_other``), and the median days from filing to closing of those closed.
+    Three grouped queries on the stored month keys; no item row is read."""
     zone = ZoneInfo(timezone)
     first, last = _bounds(since, until, zone)
-    query = LedgerItem.select(LedgerItem.ledger, LedgerItem.stage, LedgerItem.created_at, LedgerItem.closed_at).where(
-        ((LedgerItem.created_at >= first) & (LedgerItem.created_at < last)) | ((LedgerItem.closed_at >= first) & (LedgerItem.closed_at < last))
-    )
-    if station_id is not None:
-        query = query.where(LedgerItem.station == station_id)
-    rows = await _scoped(query, community_ids).limit(MAX_ROWS).run()
     table: dict[tuple[str, str], dict] = {}
 
     def cell(month: str, ledger: str) -> dict:
-        return table.setdefault((month, ledger), {"month": month, "ledger": ledger, "filed": 0, "closed": 0, "closed_satisfied": 0, "closed_unconfirmed": 0, "closed_other": 0, "_days": []})
+        return table.setdefault((month, ledger), {"month": month, "ledger": ledger, "filed": 0, "closed": 0, "closed_satisfied": 0, "closed_unconfirmed": 0, "closed_other": 0, "median_days": None})
 
-    for row in rows:
-        if first <= row["created_at"] < last:
-            cell(_month(row["created_at"], zone), row["ledger"])["filed"] += 1
-        closed_at = row["closed_at"]
-        if row["stage"] in CLOSED_STAGES and closed_at is not None and first <= closed_at < last:
-            entry = cell(_month(closed_at, zone), row["ledger"])
-            entry["closed"] += 1
-            key = {"closed": "closed_satisfied", "closed_unconfirmed": "closed_unconfirmed"}.get(row["stage"], "closed_other")
-            entry[key] += 1
-            entry["_days"].append((closed_at - row["created_at"]).total_seconds() / 86400)
-    result = []
-    for key in sorted(table, key=lambda k: (k[0], LEDGERS.index(k[1]))):
-        entry = table[key]
-        days = entry.pop("_days")
-        entry["median_days"] = round(statistics.median(days), 1) if days else None
-        result.append(entry)
-    return result
+    where, values = _where_sql("created_at", first, last, community_ids, station_id)
+    for row in await LedgerItem.raw(f"SELECT filed_month AS month, ledger, COUNT(*) AS n FROM ledger_item WHERE {where} GROUP BY filed_month, ledger", *values).run():
+        cell(row["month"], row["ledger"])["filed"] += row["n"]
+    where, values = _where_sql("closed_at", first, last, community_ids, station_id)
+    where += f" AND stage IN ({_CLOSED_IN}) AND closed_month IS NOT NULL"
+    for row in await LedgerItem.raw(f"SELECT closed_month AS month, ledger, stage, COUNT(*) AS n FROM ledger_item WHERE {where} GROUP BY closed_month, ledger, stage", *values).run():
+        entry = cell(row["month"], row["ledger"])
+        entry["closed"] += row["n"]
+        entry[_KIND_OF_STAGE[row["stage"]]] += row["n"]
+    for row in await LedgerItem.raw(median_sql("close_days", "closed_month, ledger", where + " AND close_days IS NOT NULL"), *values).run():
+        if row["median"] is not None:
+            cell(row["closed_month"], row["ledger"])["median_days"] = round(float(row["median"]), 1)
+    return [table[key] for key in sorted(table, key=lambda k: (k[0], LEDGERS.index(k[1])))]
 
 
 async def totals(community_ids: list[int] | None, station_id: int | None = None, since: dt.datetime | None = None) -> dict:
-    """Counts since ``since`` (all time by default): filed, open, closed and its kinds."""
+    """Counts since ``since`` (all time by default): filed, open, closed and its kinds;
+    one query grouped by stage."""
+    query = LedgerItem.select(LedgerItem.stage, Count(alias="count"))
+    if station_id is not None:
+        query = query.where(LedgerItem.station == station_id)
+    if since is not None:
+        query = query.where(LedgerItem.created_at >= since)
+    by_stage = {row["stage"]: row["count"] for row in await _scoped(query, community_ids).group_by(LedgerItem.stage).run()}
 
-    async def count(where) -> int:
-        query = LedgerItem.count().where(where)
-        if station_id is not None:
-            query = query.where(LedgerItem.station == station_id)
-        if since is not None:
-            query = query.where(LedgerItem.created_at >= since)
-        if community_ids is not None:
-            query = query.where(LedgerItem.community.is_in(list(community_ids) or [0]))
-        return await query.run()
+    def count(stages) -> int:
+        return sum(by_stage.get(stage, 0) for stage in stages)
 
     return {
-        "filed": await count(LedgerItem.id > 0),
-        "open": await count(LedgerItem.stage.is_in(list(OPEN_STAGES))),
-        "closed": await count(LedgerItem.stage.is_in(list(CLOSED_STAGES))),
-        "closed_satisfied": await count(LedgerItem.stage == "closed"),
-        "closed_unconfirmed": await count(LedgerItem.stage == "closed_unconfirmed"),
-        "closed_other": await count(LedgerItem.stage.is_in(["closed_duplicate", "closed_out_of_remit"])),
+        "filed": sum(by_stage.values()),
+        "open": count(OPEN_STAGES),
+        "closed": count(CLOSED_STAGES),
+        "closed_satisfied": count(["closed"]),
+        "closed_unconfirmed": count(["closed_unconfirmed"]),
+        "closed_other": count(["closed_duplicate", "closed_out_of_remit"]),
     }
 
 
@@ -133,15 +151,21 @@ async def per_ledger(community_ids: list[int] | None) -> list[dict]:
 
 
 async def open_by_age(community_ids: list[int] | None, at: dt.datetime) -> dict:
-    """{stage: {bucket label: count}} of open items, by days since filing."""
-    rows = await _scoped(LedgerItem.select(LedgerItem.stage, LedgerItem.created_at).where(LedgerItem.stage.is_in(list(OPEN_STAGES))), community_ids).limit(MAX_ROWS).run()
+    """{stage: {bucket label: count}} of open items, by whole days since filing: one
+    grouped count per age bucket (a range of ``created_at``)."""
     table = {stage: {label: 0 for _, label in AGE_BUCKETS} for stage in OPEN_STAGES}
-    for row in rows:
-        age = (at - row["created_at"]).days
-        for limit, label in AGE_BUCKETS:
-            if limit is None or age <= limit:
-                table[row["stage"]][label] += 1
-                break
+    newest = None
+    for limit, label in AGE_BUCKETS:
+        # Age in whole days <= limit  ⇔  filed after at - (limit + 1) days.
+        oldest = at - dt.timedelta(days=limit + 1) if limit is not None else None
+        query = LedgerItem.select(LedgerItem.stage, Count(alias="count")).where(LedgerItem.stage.is_in(list(OPEN_STAGES)))
+        if oldest is not None:
+            query = query.where(LedgerItem.created_at > oldest)
+        if newest is not None:
+            query = query.where(LedgerItem.created_at <= newest)
+        for row in await _scoped(query, community_ids).group_by(LedgerItem.stage).run():
+            table[row["stage"]][label] += row["count"]
+        newest = oldest
     return table
 
 

@@ -1,6 +1,6 @@
 """Forms of the ledgers: filing on someone's behalf, moving an item, privacy and the
 public text, the person's answer on the tracking page, filing intake and field logs,
-and the admin's holiday calendar and deadline rules."""
+and the admin's holiday calendar, deadline rules and stations' number letters."""
 
 from __future__ import annotations
 
@@ -120,3 +120,13 @@ class RuleForm(Form):
         choices=[("registered", _l("Time to assign")), ("assigned", _l("Time to start")), ("in_progress", _l("Time to handle")), ("handled", _l("Time to give feedback"))],
     )
     working_days = IntegerField(_l("Working days"), validators=[InputRequired(message=_l("Enter a number of working days from 0 to 365.")), NumberRange(min=0, max=365, message=_l("Enter a number of working days from 0 to 365."))])
+
+
+class PrefixForm(Form):
+    station = SelectField(_l("Station"), coerce=int, validators=[InputRequired(message=_l("Choose a station from the list."))])
+    prefix = StringField(
+        _l("Letters of its numbers"),
+        [InputRequired(message=_l("Use 1 to 8 Latin letters and digits, starting with a letter.")), _max(8)],
+        filters=[lambda value: (value or "").strip().upper()],
+        description=_l("New numbers start with these letters; numbers already given keep theirs."),
+    )

@@ -1,5 +1,5 @@
 """The ledger jobs: escalate overdue stages to the station head; remind about and
-finally close feedback the person never answered."""
+finally close feedback the person never answered; e-mail the people who raised items."""
 
 from __future__ import annotations
 
@@ -18,7 +18,15 @@ async def feedback(now: dt.datetime, settings: Settings) -> int:
     return await rules.feedback_fallback(now, rules.Policy.from_settings(settings))
 
 
+async def mail(now: dt.datetime, settings: Settings) -> int:
+    """E-mails to the people who raised items (nothing without ``PORTAL_SMTP_URL``)."""
+    from portal.ledger.mail import deliver_pending
+
+    return await deliver_pending(settings, now)
+
+
 JOBS = [
     Job("ledger.overdue", dt.timedelta(minutes=15), overdue),
     Job("ledger.feedback", dt.timedelta(minutes=30), feedback),
+    Job("ledger.mail", dt.timedelta(minutes=1), mail),
 ]

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
 from portal.ledger import export, figures, labels, rules
-from portal.ledger.forms import AnswerForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrivateForm, PublicTextForm, RuleForm
+from portal.ledger.forms import AnswerForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
@@ -243,14 +243,22 @@ class LedgerDashboardController(Controller):
 
 
 class LedgerCalendarController(Controller):
-    """Administrators: the holiday calendar and the deadline rules."""
+    """Administrators: the holiday calendar, the deadline rules and the letters of each
+    station's numbers."""
 
     path = "/ledger/calendar"
     guards = [requires("admin")]
 
-    async def _page(self, request: Request, holiday: HolidayForm | None = None, rule: RuleForm | None = None, status: int = 200) -> Template:
+    async def _page(self, request: Request, holiday: HolidayForm | None = None, rule: RuleForm | None = None, prefix: PrefixForm | None = None, status: int = 200) -> Template:
         today = now().date()
+        stations = await Station.select(Station.id, Station.name_zh, Station.name_en).order_by(Station.id).limit(500).run()
+        for station in stations:
+            station["prefix"] = await rules.prefix_of(station["id"])
+        prefix = prefix or PrefixForm()
+        prefix.station.choices = [(s["id"], localized(s, "name")) for s in stations]
         context = {
+            "stations": stations,
+            "prefix_form": prefix,
             "holidays": await Holiday.select().where(Holiday.date >= dt.date(today.year - 1, 1, 1)).order_by(Holiday.date).limit(400).run(),
             "rules": await LedgerDeadlineRule.select().order_by(LedgerDeadlineRule.ledger).order_by(LedgerDeadlineRule.stage).limit(400).run(),
             "defaults": rules.DEFAULT_DAYS,
@@ -291,6 +299,18 @@ class LedgerCalendarController(Controller):
             except LedgerError as error:
                 _fail(form, error)
         return await self._page(request, rule=form, status=422)
+
+    @post("/prefix", name="ledger.prefix_set")
+    async def set_prefix(self, request: Request) -> Template | Redirect | Response:
+        form = await PrefixForm.from_request(request)
+        form.station.choices = [(s["id"], "") for s in await Station.select(Station.id).limit(500).run()]
+        if form.validate():
+            try:
+                await rules.set_prefix(request.user, form.station.data, form.prefix.data)
+                return navigate(request, "/ledger/calendar")
+            except LedgerError as error:
+                _fail(form, error)
+        return await self._page(request, prefix=form, status=422)
 
 
 class PublicLedgerController(Controller):

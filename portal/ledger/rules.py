@@ -17,6 +17,7 @@ from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.ledger import calendar
+from portal.ledger import mail as ledger_mail
 from portal.ledger.tables import (
     CLOSED_STAGES,
     CONFIRMED_VIA,
@@ -28,6 +29,8 @@ from portal.ledger.tables import (
     LedgerEscalation,
     LedgerEvent,
     LedgerItem,
+    LedgerMail,
+    LedgerStation,
 )
 from portal.notifications.rules import notify
 from portal.public.rules import new_tracking_code
@@ -116,6 +119,19 @@ def _check_length(text: str, limit: int, field: str) -> None:
         raise LedgerError(N_("Use at most %(max)d characters."), field, max=limit)
 
 
+# --- Figures' keys ------------------------------------------------------------------
+
+
+def month_key(at: dt.datetime, timezone: str) -> str:
+    """The local year-month of a moment ("2030-06"), stored beside the date so the
+    figures group by month in SQL the same way on both engines."""
+    return at.astimezone(calendar.ZoneInfo(timezone)).strftime("%Y-%m")
+
+
+def days_between(start: dt.datetime, end: dt.datetime) -> float:
+    return round((end - start).total_seconds() / 86400, 4)
+
+
 # --- Numbers and codes ---------------------------------------------------------------
 
 _VOWELS = set("aeiouv")
@@ -146,12 +162,51 @@ def station_prefix(name_en: str, station_id: int) -> str:
     return "".join(initials[:3]).upper()
 
 
+PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
+
+
+async def prefix_of(station_id: int) -> str:
+    """The letters an admin set for the station, else the ones guessed from its name."""
+    chosen = await LedgerStation.select(LedgerStation.prefix).where(LedgerStation.station == station_id).first().run()
+    if chosen:
+        return chosen["prefix"]
+    station = await Station.select(Station.name_en).where(Station.id == station_id).first().run()
+    return station_prefix(station["name_en"] if station else "", station_id)
+
+
+async def set_prefix(actor: Actor, station_id: int, prefix: str) -> str:
+    """Set a station's letters for the numbers given from now on (admin only; audited).
+    Numbers already given keep theirs; the letters must not be another station's, set
+    or already used in its numbers."""
+    prefix = (prefix or "").strip().upper()
+    if not actor.has("admin"):
+        raise LedgerError(N_("You may not change this item."))
+    if not PREFIX_PATTERN.match(prefix):
+        raise LedgerError(N_("Use 1 to 8 Latin letters and digits, starting with a letter."), "prefix")
+    async with write_transaction():
+        if not await Station.exists().where(Station.id == station_id).run():
+            raise LedgerError(N_("Choose a station from the list."), "station")
+        taken = await LedgerStation.exists().where((LedgerStation.prefix == prefix) & (LedgerStation.station != station_id)).run()
+        used = await LedgerCounter.exists().where((LedgerCounter.prefix == prefix) & (LedgerCounter.station != station_id)).run()
+        if taken or used:
+            raise LedgerError(N_("Another station already uses these letters."), "prefix")
+        before = await prefix_of(station_id)
+        at = now()
+        if await LedgerStation.exists().where(LedgerStation.station == station_id).run():
+            await LedgerStation.update({LedgerStation.prefix: prefix, LedgerStation.updated_at: at}).where(LedgerStation.station == station_id).run()
+        else:
+            await LedgerStation.insert(LedgerStation(station=station_id, prefix=prefix, updated_at=at)).run()
+        # The counters give the letters of the next numbers; the items keep theirs.
+        await LedgerCounter.update({LedgerCounter.prefix: prefix}).where(LedgerCounter.station == station_id).run()
+        await record("ledger.prefix", "station", station_id, actor=actor, before={"prefix": before}, after={"prefix": prefix})
+    return prefix
+
+
 async def _next_number(station_id: int, year: int) -> tuple[int, str]:
     """The next sequence number of a station and year. The counter row is created once
     (ON CONFLICT DO NOTHING) and incremented by one UPDATE inside the caller's write
     transaction: SQLite holds the write lock, PostgreSQL the row lock, until commit."""
-    station = await Station.select(Station.name_en).where(Station.id == station_id).first().run()
-    prefix = station_prefix(station["name_en"] if station else "", station_id)
+    prefix = await prefix_of(station_id)
     await LedgerCounter.raw(
         "INSERT INTO ledger_counter (station, year, prefix, last) VALUES ({}, {}, {}, 0) ON CONFLICT (station, year) DO NOTHING",
         station_id, year, prefix,
@@ -304,6 +359,7 @@ async def file_item(actor: Actor | None, new: NewItem, at: dt.datetime | None = 
                 stage="registered", stage_entered_at=at,
                 stage_due_at=await due_for(new.ledger, new.category, "registered", at, community["timezone"]),
                 idempotency_key=new.idempotency_key, created_at=at, updated_at=at, version=1,
+                filed_month=month_key(at, community["timezone"]),
             )
         ).returning(LedgerItem.id).run()
         item_id = rows[0]["id"]
@@ -512,6 +568,8 @@ async def transition(
             _check_length(referred_to, PLACE_MAX, "referred_to")
             changes.update({LedgerItem.referred_to: referred_to, LedgerItem.closure_note: note, LedgerItem.closed_at: at})
             public_note = referred_to
+        if to in CLOSED_STAGES:
+            changes.update({LedgerItem.closed_month: month_key(at, item["community.timezone"]), LedgerItem.close_days: days_between(item["created_at"], at)})
         due = await due_for(item["ledger"], item["category"], to, at, item["community.timezone"])
         changes.update({
             LedgerItem.stage: to, LedgerItem.stage_entered_at: at, LedgerItem.stage_due_at: due,
@@ -527,6 +585,9 @@ async def transition(
         await LedgerEvent.insert(
             LedgerEvent(item=item_id, actor=actor_id, kind=kind, from_stage=stage, to_stage=to, note=public_note if public else note, public=public, created_at=at)
         ).run()
+        if to == "feedback_given":
+            # The answer goes to the person too when they left an e-mail address.
+            await ledger_mail.queue({**item, "feedback_text": note}, "feedback", at, f"feedback:{item_id}:{item['version'] + 1}")
         if public and note and note != public_note:
             await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor_id, kind="note", from_stage=stage, to_stage=to, note=note, public=False, created_at=at)).run()
         await record(
@@ -655,7 +716,9 @@ async def feedback_fallback(at: dt.datetime, policy: Policy, limit: int = 500) -
     conditional update is the claim); ``close_days`` after the reminder the item is
     closed without confirmation, with the reason, counted apart in every figure."""
     done = 0
-    reminders = await LedgerItem.select(LedgerItem.id, LedgerItem.number, LedgerItem.officer).where(
+    reminders = await LedgerItem.select(
+        LedgerItem.id, LedgerItem.number, LedgerItem.officer, LedgerItem.tracking_code, LedgerItem.language, LedgerItem.raised_by_email, LedgerItem.anonymous, LedgerItem.version,
+    ).where(
         (LedgerItem.stage == "feedback_given") & LedgerItem.reminder_sent_at.is_null() & (LedgerItem.feedback_at <= at - dt.timedelta(days=policy.reminder_days))
     ).limit(limit).run()
     for row in reminders:
@@ -667,6 +730,7 @@ async def feedback_fallback(at: dt.datetime, policy: Policy, limit: int = 500) -
                 continue
             await LedgerEvent.insert(LedgerEvent(item=row["id"], kind="reminder", from_stage="feedback_given", to_stage="feedback_given", public=True, created_at=at)).run()
             await record("ledger.reminder", "ledger_item", row["id"], after={"reminder_sent_at": at})
+            await ledger_mail.queue(row, "reminder", at, f"reminder:{row['id']}:{row['version']}")
             if row["officer"]:
                 await notify(
                     row["officer"], "ledger", N_("Ask about %(number)s"), N_("The person has not said whether they are satisfied with %(number)s. Please ask them."),

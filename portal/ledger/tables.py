@@ -20,7 +20,7 @@ An item's ``stage`` is one of:
 of the community only. ``public_summary`` is the only text the public pages show.
 """
 
-from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Real, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -87,6 +87,12 @@ class LedgerItem(Table, tablename="ledger_item"):
     updated_at = Timestamptz()
     closed_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
+    # Written with the dates so the figures group and take medians in SQL: the local
+    # year-month ("2030-06", the community's zone) of filing and closing, and the days
+    # from filing to closing.
+    filed_month = Varchar(length=7, default="")
+    closed_month = Varchar(length=7, null=True, default=None)
+    close_days = Real(null=True, default=None)
 
 
 class LedgerEvent(Table, tablename="ledger_event"):
@@ -145,3 +151,27 @@ class LedgerEscalation(Table, tablename="ledger_escalation"):
     stage = Varchar(length=24)
     round = Integer(default=0)
     created_at = Timestamptz()
+
+
+class LedgerStation(Table, tablename="ledger_station"):
+    """A station's letters in its ledger numbers, set by an admin (unique across
+    stations). Numbers already given keep their letters."""
+
+    station = ForeignKey(references=Station, on_delete=OnDelete.cascade, unique=True)
+    prefix = Varchar(length=8, unique=True)
+    updated_at = Timestamptz()
+
+
+class LedgerMail(Table, tablename="ledger_mail"):
+    """An e-mail to the person who raised an item (the feedback, the reminder), written
+    in their language with the item's change and sent once by the mail job."""
+
+    item = ForeignKey(references=LedgerItem, on_delete=OnDelete.cascade)
+    kind = Varchar(length=16)
+    recipient = Varchar(length=254)
+    subject = Varchar(length=200)
+    body = Text()
+    link = Varchar(length=200, default="")
+    dedupe_key = Varchar(length=80, unique=True)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)

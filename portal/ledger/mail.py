@@ -1,0 +1,95 @@
+"""E-mail to the person who raised an item, when they left an address: the feedback
+(the answer and the tracking link) and the reminder to say whether they are satisfied,
+in the language they used.
+
+``queue()`` writes the message into ``ledger_mail`` inside the change's own write
+transaction (so a refused change sends nothing); ``deliver_pending()`` is the job that
+sends each message once through ``PORTAL_SMTP_URL``, claiming it with a conditional
+UPDATE like the notification e-mails. A message carries only its own item's number,
+answer and tracking link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from portal.ledger.tables import LedgerMail
+from portal.notifications.mail import _send, smtp_target
+from portal.settings import Settings
+from portal.web import i18n
+from portal.web.i18n import N_
+
+log = logging.getLogger("portal.ledger.mail")
+BATCH = 100
+# Older messages are not sent: turning e-mail on must not mail a backlog.
+MAX_AGE = dt.timedelta(days=7)
+
+TEXTS = {
+    "feedback": (
+        N_("Answer to your matter %(number)s"),
+        N_("We have dealt with your matter %(number)s. Our answer:\n\n%(answer)s\n\nPlease tell us on the tracking page whether you are satisfied (tracking code %(code)s):"),
+    ),
+    "reminder": (
+        N_("Are you satisfied with the answer to %(number)s?"),
+        N_("We answered your matter %(number)s and have not heard from you. Please tell us on the tracking page whether you are satisfied (tracking code %(code)s):"),
+    ),
+}
+
+
+async def queue(item: dict, kind: str, at: dt.datetime, key: str) -> bool:
+    """Write the ``kind`` message for ``item`` (a row with number, tracking_code,
+    language, raised_by_email, anonymous, feedback_text) if the person left an address.
+    ``key`` makes it once per feedback round."""
+    address = (item.get("raised_by_email") or "").strip()
+    if not address or item.get("anonymous"):
+        return False
+    subject, body = TEXTS[kind]
+    token = i18n.activate(item.get("language") or "zh_CN")
+    try:
+        params = {"number": item["number"], "code": item["tracking_code"], "answer": item.get("feedback_text") or ""}
+        text_subject = i18n.gettext(subject, **params)[:200]
+        text_body = i18n.gettext(body, **params)
+    finally:
+        i18n.restore(token)
+    created = await LedgerMail.insert(
+        LedgerMail(item=item["id"], kind=kind, recipient=address, subject=text_subject, body=text_body, link=f"/track/{item['tracking_code']}", dedupe_key=key[:80], created_at=at)
+    ).on_conflict(target=LedgerMail.dedupe_key, action="DO NOTHING").returning(LedgerMail.id).run()
+    return bool(created)
+
+
+def _message(settings: Settings, row: dict) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = row["recipient"]
+    message["Subject"] = row["subject"]
+    message.set_content(f"{row['body']}\n\n{settings.public_url.rstrip('/')}{row['link']}\n")
+    return message
+
+
+async def deliver_pending(settings: Settings, now: dt.datetime | None = None) -> int:
+    """Send every recent unsent message once; nothing without ``PORTAL_SMTP_URL``.
+    A failed send gives the claim back for the next run."""
+    target = smtp_target(settings.smtp_url)
+    if target is None:
+        return 0
+    now = now or dt.datetime.now(dt.timezone.utc)
+    rows = await LedgerMail.select(LedgerMail.id, LedgerMail.recipient, LedgerMail.subject, LedgerMail.body, LedgerMail.link).where(
+        LedgerMail.sent_at.is_null() & (LedgerMail.created_at > now - MAX_AGE)
+    ).order_by(LedgerMail.id).limit(BATCH).run()
+    sent = 0
+    for row in rows:
+        claimed = await LedgerMail.update({LedgerMail.sent_at: now}).where((LedgerMail.id == row["id"]) & LedgerMail.sent_at.is_null()).returning(LedgerMail.id).run()
+        if not claimed:
+            continue  # another process took it
+        try:
+            await asyncio.to_thread(_send, target, _message(settings, row))
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("e-mail of ledger message %s failed: %s", row["id"], error)
+            await LedgerMail.update({LedgerMail.sent_at: None}).where(LedgerMail.id == row["id"]).run()
+            break
+        sent += 1
+    return sent
