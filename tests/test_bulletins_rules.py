@@ -19,6 +19,7 @@ from portal.bulletins.demo import seed_tips
 from portal.bulletins.jobs import JOBS
 from portal.bulletins.tables import Bulletin
 from portal.jobs.runner import JobScheduler
+from portal.notifications.tables import Notification
 from portal.stations.tables import Community
 from portal.web import i18n
 from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, count, local, log, point
@@ -64,14 +65,19 @@ async def test_a_week_not_over_or_a_community_that_does_not_exist_is_refused(are
     assert await Bulletin.count().run() == 0
 
 
-async def test_the_job_compiles_at_monday_six_in_each_communitys_zone(area):
+async def test_the_job_compiles_at_monday_six_in_each_communitys_zone(area, make_user):
     """Shanghai (no daylight saving) and London: each compiles at its own 06:00."""
     await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
     await Community.update({Community.timezone: "Europe/London"}).where(Community.id == area.other_station_community_id).run()
     before_shanghai = DUE - dt.timedelta(minutes=1)
     assert await rules.compile_due(before_shanghai, 1) == 5  # W46 only: three communities, two stations
     assert rules.community_key(area.community_id) not in await keys()
+    officer = await make_user("officer")
     assert await rules.compile_due(DUE, 1) == 3  # two communities and their station, W47
+    # The community's officer is told once that the draft waits.
+    notes = await Notification.select(Notification.subject, Notification.link).where(Notification.user == officer).run()
+    mine = (await Bulletin.select(Bulletin.id).where((Bulletin.scope_key == rules.community_key(area.community_id)) & (Bulletin.week == WEEK)).first().run())["id"]
+    assert notes == [{"subject": "The bulletin of 2026-W47 is ready to check and publish", "link": f"/bulletins/{mine}"}]
     assert await keys() == sorted([rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.station_key(area.station_id)])
     london_six = dt.datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("Europe/London"))
     assert await rules.compile_due(london_six - dt.timedelta(minutes=1), 1) == 0

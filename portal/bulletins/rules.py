@@ -202,7 +202,24 @@ async def compile_due(now: dt.datetime, catch_up_weeks: int) -> int:
             continue
         result = await compile_week(week, ids, now=now)
         made += len(result.created)
+        await tell_officers(result.created)
     return made
+
+
+async def tell_officers(bulletin_ids: list[int]) -> None:
+    """Each new community draft: one inbox message to each officer of the community."""
+    from portal.notifications.rules import notify
+    from portal.web.i18n import N_
+
+    if not bulletin_ids:
+        return
+    rows = await Bulletin.raw(
+        'SELECT b.id, b.week, rg."user" AS officer FROM bulletin b JOIN role_grant rg ON rg.community = b.community AND rg.role = \'officer\' '
+        f"WHERE b.scope = 'community' AND b.id IN ({C._ids(bulletin_ids)})"
+    ).run()
+    for row in rows:
+        await notify(row["officer"], "bulletin.draft", N_("The bulletin of %(week)s is ready to check and publish"), link=f"/bulletins/{row['id']}",
+                     dedupe_key=f"bulletin.draft:{row['id']}:{row['officer']}", week=row["week"])
 
 
 def _aware(value) -> dt.datetime:
