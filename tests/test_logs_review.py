@@ -450,3 +450,21 @@ async def test_the_log_page_carries_the_review_actions_for_reviewers_only(area, 
     assert (await status_of(log_id))["status"] == "submitted"
     history = (await officer.get(f"/logs/{log_id}")).text
     assert "The officer asked for more information" in history
+
+
+async def test_bad_input_is_said_and_never_a_500(area, client_for, make_user):
+    client, _officer = await client_for("officer")
+    log_id = await make_log(area.community_id, await make_user("volunteer"))
+    seen = version(await status_of(log_id))
+    too_long = await post_form(client, f"/review/{log_id}/comment", {"version": seen, "note": "x" * 2001})
+    assert too_long.status_code == 422 and "At most 2000 characters." in too_long.text
+    not_a_number = await post_form(client, f"/review/{log_id}/duplicate", {"version": seen, "original": "abc"})
+    assert not_a_number.status_code == 422
+    for data in ({"action": "explode", "log": [f"{log_id}:{seen}"]}, {"action": "accept", "log": ["x:y", ":"]}, {"action": "duplicate", "original": "-3", "log": [f"{log_id}:{seen}"]}):
+        response = await post_form(client, "/review/bulk", data)
+        assert response.status_code == 422, data
+    many = await post_form(client, "/review/bulk", {"action": "accept", "log": [f"{i}:x" for i in range(1, 102)]})
+    assert many.status_code == 422 and "At most 100 logs at once." in many.text
+    assert (await status_of(log_id))["status"] == "submitted"
+    for url in ("/review/export.csv?date_from=nope&volunteer=x", "/review/export.xlsx?kind=%00", "/review/stats?place=zz&date_from=2026-13-01"):
+        assert (await client.get(url)).status_code == 200, url

@@ -37,6 +37,7 @@ def test_officer_accepts_a_log_and_asks_about_another_which_the_volunteer_answer
     expect(page.get_by_role("status")).to_contain_text("已保存，谢谢。")
 
     page.goto("/logs/new/hazard")
+    assert_htmx_loaded(page)
     page.locator("textarea[name=description]").fill("5 号楼楼道堆满纸箱")
     page.locator("input[name=address]").fill("5 号楼二层")
     page.locator("label.choice", has=page.locator("input[value=stairwell]")).tap()
@@ -47,6 +48,7 @@ def test_officer_accepts_a_log_and_asks_about_another_which_the_volunteer_answer
     hazard = log_id_of(page)
 
     page.goto("/logs/new/mediation")
+    assert_htmx_loaded(page)
     page.locator("label.choice", has=page.locator("input[value=neighbours]")).tap()
     page.locator("label.choice", has=page.locator("input[value=resolved]")).tap()
     page.locator("textarea[name=description]").fill("楼上漏水到楼下")
