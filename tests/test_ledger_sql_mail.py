@@ -17,7 +17,7 @@ from portal.audit.tables import AuditEntry
 from portal.ledger import figures, rules
 from portal.ledger.mail import deliver_pending
 from portal.ledger.rules import LedgerError, NewItem, Policy
-from portal.ledger.tables import LedgerCounter, LedgerItem, LedgerMail
+from portal.ledger.tables import LedgerCounter, LedgerEscalation, LedgerEvent, LedgerItem, LedgerMail
 from portal.settings import load_settings
 from portal.web import i18n
 from tests.conftest import field_error, post_form
@@ -99,6 +99,17 @@ async def test_open_items_by_age_are_counted_in_sql(database, area, officer):
     assert await figures.open_by_age([area.other_station_community_id], NOW) == {stage: {label: 0 for _, label in figures.AGE_BUCKETS} for stage in table}
 
 
+async def test_escalated_stages_never_hide_newer_overdue_ones(database, area, officer, make_user):
+    await make_user("head", username="sql-head")
+    first = await filed(officer, area, at=NOW - dt.timedelta(days=30))
+    second = await filed(officer, area, at=NOW - dt.timedelta(days=20))
+    assert await rules.escalate_overdue(NOW, limit=1) == 1  # the oldest
+    assert await rules.escalate_overdue(NOW, limit=1) == 1  # the next, though the batch is one
+    assert await rules.escalate_overdue(NOW, limit=1) == 0
+    escalated = await LedgerEscalation.select(LedgerEscalation.item).order_by(LedgerEscalation.id).run()
+    assert [r["item"] for r in escalated] == [first["id"], second["id"]]
+
+
 # --- E-mail to the person --------------------------------------------------------------
 
 
@@ -122,6 +133,8 @@ async def test_the_feedback_and_the_reminder_are_mailed_once_in_the_persons_lang
         assert leak not in english
     assert "zhang@" not in by_address["lisi@example.org"]
     assert await deliver_pending(settings, NOW) == 0  # nothing twice
+    mailed = await LedgerEvent.select(LedgerEvent.item, LedgerEvent.public).where(LedgerEvent.kind == "mailed_feedback").run()
+    assert sorted(r["item"] for r in mailed) == sorted([mine["id"], other["id"]]) and not any(r["public"] for r in mailed)
     # The reminder of the timed fallback goes the same way, once.
     later = NOW + dt.timedelta(days=POLICY.reminder_days, minutes=1)
     await rules.feedback_fallback(later, POLICY)
@@ -130,6 +143,21 @@ async def test_the_feedback_and_the_reminder_are_mailed_once_in_the_persons_lang
     reminder = {e.rcpt_tos[0]: e.content.decode() for e in received[2:]}
     assert "Are you satisfied" in reminder["zhang@example.org"] and mine["tracking_code"] in reminder["zhang@example.org"]
     assert set(reminder) == {"zhang@example.org", "lisi@example.org"}
+
+
+async def test_an_officer_records_the_persons_language_for_their_mail(client_for, area):
+    client, officer_id = await client_for("officer", preferred_language="zh_CN")
+    form = {"idempotency_key": "4f9c1f40-0000-4000-8000-000000000001", "ledger": "claim", "category": "documents", "community": str(area.community_id), "source": "reception", "summary": "Lost passport", "raised_by_email": "visitor@example.org"}
+    response = await post_form(client, "/ledger/new", {**form, "language": "fr"})
+    assert response.status_code == 422 and field_error(response.text, "language")
+    assert await LedgerItem.count().run() == 0
+    response = await post_form(client, "/ledger/new", {**form, "language": "en"})
+    assert response.status_code == 303
+    item = await LedgerItem.select(LedgerItem.id, LedgerItem.language).first().run()
+    assert item["language"] == "en"
+    await to_feedback(item["id"], await load_actor(officer_id), NOW, answer="Come on Monday.")
+    mail = await LedgerMail.select(LedgerMail.subject, LedgerMail.body, LedgerMail.recipient).first().run()
+    assert mail["recipient"] == "visitor@example.org" and mail["subject"].startswith("Answer to your matter") and "Come on Monday." in mail["body"]
 
 
 async def test_a_refused_feedback_queues_no_mail_and_no_smtp_sends_nothing(database, area, officer):

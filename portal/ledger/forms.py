@@ -54,12 +54,15 @@ class FileForm(Form):
     raised_by_phone = StringField(_l("Phone"), [Optional(), Regexp(PHONE_PATTERN, message=_l("Enter a phone number of digits, spaces or dashes."))])
     raised_by_email = StringField(_l("E-mail"), [Optional(), Email(message=_l("Enter an e-mail address.")), _max(254)])
     anonymous = BooleanField(_l("The person wants to stay anonymous"))
+    # The person's language, not the officer's: their e-mails are written in it.
+    language = SelectField(_l("Language of the person"), [Optional()], choices=[("zh_CN", "中文"), ("en", "English")])
 
     @classmethod
-    def blank(cls, communities: list[tuple[int, str]]) -> "FileForm":
+    def blank(cls, communities: list[tuple[int, str]], language: str = "zh_CN") -> "FileForm":
         form = cls()
         form.community.choices = communities
         form.idempotency_key.data = str(uuid.uuid4())
+        form.language.data = language
         return form
 
     key = IntakeForm.key  # the same idempotency key as the public form

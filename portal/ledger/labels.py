@@ -75,6 +75,8 @@ EVENTS = {
     "reminder": N_("Reminder: please tell us whether you are satisfied"),
     "timed_out": N_("No answer within the time allowed; closed without confirmation"),
     "escalated": N_("Overdue; reported to the station head"),
+    "mailed_feedback": N_("The answer was e-mailed to the person"),
+    "mailed_reminder": N_("The reminder was e-mailed to the person"),
     "private": N_("Kept private"),
     "public": N_("Shown on the public ledger again"),
     "note": N_("Note"),

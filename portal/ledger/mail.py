@@ -17,7 +17,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from portal.ledger.tables import LedgerMail
+from portal.ledger.tables import LedgerEvent, LedgerMail
 from portal.notifications.mail import _send, smtp_target
 from portal.settings import Settings
 from portal.web import i18n
@@ -77,7 +77,7 @@ async def deliver_pending(settings: Settings, now: dt.datetime | None = None) ->
     if target is None:
         return 0
     now = now or dt.datetime.now(dt.timezone.utc)
-    rows = await LedgerMail.select(LedgerMail.id, LedgerMail.recipient, LedgerMail.subject, LedgerMail.body, LedgerMail.link).where(
+    rows = await LedgerMail.select(LedgerMail.id, LedgerMail.item, LedgerMail.kind, LedgerMail.recipient, LedgerMail.subject, LedgerMail.body, LedgerMail.link).where(
         LedgerMail.sent_at.is_null() & (LedgerMail.created_at > now - MAX_AGE)
     ).order_by(LedgerMail.id).limit(BATCH).run()
     sent = 0
@@ -91,5 +91,7 @@ async def deliver_pending(settings: Settings, now: dt.datetime | None = None) ->
             log.warning("e-mail of ledger message %s failed: %s", row["id"], error)
             await LedgerMail.update({LedgerMail.sent_at: None}).where(LedgerMail.id == row["id"]).run()
             break
+        # The officers' timeline says the person was mailed (the address stays off it).
+        await LedgerEvent.insert(LedgerEvent(item=row["item"], kind=f"mailed_{row['kind']}", public=False, created_at=now)).run()
         sent += 1
     return sent

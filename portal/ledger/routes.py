@@ -65,7 +65,7 @@ class LedgerController(Controller):
 
     @get("/new", name="ledger.new")
     async def new(self, request: Request) -> Template:
-        return await self._new_page(request, FileForm.blank(await _community_choices(request.user)))
+        return await self._new_page(request, FileForm.blank(await _community_choices(request.user), current_language()))
 
     @post("/new", name="ledger.create")
     async def create(self, request: Request) -> Template | Redirect | Response:
@@ -79,7 +79,7 @@ class LedgerController(Controller):
                         ledger=form.ledger.data, category=form.category.data, community_id=form.community.data, summary=form.summary.data,
                         details=form.details.data or "", landmark=form.landmark.data or "", raised_by_name=form.raised_by_name.data or "",
                         raised_by_phone=form.raised_by_phone.data or "", raised_by_email=form.raised_by_email.data or "",
-                        anonymous=bool(form.anonymous.data), source=form.source.data, language=current_language(), idempotency_key=form.key(),
+                        anonymous=bool(form.anonymous.data), source=form.source.data, language=form.language.data or current_language(), idempotency_key=form.key(),
                     ),
                 )
                 return navigate(request, f"/ledger/{made['id']}?filed=1")

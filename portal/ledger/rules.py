@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from piccolo.querystring import QueryString
+
 from portal.accounts.rules import Actor, now
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
@@ -683,13 +685,20 @@ async def heads_of_station(station_id: int) -> list[int]:
     return sorted({r["user"] for r in rows})
 
 
+_ESCALATED = 'SELECT e.item FROM ledger_escalation e WHERE e.item = ledger_item.id AND e.stage = ledger_item.stage AND e."round" = ledger_item.reopened_count'
+
+
 async def escalate_overdue(at: dt.datetime, limit: int = 500) -> int:
     """Tell the station head about every open item whose stage deadline has passed —
     once per item, stage and round: the unique ledger_escalation row is the claim, so
     two processes running this at the same moment escalate each item once."""
     rows = await LedgerItem.select(
         LedgerItem.id, LedgerItem.number, LedgerItem.stage, LedgerItem.station, LedgerItem.reopened_count, LedgerItem.officer.real_name,
-    ).where(LedgerItem.stage.is_in(list(OPEN_STAGES)) & LedgerItem.stage_due_at.is_not_null() & (LedgerItem.stage_due_at <= at)).order_by(LedgerItem.stage_due_at).limit(limit).run()
+    ).where(
+        LedgerItem.stage.is_in(list(OPEN_STAGES)) & LedgerItem.stage_due_at.is_not_null() & (LedgerItem.stage_due_at <= at)
+        # Leave out the stages already escalated, so a backlog of them never hides new ones.
+        & LedgerItem.id.not_in(QueryString(_ESCALATED))
+    ).order_by(LedgerItem.stage_due_at).limit(limit).run()
     done = 0
     for row in rows:
         async with write_transaction():
