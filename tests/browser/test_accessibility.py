@@ -12,7 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from portal.demo import DEMO_PASSWORD
 from portal.settings import ROOT
@@ -115,3 +115,82 @@ def test_the_check_finds_a_violation(phone):
                   "Object.assign(document.querySelector('main p.x').style, {color: '#ccc', background: '#fff'})")
     found = " ".join(axe_violations(page))
     assert "label" in found and "color-contrast" in found
+
+
+# The focused element, and whether its focus can be seen (the outline or ring portal.css
+# gives :focus-visible).
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+  const rect = el.getBoundingClientRect();
+  const item = el.closest('li');
+  return {id: el.id, text: (el.innerText || el.value || '').trim(), tag: el.tagName, item: item ? item.innerText : '', visible: ring && rect.width > 0 && rect.height > 0};
+}"""
+
+
+class Keyboard:
+    """Moves through a page with Tab alone, noting every stop whose focus cannot be seen."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.unseen: list[str] = []
+
+    def tab_to(self, wanted: str, within: str = "", limit: int = 120) -> None:
+        """Tab until the focus is on the field with id ``wanted`` or the control whose text
+        is ``wanted`` (in a list item that says ``within``)."""
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            focused = self.page.evaluate(FOCUSED)
+            if focused is None:
+                continue
+            if not focused["visible"]:
+                self.unseen.append(f"{self.page.url} {focused['tag']} {focused['id'] or focused['text'][:40]}")
+            if wanted in (focused["id"], focused["text"]) and within in focused["item"]:
+                return
+        raise AssertionError(f"{wanted!r} cannot be reached with Tab on {self.page.url}")
+
+
+def test_a_volunteer_signs_up_for_a_shift_and_logs_nothing_to_report_by_keyboard(phone):
+    page = phone.page
+    keys = Keyboard(page)
+    page.goto("/login")
+    keys.tab_to("username")
+    page.keyboard.type("volunteer")
+    keys.tab_to("password")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    keys.tab_to("我可以报名的班次")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我可以报名的班次")
+    row = page.locator("li.shift-row", has_text="放学护学岗")
+    keys.tab_to("报名", within="放学护学岗")
+    page.keyboard.press("Enter")
+    expect(row).to_contain_text("您已报名。")
+    page.goto("/")
+    keys.tab_to("巡逻：无异常")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "saved=1" in url)
+    expect(page.get_by_text("无异常").first).to_be_visible()
+    assert keys.unseen == []
+    assert phone.offsite == []
+
+
+def test_a_resident_sends_a_suggestion_by_keyboard(phone):
+    page = phone.page
+    keys = Keyboard(page)
+    page.goto("/c/xiguan/ask/suggestion")
+    keys.tab_to("text")
+    page.keyboard.type("路灯坏了，晚上很黑。")
+    keys.tab_to("contact_name")
+    page.keyboard.type("李女士")
+    keys.tab_to("contact_phone")
+    page.keyboard.type("13800000000")
+    keys.tab_to("提交")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/ask/" not in url)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert keys.unseen == []
+    assert phone.offsite == []
