@@ -1,8 +1,11 @@
 """Every route × every role: the answer each one gets.
 
 A new route without a row here fails ``test_every_route_has_a_row``. Columns:
-anonymous, each role in the area's first community (or station), and an officer
-of another community (``officer_other``), for routes scoped by community.
+anonymous, each role in the area's first community (or station), an officer of
+another community of the same station (``officer_other``), and the head of another
+station and a volunteer and a host of that station's community (``head_other``,
+``volunteer_other``, ``host_other``: the objects are the first community's). The last
+three answer as ``officer_other``, ``volunteer`` and ``host`` unless a row says otherwise.
 """
 
 import re
@@ -11,20 +14,25 @@ import pytest
 
 from tests.conftest import ensure_csrf, http_client, log_in
 
-COLUMNS = ("anonymous", "volunteer", "host", "officer", "officer_other", "head", "admin")
+COLUMNS = ("anonymous", "volunteer", "host", "officer", "officer_other", "head", "admin", "head_other", "volunteer_other", "host_other")
 LOGIN = "login"  # a redirect to the login page
 
 
-def row(anonymous, volunteer, host, officer, officer_other, head, admin):
-    return dict(zip(COLUMNS, (anonymous, volunteer, host, officer, officer_other, head, admin)))
+def row(anonymous, volunteer, host, officer, officer_other, head, admin, *, head_other=None, volunteer_other=None, host_other=None):
+    return dict(zip(COLUMNS, (
+        anonymous, volunteer, host, officer, officer_other, head, admin,
+        officer_other if head_other is None else head_other,
+        volunteer if volunteer_other is None else volunteer_other,
+        host if host_other is None else host_other,
+    )))
 
 
 def everyone(status):
-    return row(*(status,) * len(COLUMNS))
+    return row(*(status,) * 7)
 
 
 def members(status, anonymous=LOGIN):
-    return row(anonymous, *(status,) * (len(COLUMNS) - 1))
+    return row(anonymous, *(status,) * 6)
 
 
 def admin_only(status):
@@ -106,15 +114,16 @@ ROUTES = {
     ("GET", "/intake/{intake_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
     ("POST", "/intake/{intake_id:int}/answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     # Shifts. The volunteer, host and admin columns have no verified profile: sign-up
-    # answers 409 with the reason. The objects are in the first community.
+    # answers 409 with the reason (another community's volunteer or host: 404). The
+    # objects are in the first community.
     ("GET", "/shifts"): row(LOGIN, 200, 200, 403, 403, 403, 200),
     ("GET", "/shifts/mine"): row(LOGIN, 200, 200, 403, 403, 403, 200),
     ("GET", "/shifts/calendar"): row(LOGIN, 200, 200, 403, 403, 403, 200),
     ("POST", "/shifts/calendar/reset"): row(LOGIN, 200, 200, 403, 403, 403, 200),
-    ("POST", "/shifts/{shift_id:int}/signup"): row(LOGIN, 409, 409, 403, 403, 403, 409),
-    ("POST", "/shifts/{shift_id:int}/withdraw"): row(LOGIN, 409, 409, 403, 403, 403, 409),
-    ("POST", "/shifts/{shift_id:int}/check-in"): row(LOGIN, 409, 409, 403, 403, 403, 409),
-    ("POST", "/shifts/{shift_id:int}/check-out"): row(LOGIN, 409, 409, 403, 403, 403, 409),
+    ("POST", "/shifts/{shift_id:int}/signup"): row(LOGIN, 409, 409, 403, 403, 403, 409, volunteer_other=404, host_other=404),
+    ("POST", "/shifts/{shift_id:int}/withdraw"): row(LOGIN, 409, 409, 403, 403, 403, 409, volunteer_other=404, host_other=404),
+    ("POST", "/shifts/{shift_id:int}/check-in"): row(LOGIN, 409, 409, 403, 403, 403, 409, volunteer_other=404, host_other=404),
+    ("POST", "/shifts/{shift_id:int}/check-out"): row(LOGIN, 409, 409, 403, 403, 403, 409, volunteer_other=404, host_other=404),
     ("GET", "/calendar/{token:str}/shifts.ics"): everyone(404),  # an unknown token
     ("GET", "/shifts/manage/{community_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("GET", "/shifts/manage/{community_id:int}/setup"): row(LOGIN, 403, 403, 200, 403, 200, 200),
@@ -168,7 +177,8 @@ ROUTES = {
     ("POST", "/review/{log_id:int}/ask"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/review/{log_id:int}/comment"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/review/{log_id:int}/duplicate"): row(LOGIN, 403, 403, 422, 404, 422, 422),
-    # The three ledgers: the item is a complaint of the first community; empty forms
+    # The three ledgers (the head of another station sees that station's dashboard):
+    # the item is a complaint of the first community; empty forms
     # answer 422 (or 303 where an empty form is a valid "clear"); the public ledger and
     # the tracking answer need no account ("a" is an unknown tracking code: 404).
     ("GET", "/ledger"): row(LOGIN, 403, 403, 200, 200, 200, 200),
@@ -181,8 +191,8 @@ ROUTES = {
     ("GET", "/ledger/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/from-intake/{intake_id:int}"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     ("POST", "/ledger/from-log/{log_id:int}"): row(LOGIN, 403, 403, 303, 404, 303, 303),
-    ("GET", "/ledger/dashboard"): row(LOGIN, 403, 403, 403, 403, 200, 200),
-    ("GET", "/ledger/dashboard/export.xlsx"): row(LOGIN, 403, 403, 403, 403, 200, 200),
+    ("GET", "/ledger/dashboard"): row(LOGIN, 403, 403, 403, 403, 200, 200, head_other=200),
+    ("GET", "/ledger/dashboard/export.xlsx"): row(LOGIN, 403, 403, 403, 403, 200, 200, head_other=200),
     ("GET", "/ledger/calendar"): admin_only(200),
     ("POST", "/ledger/calendar/holidays"): admin_only(422),
     ("POST", "/ledger/calendar/holidays/{day:str}/remove"): admin_only(404),  # no such holiday
@@ -363,9 +373,10 @@ async def test_route_answers_per_role(app, area, make_user, column):
     bulletin_ids = await _bulletin_objects(area)
     async with http_client(app) as client:
         if column != "anonymous":
-            role = "officer" if column == "officer_other" else column
-            community = area.other_community_id if column == "officer_other" else None
-            await make_user(role, username=f"as-{column}".replace("_", "-"), community_id=community)
+            role = column.removesuffix("_other")
+            community = {"officer_other": area.other_community_id, "volunteer_other": area.other_station_community_id, "host_other": area.other_station_community_id}.get(column)
+            station = area.other_station_id if column == "head_other" else None
+            await make_user(role, username=f"as-{column}".replace("_", "-"), community_id=community, station_id=station)
             await log_in(client, f"as-{column}".replace("_", "-"))
         token = await ensure_csrf(client)
         failures = []
