@@ -468,3 +468,10 @@ async def test_bad_input_is_said_and_never_a_500(area, client_for, make_user):
     assert (await status_of(log_id))["status"] == "submitted"
     for url in ("/review/export.csv?date_from=nope&volunteer=x", "/review/export.xlsx?kind=%00", "/review/stats?place=zz&date_from=2026-13-01"):
         assert (await client.get(url)).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ["officer", "head", "admin"])
+async def test_reviewers_home_pages_lead_to_the_queue(client_for, role):
+    reviewer, _id = await client_for(role)
+    home = (await reviewer.get("/")).text
+    assert 'href="/review/?status=submitted"' in home and 'href="/review/stats"' in home
