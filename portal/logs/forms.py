@@ -12,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.logs import rules
 from portal.logs.tables import CATEGORIES, OUTCOMES, SEVERITIES
-from portal.web.forms import Form
+from portal.web.forms import Form, without_nul
 from portal.web.i18n import lazy_gettext as _l
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -151,8 +151,8 @@ class MediationForm(PlaceMixin, LogForm):
         """The parties' rows typed on the form (names and contacts: confidential)."""
         rows = []
         for index in range(PARTY_ROWS):
-            name = (raw.get(f"party_name_{index}") or "").strip()[:100]
-            contact = (raw.get(f"party_contact_{index}") or "").strip()[:100]
+            name = without_nul(raw.get(f"party_name_{index}") or "").strip()[:100]
+            contact = without_nul(raw.get(f"party_contact_{index}") or "").strip()[:100]
             if name or contact:
                 rows.append((name or "—", contact))
         return rows

@@ -70,6 +70,17 @@ def http_error(request: Request, exc: HTTPException) -> Template:
     return _page(request, status, detail)
 
 
+def _out_of_range(exc: Exception) -> bool:
+    """An id or page cursor too large for the database's integers (SQLite: 64-bit;
+    PostgreSQL: 32- or 64-bit columns): no row can have it."""
+    text = str(exc)
+    if isinstance(exc, OverflowError):
+        return "SQLite INTEGER" in text
+    return type(exc).__name__ == "DataError" and "out of int" in text and "range" in text
+
+
 def server_error(request: Request, exc: Exception) -> Template:
+    if _out_of_range(exc):
+        return _page(request, 404)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)

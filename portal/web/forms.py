@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from litestar import Request
 from wtforms import Form as _WTForm
+from wtforms import IntegerField
 from wtforms import i18n as wtforms_i18n
 from wtforms.meta import DefaultMeta
 
@@ -36,11 +37,28 @@ class _FormData:
 
     def getlist(self, key: str) -> list:
         if hasattr(self._data, "getall"):
-            return list(self._data.getall(key, []))
-        value = self._data.get(key)
-        if value is None:
-            return []
-        return value if isinstance(value, list) else [value]
+            values = list(self._data.getall(key, []))
+        else:
+            value = self._data.get(key)
+            values = [] if value is None else value if isinstance(value, list) else [value]
+        return [without_nul(v) if isinstance(v, str) else v for v in values]
+
+
+def without_nul(text: str) -> str:
+    """NUL never means anything in a form, and PostgreSQL cannot store it in text."""
+    return text.replace("\x00", "")
+
+
+# Whole numbers a form accepts at all: the database's integer columns are 32-bit on
+# PostgreSQL, and WTForms' NumberRange fails on integers too large for a float.
+MAX_FORM_INT = 2**31 - 1
+
+
+def _refuse_huge_integers(form: "Form") -> None:
+    for field in form:
+        if isinstance(field, IntegerField) and isinstance(field.data, int) and abs(field.data) > MAX_FORM_INT:
+            field.data = None
+            field.process_errors.append(field.gettext("Not a valid integer value."))
 
 
 class _Meta(DefaultMeta):
@@ -54,7 +72,9 @@ class Form(_WTForm):
     @classmethod
     async def from_request(cls: type[F], request: Request, **kwargs) -> F:
         data = await request.form()
-        return cls(formdata=_FormData(data), **kwargs)
+        form = cls(formdata=_FormData(data), **kwargs)
+        _refuse_huge_integers(form)
+        return form
 
     def fail(self, field_name: str, message: str) -> None:
         """Attach an error a rule found (after validation) to a field."""
