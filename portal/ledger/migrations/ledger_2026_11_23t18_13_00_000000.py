@@ -25,6 +25,9 @@ STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS ledger_item_station_filed_month ON ledger_item (station, created_at, filed_month, ledger, stage)",
     "CREATE INDEX IF NOT EXISTS ledger_item_community_closed_month ON ledger_item (community, closed_at, closed_month, ledger, stage, close_days)",
     "CREATE INDEX IF NOT EXISTS ledger_item_station_closed_month ON ledger_item (station, closed_at, closed_month, ledger, stage, close_days)",
+    # The same without a community (an admin's figures of every station).
+    "CREATE INDEX IF NOT EXISTS ledger_item_filed_month ON ledger_item (created_at, filed_month, ledger, stage)",
+    "CREATE INDEX IF NOT EXISTS ledger_item_closed_month ON ledger_item (closed_at, closed_month, ledger, stage, close_days)",
     # Open items by age on the dashboard.
     "CREATE INDEX IF NOT EXISTS ledger_item_community_stage_created ON ledger_item (community, stage, created_at)",
     "CREATE INDEX IF NOT EXISTS ledger_mail_unsent ON ledger_mail (sent_at, id)",
