@@ -15,6 +15,7 @@ import zipfile
 
 import pytest
 
+from tests.bulletin_data import DUE, WEEK, age_communities, local
 from tests.conftest import http_client, log_in
 from tests.test_route_guards import _bulletin_objects, _log_objects, _public_objects, _shift_objects, app_routes, fill
 
@@ -59,8 +60,9 @@ async def _seed_community(app, community_id: int, code: str, author_id: int) -> 
     from portal.public.tables import Intake
 
     names = markers(code)
-    data = logs.LogData(kind="mediation", community_id=community_id, occurred_at=logs.now() - dt.timedelta(hours=2), category=logs.CATEGORIES["mediation"][0], outcome=logs.OUTCOMES[0], description="Two neighbours", parties=[(names[0], names[1])])
-    log = await logs.create(await load_actor(author_id), data, str(uuid.uuid4()))
+    # In the week the bulletins are compiled for, so that they count it.
+    data = logs.LogData(kind="mediation", community_id=community_id, occurred_at=local(18, 10), category=logs.CATEGORIES["mediation"][0], outcome=logs.OUTCOMES[0], description="Two neighbours", parties=[(names[0], names[1])])
+    log = await logs.create(await load_actor(author_id), data, str(uuid.uuid4()), moment=DUE)
     item = await file_item(None, NewItem(ledger="complaint", category="noise", community_id=community_id, summary="Noise at night", raised_by_name=names[2], raised_by_phone=names[3], raised_by_email=names[4]))
     tracking = await create_intake(kind="suggestion", community_id=community_id, point_id=None, text="More lights", contact_name=names[5], contact_phone=names[6], language="en", idempotency_key=str(uuid.uuid4()))
     intake = (await Intake.select(Intake.id).where(Intake.tracking_code == tracking).first().run())["id"]
@@ -89,7 +91,22 @@ async def seeded(app, area, make_user, make_volunteer):
         **{f"log_{k}": v for k, v in (await _log_objects(app, area.community_id, target)).items()},
         **{f"bulletin_{k}": v for k, v in (await _bulletin_objects(area)).items()},
     }
+    await publish_bulletins(area, users["admin"])
     return users, objects, common, target
+
+
+async def publish_bulletins(area, admin_id: int) -> None:
+    """The week's bulletins of both communities published (the pages, feeds and text)."""
+    from portal.accounts.rules import load_actor
+    from portal.bulletins import rules
+    from portal.bulletins.tables import Bulletin
+
+    await age_communities(area.other_station_community_id)
+    await rules.compile_week(WEEK, [area.other_station_community_id], now=DUE)
+    admin = await load_actor(admin_id)
+    for community in (area.community_id, area.other_station_community_id):
+        found = await Bulletin.select(Bulletin.id).where((Bulletin.scope_key == rules.community_key(community)) & (Bulletin.status == "draft")).first().run()
+        await rules.publish(admin, found["id"], now=DUE + dt.timedelta(hours=1))
 
 
 def path_ids(area, objects: dict, common: dict, code: str, target: int) -> dict:
@@ -156,8 +173,13 @@ async def test_no_third_party_data_outside_its_community_and_headers_everywhere(
                         seen[code_seen] += 1
     assert leaks == []
     assert sorted(set(header_problems)) == []
-    # The walk can fail: the people allowed do see the markers somewhere.
+    # The walk can fail: the people allowed do see the markers somewhere, and the
+    # published bulletins were there to read.
     assert seen["a"] and seen["c"]
+    async with http_client(app) as client:
+        for code in ("a", "c"):
+            assert (await client.get(f"/c/{code}/bulletins/{WEEK}")).status_code == 200
+            assert "<entry>" in (await client.get(f"/c/{code}/bulletins.atom")).text
     from portal.notifications.tables import Notification
 
     allowed_ids = {users[name]: allowed for name, _, allowed in VIEWERS if name in users}
