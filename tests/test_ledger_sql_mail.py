@@ -133,6 +133,7 @@ async def test_the_feedback_and_the_reminder_are_mailed_once_in_the_persons_lang
         assert leak not in english
     assert "zhang@" not in by_address["lisi@example.org"]
     assert await deliver_pending(settings, NOW) == 0  # nothing twice
+    assert await LedgerMail.count().where((LedgerMail.recipient != "") | (LedgerMail.body != "")).run() == 0  # not kept once sent
     mailed = await LedgerEvent.select(LedgerEvent.item, LedgerEvent.public).where(LedgerEvent.kind == "mailed_feedback").run()
     assert sorted(r["item"] for r in mailed) == sorted([mine["id"], other["id"]]) and not any(r["public"] for r in mailed)
     # The reminder of the timed fallback goes the same way, once.
@@ -173,6 +174,9 @@ async def test_a_refused_feedback_queues_no_mail_and_no_smtp_sends_nothing(datab
     await rules.transition(made["id"], "feedback_given", officer, "Answer", at=NOW)
     assert await deliver_pending(load_settings({}), NOW) == 0
     assert await LedgerMail.count().where(LedgerMail.sent_at.is_null()).run() == 1
+    # Never sent within its time: dropped with the address, not mailed late.
+    assert await deliver_pending(load_settings({}, smtp_url="smtp://127.0.0.1:9"), NOW + dt.timedelta(days=8)) == 0
+    assert await LedgerMail.count().run() == 0
 
 
 # --- Number letters --------------------------------------------------------------------

@@ -6,7 +6,7 @@ in the language they used.
 transaction (so a refused change sends nothing); ``deliver_pending()`` is the job that
 sends each message once through ``PORTAL_SMTP_URL``, claiming it with a conditional
 UPDATE like the notification e-mails. A message carries only its own item's number,
-answer and tracking link.
+answer and tracking link; once sent (or too old to send) its address and text are gone.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ async def deliver_pending(settings: Settings, now: dt.datetime | None = None) ->
     if target is None:
         return 0
     now = now or dt.datetime.now(dt.timezone.utc)
+    # Messages too old to send are never sent: drop them with the address they hold.
+    await LedgerMail.delete().where(LedgerMail.sent_at.is_null() & (LedgerMail.created_at <= now - MAX_AGE)).run()
     rows = await LedgerMail.select(LedgerMail.id, LedgerMail.item, LedgerMail.kind, LedgerMail.recipient, LedgerMail.subject, LedgerMail.body, LedgerMail.link).where(
         LedgerMail.sent_at.is_null() & (LedgerMail.created_at > now - MAX_AGE)
     ).order_by(LedgerMail.id).limit(BATCH).run()
@@ -91,6 +93,8 @@ async def deliver_pending(settings: Settings, now: dt.datetime | None = None) ->
             log.warning("e-mail of ledger message %s failed: %s", row["id"], error)
             await LedgerMail.update({LedgerMail.sent_at: None}).where(LedgerMail.id == row["id"]).run()
             break
+        # Sent: the address and the text are not kept (personal data), only that it went.
+        await LedgerMail.update({LedgerMail.recipient: "", LedgerMail.body: ""}).where(LedgerMail.id == row["id"]).run()
         # The officers' timeline says the person was mailed (the address stays off it).
         await LedgerEvent.insert(LedgerEvent(item=row["item"], kind=f"mailed_{row['kind']}", public=False, created_at=now)).run()
         sent += 1
