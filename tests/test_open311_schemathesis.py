@@ -11,7 +11,7 @@ import os
 
 import schemathesis
 from schemathesis.checks import positive_data_acceptance
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from tests.test_durability_crash import Server
 from tests.test_open311 import file
@@ -19,9 +19,13 @@ from tests.test_open311 import file
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "25"))
 
 
-async def test_open311_answers_match_its_openapi_description(settings, area, tmp_path):
+async def test_open311_answers_match_its_openapi_description(settings, area, make_user, tmp_path):
     await file(area)
     await file(area, ledger_name="suggestion", category="other", public_summary="更多路灯 ✓")
+    from portal.accounts.rules import load_actor
+    from portal.open311.rules import issue_key
+
+    _key_id, key = await issue_key(await load_actor(await make_user("admin")), "Fuzzing app", None)
     server = Server(settings, tmp_path / "uploads", tmp_path / "server.log")
     try:
         await server.healthy()
@@ -31,8 +35,10 @@ async def test_open311_answers_match_its_openapi_description(settings, area, tmp
             operation = result.ok()
 
             @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-            @given(operation.as_strategy())
-            def check(case):
+            @given(operation.as_strategy(), st.booleans())
+            def check(case, with_key):
+                if with_key and isinstance(case.body, dict):  # past the key check, into the form's
+                    case.body["api_key"] = key
                 response = case.call(base_url=server.url, timeout=20)
                 assert response.status_code < 500, (case.method, case.formatted_path, case.query, response.status_code, response.text[:300])
                 # Rules across parameters (end_date after start_date, at most 90 days) cannot be
