@@ -215,3 +215,12 @@ async def test_the_letters_form_shows_errors_and_saves(client_for, area):
     assert await rules.prefix_of(area.station_id) == "CZ"
     response = await post_form(client, "/ledger/calendar/prefix", {"station": str(area.other_station_id), "prefix": "cz"})
     assert response.status_code == 422 and "Another station" in field_error(response.text, "prefix")
+
+
+async def test_the_public_ledger_sums_its_figures_for_the_page_not_for_the_rows_swap(client, area, officer):
+    made = await filed(officer, area)
+    await rules.set_public_text(officer, made["id"], "Noise at night", "Xiguan Street")
+    page = await client.get("/c/a/ledger")
+    assert page.status_code == 200 and made["number"] in page.text and "<h1" in page.text
+    rows = await client.get("/c/a/ledger", headers={"HX-Request": "true", "HX-Target": "public-rows"})
+    assert rows.status_code == 200 and made["number"] in rows.text and "<h1" not in rows.text

@@ -24,7 +24,7 @@ from portal.watchpoints import rules as points
 from portal.web.guards import requires
 from portal.web.i18n import current_language, localized
 from portal.web.i18n import gettext as _
-from portal.web.pages import invalid, navigate, render, see_other
+from portal.web.pages import invalid, is_htmx, navigate, render, see_other
 
 STAGE_FILTER = "^(open|closed|overdue|" + "|".join(STAGES) + ")$"
 LEDGER_FILTER = "^(" + "|".join(LEDGERS) + ")$"
@@ -323,15 +323,11 @@ class PublicLedgerController(Controller):
         timezone = community["timezone"] if community else request.app.state.settings.timezone
         today = now().astimezone(ZoneInfo(timezone)).date()
         since = dt.date(today.year - 1, today.month, 1)
-        context = {
-            "community": community,
-            "station": station,
-            "page": page,
-            "ledger": ledger,
-            "monthly": await figures.monthly(ids, since, today, timezone, station_id=station_id),
-            "totals": await figures.totals(ids, station_id=station_id),
-            "timezone": timezone,
-        }
+        context = {"community": community, "station": station, "page": page, "ledger": ledger, "timezone": timezone, "monthly": [], "totals": {}}
+        # htmx's "more" swaps only the rows: the figures are not summed again for it.
+        if not (is_htmx(request) and request.headers.get("hx-target") == "public-rows"):
+            context["monthly"] = await figures.monthly(ids, since, today, timezone, station_id=station_id)
+            context["totals"] = await figures.totals(ids, station_id=station_id)
         return render(request, "ledger/public.html", context, fragment="ledger/_public_rows.html", target="public-rows")
 
     @get("/c/{code:str}/ledger", name="ledger.public_community")
