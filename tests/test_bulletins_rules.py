@@ -205,14 +205,14 @@ async def test_a_compile_failing_half_way_leaves_no_half_bulletin(area, make_vol
     monkeypatch.undo()
 
     # The audit row of the station's bulletin fails: its bulletin row goes with it.
-    real = rules.record
+    real = rules.record_many
 
-    async def failing_record(action, object_type, object_id="", **kwargs):
-        if kwargs.get("after", {}).get("scope", "").startswith("s"):
+    async def failing_record(entries):
+        if any(after.get("scope", "").startswith("s") for _, _, _, after in entries):
             raise RuntimeError("audit failed")
-        await real(action, object_type, object_id, **kwargs)
+        await real(entries)
 
-    monkeypatch.setattr(rules, "record", failing_record)
+    monkeypatch.setattr(rules, "record_many", failing_record)
     with pytest.raises(RuntimeError):
         await rules.compile_week(WEEK, now=DUE)
     assert await keys() == sorted([rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.community_key(area.other_station_community_id)])

@@ -47,6 +47,17 @@ async def record(
     ).run()
 
 
+async def record_many(entries: list[tuple[str, str, Any, dict | None]]) -> None:
+    """System audit rows ``(action, object_type, object_id, after)`` in one INSERT, inside
+    the caller's transaction: what a batch of changes (a week's bulletins) writes."""
+    if entries:
+        await AuditEntry.insert(*[
+            AuditEntry(actor=None, actor_label="system", action=action, object_type=object_type, object_id=str(object_id),
+                       before=None, after=_jsonable(after) if after is not None else None, ip="")
+            for action, object_type, object_id, after in entries
+        ]).run()
+
+
 async def entries_for(object_type: str, object_id: Any, limit: int = 50) -> list[dict]:
     return (
         await AuditEntry.select()

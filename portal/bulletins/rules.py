@@ -4,8 +4,10 @@ library, subscriptions with double opt-in, and the e-mails to subscribers.
 ``compile_week("2026-W47")`` compiles every community of a week and each station's
 roll-up; it is what the scheduled job, ``portal bulletins compile`` and the benchmark call.
 The first version of each (community or station, week) is inserted with ON CONFLICT DO
-NOTHING on a unique index, so however many processes compile, one wins; each bulletin is
-written in its own transaction with its audit row, so a failure leaves no half bulletin.
+NOTHING on a unique index, so however many processes compile, one wins. Bulletins are
+written SAVE_BATCH to a transaction, each with its audit row in the same transaction, so a
+failure leaves no half bulletin (one transaction per bulletin cost ~2.5 s of a 550-bulletin
+week on SQLite).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from portal.audit.rules import record
+from portal.audit.rules import record, record_many
 from portal.bulletins import compile as C
 from portal.bulletins.tables import TIP_CATEGORIES, Bulletin, Delivery, Subscriber, Tip
 from portal.db import write_transaction
@@ -32,6 +34,7 @@ COMPILE_HOUR = dt.time(6, 0)  # Monday, in each community's zone
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
 CONFIRM_RESEND_AFTER = dt.timedelta(minutes=10)
 MAIL_MAX_AGE = dt.timedelta(days=7)  # a published bulletin is mailed within a week or never
+SAVE_BATCH = 100  # bulletins per write transaction while compiling
 
 
 class BulletinError(Exception):
@@ -104,26 +107,54 @@ async def _latest(scope_key: str, week: str) -> dict | None:
     return await Bulletin.select(Bulletin.id, Bulletin.version, Bulletin.status).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week)).order_by(Bulletin.version, ascending=False).first().run()
 
 
-async def _save(scope: str, key: str, station_id: int, community_id: int | None, week: str, monday: dt.date, figures: dict, refresh: bool, result: CompileResult, now: dt.datetime) -> None:
-    """Insert the week's first version, or (with ``refresh``) refresh a draft: one transaction."""
+@dataclass
+class _Draft:
+    """A bulletin about to be saved."""
+
+    scope: str
+    key: str
+    station_id: int
+    community_id: int | None
+    figures: dict
+
+
+async def _save(drafts: list[_Draft], week: str, monday: dt.date, refresh: bool, result: CompileResult, now: dt.datetime) -> None:
+    """Insert the week's first version of each draft, or (with ``refresh``) refresh an
+    existing draft: one transaction for the batch, one INSERT for the new bulletins and one
+    for their audit rows; those that already exist are looked at one by one."""
     async with write_transaction():
-        inserted = await Bulletin.insert(
-            Bulletin(scope=scope, scope_key=key, station=station_id, community=community_id, week=week, starts_on=monday, version=1, status="draft",
-                     figures=json.dumps(figures, ensure_ascii=False), compiled_at=now, updated_at=now)
-        ).on_conflict(target=(Bulletin.scope_key, Bulletin.week, Bulletin.version), action="DO NOTHING").returning(Bulletin.id).run()
-        if inserted:
-            await record("bulletin.compiled", "bulletin", inserted[0]["id"], after={"scope": key, "week": week, "version": 1})
-            result.created.append(inserted[0]["id"])
-            return
-        latest = await _latest(key, week)
-        if refresh and latest and latest["status"] == "draft":
-            await Bulletin.update({Bulletin.figures: json.dumps(figures, ensure_ascii=False), Bulletin.compiled_at: now, Bulletin.updated_at: now}).where(
-                (Bulletin.id == latest["id"]) & (Bulletin.status == "draft")
-            ).run()
-            await record("bulletin.recompiled", "bulletin", latest["id"], after={"scope": key, "week": week, "version": latest["version"]})
-            result.refreshed.append(latest["id"])
-        else:
-            result.existing += 1
+        inserted = await Bulletin.insert(*[
+            Bulletin(scope=d.scope, scope_key=d.key, station=d.station_id, community=d.community_id, week=week, starts_on=monday, version=1, status="draft",
+                     figures=json.dumps(d.figures, ensure_ascii=False), compiled_at=now, updated_at=now)
+            for d in drafts
+        ]).on_conflict(target=(Bulletin.scope_key, Bulletin.week, Bulletin.version), action="DO NOTHING").returning(Bulletin.id, Bulletin.scope_key).run()
+        new = {row["scope_key"]: row["id"] for row in inserted}
+        await record_many([("bulletin.compiled", "bulletin", new[d.key], {"scope": d.key, "week": week, "version": 1}) for d in drafts if d.key in new])
+        for d in drafts:
+            if d.key in new:
+                result.created.append(new[d.key])
+                continue
+            latest = await _latest(d.key, week)
+            if refresh and latest and latest["status"] == "draft":
+                await Bulletin.update({Bulletin.figures: json.dumps(d.figures, ensure_ascii=False), Bulletin.compiled_at: now, Bulletin.updated_at: now}).where(
+                    (Bulletin.id == latest["id"]) & (Bulletin.status == "draft")
+                ).run()
+                await record("bulletin.recompiled", "bulletin", latest["id"], after={"scope": d.key, "week": week, "version": latest["version"]})
+                result.refreshed.append(latest["id"])
+            else:
+                result.existing += 1
+
+
+async def _save_all(drafts: list[_Draft], week: str, monday: dt.date, refresh: bool, result: CompileResult, now: dt.datetime, progress: Callable[[int], None] | None) -> None:
+    # Communities' bulletins first, then the stations' roll-ups, never in one batch:
+    # a station that fails leaves its communities' bulletins saved.
+    for scope in ("community", "station"):
+        of_scope = [d for d in drafts if d.scope == scope]
+        for start in range(0, len(of_scope), SAVE_BATCH):
+            batch = of_scope[start:start + SAVE_BATCH]
+            await _save(batch, week, monday, refresh, result, now)
+            if progress and scope == "community":
+                progress(len(batch))
 
 
 async def compile_figures(week: str, monday: dt.date, community_rows: list[dict]) -> list[C.Compiled]:
@@ -162,10 +193,7 @@ async def compile_week(
         raise BulletinError(_("The week %(week)s is not over yet.", week=week), "week")
     result = CompileResult(week=week, communities=len(rows))
     compiled = await compile_figures(week, monday, rows)
-    for part in compiled:
-        await _save("community", community_key(part.community_id), part.station_id, part.community_id, week, monday, part.figures, refresh_drafts, result, now)
-        if progress:
-            progress(1)
+    drafts = [_Draft("community", community_key(part.community_id), part.station_id, part.community_id, part.figures) for part in compiled]
     included: dict[int, list[C.Compiled]] = {}
     for part in compiled:
         included.setdefault(part.station_id, []).append(part)
@@ -174,8 +202,8 @@ async def compile_week(
         for row in counts:
             parts = included[row["station"]]
             if len(parts) == row["n"]:
-                figures = C.roll_up({}, parts)
-                await _save("station", station_key(row["station"]), row["station"], None, week, monday, figures, refresh_drafts, result, now)
+                drafts.append(_Draft("station", station_key(row["station"]), row["station"], None, C.roll_up({}, parts)))
+    await _save_all(drafts, week, monday, refresh_drafts, result, now, progress)
     return result
 
 
