@@ -148,6 +148,21 @@ async def test_concurrent_resends_are_one_log(area, make_user):
     assert await count() == 1
 
 
+async def test_concurrent_posts_of_one_form_are_one_log_and_a_stale_resend_finds_it(client_for, area):
+    """The submission inserts once, guarded by the key's unique index; the first log is
+    looked up only when that insert meets the key (or when the resend no longer validates)."""
+    import asyncio
+
+    client, _ = await client_for("volunteer")
+    data = valid("help", area.community_id)
+    responses = await asyncio.gather(*(post_form(client, "/logs/new/help", data) for _ in range(8)))
+    assert {r.status_code for r in responses} == {303}
+    assert len({saved_id(r) for r in responses}) == 1 and await count() == 1
+    # The same key with data that would now be refused: the saved log, not an error.
+    stale = await post_form(client, "/logs/new/help", {**data, "people_count": "-1"})
+    assert stale.status_code == 303 and saved_id(stale) == saved_id(responses[0]) and await count() == 1
+
+
 def photo_file(name="door.jpg", content=None):
     return ("photos", (name, content if content is not None else jpeg_with_gps(), "image/jpeg"))
 

@@ -94,12 +94,13 @@ class PlaceMixin:
     latitude = FloatField(_l("Latitude"), [Optional(), NumberRange(min=-90, max=90, message=_l("Between %(min)s and %(max)s.", min=-90, max=90))])
     longitude = FloatField(_l("Longitude"), [Optional(), NumberRange(min=-180, max=180, message=_l("Between %(min)s and %(max)s.", min=-180, max=180))])
 
+    # Choices of None: not read for this submission; rules.check checks the place.
     def validate_watch_point(self, field):
-        if field.data is not None and field.data not in {v for v, _label in field.choices}:
+        if field.data is not None and field.choices is not None and field.data not in {v for v, _label in field.choices}:
             raise ValidationError(_l("You can only log at your own watch point or a verified one of your community."))
 
     def validate_landmark(self, field):
-        if field.data is not None and field.data not in {v for v, _label in field.choices}:
+        if field.data is not None and field.choices is not None and field.data not in {v for v, _label in field.choices}:
             raise ValidationError(_l("Choose one of the options."))
 
 

@@ -44,14 +44,21 @@ async def _may_log_or_403(request: Request) -> None:
         raise PermissionDeniedException()
 
 
-async def _choices(request: Request, form: LogForm) -> dict:
-    """Fill the form's lists from what the actor may log at; returns the page context."""
+async def _choices(request: Request, form: LogForm, places: bool = True) -> dict:
+    """Fill the form's lists from what the actor may log at; returns the page context.
+    Without ``places`` the watch points and landmarks are not read (a submission:
+    ``rules.check`` checks the chosen ones in the database; they are read only to show
+    the form again)."""
     actor = request.user
     communities = await rules.communities_for(actor)
     many = len(communities) > 1
     form.community.choices = [(c["id"], localized(c, "name")) for c in communities]
     if form.community.data is None and communities:
         form.community.data = communities[0]["id"]
+    if not places and hasattr(form, "watch_point"):
+        form.watch_point.choices = form.landmark.choices = None
+    if not places and not hasattr(form, "shift"):
+        return {"communities": communities, "many_communities": many, "shifts": []}
     points: list[tuple[int | None, str]] = []
     landmarks: list[tuple[int | None, str]] = []
     for community in communities[:20]:
@@ -138,11 +145,9 @@ class LogController(Controller):
         await _may_log_or_403(request)
         form = await FORMS[kind].from_request(request)
         raw = await request.form()
-        # A resend of a form that was saved (double tap, retry, reload): the saved log.
-        again = await rules.log_by_key(form.idempotency_key.data or "")
-        if again and again["author"] == request.user.id:
-            return navigate(request, f"/logs/{again['id']}?saved=1")
-        context = await _choices(request, form)
+        # A resend (double tap, retry, reload) is caught by rules.create's insert, guarded
+        # by the key; one that no longer validates is looked up before errors are shown.
+        context = await _choices(request, form, places=False)
         if form.validate():
             try:
                 photos = await _read_photos(request) if kind == "hazard" else []
@@ -157,6 +162,10 @@ class LogController(Controller):
                     form.fail(error.field, error.message)
                 else:
                     return navigate(request, f"/logs/{created.log_id}?saved=1")
+        again = await rules.log_by_key(form.idempotency_key.data or "")
+        if again and again["author"] == request.user.id:
+            return navigate(request, f"/logs/{again['id']}?saved=1")
+        context = await _choices(request, form)
         page = {"form": form, "kind": kind, "party_rows": _party_rows(raw), **context, **labels()}
         return invalid(request, "logs/form.html", page, fragment="logs/_form.html", target="log-form")
 

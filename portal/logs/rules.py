@@ -253,7 +253,7 @@ async def check(actor: Actor, data: LogData, moment: dt.datetime, photo_count: i
         if not found:
             raise LogError("points_passed", _("Choose one of the options."))
     if data.landmark_id is not None:
-        found = await Landmark.exists().where((Landmark.id == data.landmark_id) & (Landmark.community == data.community_id)).run()
+        found = await Landmark.exists().where((Landmark.id == data.landmark_id) & (Landmark.community == data.community_id) & (Landmark.active == True)).run()  # noqa: E712
         if not found:
             raise LogError("landmark", _("Choose one of the options."))
     if data.shift_id is not None:
@@ -299,9 +299,6 @@ async def create(actor: Actor, data: LogData, idempotency_key: str, photos: list
     """Check and write one log with its parties and photos. The same ``idempotency_key``
     again (double tap, retry, reload) returns the first log and writes nothing."""
     moment = moment or now()
-    again = await log_by_key(idempotency_key)
-    if again:
-        return Created(again["id"], False)
     await check(actor, data, moment, len(photos))
     # Files first, rows second: a row never points at a missing file. If the rows do not
     # commit, the files go again.
@@ -315,13 +312,17 @@ async def create(actor: Actor, data: LogData, idempotency_key: str, photos: list
             stored.append((photo, full_key, thumb_key))
     try:
         async with write_transaction():
-            again = await log_by_key(idempotency_key)
-            if again:
-                raise _Again(again["id"])
             columns = data.columns()
+            # One statement guarded by the key's unique index: a resend inserts nothing
+            # and only then is the first log looked up.
             row = await FieldLog.insert(
                 FieldLog(**columns, author=actor.id, status="submitted", photo_count=len(stored), idempotency_key=idempotency_key, created_at=moment, updated_at=moment)
-            ).returning(FieldLog.id).run()
+            ).on_conflict(target=FieldLog.idempotency_key, action="DO NOTHING").returning(FieldLog.id).run()
+            if not row:
+                again = await log_by_key(idempotency_key)
+                if again:
+                    raise _Again(again["id"])
+                raise RuntimeError("the idempotency key conflicted but its log is gone")
             log_id = row[0]["id"]
             for ordinal, (name, contact) in enumerate(data.parties):
                 await MediationParty.insert(MediationParty(log=log_id, name=name, contact=contact, ordinal=ordinal)).run()
