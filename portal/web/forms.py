@@ -52,13 +52,15 @@ def without_nul(text: str) -> str:
 # Whole numbers a form accepts at all: the database's integer columns are 32-bit on
 # PostgreSQL, and WTForms' NumberRange fails on integers too large for a float.
 MAX_FORM_INT = 2**31 - 1
+# WTForms' own message for an IntegerField it cannot read, translated by WTForms' catalog.
+_WTFORMS_NOT_AN_INTEGER = "Not a valid integer value."
 
 
 def _refuse_huge_integers(form: "Form") -> None:
     for field in form:
         if isinstance(field, IntegerField) and isinstance(field.data, int) and abs(field.data) > MAX_FORM_INT:
             field.data = None
-            field.process_errors.append(field.gettext("Not a valid integer value."))
+            field.process_errors.append(field.gettext(_WTFORMS_NOT_AN_INTEGER))
 
 
 class _Meta(DefaultMeta):
