@@ -163,6 +163,15 @@ async def test_concurrent_posts_of_one_form_are_one_log_and_a_stale_resend_finds
     assert stale.status_code == 303 and saved_id(stale) == saved_id(responses[0]) and await count() == 1
 
 
+async def test_an_empty_place_sent_back_as_none_saves_and_the_form_links_locate_by_content(client_for, area):
+    client, _ = await client_for("volunteer")
+    await make_point(area.community_id, None)
+    page = (await client.get("/logs/new/help")).text
+    assert 'value="None"' not in page and re.search(r'src="/static/js/locate\.js\?v=\w+"', page)
+    response = await post_form(client, "/logs/new/help", {**valid("help", area.community_id), "watch_point": "None", "landmark": "None"})
+    assert response.status_code == 303 and await count() == 1
+
+
 def photo_file(name="door.jpg", content=None):
     return ("photos", (name, content if content is not None else jpeg_with_gps(), "image/jpeg"))
 

@@ -21,7 +21,8 @@ PARTY_ROWS = 4
 
 
 def optional_int(value):
-    if value in (None, ""):
+    # "None" is what a page rendered from an empty choice sends back: no choice, not an error.
+    if value in (None, "", "None"):
         return None
     return int(value)
 
