@@ -173,3 +173,17 @@ async def test_no_input_gives_a_500_and_refused_input_changes_nothing(app, area,
 async def test_ids_and_cursors_beyond_the_databases_integers_are_not_found(client_for, path):
     client, _ = await client_for("officer")
     assert (await client.get(path, follow_redirects=False)).status_code == 404
+
+
+async def test_a_huge_whole_number_is_a_field_error_and_nul_characters_are_dropped(client_for, area):
+    from portal.logs.tables import FieldLog, MediationParty
+    from tests.conftest import post_form
+    from tests.test_logs_routes import valid
+
+    client, _ = await client_for("officer")
+    response = await post_form(client, f"/shifts/manage/{area.community_id}/kinds/new", {"min_people": "99999999999999999999999", "name": "Patrol"})
+    assert response.status_code == 422 and "Not a valid integer value." in response.text
+    data = {**valid("mediation", area.community_id), "description": "Noise\x00 at night", "party_name_0": "Wang\x00"}
+    assert (await post_form(client, "/logs/new/mediation", data)).status_code == 303
+    assert (await FieldLog.select(FieldLog.description).first().run())["description"] == "Noise at night"
+    assert "Wang" in {row["name"] for row in await MediationParty.select(MediationParty.name).run()}
