@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from portal.settings import ROOT
-from tests.test_durability_crash import SAVED, Server, _logged_in, _submit, portal_environment
+from tests.test_durability_crash import SAVED, _submit, portal_environment, serve_and_log_in
 from tests.test_logs_routes import valid
 
 
@@ -83,17 +83,11 @@ async def _whole(url: str, upload_dir: Path) -> int:
 async def test_backup_while_the_portal_takes_submissions_then_restore(settings, area, make_user, tmp_path):
     if not settings.sqlite_path and not shutil.which("pg_dump"):
         pytest.skip("pg_dump is not installed")
-    from portal.accounts.tables import User
     from portal.logs.tables import FieldLog
 
     upload_dir = tmp_path / "uploads"
-    officer_id = await make_user("officer")
-    username = (await User.select(User.username).where(User.id == officer_id).first().run())["username"]
-    server = Server(settings, upload_dir, tmp_path / "server.log")
-    clients: list[httpx.AsyncClient] = []
+    server, clients, _username = await serve_and_log_in(settings, make_user, tmp_path, 8)
     try:
-        await server.healthy()
-        clients = list(await asyncio.gather(*(_logged_in(server.url, username) for _ in range(8))))
         stop = asyncio.Event()
 
         async def keep_submitting(number: int, client: httpx.AsyncClient) -> int:

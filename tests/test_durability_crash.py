@@ -106,6 +106,19 @@ async def _logged_in(url: str, username: str) -> httpx.AsyncClient:
     return client
 
 
+async def serve_and_log_in(settings, make_user, tmp_path: Path, clients: int) -> tuple[Server, list[httpx.AsyncClient], str]:
+    """A server on the test database (uploads under ``tmp_path``) and ``clients`` sessions of one officer."""
+    username = f"officer-{uuid.uuid4().hex[:8]}"
+    await make_user("officer", username=username)
+    server = Server(settings, tmp_path / "uploads", tmp_path / "server.log")
+    try:
+        await server.healthy()
+        return server, list(await asyncio.gather(*(_logged_in(server.url, username) for _ in range(clients)))), username
+    except BaseException:
+        server.stop()
+        raise
+
+
 async def _submit(client: httpx.AsyncClient, kind: str, data: dict) -> httpx.Response:
     files = [("photos", ("door.jpg", jpeg_with_gps(), "image/jpeg"))] if kind == "hazard" else None
     return await client.post(f"/logs/new/{kind}", data={**data, "_csrf_token": client.cookies.get("csrftoken")}, files=files)
@@ -132,17 +145,10 @@ async def _consistent(settings) -> list[dict]:
 async def test_kill_9_during_64_concurrent_submissions_loses_nothing_answered(settings, area, make_user, tmp_path):
     from dataclasses import replace
 
-    from portal.accounts.tables import User
-
     upload_dir = tmp_path / "uploads"
     files_settings = replace(settings, upload_dir=str(upload_dir))
-    officer_id = await make_user("officer")
-    username = (await User.select(User.username).where(User.id == officer_id).first().run())["username"]
-    server = Server(settings, upload_dir, tmp_path / "server.log")
-    clients: list[httpx.AsyncClient] = []
+    server, clients, username = await serve_and_log_in(settings, make_user, tmp_path, CLIENTS)
     try:
-        await server.healthy()
-        clients = list(await asyncio.gather(*(_logged_in(server.url, username) for _ in range(CLIENTS))))
         answered: dict[str, int] = {}  # idempotency key -> log id, for every success answer
         sent: set[str] = set()
         stop = asyncio.Event()

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from portal.web.forms import Form
 from tests.conftest import ensure_csrf, http_client, log_in
-from tests.test_route_guards import COLUMNS, LOGIN, ROUTES, _bulletin_objects, _ledger_objects, _log_objects, _public_objects, _shift_objects, app_routes, fill
+from tests.test_route_guards import LOGIN, ROUTES, _bulletin_objects, _ledger_objects, _log_objects, _public_objects, _shift_objects, app_routes, fill
 
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "4"))
 # Routes that end the session under test, or whose success would (by design) make the
