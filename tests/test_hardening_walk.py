@@ -8,6 +8,8 @@ The same walk checks the security headers of every answer.
 """
 
 import datetime as dt
+import email
+import email.policy
 import io
 import logging
 import uuid
@@ -17,6 +19,7 @@ import pytest
 
 from tests.bulletin_data import DUE, WEEK, age_communities, local
 from tests.conftest import http_client, log_in
+from tests.test_notifications_routes import smtp_server  # noqa: F401 - the real SMTP server fixture
 from tests.test_route_guards import _bulletin_objects, _log_objects, _public_objects, _shift_objects, app_routes, fill
 
 # Viewers: (username, role, which community's markers they may see).
@@ -212,3 +215,22 @@ async def test_cookies_are_secure_when_the_public_address_is_https(settings, dat
     cookies = response.headers.get_list("set-cookie")
     assert cookies and all("Secure" in cookie and "HttpOnly" in cookie for cookie in cookies)
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_bulletin_mails_carry_no_third_party_data(area, seeded, smtp_server):
+    from portal.bulletins import rules
+    from portal.settings import load_settings
+
+    port, received = smtp_server
+    mail_settings = load_settings({}, smtp_url=f"smtp://127.0.0.1:{port}", mail_from="Shouwang <noreply@example.org>", public_url="http://portal.test")
+    for community in (area.community_id, area.other_station_community_id):
+        for language in ("zh_CN", "en"):
+            subscriber, _ = await rules.subscribe(f"{language}-{community}@example.org", community, language, now=DUE)
+            await rules.confirm(subscriber["confirm_token"], now=DUE)
+    assert await rules.mail_published(mail_settings, now=DUE + dt.timedelta(hours=2)) == 4
+    assert len(received) == 4
+    for envelope in received:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        text = str(message["subject"]) + "".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text")
+        assert "Community" in text or "社区" in text  # decoded, not base64
+        assert found_markers(text) == set()
