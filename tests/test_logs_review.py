@@ -475,3 +475,12 @@ async def test_reviewers_home_pages_lead_to_the_queue(client_for, role):
     reviewer, _id = await client_for(role)
     home = (await reviewer.get("/")).text
     assert 'href="/review/?status=submitted"' in home and 'href="/review/stats"' in home
+
+
+async def test_status_counts_stop_at_the_cap(area, make_user):
+    """A status tab reads at most COUNT_CAP + 1 index entries and says "1,000+" above it."""
+    author = await make_user("volunteer", community_id=area.community_id)
+    for _ in range(0, review.COUNT_CAP + 5, 200):  # PostgreSQL takes at most 32,767 parameters a statement
+        await FieldLog.insert(*[log_row(area.community_id, author, status="accepted") for _ in range(200)]).run()
+    counts = await review.status_counts(await load_actor(await make_user("officer", community_id=area.community_id)), review.QueueFilters())
+    assert counts["accepted"] == review.COUNT_CAP + 1 and counts["submitted"] == 0

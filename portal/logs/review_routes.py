@@ -61,7 +61,7 @@ class ReviewController(Controller):
         return {
             "query_without_status": others + "&" if others else "",
             "form": form, "filters": filters, "page": page, "query": query,
-            "counts": await review.status_counts(actor, filters), "after": after or "",
+            "counts": await review.status_counts(actor, filters), "count_cap": review.COUNT_CAP, "after": after or "",
             "here": QUEUE + (f"?{query}" if query else "") + (("&" if query else "?") + urlencode({"after": after}) if after else ""),
             "label": label, "result": None, "error": None,
         }
