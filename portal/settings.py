@@ -88,11 +88,6 @@ class Settings:
         return self.https or self.public_url.startswith("https://")
 
     @property
-    def secure_cookies(self) -> bool:
-        """Cookies only over TLS when the portal is served over it (by the setting or its public address)."""
-        return self.https or self.public_url.startswith("https://")
-
-    @property
     def htmx_url(self) -> str:
         return HTMX_SELF_HOSTED_PATH if self.htmx_self_hosted else HTMX_CDN_URL
 
