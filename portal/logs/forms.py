@@ -4,7 +4,6 @@ answer and the hazard transition form. Times are typed in the community's local 
 
 from __future__ import annotations
 
-import uuid
 
 from wtforms import BooleanField, DateField, DateTimeLocalField, FloatField, HiddenField, IntegerField, MultipleFileField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -12,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.logs import rules
 from portal.logs.tables import CATEGORIES, OUTCOMES, SEVERITIES
-from portal.web.forms import Form, without_nul
+from portal.web.forms import Form, OnceForm, without_nul
 from portal.web.i18n import lazy_gettext as _l
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -49,24 +48,11 @@ class Checkboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LogForm(Form):
+class LogForm(OnceForm):
     """What every kind shares: the key that makes a resend one log, the community."""
 
     kind = ""
-    idempotency_key = HiddenField()
     community = SelectField(_l("Community"), coerce=optional_int, validate_choice=False, validators=[InputRequired(message=_l("Choose the community."))])
-
-    @classmethod
-    def blank(cls, **kwargs):
-        form = cls(**kwargs)
-        form.idempotency_key.data = str(uuid.uuid4())
-        return form
-
-    def validate_idempotency_key(self, field):
-        try:
-            uuid.UUID(field.data or "")
-        except ValueError:
-            field.data = str(uuid.uuid4())  # a form without a key still saves once
 
     def validate_community(self, field):
         if field.data not in {value for value, _label in self.community.choices}:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 
-from wtforms import BooleanField, DateField, FileField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FileField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.watchpoints import hours as H
 from portal.watchpoints.tables import CAPABILITIES, KINDS
-from portal.web.forms import Form
+from portal.web.forms import Form, OnceForm
 from portal.web.i18n import lazy_gettext as _l
 
 PHONE_PATTERN = r"^\+?[0-9 -]{3,20}$"
@@ -140,8 +139,7 @@ def _float(form, field):
         raise ValidationError(_l("Write a number in degrees, e.g. 36.6171.")) from None
 
 
-class PointForm(HoursForm):
-    idempotency_key = HiddenField()
+class PointForm(OnceForm, HoursForm):
     name_zh = StringField(_l("Name in Chinese"), [DataRequired(message=_l("Give the name of the place.")), Length(max=100, message=_l("Use at most %(max)d characters.", max=100))])
     name_en = StringField(_l("Name in English (optional)"), [Optional(), Length(max=100, message=_l("Use at most %(max)d characters.", max=100))])
     kind = SelectField(_l("Kind of place"), choices=list(KIND_LABELS.items()), validators=[DataRequired(message=_l("Choose a kind from the list."))])
@@ -159,18 +157,6 @@ class PointForm(HoursForm):
 
     def validate_photo(self, field):
         field.data = field.data if hasattr(field.data, "read") and getattr(field.data, "filename", "") else None
-
-    @classmethod
-    def blank(cls, **kwargs) -> "PointForm":
-        form = cls(**kwargs)
-        form.idempotency_key.data = str(uuid.uuid4())
-        return form
-
-    def validate_idempotency_key(self, field):
-        try:
-            uuid.UUID(field.data or "")
-        except ValueError:
-            field.data = str(uuid.uuid4())
 
 
 class VisitForm(Form):

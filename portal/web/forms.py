@@ -6,11 +6,12 @@ ones ("This field is required.") through the catalog WTForms ships for Chinese.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, TypeVar
 
 from litestar import Request
 from wtforms import Form as _WTForm
-from wtforms import IntegerField
+from wtforms import HiddenField, IntegerField
 from wtforms import i18n as wtforms_i18n
 from wtforms.meta import DefaultMeta
 
@@ -89,3 +90,22 @@ class Form(_WTForm):
     @property
     def has_errors(self) -> bool:
         return bool(self.form_errors) or any(f.errors for f in self)
+
+
+class OnceForm(Form):
+    """A form saved once however often it is sent: the key is made when the form is shown,
+    so a double tap, a retry after a timeout or a reload after submit repeat it."""
+
+    idempotency_key = HiddenField()
+
+    @classmethod
+    def blank(cls, **kwargs):
+        form = cls(**kwargs)
+        form.idempotency_key.data = str(uuid.uuid4())
+        return form
+
+    def validate_idempotency_key(self, field):
+        try:
+            uuid.UUID(field.data or "")
+        except ValueError:
+            field.data = str(uuid.uuid4())  # a form without a key still saves once
