@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -294,11 +294,11 @@ class Open311Controller(Controller):
         return [S.service_request(row) for row in await rules.find_requests(query)]
 
     @get("/requests.xml", operation_class=_XmlOnly, responses=_docs(None, "", 400, 404), summary="Service requests (XML)", dependencies={"params": Provide(_request_params)})
-    async def requests_xml(self, request: Request, params: dict) -> Response[bytes]:
+    async def requests_xml(self, request: Request, params: NamedDependency[dict]) -> Response[bytes]:
         return _answer("xml", "service_requests", await self._requests(request, params))
 
     @get("/requests.json", operation_class=_JsonOnly, responses=_docs(list[S.ServiceRequest], "Public items, newest first", 400, 404), summary="Service requests (JSON)", dependencies={"params": Provide(_request_params)})
-    async def requests_json(self, request: Request, params: dict) -> Response[bytes]:
+    async def requests_json(self, request: Request, params: NamedDependency[dict]) -> Response[bytes]:
         return _answer("json", "service_requests", await self._requests(request, params))
 
     @get("/requests/{request_file:str}", operation_class=_Formats, responses=_docs(list[S.ServiceRequest], "The request, as a list of one", 400, 404), summary="One service request")
@@ -359,11 +359,11 @@ class Open311Controller(Controller):
         return [S.request_update(row) for row in await rules.find_updates(query)]
 
     @get("/servicerequestupdates.xml", operation_class=_XmlOnly, responses=_docs(None, "", 400, 404), summary="Status changes (XML)", dependencies={"params": Provide(_update_params)})
-    async def updates_xml(self, request: Request, params: dict) -> Response[bytes]:
+    async def updates_xml(self, request: Request, params: NamedDependency[dict]) -> Response[bytes]:
         return _answer("xml", "service_requests_updates", await self._updates(request, params))
 
     @get("/servicerequestupdates.json", operation_class=_JsonOnly, responses=_docs(list[S.RequestUpdate], "Changes of stage of public items, oldest first", 400, 404), summary="Status changes (JSON)", dependencies={"params": Provide(_update_params)})
-    async def updates_json(self, request: Request, params: dict) -> Response[bytes]:
+    async def updates_json(self, request: Request, params: NamedDependency[dict]) -> Response[bytes]:
         return _answer("json", "service_requests_updates", await self._updates(request, params))
 
 
