@@ -66,7 +66,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def _connect(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # A pool whose loop ended without close_pool() (a test's loop, a crashed task) must
+        # not keep the process from exiting: aiosqlite's worker thread is not a daemon.
+        getattr(pending, "_thread", pending).daemon = True
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         for pragma in SQLITE_PRAGMAS:
             await connection.execute(pragma)
