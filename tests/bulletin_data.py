@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from portal.audit.tables import AuditEntry
 from portal.ledger.tables import LedgerItem
+from portal.logs.places import generalise
 from portal.logs.tables import FieldLog, Landmark, MediationParty
 from portal.shifts.tables import Shift, ShiftKind, Signup
 from portal.stations.tables import Community
@@ -42,6 +43,7 @@ async def age_communities(*ids: int) -> None:
 
 async def log(community: int, kind: str, occurred: dt.datetime, **values) -> int:
     values.setdefault("status", "accepted")
+    values.setdefault("place", generalise(values.get("address", "")))  # as the rules write it
     row = await FieldLog.insert(
         FieldLog(kind=kind, community=community, occurred_at=occurred, idempotency_key=str(uuid.uuid4()), created_at=occurred, updated_at=occurred, **values)
     ).returning(FieldLog.id).run()

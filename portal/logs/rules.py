@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from portal.accounts.rules import Actor
 from portal.audit.rules import entries_for, record
-from portal.db import write_transaction
+from portal.db import insert_row, write_transaction
 from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS, STAGE_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for pages
+from portal.logs.places import generalise
 from portal.logs.tables import CATEGORIES, HAZARD_STAGES, KINDS, MAX_PHOTOS, OUTCOMES, SEVERITIES, FieldLog, Landmark, LogNote, LogPhoto, MediationParty
 from portal.notifications.rules import notify
 from portal.shifts.tables import Signup
@@ -212,7 +213,7 @@ class LogData:
             minutes = int((self.ended_at - self.occurred_at).total_seconds() // 60)
         return {
             "kind": self.kind, "community": self.community_id, "occurred_at": self.occurred_at, "ended_at": self.ended_at, "minutes": minutes,
-            "shift": self.shift_id, "watch_point": self.watch_point_id, "landmark": self.landmark_id, "address": self.address,
+            "shift": self.shift_id, "watch_point": self.watch_point_id, "landmark": self.landmark_id, "address": self.address, "place": generalise(self.address),
             "latitude": self.latitude, "longitude": self.longitude, "route": self.route, "points_passed": ",".join(str(p) for p in self.points_passed),
             "category": self.category, "severity": self.severity if self.kind == "hazard" else None, "description": self.description,
             "agreement": self.agreement, "people_count": self.people_count, "outcome": self.outcome, "handed_over_to": self.handed_over_to,
@@ -315,9 +316,11 @@ async def create(actor: Actor, data: LogData, idempotency_key: str, photos: list
             columns = data.columns()
             # One statement guarded by the key's unique index: a resend inserts nothing
             # and only then is the first log looked up.
-            row = await FieldLog.insert(
-                FieldLog(**columns, author=actor.id, status="submitted", photo_count=len(stored), idempotency_key=idempotency_key, created_at=moment, updated_at=moment)
-            ).on_conflict(target=FieldLog.idempotency_key, action="DO NOTHING").returning(FieldLog.id).run()
+            row = await insert_row(
+                FieldLog,
+                {**columns, "author": actor.id, "status": "submitted", "photo_count": len(stored), "idempotency_key": idempotency_key, "created_at": moment, "updated_at": moment},
+                on_conflict_do_nothing="idempotency_key",
+            )
             if not row:
                 again = await log_by_key(idempotency_key)
                 if again:

@@ -42,6 +42,10 @@ Values other features rely on:
 ``minutes`` its length); ``created_at`` is when it reached the portal. Both UTC.
 ``nothing_to_report`` marks a patrol logged with the one-tap "Nothing to report".
 
+``field_log.place`` is the street or area of ``address`` without any door, building,
+unit or room number (``portal.logs.places.generalise``), written with the log; "" when
+the address names nothing more general. The bulletins' hot spots group by it.
+
 ``log_note.kind``: ``comment`` (officer) · ``question`` (officer asks for information) ·
 ``answer`` (the author's reply) · ``decision`` (the officer's note with accept/duplicate).
 
@@ -93,6 +97,7 @@ class FieldLog(Table, tablename="field_log"):
     watch_point = ForeignKey(references=WatchPoint, null=True, on_delete=OnDelete.set_null)
     landmark = ForeignKey(references=Landmark, null=True, on_delete=OnDelete.set_null)
     address = Varchar(length=200, default="")
+    place = Varchar(length=200, default="")  # the address generalised: street or area, never a door
     latitude = DoublePrecision(null=True, default=None)
     longitude = DoublePrecision(null=True, default=None)
     route = Varchar(length=200, default="")  # patrol: route or area walked
