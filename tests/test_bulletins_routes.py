@@ -18,7 +18,7 @@ from portal.bulletins import rules
 from portal.bulletins.demo import seed_tips
 from portal.bulletins.tables import Bulletin, Delivery, Subscriber, Tip
 from portal.settings import ROOT
-from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week
+from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, local, log
 from tests.conftest import field_error, http_client, post_form
 from tests.test_notifications_routes import smtp_server  # noqa: F401 - the real SMTP server fixture
 
@@ -152,6 +152,36 @@ async def test_subscribe_confirm_receive_once_and_unsubscribe(settings, area, ma
         await rules.publish(None, correction)
         assert await rules.mail_published(mail_settings) == 0  # unsubscribed: no correction either
         assert await Delivery.count().run() == 1
+
+
+async def test_a_street_is_a_hot_spot_but_no_door_is_ever_published(settings, area, smtp_server):
+    """Three reports at doors of one street: the page (both languages), the Atom feed, the
+    chat text and the e-mail name the street and never a door."""
+    port, received = smtp_server
+    mail_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", public_url="http://portal.test")
+    await age_communities(area.community_id)
+    doors = ("幸福路12号3单元501室", "幸福路15号", "幸福路 8 号2栋")
+    for n, door in enumerate(doors):
+        await log(area.community_id, "hazard" if n else "help", local(17 + n, 9), category="gas" if n else "directions", address=door)
+    await rules.compile_week(WEEK, [area.community_id], now=DUE)
+    draft = (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.community_key(area.community_id)).first().run())["id"]
+    await rules.publish(None, draft)
+    for language in ("en", "zh_CN"):
+        await Subscriber.insert(Subscriber(email=f"{language}@example.org", community=area.community_id, language=language, confirm_token=f"c-{language}",
+                                           unsubscribe_token=f"u-{language}", created_at=DUE, confirmed_at=DUE)).run()
+    assert await rules.mail_published(mail_settings) == 2
+    async with http_client(create_app(mail_settings)) as reader:
+        outputs = {
+            "page en": (await reader.get(f"/c/a/bulletins/{WEEK}", headers={"Accept-Language": "en"})).text,
+            "page zh": (await reader.get(f"/c/a/bulletins/{WEEK}", headers={"Accept-Language": "zh-CN"})).text,
+            "atom": feedparser.parse((await reader.get("/c/a/bulletins.atom")).content).entries[0].content[0].value,
+            "text": (await reader.get(f"/c/a/bulletins/{WEEK}/text")).text,
+            **{f"mail {n}": body(mail) for n, mail in enumerate(received)},
+        }
+    for name, output in outputs.items():
+        assert "幸福路" in output, name
+        for door in doors + ("12号", "15号", "8 号", "单元"):
+            assert door not in output, (name, door)
 
 
 async def test_subscribing_without_email_configured_says_so(area, client):

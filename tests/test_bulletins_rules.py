@@ -22,7 +22,7 @@ from portal.jobs.runner import JobScheduler
 from portal.notifications.tables import Notification
 from portal.stations.tables import Community
 from portal.web import i18n
-from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, count, local, log, point
+from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, count, local, log, point, week_ago
 
 UTC = dt.timezone.utc
 
@@ -190,6 +190,42 @@ async def test_small_counts_are_never_stored(area, make_volunteer):
     figures = await figures_for(rules.community_key(area.community_id))
     assert figures["hotspots"] == []
     assert "小卖部" not in json.dumps(figures, ensure_ascii=False)
+
+
+DOORS = ("幸福路12号", "幸福路15号3单元", "幸福路 8 号", "12 Xingfu Road", "Xingfu Road 3", "Room 301, No. 5 xingfu road", "幸福路20号")
+
+
+async def test_logs_at_addresses_are_hot_spots_by_their_street_from_three(area):
+    """Logs at neither a watch point nor a landmark count at the generalised place of
+    their address: three doors of one street are one hot spot; two are not shown; the
+    doors themselves are never compiled."""
+    a = area.community_id
+    await age_communities(a)
+    shop = await point(a, "小卖部")
+    await log(a, "hazard", local(16, 9), category="gas", address="幸福路12号")
+    await log(a, "hazard", local(17, 9), category="gas", address="幸福路15号3单元")
+    await log(a, "help", local(18, 9), category="directions", address="幸福路 8 号")
+    await log(a, "hazard", local(18, 10), category="gas", address="幸福路20号", watch_point=shop)  # counted at the shop, not the street
+    await log(a, "hazard", local(18, 11), category="gas", address="幸福路21号", status="submitted")  # not reviewed
+    await log(a, "hazard", week_ago(local(18, 9), 1), category="gas", address="幸福路22号")  # last week
+    await log(a, "hazard", local(19, 9), category="gas", address="12 Xingfu Road")
+    await log(a, "help", local(20, 9), category="directions", address="Xingfu Road 3")
+    await log(a, "patrol", local(20, 19), address="幸福路30号")  # patrols are not hot spots
+    await log(area.other_community_id, "hazard", local(20, 9), category="gas", address="Xingfu Rd 9")  # another community
+    await rules.compile_week(WEEK, [a], now=DUE)
+    figures = await figures_for(rules.community_key(a))
+    assert figures["hotspots"] == [{"name_zh": "幸福路", "name_en": "幸福路", "total": 3, "hazards": None, "help": None}]
+    text = json.dumps(figures, ensure_ascii=False)
+    assert "Xingfu" not in text  # two reports: not shown
+    for door in DOORS + ("幸福路21号", "幸福路22号", "Xingfu Rd 9", "号"):
+        assert door not in text
+
+    # A third report in the same street written another way makes it a hot spot.
+    await log(a, "hazard", local(21, 9), category="gas", address="Room 301, No. 5 xingfu road")
+    await rules.compile_week(WEEK, [a], now=DUE, refresh_drafts=True)
+    spots = (await figures_for(rules.community_key(a)))["hotspots"]
+    assert {"name_zh": "Xingfu Road", "name_en": "Xingfu Road", "total": 3, "hazards": None, "help": None} in spots
+    assert sorted(s["name_zh"] for s in spots) == ["Xingfu Road", "幸福路"]
 
 
 async def test_a_compile_failing_half_way_leaves_no_half_bulletin(area, make_volunteer, monkeypatch):

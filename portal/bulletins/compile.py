@@ -175,18 +175,21 @@ async def counts(w: Window, ids: list[int]) -> dict[int, dict]:
 
 
 async def hotspots(w: Window, ids: list[int]) -> dict[int, list[dict]]:
-    """Watch points and landmarks with at least three hazards and help requests together."""
+    """Places with at least three hazards and help requests together: watch points,
+    landmarks, and for logs at neither the generalised place of their address (a street
+    or area, never a door: ``field_log.place``), shown by that name in both languages."""
     m = _moment()
+    place = "CASE WHEN watch_point IS NULL AND landmark IS NULL THEN place ELSE '' END"
     rows = await _rows(
-        "SELECT g.community, g.watch_point, g.landmark, g.hazards, g.help, g.total, wp.name_zh AS point_zh, wp.name_en AS point_en, "
+        "SELECT g.community, g.watch_point, g.landmark, g.place, g.hazards, g.help, g.total, wp.name_zh AS point_zh, wp.name_en AS point_en, "
         "lm.name_zh AS landmark_zh, lm.name_en AS landmark_en FROM ("
-        "SELECT community, watch_point, landmark, SUM(CASE WHEN kind = 'hazard' THEN 1 ELSE 0 END) AS hazards, "
+        f"SELECT community, watch_point, landmark, {place} AS place, SUM(CASE WHEN kind = 'hazard' THEN 1 ELSE 0 END) AS hazards, "
         "SUM(CASE WHEN kind = 'help' THEN 1 ELSE 0 END) AS help, COUNT(*) AS total FROM field_log "
         f"WHERE status = 'accepted' AND kind IN ('hazard', 'help') AND occurred_at >= {m} AND occurred_at < {m} "
-        f"AND community IN ({_ids(ids)}) AND (watch_point IS NOT NULL OR landmark IS NOT NULL) "
-        f"GROUP BY community, watch_point, landmark HAVING COUNT(*) >= {HOTSPOT_MIN}) g "
+        f"AND community IN ({_ids(ids)}) AND (watch_point IS NOT NULL OR landmark IS NOT NULL OR place <> '') "
+        f"GROUP BY community, watch_point, landmark, {place} HAVING COUNT(*) >= {HOTSPOT_MIN}) g "
         "LEFT JOIN watch_point wp ON wp.id = g.watch_point LEFT JOIN landmark lm ON lm.id = g.landmark "
-        "ORDER BY g.community, g.total DESC, g.watch_point, g.landmark",
+        "ORDER BY g.community, g.total DESC, g.watch_point, g.landmark, g.place",
         w.start, w.end,
     )
     result: dict[int, list[dict]] = {}
@@ -194,10 +197,15 @@ async def hotspots(w: Window, ids: list[int]) -> dict[int, list[dict]]:
         places = result.setdefault(row["community"], [])
         if len(places) >= HOTSPOTS_SHOWN:
             continue
-        named = row["watch_point"] is not None
+        if row["watch_point"] is not None:
+            name_zh, name_en = row["point_zh"], row["point_en"] or ""
+        elif row["landmark"] is not None:
+            name_zh, name_en = row["landmark_zh"], row["landmark_en"] or ""
+        else:
+            name_zh = name_en = row["place"]
         places.append({
-            "name_zh": row["point_zh"] if named else row["landmark_zh"],
-            "name_en": (row["point_en"] if named else row["landmark_en"]) or "",
+            "name_zh": name_zh,
+            "name_en": name_en,
             "total": int(row["total"]),
             # A count under the threshold is dropped here, before it is ever stored.
             "hazards": int(row["hazards"]) if int(row["hazards"]) >= HOTSPOT_MIN else None,
