@@ -90,6 +90,72 @@ async def test_the_job_compiles_at_monday_six_in_each_communitys_zone(area, make
     assert summer.astimezone(UTC).hour == 5
 
 
+def test_a_stations_zone_is_the_one_most_of_its_communities_use_then_its_oldest():
+    shanghai, london = "Asia/Shanghai", "Europe/London"
+    assert C.station_zone([{"id": 1, "timezone": shanghai}, {"id": 2, "timezone": london}, {"id": 3, "timezone": london}]) == london
+    assert C.station_zone([{"id": 2, "timezone": shanghai}, {"id": 1, "timezone": london}]) == london  # a tie: the oldest community's
+    assert C.station_zone([{"id": 1, "timezone": shanghai}, {"id": 2, "timezone": london}]) == shanghai
+    assert C.station_zone([{"id": 1, "timezone": ""}]) == shanghai
+
+
+async def test_a_station_whose_communities_are_in_two_zones_rolls_up_one_week(area):
+    """Station 1: community a in Shanghai, b and d in London. Its roll-up counts the week
+    of London (most of its communities) for all three and is compiled at Monday 06:00 in
+    London; a's own bulletin keeps Shanghai's week. Station 2 (c, Shanghai) is as before."""
+    a, b, c = area.community_id, area.other_community_id, area.other_station_community_id
+    london = ZoneInfo("Europe/London")
+    d = (await Community.insert(Community(station=area.station_id, code="d", name_zh="社区d", name_en="Community D", timezone="Europe/London", created_at=local(1, 8)))
+         .returning(Community.id).run())[0]["id"]
+    await Community.update({Community.timezone: "Europe/London"}).where(Community.id == b).run()
+    await age_communities(a, b, c, d)
+    await log(a, "patrol", local(16, 3), minutes=60)  # Sunday 15 Nov 19:00 in London: a's W47, the station's W46
+    await log(a, "patrol", local(18, 10), minutes=60)  # W47 everywhere
+    await log(a, "patrol", local(23, 7), minutes=60)  # Sunday 22 Nov 23:00 in London: a's W48, the station's W47
+    await log(b, "patrol", dt.datetime(2026, 11, 22, 23, 30, tzinfo=london).astimezone(UTC), minutes=60)  # b's W47 and the station's
+
+    # Monday 06:00 in Shanghai: a's and station 2's W47; in London it is still Sunday, so
+    # b, d and station 1 get W46 (the last week due there).
+    assert await rules.compile_due(DUE, 1) == 6
+    assert await keys() == sorted([rules.community_key(a), rules.community_key(c), rules.station_key(area.other_station_id)])
+    w46 = await figures_for(rules.station_key(area.station_id), "2026-W46")
+    assert w46["timezone"] == "Europe/London" and count(w46, "patrols")["this"] == 1  # a's Monday 03:00 in Shanghai
+
+    london_six = dt.datetime(2026, 11, 23, 6, 0, tzinfo=london)
+    assert await rules.compile_due(london_six - dt.timedelta(minutes=1), 1) == 0
+    assert await rules.compile_due(london_six, 1) == 3  # b, d and station 1
+    station = await figures_for(rules.station_key(area.station_id))
+    assert (station["timezone"], station["starts_on"], station["ends_on"]) == ("Europe/London", "2026-11-16", "2026-11-22")
+    assert count(station, "patrols")["this"] == 3
+    assert {p["code"]: p["counts"]["patrols"] for p in station["communities"]} == {"a": 2, "b": 1, "d": 0}
+    own = await figures_for(rules.community_key(a))
+    assert own["timezone"] == "Asia/Shanghai" and count(own, "patrols")["this"] == 2
+    assert (await figures_for(rules.station_key(area.other_station_id)))["timezone"] == "Asia/Shanghai"
+    # London's trend crosses the end of summer time (25 October): a report in the last
+    # hour of the week is still that week's.
+    own_b = await figures_for(rules.community_key(b))
+    assert own_b["timezone"] == "Europe/London" and count(own_b, "patrols")["trend"][-2:] == [0, 1]
+
+    # A correction of the roll-up is compiled for the same week.
+    rolled = (await Bulletin.select(Bulletin.id).where((Bulletin.scope_key == rules.station_key(area.station_id)) & (Bulletin.week == WEEK)).first().run())["id"]
+    await rules.publish(None, rolled)
+    corrected = await rules.get(await rules.start_correction(None, rolled))
+    assert corrected["figures"]["timezone"] == "Europe/London" and count(corrected["figures"], "patrols")["this"] == 3
+
+
+async def test_a_tie_of_zones_rolls_up_in_the_oldest_communitys_zone(area):
+    """Station 1: a in Shanghai, b in London: the roll-up's week is Shanghai's (a is the
+    older), compiled with a's at Monday 06:00 there, b's reports counted in that window."""
+    a, b = area.community_id, area.other_community_id
+    await Community.update({Community.timezone: "Europe/London"}).where(Community.id == b).run()
+    await age_communities(a, b, area.other_station_community_id)
+    await log(b, "patrol", local(22, 20), minutes=60)  # Sunday 20:00 in Shanghai, 12:00 in London
+    await log(b, "patrol", local(23, 2), minutes=60)  # Monday 02:00 in Shanghai, Sunday 18:00 in London: not in Shanghai's week
+    await rules.compile_due(DUE, 1)
+    assert rules.station_key(area.station_id) in await keys() and rules.community_key(b) not in await keys()
+    station = await figures_for(rules.station_key(area.station_id))
+    assert station["timezone"] == "Asia/Shanghai" and count(station, "patrols")["this"] == 1
+
+
 async def test_several_schedulers_compile_each_community_and_week_exactly_once(area, settings):
     await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
     settings = dataclasses.replace(settings, bulletin_catch_up_weeks=2)

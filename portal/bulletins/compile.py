@@ -67,6 +67,11 @@ class Window:
         start = local_midnight(monday, tz)
         return cls(week, monday, zone, start, local_midnight(monday + dt.timedelta(days=7), tz), local_midnight(monday - dt.timedelta(weeks=TREND_WEEKS - 1), tz))
 
+    def week_starts(self) -> list[dt.datetime]:
+        """The UTC instant of each trend week's local Monday midnight, oldest first."""
+        tz = ZoneInfo(self.zone)
+        return [local_midnight(self.monday - dt.timedelta(weeks=TREND_WEEKS - 1 - n), tz) for n in range(TREND_WEEKS)]
+
     def evenings(self) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
         tz = ZoneInfo(self.zone)
         days = [self.monday + dt.timedelta(days=n) for n in range(7)]
@@ -103,11 +108,21 @@ def _moment() -> str:
     return "CAST({} AS TIMESTAMPTZ)" if _postgres() else "{}"
 
 
-def _week_index(column: str) -> str:
-    """Whole weeks from the trend's origin (a parameter) to ``column``: 0 … 11."""
-    if _postgres():
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({column} - CAST({{}} AS TIMESTAMPTZ))) / 604800) AS INTEGER)"
-    return f"CAST((julianday({column}) - julianday({{}})) / 7.0 AS INTEGER)"
+def _week_index(column: str, w: "Window") -> tuple[str, list]:
+    """The trend week (0 … 11) ``column`` falls in, and the parameters it takes.
+
+    In a zone without daylight saving in the trend every week is 604,800 s long and the
+    index is arithmetic from the trend's origin; where the clocks change in between (a
+    week of 167 or 169 hours) it is read against each week's local Monday midnight, so a
+    report in the last hour of a week is not counted in the next."""
+    starts = w.week_starts()
+    if all(b - a == dt.timedelta(weeks=1) for a, b in zip(starts, starts[1:] + [w.end])):
+        if _postgres():
+            return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({column} - CAST({{}} AS TIMESTAMPTZ))) / 604800) AS INTEGER)", [w.origin]
+        return f"CAST((julianday({column}) - julianday({{}})) / 7.0 AS INTEGER)", [w.origin]
+    m = _moment()
+    cases = " ".join(f"WHEN {column} >= {m} THEN {n}" for n in range(TREND_WEEKS - 1, 0, -1))
+    return f"(CASE {cases} ELSE 0 END)", list(reversed(starts[1:]))
 
 
 def _hours(start: str, end: str) -> str:
@@ -129,8 +144,11 @@ async def _rows(sql: str, *args) -> list[dict]:
 # --- the sections: one query each, for every community of the window ---
 
 
-async def communities(ids: list[int] | None) -> list[dict]:
+async def communities(ids: list[int] | None, stations: list[int] | None = None) -> list[dict]:
+    """The communities ``ids`` (None: all), or every community of the ``stations``."""
     where = "" if ids is None else f"WHERE c.id IN ({_ids(ids)})"
+    if stations is not None:
+        where = f"WHERE c.station IN ({_ids(stations)})"
     return await _rows(
         "SELECT c.id, c.code, c.name_zh, c.name_en, c.timezone, c.created_at, c.station, s.name_zh AS station_name_zh, "
         f"s.name_en AS station_name_en, s.phone AS station_phone FROM community c JOIN station s ON s.id = c.station {where} ORDER BY c.id"
@@ -140,31 +158,33 @@ async def communities(ids: list[int] | None) -> list[dict]:
 async def counts(w: Window, ids: list[int]) -> dict[int, dict]:
     """{community: {metric: {category: {value column: [12 weekly values]}}}}."""
     cs, m = _ids(ids), _moment()
+    index, index_args = _week_index("occurred_at", w)
     logs = (
-        f"SELECT community, kind AS metric, category, {_week_index('occurred_at')} AS b, COUNT(*) AS n, "
+        f"SELECT community, kind AS metric, category, {index} AS b, COUNT(*) AS n, "
         "SUM(COALESCE(people_count, 0)) AS people, SUM(COALESCE(minutes, 0)) AS minutes, "
         "SUM(CASE WHEN outcome = 'resolved' THEN 1 ELSE 0 END) AS resolved "
         f"FROM field_log WHERE status = 'accepted' AND occurred_at >= {m} AND occurred_at < {m} AND community IN ({cs}) "
         "GROUP BY community, kind, category, b"
     )
 
-    def dated(metric: str, table: str, column: str, condition: str, category: str = "category") -> str:
+    def dated(metric: str, table: str, column: str, condition: str, category: str = "category") -> tuple[str, list]:
+        index, index_args = _week_index(column, w)
         return (
-            f"SELECT community, '{metric}' AS metric, {category} AS category, {_week_index(column)} AS b, COUNT(*) AS n, 0 AS people, 0 AS minutes, 0 AS resolved "
+            f"SELECT community, '{metric}' AS metric, {category} AS category, {index} AS b, COUNT(*) AS n, 0 AS people, 0 AS minutes, 0 AS resolved "
             f"FROM {table} WHERE {condition} AND {column} >= {m} AND {column} < {m} AND community IN ({cs}) GROUP BY community, {category}, b"
-        )
+        ), [*index_args, w.origin, w.end]
 
     closed = ",".join(f"'{s}'" for s in CLOSED_COUNTED)
     parts = [
-        logs,
+        (logs, [*index_args, w.origin, w.end]),
         dated("hazard_fixed", "field_log", "fixed_at", "kind = 'hazard' AND status = 'accepted'"),
         dated("hazard_verified", "field_log", "verified_at", "kind = 'hazard' AND status = 'accepted'"),
         dated("ledger_filed", "ledger_item", "created_at", "1 = 1", "ledger"),
         dated("ledger_closed", "ledger_item", "closed_at", f"stage IN ({closed})", "ledger"),
     ]
-    args = [w.origin, w.origin, w.end] * len(parts)
+    args = [arg for _, part_args in parts for arg in part_args]
     result: dict[int, dict] = {}
-    for row in await _rows(" UNION ALL ".join(parts), *args):
+    for row in await _rows(" UNION ALL ".join(sql for sql, _ in parts), *args):
         b = int(row["b"])
         if not 0 <= b < TREND_WEEKS:
             continue
@@ -484,9 +504,22 @@ async def compile_window(w: Window, community_rows: list[dict]) -> list[Compiled
     return compiled
 
 
+def station_zone(members: list[dict]) -> str:
+    """The time zone of a station's roll-up, whose week runs Monday to Monday there and
+    which is compiled at Monday 06:00 there: stations have no zone of their own, so it is
+    the zone most of its communities use; on a tie, the zone of its oldest community
+    (lowest id). A station whose communities share one zone simply has that zone."""
+    zones = [m["timezone"] or "Asia/Shanghai" for m in sorted(members, key=lambda m: m["id"])]
+    if not zones:
+        return "Asia/Shanghai"
+    return max(dict.fromkeys(zones), key=lambda z: (zones.count(z), -zones.index(z)))
+
+
 def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | None = None) -> dict:
-    """The station's bulletin: the sum of its communities' figures."""
+    """The station's bulletin: the sum of its communities' figures, every one of them
+    compiled for the same week window (the station's zone, ``station_zone``)."""
     first = parts[0].figures
+    assert all(p.figures["timezone"] == first["timezone"] for p in parts), "a roll-up sums figures of one week window"
     totals = []
     for n, (key, _, _) in enumerate(COUNTS):
         series = [0] * TREND_WEEKS

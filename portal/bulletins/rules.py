@@ -26,7 +26,6 @@ from portal.audit.rules import record, record_many
 from portal.bulletins import compile as C
 from portal.bulletins.tables import TIP_CATEGORIES, Bulletin, Delivery, Subscriber, Tip
 from portal.db import write_transaction
-from portal.stations.tables import Community
 from portal.web.i18n import gettext as _
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -157,78 +156,112 @@ async def _save_all(drafts: list[_Draft], week: str, monday: dt.date, refresh: b
                 progress(len(batch))
 
 
-async def compile_figures(week: str, monday: dt.date, community_rows: list[dict]) -> list[C.Compiled]:
-    """Figures of every community in ``community_rows``: one query per section and zone."""
+async def compile_figures(week: str, monday: dt.date, community_rows: list[dict], zone: str | None = None) -> list[C.Compiled]:
+    """Figures of every community in ``community_rows``: one query per section and zone.
+    Each community's week is its own zone's, or ``zone``'s when given (a station's)."""
     by_zone: dict[str, list[dict]] = {}
     for row in community_rows:
-        by_zone.setdefault(row["timezone"] or "Asia/Shanghai", []).append(row)
+        by_zone.setdefault(zone or row["timezone"] or "Asia/Shanghai", []).append(row)
     compiled: list[C.Compiled] = []
-    for zone, rows in by_zone.items():
-        compiled += await C.compile_window(C.Window.of(week, monday, zone), rows)
+    for each, rows in by_zone.items():
+        compiled += await C.compile_window(C.Window.of(week, monday, each), rows)
     return compiled
+
+
+async def station_figures(week: str, monday: dt.date, members: list[dict], reuse: dict[int, C.Compiled] | None = None) -> dict:
+    """A station's roll-up: its communities compiled for the week in the station's zone
+    (``C.station_zone``), so every figure of it counts the same window. Communities already
+    compiled in that zone (``reuse``) are not compiled again; the others (those in another
+    zone) are."""
+    zone = C.station_zone(members)
+    reuse = reuse or {}
+    ready = {m["id"]: reuse[m["id"]] for m in members if m["id"] in reuse and reuse[m["id"]].figures["timezone"] == zone}
+    again = [m for m in members if m["id"] not in ready]
+    for part in await compile_figures(week, monday, again, zone) if again else []:
+        ready[part.community_id] = part
+    return C.roll_up({}, [ready[m["id"]] for m in sorted(members, key=lambda m: m["id"])])
 
 
 async def compile_week(
     week: str,
     community_ids: Iterable[int] | None = None,
     *,
+    station_ids: Iterable[int] | None = None,
     now: dt.datetime | None = None,
     refresh_drafts: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> CompileResult:
     """Compile the bulletins of ``week`` for the communities (default: all) and the
-    roll-up of every station whose communities are all included.
+    roll-ups of ``station_ids`` (default: every station whose communities are all included).
 
-    Existing versions are kept; with ``refresh_drafts`` a draft's figures are compiled
-    again (a published bulletin never changes: a correction is a new version).
-    ``progress(n)`` is called as bulletins are written.
+    A community's week is its own zone's; a station's roll-up is compiled for the week in
+    the station's zone (``C.station_zone``) over all its communities. Existing versions are
+    kept; with ``refresh_drafts`` a draft's figures are compiled again (a published
+    bulletin never changes: a correction is a new version). ``progress(n)`` is called as
+    bulletins are written.
     """
     now = now or utcnow()
     week, monday = parse_week(week)
     rows = await C.communities(None if community_ids is None else list(community_ids))
     if community_ids is not None and len(rows) < len(set(community_ids)):
         raise BulletinError(_("There is no such community."), "community")
-    zones = {row["timezone"] or "Asia/Shanghai" for row in rows}
-    if rows and not all(week_over(monday, zone, now) for zone in zones):
+    if station_ids is None:
+        candidates = sorted({row["station"] for row in rows})
+    else:
+        candidates = sorted(set(station_ids))
+    members: dict[int, list[dict]] = {}
+    for row in await C.communities(None, candidates) if candidates else []:
+        members.setdefault(row["station"], []).append(row)
+    included = {row["id"] for row in rows}
+    if station_ids is None:
+        members = {s: m for s, m in members.items() if all(c["id"] in included for c in m)}
+    zones = {row["timezone"] or "Asia/Shanghai" for row in rows} | {C.station_zone(m) for m in members.values()}
+    if zones and not all(week_over(monday, zone, now) for zone in zones):
         raise BulletinError(_("The week %(week)s is not over yet.", week=week), "week")
     result = CompileResult(week=week, communities=len(rows))
     compiled = await compile_figures(week, monday, rows)
     drafts = [_Draft("community", community_key(part.community_id), part.station_id, part.community_id, part.figures) for part in compiled]
-    included: dict[int, list[C.Compiled]] = {}
-    for part in compiled:
-        included.setdefault(part.station_id, []).append(part)
-    if included:
-        counts = await Community.raw(f"SELECT station, COUNT(*) AS n FROM community WHERE station IN ({C._ids(list(included))}) GROUP BY station").run()
-        for row in counts:
-            parts = included[row["station"]]
-            if len(parts) == row["n"]:
-                drafts.append(_Draft("station", station_key(row["station"]), row["station"], None, C.roll_up({}, parts)))
+    own = {part.community_id: part for part in compiled}
+    for station, its in sorted(members.items()):
+        drafts.append(_Draft("station", station_key(station), station, None, await station_figures(week, monday, its, own)))
     await _save_all(drafts, week, monday, refresh_drafts, result, now, progress)
     return result
 
 
 async def compile_due(now: dt.datetime, catch_up_weeks: int) -> int:
-    """The scheduled job: every week whose Monday 06:00 (community's zone) has passed,
-    back to ``catch_up_weeks`` weeks, that has no bulletin yet. Returns bulletins made."""
+    """The scheduled job: every week whose Monday 06:00 has passed, back to
+    ``catch_up_weeks`` weeks, that has no bulletin yet: a community's in its own zone, a
+    station's roll-up in the station's zone (``C.station_zone``). Returns bulletins made."""
     rows = await C.communities(None)
-    wanted: dict[str, tuple[dt.date, list[int]]] = {}
-    for row in rows:
-        latest = last_due_monday(now, row["timezone"] or "Asia/Shanghai")
-        created = row["created_at"]
+    wanted: dict[str, tuple[dt.date, list[int], list[int]]] = {}
+
+    def due_weeks(zone: str, created) -> Iterable[dt.date]:
+        latest = last_due_monday(now, zone)
         for back in range(max(1, catch_up_weeks)):
             monday = latest - dt.timedelta(weeks=back)
-            # A week that ended before the community existed has nothing to say.
-            if created and C.local_midnight(monday + dt.timedelta(days=7), ZoneInfo(row["timezone"] or "Asia/Shanghai")) <= _aware(created):
+            # A week that ended before the community (station) existed has nothing to say.
+            if created and C.local_midnight(monday + dt.timedelta(days=7), ZoneInfo(zone)) <= _aware(created):
                 break
-            wanted.setdefault(week_of(monday), (monday, []))[1].append(row["id"])
+            yield monday
+
+    stations: dict[int, list[dict]] = {}
+    for row in rows:
+        stations.setdefault(row["station"], []).append(row)
+        for monday in due_weeks(row["timezone"] or "Asia/Shanghai", row["created_at"]):
+            wanted.setdefault(week_of(monday), (monday, [], []))[1].append(row["id"])
+    for station, members in stations.items():
+        created = [_aware(m["created_at"]) for m in members if m["created_at"]]
+        for monday in due_weeks(C.station_zone(members), min(created) if len(created) == len(members) else None):
+            wanted.setdefault(week_of(monday), (monday, [], []))[2].append(station)
     made = 0
-    for week, (monday, ids) in sorted(wanted.items()):
+    for week, (monday, ids, station_ids) in sorted(wanted.items()):
         existing = await Bulletin.select(Bulletin.scope_key).where((Bulletin.week == week) & (Bulletin.version == 1)).run()
         have = {r["scope_key"] for r in existing}
-        stations = {r["station"] for r in rows if r["id"] in ids}
-        if all(community_key(i) in have for i in ids) and all(station_key(s) in have for s in stations):
+        ids = [i for i in ids if community_key(i) not in have]
+        station_ids = [s for s in station_ids if station_key(s) not in have]
+        if not ids and not station_ids:
             continue
-        result = await compile_week(week, ids, now=now)
+        result = await compile_week(week, ids, station_ids=station_ids, now=now)
         made += len(result.created)
         await tell_officers(result.created)
     return made
@@ -377,8 +410,7 @@ async def start_correction(actor, bulletin_id: int, now: dt.datetime | None = No
         parts = await compile_figures(week, monday, await C.communities([row["community"]]))
         figures = parts[0].figures
     else:
-        ids = [r["id"] for r in await Community.select(Community.id).where(Community.station == row["station"]).run()]
-        figures = C.roll_up({}, await compile_figures(week, monday, await C.communities(ids)))
+        figures = await station_figures(week, monday, await C.communities(None, [row["station"]]))
     async with write_transaction():
         inserted = await Bulletin.insert(
             Bulletin(scope=row["scope"], scope_key=row["scope_key"], station=row["station"], community=row["community"], week=week, starts_on=monday, version=newest["version"] + 1,
