@@ -184,6 +184,33 @@ async def test_a_street_is_a_hot_spot_but_no_door_is_ever_published(settings, ar
             assert door not in output, (name, door)
 
 
+async def test_one_client_cannot_have_confirmations_sent_to_many_addresses(settings, area, smtp_server):
+    """The public forms' database-backed limit per client: the sixth subscription from one
+    client within the window sends nothing and says so next to the form, the address kept;
+    addresses refused as invalid do not count."""
+    from portal.public.tables import RateHit
+
+    port, received = smtp_server
+    app = create_app(dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", public_url="http://portal.test"))
+    limit = rules.SUBSCRIBE_PER_CLIENT[0]
+    async with http_client(app) as resident:
+        for n in range(3):
+            assert (await post_form(resident, "/c/a/subscribe", {"email": f"not an address {n}"})).status_code == 422
+        for n in range(limit):
+            page = "/c/a/subscribe" if n % 2 else "/c/b/subscribe"  # every community's form counts for the client
+            assert (await post_form(resident, page, {"email": f"person{n}@example.org"})).status_code == 200
+        limited = await post_form(resident, "/c/a/subscribe", {"email": "one.too.many@example.org"})
+        assert limited.status_code == 429
+        assert "Too many subscriptions were asked for from here" in limited.text and 'value="one.too.many@example.org"' in limited.text
+        chinese = await post_form(resident, "/c/a/subscribe", {"email": "another@example.org"}, headers={"Accept-Language": "zh-CN"})
+        assert chinese.status_code == 429 and "短时间内" in chinese.text and 'value="another@example.org"' in chinese.text
+    assert len(received) == limit and await Subscriber.count().run() == limit
+    assert not await Subscriber.exists().where(Subscriber.email.is_in(["one.too.many@example.org", "another@example.org"])).run()
+    # The count lives in the database, keyed by a hash of the client's address.
+    buckets = {r["bucket"] for r in await RateHit.select(RateHit.bucket).run()}
+    assert len(buckets) == 1 and all(b.startswith("subscribe:ip:") and "127.0.0.1" not in b for b in buckets)
+
+
 async def test_subscribing_without_email_configured_says_so(area, client):
     answer = await post_form(client, "/c/a/subscribe", {"email": "li@example.org"})
     assert answer.status_code == 422 and "E-mail is not available" in field_error(answer.text, "email")

@@ -12,10 +12,12 @@ from portal.bulletins import render as R
 from portal.bulletins import rules
 from portal.bulletins.forms import DraftForm, SubscribeForm, TipForm
 from portal.bulletins.tables import Tip
+from portal.public import rules as public_rules
 from portal.stations.tables import Community, Station
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import current_language
 from portal.web.i18n import gettext as _
+from portal.web.middleware import client_ip
 from portal.web.pages import invalid, render, see_other
 
 
@@ -209,6 +211,12 @@ class BulletinPublicController(Controller):
         if form.validate():
             if not settings.smtp_url:
                 form.fail("email", _("E-mail is not available on this portal at the moment."))
+            elif rules.valid_email((form.email.data or "").strip()) and await public_rules.over_limit(
+                [("subscribe:" + public_rules.address_bucket(client_ip(request), settings.secret_key), *rules.SUBSCRIBE_PER_CLIENT)]
+            ):
+                # The public forms' limit per client (in the database, shared by every
+                # process): one client cannot have confirmations sent to many addresses.
+                return render(request, "bulletins/subscribe.html", {"place": community, "form": form, "sent": False, "limited": True}, status=429)
             else:
                 try:
                     subscriber, send = await rules.subscribe(form.email.data, community["id"], current_language())

@@ -31,7 +31,8 @@ from portal.web.i18n import gettext as _
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 COMPILE_HOUR = dt.time(6, 0)  # Monday, in each community's zone
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
-CONFIRM_RESEND_AFTER = dt.timedelta(minutes=10)
+CONFIRM_RESEND_AFTER = dt.timedelta(minutes=10)  # per address
+SUBSCRIBE_PER_CLIENT = (5, dt.timedelta(minutes=15))  # valid subscriptions per client address, as the other public forms
 MAIL_MAX_AGE = dt.timedelta(days=7)  # a published bulletin is mailed within a week or never
 SAVE_BATCH = 100  # bulletins per write transaction while compiling
 
