@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
@@ -223,6 +224,101 @@ def icontains(column, text: str):
     case-insensitive for ASCII) on SQLite, which has no ILIKE."""
     pattern = f"%{text}%"  # % and _ typed by the user act as wildcards: harmless in a search box
     return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)
+
+
+# --- Hand-written statements on the hot path ------------------------------------------
+# Piccolo builds every query's SQL anew: 0.1 ms for a small SELECT and 0.7 ms for a
+# field_log INSERT (a Table instance of 35 columns), measured on the benchmark machine,
+# which is most of what a request costs. The few statements every request or every
+# submission runs are written out here instead and their SQL is prepared once.
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(sql: str, postgres: bool) -> str:
+    """``{}`` placeholders (as in ``Table.raw``) as ``$1, $2`` (asyncpg) or ``?`` (SQLite)."""
+    if not postgres:
+        return sql.replace("{}", "?")
+    parts = sql.split("{}")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
+async def fetch(sql: str, *args) -> list[dict]:
+    """Run one statement with ``{}`` placeholders, in the current transaction if any, and
+    return its rows as dicts (the same values Piccolo's ``raw`` gives)."""
+    db = engine()
+    return await _run_prepared(db, _prepared(sql, isinstance(db, PostgresEngine)), args)
+
+
+async def _run_prepared(db, query: str, args) -> list[dict]:
+    transaction = db.current_transaction.get()
+    if not isinstance(db, PostgresEngine):
+        if transaction:
+            return await transaction.connection.execute_fetchall(query, args)
+        return await db._run_in_new_connection(query, args)
+    if transaction:
+        rows = await transaction.connection.fetch(query, *args)
+    elif db.pool:
+        async with db.pool.acquire() as connection:
+            rows = await connection.fetch(query, *args)
+    else:
+        rows = await db._run_in_new_connection(query, list(args))
+    return [dict(row.items()) for row in rows]
+
+
+def json_value(value) -> str | None:
+    """A JSON column's value as Piccolo would send it."""
+    from piccolo.utils.encoding import dump_json
+
+    return None if value is None else dump_json(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_columns(table) -> tuple:
+    from piccolo.columns import JSON, JSONB
+
+    return tuple((c._meta.db_column_name, c, isinstance(c, (JSON, JSONB))) for c in table._meta.columns if not c._meta.primary_key)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(table, conflict: str | None, returning: str | None, postgres: bool) -> str:
+    names = [name for name, _column, _json in _insert_columns(table)]
+    sql = f"INSERT INTO {table._meta.tablename} ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) VALUES ({', '.join('{}' for _ in names)})"
+    if conflict:
+        sql += f' ON CONFLICT ("{conflict}") DO NOTHING'
+    if returning:
+        sql += f' RETURNING "{returning}"'
+    return _prepared(sql, postgres)
+
+
+async def insert_row(table, values: dict, *, returning: str | None = "id", on_conflict_do_nothing: str | None = None) -> list[dict]:
+    """One row of ``table`` written out: ``values`` by column name, the columns' defaults
+    for the rest (as ``Table.insert`` would). With ``on_conflict_do_nothing`` (a column
+    with a unique index) a duplicate inserts nothing and returns no row."""
+    from piccolo.columns.defaults.base import Default
+
+    row = []
+    unknown = set(values)
+    for name, column, is_json in _insert_columns(table):
+        if name in values:
+            value = values[name]
+            unknown.discard(name)
+        else:
+            value = column.get_default_value()
+            if isinstance(value, Default):
+                value = value.python()
+        if is_json and value is not None and not isinstance(value, str):
+            value = json_value(value)
+        row.append(value)
+    if unknown:
+        raise KeyError(f"{table._meta.tablename} has no column {', '.join(sorted(unknown))}")
+    db = engine()
+    sql = _insert_sql(table, on_conflict_do_nothing, returning, isinstance(db, PostgresEngine))
+    return await _run_prepared(db, sql, row)
+
+
+def true() -> str:
+    """The literal for TRUE in hand-written SQL."""
+    return "TRUE" if isinstance(engine(), PostgresEngine) else "1"
 
 
 def write_transaction():

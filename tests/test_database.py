@@ -96,3 +96,33 @@ async def test_migrations_create_the_composite_indexes_queries_rely_on(database,
         rows = await db.engine().run_ddl("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
         names = {r["indexname"] for r in rows}
     assert {"login_failure_username_at", "login_failure_ip_at", "role_grant_user_role", "audit_entry_object", "audit_entry_action_at"} <= names
+
+
+async def test_hand_written_statements_read_and_write_like_piccolo(database):
+    """``db.insert_row`` and ``db.fetch`` (the hot path's statements) store and read the
+    same values as Piccolo: the table's defaults, JSON, times, the transaction's
+    connection, and a duplicate key inserting nothing."""
+    user = (await User.insert(User(username="fast", password_hash="x", real_name="Fast")).returning(User.id).run())[0]["id"]
+    inserted = await db.insert_row(AuditEntry, {"actor": user, "action": "fast.path", "object_type": "test", "after": {"名字": "值", "n": [1, 2]}})
+    row = await AuditEntry.select().where(AuditEntry.id == inserted[0]["id"]).first().run()
+    assert row["actor"] == user and row["actor_label"] == "" and row["ip"] == "" and row["before"] is None
+    assert row["at"].tzinfo is not None and abs((row["at"] - (await db.fetch("SELECT at FROM audit_entry WHERE id = {}", row["id"]))[0]["at"]).total_seconds()) < 1
+    assert __import__("json").loads(row["after"]) == {"名字": "值", "n": [1, 2]}
+    found = await db.fetch("SELECT action, object_type FROM audit_entry WHERE actor = {} AND action = {}", user, "fast.path")
+    assert found == [{"action": "fast.path", "object_type": "test"}]
+
+    with pytest.raises(KeyError):
+        await db.insert_row(AuditEntry, {"action": "x", "object_type": "test", "no_such_column": 1})
+
+    first = await db.insert_row(User, {"username": "twice", "password_hash": "x"}, on_conflict_do_nothing="username")
+    again = await db.insert_row(User, {"username": "twice", "password_hash": "y"}, on_conflict_do_nothing="username")
+    assert len(first) == 1 and again == []
+    assert await User.count().where(User.username == "twice").run() == 1
+
+    # Inside a transaction the statements use its connection: a rollback takes them back.
+    with pytest.raises(RuntimeError):
+        async with db.write_transaction():
+            await db.insert_row(AuditEntry, {"action": "rolled.back", "object_type": "test"}, returning=None)
+            assert len(await db.fetch("SELECT id FROM audit_entry WHERE action = {}", "rolled.back")) == 1
+            raise RuntimeError("undo")
+    assert await db.fetch("SELECT id FROM audit_entry WHERE action = {}", "rolled.back") == []

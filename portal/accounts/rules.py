@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.accounts.tables import LANGUAGES, ROLES, LoginFailure, RoleGrant, User, UserSession
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import fetch, true, write_transaction
 from portal.web.i18n import gettext as _
 from portal.stations.tables import Community
 
@@ -128,28 +128,28 @@ class Actor:
 
 
 async def load_actor(user_id: int) -> Actor | None:
-    """Every request's actor: the user's few columns and the role grants in one query
-    (a LEFT JOIN: a user without roles is one row of NULLs); a station head's
-    communities are a second query for heads only."""
-    from piccolo.engine.sqlite import SQLiteEngine
+    actor, _unread = await load_actor_and_unread(user_id, count_unread=False)
+    return actor
 
-    from portal.db import engine
 
-    true = "1" if isinstance(engine(), SQLiteEngine) else "TRUE"
-    rows = await User.raw(
-        "SELECT u.id, u.username, u.real_name, u.preferred_language, u.must_change_password, rg.role, rg.station, rg.community "
-        f'FROM portal_user u LEFT JOIN role_grant rg ON rg."user" = u.id WHERE u.id = {{}} AND u.active = {true} ORDER BY rg.id',
+async def load_actor_and_unread(user_id: int, *, count_unread: bool = True) -> tuple[Actor | None, int]:
+    """Every request's actor in one statement: the user's few columns, the role grants
+    (a LEFT JOIN: a user without roles is one row of NULLs), a station head's
+    communities, and (for full pages) the number of unread messages."""
+    unread = ', (SELECT COUNT(*) FROM notification n WHERE n."user" = u.id AND n.read_at IS NULL) AS unread' if count_unread else ""
+    rows = await fetch(
+        "SELECT u.id, u.username, u.real_name, u.preferred_language, u.must_change_password, rg.role, rg.station, rg.community, "
+        f"hc.id AS station_community{unread} FROM portal_user u "
+        'LEFT JOIN role_grant rg ON rg."user" = u.id '
+        "LEFT JOIN community hc ON rg.role = 'head' AND hc.station = rg.station "
+        f"WHERE u.id = {{}} AND u.active = {true()} ORDER BY rg.id, hc.id",
         int(user_id),
-    ).run()
+    )
     if not rows:
-        return None
+        return None, 0
     user = rows[0]
-    grants = tuple(Grant(r["role"], r["station"], r["community"]) for r in rows if r["role"] is not None)
-    station_ids = {g.station_id for g in grants if g.role == "head" and g.station_id}
-    station_communities: set[int] = set()
-    if station_ids:
-        found = await Community.select(Community.id).where(Community.station.is_in(list(station_ids))).run()
-        station_communities = {c["id"] for c in found}
+    grants = tuple(dict.fromkeys(Grant(r["role"], r["station"], r["community"]) for r in rows if r["role"] is not None))
+    station_communities = {r["station_community"] for r in rows if r["station_community"] is not None}
     reach: dict[str, frozenset[int] | None] = {}
     for role in ROLES:
         ids = {g.community_id for g in grants if g.role == role and g.community_id}
@@ -158,7 +158,7 @@ async def load_actor(user_id: int) -> Actor | None:
         reach[role] = frozenset(ids)
     # A station head has an officer's authority over the station's communities.
     reach["officer"] = frozenset((reach["officer"] or frozenset()) | station_communities)
-    return Actor(
+    actor = Actor(
         id=user["id"],
         username=user["username"],
         real_name=user["real_name"],
@@ -167,6 +167,7 @@ async def load_actor(user_id: int) -> Actor | None:
         grants=grants,
         reach=reach,
     )
+    return actor, int(user.get("unread") or 0)
 
 
 # --- Sessions ------------------------------------------------------------------------
@@ -206,8 +207,8 @@ class DatabaseSessions:
         return token
 
     async def user_id_for(self, token: str) -> int | None:
-        digest = _token_hash(token)
-        row = await UserSession.select(UserSession.id, UserSession.user, UserSession.last_seen_at, UserSession.expires_at).where(UserSession.token_hash == digest).first().run()
+        rows = await fetch("SELECT id, \"user\", last_seen_at, expires_at FROM user_session WHERE token_hash = {}", _token_hash(token))
+        row = rows[0] if rows else None
         moment = now()
         if not row or row["expires_at"] <= moment:
             return None

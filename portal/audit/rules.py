@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from portal.audit.tables import AuditEntry
+from portal.db import insert_row
 
 
 def _jsonable(value: Any) -> Any:
@@ -33,18 +34,16 @@ async def record(
     """Write one audit row. ``actor`` is an ``Actor``, a ``User`` or None (the system)."""
     actor_id = getattr(actor, "id", None)
     actor_label = getattr(actor, "username", "") or ("system" if actor is None else "")
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            before=_jsonable(before) if before is not None else None,
-            after=_jsonable(after) if after is not None else None,
-            ip=ip[:64],
-        )
-    ).run()
+    await insert_row(AuditEntry, {
+        "actor": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": _jsonable(before) if before is not None else None,
+        "after": _jsonable(after) if after is not None else None,
+        "ip": ip[:64],
+    }, returning=None)
 
 
 async def record_many(entries: list[tuple[str, str, Any, dict | None]]) -> None:

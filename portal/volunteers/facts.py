@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
+from portal.db import fetch
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,15 @@ class VolunteerFacts:
 
 async def volunteer_facts(user_id: int, on: dt.date | None = None) -> VolunteerFacts:
     on = on or dt.date.today()
-    profile = await VolunteerProfile.select(VolunteerProfile.community, VolunteerProfile.status).where(VolunteerProfile.user == user_id).first().run()
-    rows = await VolunteerSkill.select(VolunteerSkill.skill, VolunteerSkill.expires_on).where(VolunteerSkill.user == user_id).run()
-    skills = frozenset(r["skill"] for r in rows if r["expires_on"] is None or r["expires_on"] >= on)
+    # One statement (every log submission asks): the profile and the skills, each
+    # LEFT JOINed to the user's id, so that a user with neither is still one row.
+    rows = await fetch(
+        "SELECT p.community, p.status, s.skill, s.expires_on FROM (SELECT CAST({} AS INTEGER) AS uid) x "
+        'LEFT JOIN volunteer_profile p ON p."user" = x.uid LEFT JOIN volunteer_skill s ON s."user" = x.uid',
+        user_id,
+    )
+    skills = frozenset(r["skill"] for r in rows if r["skill"] is not None and (r["expires_on"] is None or r["expires_on"] >= on))
+    profile = next((r for r in rows if r["status"] is not None), None)
     if not profile:
         return VolunteerFacts(user_id, None, "none", skills)
     return VolunteerFacts(user_id, profile["community"], profile["status"], skills)

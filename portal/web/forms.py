@@ -6,6 +6,7 @@ ones ("This field is required.") through the catalog WTForms ships for Chinese.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any, TypeVar
 
@@ -64,9 +65,15 @@ def _refuse_huge_integers(form: "Form") -> None:
             field.process_errors.append(field.gettext(_WTFORMS_NOT_AN_INTEGER))
 
 
+@functools.lru_cache(maxsize=8)
+def _wtforms_translations(language: str):
+    # wtforms looks its catalog up on disk for every form otherwise.
+    return wtforms_i18n.get_translations(WTFORMS_LANGUAGE.get(language, ["en"]))
+
+
 class _Meta(DefaultMeta):
     def get_translations(self, form):
-        return wtforms_i18n.get_translations(WTFORMS_LANGUAGE.get(current_language(), ["en"]))
+        return _wtforms_translations(current_language())
 
 
 class Form(_WTForm):

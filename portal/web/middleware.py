@@ -8,8 +8,7 @@ from litestar.response.base import ASGIResponse
 from litestar.response.redirect import ASGIRedirectResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal.accounts.rules import SessionStore, load_actor
-from portal.notifications.rules import unread_count
+from portal.accounts.rules import SessionStore, load_actor_and_unread
 from portal.settings import HTMX_CDN_URL, Settings
 from portal.web import i18n
 
@@ -48,15 +47,17 @@ def context_middleware(settings: Settings, sessions: SessionStore):
                 return
             connection = ASGIConnection(scope)
             token = connection.cookies.get(SESSION_COOKIE)
-            actor = None
+            actor, unread = None, 0
             if token and not scope["path"].startswith("/static/"):
                 user_id = await sessions.user_id_for(token)
-                actor = await load_actor(user_id) if user_id else None
+                if user_id:
+                    # The header's inbox badge is counted in the same statement for full
+                    # pages (htmx fragments carry their own), so that templates never query.
+                    full_page = scope.get("method") == "GET" and connection.headers.get("hx-request") != "true"
+                    actor, unread = await load_actor_and_unread(user_id, count_unread=full_page)
             scope["user"] = actor
             scope["session_token"] = token if actor else None
-            # The header's inbox badge: one indexed COUNT for full pages (htmx fragments
-            # carry their own), so that templates never query.
-            scope["unread_count"] = await unread_count(actor.id) if actor and scope.get("method") == "GET" and connection.headers.get("hx-request") != "true" else 0
+            scope["unread_count"] = unread
             reset = i18n.activate(request_language(connection, settings))
             try:
                 if actor and actor.must_change_password and not scope["path"].startswith(PASSWORD_CHANGE_EXEMPT):
