@@ -3,7 +3,7 @@ address, never the door), filled for the logs written before it, and the index t
 bulletins' hot spots are read from (both engines).
 
 The old logs are read a batch at a time in id order (only those with an address) and
-each batch is written back in one UPDATE, so the table is never held in memory.
+each batch is written back with one UPDATE per place, so the table is never held in memory.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -37,15 +37,15 @@ async def backfill(batch: int = BATCH) -> int:
         if not rows:
             return filled
         last_id = rows[-1]["id"]
-        places = [(row["id"], generalise(row["address"])) for row in rows]
-        places = [(log_id, place) for log_id, place in places if place]
-        if not places:
-            continue
-        cases = " ".join("WHEN {} THEN {}" for _ in places)
-        ids = ", ".join(str(int(log_id)) for log_id, _ in places)
-        args = [value for pair in places for value in pair]
-        await db.run_querystring(QueryString(f"UPDATE field_log SET place = CASE id {cases} END WHERE id IN ({ids})", *args))
-        filled += len(places)
+        by_place: dict[str, list[int]] = {}
+        for row in rows:
+            place = generalise(row["address"])
+            if place:
+                by_place.setdefault(place, []).append(int(row["id"]))
+        # One UPDATE per place of the batch (a batch's logs share a few streets).
+        for place, ids in by_place.items():
+            await db.run_querystring(QueryString(f"UPDATE field_log SET place = {{}} WHERE id IN ({', '.join(map(str, ids))})", place))
+            filled += len(ids)
 
 
 async def forwards():
