@@ -37,6 +37,10 @@ class _Pool:
     idle: asyncio.Queue = field(default_factory=asyncio.Queue)
     connections: list = field(default_factory=list)
     size: int = 0
+    # Write transactions of this process queue here, not inside SQLite: a connection that
+    # waits for SQLite's write lock sleeps in its busy handler (1, 2, 5 … 100 ms) and is
+    # kept from the reads meanwhile.
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class _PooledTransaction(SQLiteTransaction):
@@ -321,9 +325,42 @@ def true() -> str:
     return "TRUE" if isinstance(engine(), PostgresEngine) else "1"
 
 
+class _SQLiteWriteTransaction:
+    """BEGIN IMMEDIATE, entered by one write transaction of this process at a time (a
+    nested one joins its parent's)."""
+
+    def __init__(self, db: PooledSQLiteEngine):
+        self.db = db
+        self.lock: asyncio.Lock | None = None
+        self.transaction = db.transaction(transaction_type=TransactionType.immediate)
+
+    async def __aenter__(self):
+        if self.db.current_transaction.get() is None:
+            self.lock = self.db._pool().writing
+            await self.lock.acquire()
+        try:
+            return await self.transaction.__aenter__()
+        except BaseException:
+            self._release()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback):
+        try:
+            return await self.transaction.__aexit__(exception_type, exception, traceback)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+
 def write_transaction():
     """A transaction for writes: on SQLite it takes the write lock at BEGIN."""
     db = engine()
+    if isinstance(db, PooledSQLiteEngine):
+        return _SQLiteWriteTransaction(db)
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()

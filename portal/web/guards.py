@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -10,14 +10,18 @@ from litestar.handlers.base import BaseRouteHandler
 
 from portal.accounts.rules import Actor
 
-Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 
 
 def actor_of(connection: ASGIConnection) -> Actor | None:
     return connection.scope.get("user")
 
 
-def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, a
+# thread hop on every request for a check that reads only the scope.
+
+
+async def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if actor_of(connection) is None:
         raise NotAuthorizedException()
 
@@ -26,7 +30,7 @@ def requires(*roles: str) -> Guard:
     """Only users holding one of ``roles``; when the path has ``community_id``, only
     those whose role reaches that community."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         actor = actor_of(connection)
         if actor is None:
             raise NotAuthorizedException()
