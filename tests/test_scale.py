@@ -13,15 +13,13 @@ from tests.conftest import PASSWORD, log_in
 import pytest
 
 
-def test_production_keeps_argon2_default_cost_and_tests_use_the_cheap_one(settings):
-    """Production hashes at argon2's RFC 9106 cost; the test settings hash cheaply."""
+def test_production_hashes_at_owasps_cost_and_tests_use_the_cheap_one(settings):
+    """Production hashes at OWASP's recommended Argon2id cost (m=19 MiB, t=2, p=1); the
+    test settings hash cheaply."""
     default = Settings()
-    reference = PasswordHasher()
-    assert (default.password_time_cost, default.password_memory_kib, default.password_parallelism) == (
-        reference.time_cost,
-        reference.memory_cost,
-        reference.parallelism,
-    )
+    assert (default.password_time_cost, default.password_memory_kib, default.password_parallelism) == (2, 19 * 1024, 1)
+    production = PasswordHasher(time_cost=default.password_time_cost, memory_cost=default.password_memory_kib, parallelism=default.password_parallelism)
+    assert production.hash("x" * 12).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     accounts.configure_passwords(settings)  # another test's app may have set another cost
     assert accounts.hash_password("x" * 12).startswith("$argon2id$v=19$m=8,t=1,p=1$")
 
@@ -99,7 +97,7 @@ async def test_a_password_check_leaves_the_worker_free_for_other_requests():
 
 
 async def test_one_password_hash_at_a_time_per_process():
-    """Each takes 64 MiB: a burst of logins must not take the worker's memory."""
+    """Each takes the hash's memory (19 MiB by default): a burst of logins must not take the worker's memory."""
     import asyncio
     import threading
     import time

@@ -60,9 +60,9 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-# Argon2id takes ~0.1 s and 64 MiB: checked in a thread so that the worker's other
-# requests go on meanwhile, one at a time so that a burst of logins adds 64 MiB to the
-# worker's memory, not 64 MiB per login (about ten logins a second per worker).
+# Argon2id takes tens of milliseconds and 19 MiB (the default cost): checked in a thread
+# so that the worker's other requests go on meanwhile, one at a time so that a burst of
+# logins adds one hash's memory to the worker, not one per login.
 _HASHING = threading.BoundedSemaphore(1)
 
 
