@@ -42,6 +42,7 @@ NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc)
     ("光明小区三单元二楼", "光明小区"),
     ("幸福大厦A座1201", "幸福大厦"),
     ("城中区 幸福路12号", "城中区幸福路"),
+    ("幸福路 No.12", "幸福路"),
     # Numbers that are part of a name, and names with 楼 or 号 in them, stay.
     ("107国道旁", "107国道旁"),
     ("798艺术区", "798艺术区"),

@@ -25,7 +25,7 @@ _HAN_NUMBER = r"[零〇一二三四五六七八九十百千两]+"
 # What follows a number when it is a door, a building, a unit, a room or a floor.
 _MARKER = r"(?:号楼|号院|号(?!线)|栋|幢|座|单元|室|户|楼|层|弄|门牌|排|期)"
 _CHINESE_DOOR = re.compile(
-    r"(?:第\s*)?(?:"
+    r"(?:第\s*|(?i:no)\.?\s*)?(?:"
     rf"{_DIGITS}(?:\s*[-－—~～/#]\s*{_DIGITS})*\s*(?:{_MARKER}|(?=[-/#]|\s*$|\s*[^\u3400-\u9fff\s]))"  # 12号, 3-2-501, a bare 12 at the end
     rf"|{_HAN_NUMBER}\s*{_MARKER}"  # 五号楼, 三单元, 二楼
     rf"|[A-Za-z]\s*(?:栋|幢|座|单元|号楼)"  # A座, B栋
