@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import random
+import re
 import uuid
+from html.parser import HTMLParser
 
 import pytest
 
@@ -192,16 +195,126 @@ async def test_concurrent_decisions_on_one_log_take_effect_once(area, make_user,
 # --- HTTP: actions, htmx, bulk ---------------------------------------------------------
 
 
-async def test_inline_accept_with_htmx_swaps_the_row(area, client_for):
+class Controls(HTMLParser):
+    """A page's forms with the hidden fields a browser submits with them (a field belongs
+    to the form around it or the one its ``form`` attribute names), and its buttons."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self.buttons: list[dict] = []
+        self._open: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._open = a.get("id") or f"form-{len(self.forms)}"
+            self.forms[self._open] = []
+        elif tag == "input" and a.get("type") == "hidden" and (a.get("form") or self._open):
+            self.forms.setdefault(a.get("form") or self._open, []).append((a["name"], a.get("value", "")))
+        elif tag == "button":
+            self.buttons.append({**a, "in_form": self._open})
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+    def accept_button(self, log_id: int) -> dict:
+        return next(b for b in self.buttons if b.get("formaction") == f"/review/{log_id}/accept")
+
+    def submission(self, button: dict) -> dict[str, str]:
+        """What a browser posts when ``button`` is pressed: its form's fields and its value."""
+        return {**dict(self.forms[button.get("form") or button["in_form"]]), button["name"]: button["value"]}
+
+
+async def test_accept_from_the_list_without_javascript(area, client_for):
+    """A row's Accept button submits the list's one decision form (CSRF, ``next``) with
+    the row's version as its value: a plain browser post accepts the log and goes back to
+    the queue as it was filtered. The rows carry no forms of their own."""
+    client, _officer = await client_for("officer")
+    ids = [await make_log(area.community_id, created_at=NOW + dt.timedelta(minutes=i)) for i in range(3)]
+    page = (await client.get("/review/?kind=hazard")).text
+    controls = Controls(page)
+    button = controls.accept_button(ids[1])
+    assert button["form"] == "review-decide" and button["in_form"] is None and button["hx-post"] == f"/review/{ids[1]}/accept"
+    assert button["value"] == version(await status_of(ids[1]))
+    data = controls.submission(button)
+    assert data["next"] == "/review/?kind=hazard" and data["_csrf_token"]
+    # One form carries the CSRF token for every row (beside the bulk bar's, the logout's
+    # and the language switch's), however many rows there are.
+    assert page.count('name="_csrf_token"') == 4 and page.count("<form") == 5
+    response = await client.post(button["formaction"], data=data, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/review/?kind=hazard"
+    assert [(await status_of(i))["status"] for i in ids] == ["submitted", "accepted", "submitted"]
+    assert await audit_actions(ids[1]) == ["log.accepted"]
+    # The same button again (the page was not reloaded): refused as stale, the queue shown
+    # as it was filtered with the reason on top.
+    again = await client.post(button["formaction"], data=data, follow_redirects=False)
+    assert again.status_code == 422 and "changed since you opened it" in again.text and "<h1>Review queue</h1>" in again.text
+    assert f'id="log-{ids[0]}"' in again.text
+    assert await audit_actions(ids[1]) == ["log.accepted"]
+
+
+async def test_accept_from_the_list_with_htmx_swaps_the_row(area, client_for):
+    """htmx posts what the browser would (the related form's fields and the button's
+    value) with the CSRF header, targeting the row (``hx-target="closest li"`` on the
+    list); the answer is the row in its new state, without Accept."""
     client, _officer = await client_for("officer")
     log_id = await make_log(area.community_id)
-    seen = version(await status_of(log_id))
-    response = await htmx_post(client, f"/review/{log_id}/accept", {"version": seen, "next": "/review/"}, target=f"log-{log_id}")
+    page = (await client.get("/review/")).text
+    assert '<ul class="rows review-rows" hx-target="closest li" hx-swap="outerHTML">' in page
+    controls = Controls(page)
+    button = controls.accept_button(log_id)
+    data = {k: v for k, v in controls.submission(button).items() if k != "_csrf_token"}
+    response = await htmx_post(client, button["hx-post"], data, target=f"log-{log_id}")
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(f'<li id="log-{log_id}"') and "Accepted" in response.text
-    # The same form again: stale, said in the row (422 is swapped by the htmx config).
-    again = await htmx_post(client, f"/review/{log_id}/accept", {"version": seen}, target=f"log-{log_id}")
-    assert again.status_code == 422 and "changed since you opened it" in again.text
+    row = response.text.strip()
+    assert row.startswith(f'<li id="log-{log_id}"') and row.endswith("</li>") and row.count("<li") == 1
+    assert '<span class="tag status">Accepted</span>' in row and "/accept" not in row
+    assert f'href="/logs/{log_id}#review-actions"' in row
+    # The same button again: stale, said in the row (422 is swapped by the htmx config).
+    again = await htmx_post(client, button["hx-post"], data, target=f"log-{log_id}")
+    assert again.status_code == 422 and "changed since you opened it" in again.text and again.text.lstrip().startswith(f'<li id="log-{log_id}"')
+    assert await audit_actions(log_id) == ["log.accepted"]
+
+
+async def test_a_row_shows_the_log_and_leads_to_the_other_decisions(area, client_for, make_user):
+    client, _officer = await client_for("officer")
+    author = await make_user("volunteer", real_name="巡逻员乙")
+    original = await make_log(area.community_id, author, created_at=NOW - dt.timedelta(hours=1))
+    copy = await make_log(area.community_id, author, status="duplicate", duplicate_of=original, photo_count=2, minutes=25)
+    mediation = await make_log(area.community_id, None, kind="mediation", category="neighbours", severity=None, hazard_stage=None, people_count=3, outcome="resolved")
+    page = (await client.get("/review/")).text
+    row = page[page.index(f'<li id="log-{copy}"'):]
+    row = row[: row.index("</li>")]
+    for text in (f"#{copy} Hazard", "Broken lighting", "Medium", "Duplicate", "Community A", "巡逻员乙", "25 min", "2 photos", f"duplicate of #{original}", "Lamp out at gate 2", "Reported"):
+        assert text in row, text
+    assert 'datetime="2026-11-20T02:00:00+00:00"' in row and "/accept" not in row  # a duplicate is not accepted from here
+    assert f'href="/logs/{copy}#review-actions"' in row and f'aria-labelledby="select-log log-{copy}-name"' in row
+    assert '<span id="select-log" hidden>Select log</span>' in page
+    other = page[page.index(f'<li id="log-{mediation}"'):]
+    other = other[: other.index("</li>")]
+    for text in ("Mediation", "people: 3", "Resolved", "unknown author"):
+        assert text in other, text
+    # The other decisions are on the log's page.
+    assert 'id="review-actions"' in (await client.get(f"/logs/{copy}")).text
+
+
+async def test_a_page_of_fifty_rows_stays_small(area, client_for, make_user):
+    """Every page under 30 KB gzipped: 50 rows with long descriptions and every detail."""
+    client, _officer = await client_for("officer")
+    author = await make_user("volunteer", real_name="巡逻员丙")
+    rng = random.Random(3)
+    words = "路灯 楼道 纸箱 消防通道 井盖 噪音 纠纷 护送 宣传 迷路 松动 漏水".split()
+    await insert_logs([
+        log_row(area.community_id, author, created_at=NOW + dt.timedelta(minutes=i), photo_count=i % 3, minutes=30, people_count=i,
+                description="".join(rng.choice(words) for _ in range(120)))
+        for i in range(60)
+    ])
+    page = (await client.get("/review/")).content
+    assert page.count(b'<li id="log-') == 50
+    assert len(gzip.compress(page)) < 30_000 and len(page) < 90_000, (len(page), len(gzip.compress(page)))
 
 
 async def test_plain_post_goes_back_to_the_filtered_queue(area, client_for, make_user):
@@ -309,6 +422,33 @@ async def test_filters_counts_and_the_htmx_swap(area, client_for, make_user):
     assert f'id="log-{low}"' in fragment.text and f'id="log-{high}"' not in fragment.text
 
 
+async def test_the_people_filter_lists_one_community_at_a_time(area, client_for, make_user):
+    """"Logged by" offers the people of one community (the one chosen, or an officer's
+    only one), never every volunteer the reviewer reaches; a person already filtered on
+    stays offered, a person out of reach is refused next to the field."""
+    await make_user("volunteer", real_name="本社区志愿者")
+    sibling = await make_user("volunteer", real_name="邻社区志愿者", community_id=area.other_community_id)
+    far = await make_user("volunteer", real_name="外站志愿者", community_id=area.other_station_community_id)
+    theirs = await make_log(area.other_community_id, sibling)
+    officer, _id = await client_for("officer")
+    def offered(page: str) -> list[str]:
+        select = page[re.search(r'<select[^>]* id="volunteer"', page).start():]
+        return re.findall(r">([^<]+)</option>", select[: select.index("</select>")])
+
+    assert offered((await officer.get("/review/")).text) == ["Anyone", "本社区志愿者"]
+    head, head_id = await client_for("head")
+    page = (await head.get("/review/")).text
+    assert offered(page) == ["Anyone"] and "Choose a community to list its people." in page
+    assert (await review.filter_choices(await load_actor(head_id)))["people"] == []
+    page = (await head.get(f"/review/?community={area.other_community_id}")).text
+    assert offered(page) == ["Anyone", "邻社区志愿者"] and f'id="log-{theirs}"' in page
+    page = (await head.get(f"/review/?volunteer={sibling}")).text
+    assert offered(page) == ["Anyone", "邻社区志愿者"] and f'id="log-{theirs}"' in page and 'id="volunteer-error"' not in page
+    refused = await head.get(f"/review/?volunteer={far}")
+    assert refused.status_code == 200 and 'id="volunteer-error"' in refused.text and offered(refused.text) == ["Anyone"]
+    assert f'id="log-{theirs}"' in refused.text  # the refused filter filters nothing
+
+
 async def test_mediation_parties_never_show_in_the_queue(area, client_for, make_user):
     log_id = await mediation_with_parties(area.community_id, await make_user("volunteer"))
     for role in ("officer", "head", "admin"):
@@ -362,6 +502,25 @@ async def test_keyset_pages_walk_thousands_of_rows_without_gaps_or_repeats(area,
             assert len(got) == len(set(got))
             assert got == [r["id"] for r in expected]
     assert len(await walk(review.QueueFilters(), size=50)) == 2000
+
+
+async def test_the_rows_read_by_id_are_the_queue_columns(area, make_user):
+    """The page's rows are read by id in plain SQL: the same keys, values and types as
+    Piccolo's select of QUEUE_COLUMNS, in the order asked."""
+    author = await make_user("volunteer", real_name="巡逻员丁")
+    ids = [
+        await make_log(area.community_id, author, photo_count=2, minutes=5, duplicate_of=None),
+        await make_log(area.other_community_id, None, kind="patrol", category="", severity=None, hazard_stage=None, nothing_to_report=True, description=""),
+        await make_log(area.community_id, author, kind="mediation", category="neighbours", severity=None, hazard_stage=None, people_count=2, outcome="resolved"),
+    ]
+    wanted = [ids[2], ids[0], 999999, ids[1]]
+    plain = await review.rows_by_id(wanted)
+    through_piccolo = await review.rows_by_id(wanted, columns=tuple(list(review.QUEUE_COLUMNS)))
+    assert [r["id"] for r in plain] == [ids[2], ids[0], ids[1]]
+    assert plain == through_piccolo
+    for a, b in zip(plain, through_piccolo):
+        assert list(a) == list(b) and {k: type(v) for k, v in a.items()} == {k: type(v) for k, v in b.items()}
+    assert plain[2]["nothing_to_report"] is True and plain[1]["author_name"] == "巡逻员丁" and plain[0]["community_name_en"] == "Community A"
 
 
 async def test_pages_follow_over_http_with_the_filters_kept(area, client_for):

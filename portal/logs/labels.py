@@ -6,7 +6,9 @@ severities, review statuses), for pages, exports and statistics alike.
 
 from __future__ import annotations
 
-from portal.web.i18n import N_
+from functools import lru_cache
+
+from portal.web.i18n import N_, activate, current_language, restore
 from portal.web.i18n import gettext as _
 
 KIND_LABELS = {
@@ -92,3 +94,33 @@ def label(group: str, code: str | None, kind: str | None = None) -> str:
         return ""
     table = CATEGORY_LABELS.get(kind or "", {}) if group == "category" else _GROUPS.get(group, {})
     return _(table[code]) if code in table else code
+
+
+class _Names(dict):
+    """Code → translated name; an unknown code is shown as it is (like ``label``)."""
+
+    def __missing__(self, code):
+        return code or ""
+
+
+class _Categories(dict):
+    def __missing__(self, kind):
+        return _Names()
+
+
+@lru_cache(maxsize=None)
+def _tables(language: str) -> dict:
+    token = activate(language)
+    try:
+        tables = {group: _Names({code: _(text) for code, text in codes.items()}) for group, codes in _GROUPS.items()}
+        tables["category"] = _Categories({kind: _Names({code: _(text) for code, text in codes.items()}) for kind, codes in CATEGORY_LABELS.items()})
+    finally:
+        restore(token)
+    return tables
+
+
+def tables() -> dict:
+    """Every group's names in the request's language, translated once per language: a
+    list of rows looks them up (``names.kind[row.kind]``,
+    ``names.category[row.kind][row.category]``) instead of translating per row."""
+    return _tables(current_language())

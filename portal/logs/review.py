@@ -17,7 +17,6 @@ from typing import AsyncIterator
 from zoneinfo import ZoneInfo
 
 
-from portal.accounts.tables import RoleGrant
 from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.logs.labels import label
@@ -31,6 +30,7 @@ from portal.web.pagination import parse_time_cursor, time_cursor
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # status tabs above this say "1,000+"
+PEOPLE_LIMIT = 300  # the "Logged by" filter of one community
 BULK_LIMIT = 100
 MERGE_LIMIT = 30  # up to this many communities, one index walk each (queue_page)
 NOTE_MAX = 2000
@@ -173,9 +173,11 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
     the range on the index's time column, so the database seeks instead of filtering every
     earlier row. A database cannot walk one (community, …, created_at, id) index for
     several communities in key order, so for a few communities (a station head's) each is
-    read on its own index and the pages merged; for all of them (an admin) one query walks
-    the (…, created_at, id) indexes without the community. ``only`` narrows the query to
-    one log (a row shown again after a decision)."""
+    read on its own index and the pages merged; one community (an officer's) is one query
+    on its index; for all of them (an admin) one query walks the (…, created_at, id)
+    indexes without the community. Those read only the keys (from the index); the page's
+    rows are then read by id. ``only`` narrows the query to one log (a row shown again
+    after a decision)."""
     communities = _communities(actor, filters)
     if communities == []:
         return QueuePage([], None)
@@ -191,7 +193,7 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
         else:
             conditions += [FieldLog.created_at >= moment, (FieldLog.created_at > moment) | (FieldLog.id > log_id)]
 
-    async def read(community, wanted=columns) -> list[dict]:
+    async def read(community, wanted) -> list[dict]:
         query = FieldLog.select(*wanted)
         if isinstance(community, int):
             query = query.where(FieldLog.community == community)
@@ -201,19 +203,40 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
             query = query.where(condition)
         return await query.order_by(FieldLog.created_at, FieldLog.id, ascending=not descending).limit(size + 1).run()
 
+    key = (FieldLog.id, FieldLog.created_at)
     if communities is None or len(communities) > MERGE_LIMIT:
-        rows = await read(communities)
+        keys = await read(communities, key)
+    elif len(communities) == 1:
+        keys = await read(communities[0], key)
     else:
-        # Only the keys of each community's page are merged; the page's rows are then
-        # read in one query by id.
-        keys = [row for part in await asyncio.gather(*(read(c, (FieldLog.id, FieldLog.created_at)) for c in communities)) for row in part]
+        # Each community's page of keys, merged.
+        keys = [row for part in await asyncio.gather(*(read(c, key) for c in communities)) for row in part]
         keys.sort(key=lambda r: (_utc(r["created_at"]), r["id"]), reverse=descending)
-        ids = [r["id"] for r in keys[: size + 1]]
-        found = {r["id"]: r for r in await FieldLog.select(*columns).where(FieldLog.id.is_in(ids)).run()} if ids else {}
-        rows = [found[i] for i in ids if i in found]
-    more = len(rows) > size
-    rows = rows[:size]
+    more = len(keys) > size
+    rows = await rows_by_id([r["id"] for r in keys[:size]], columns)
     return QueuePage(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+# QUEUE_COLUMNS as plain SQL: the page's rows are read by id with the same statement on
+# every view (Piccolo took longer to build the joined select than the database to run it).
+_QUEUE_ROWS_SQL = (
+    "SELECT f.id, f.kind, f.status, f.category, f.severity, f.hazard_stage, f.people_count, f.outcome, f.minutes, f.photo_count, "
+    "f.nothing_to_report, f.duplicate_of, f.description, f.occurred_at, f.created_at, f.updated_at, f.community, f.author, "
+    "u.real_name AS author_name, c.name_zh AS community_name_zh, c.name_en AS community_name_en, c.timezone AS timezone "
+    "FROM field_log f LEFT JOIN portal_user u ON u.id = f.author LEFT JOIN community c ON c.id = f.community WHERE f.id IN ({ids})"
+)
+
+
+async def rows_by_id(ids: list[int], columns=QUEUE_COLUMNS) -> list[dict]:
+    """The rows of ``ids`` in that order (``columns`` of each)."""
+    if not ids:
+        return []
+    if columns is QUEUE_COLUMNS:
+        found = await FieldLog.raw(_QUEUE_ROWS_SQL.format(ids=",".join(str(int(i)) for i in ids))).run()
+    else:
+        found = await FieldLog.select(*columns).where(FieldLog.id.is_in(list(ids))).run()
+    by_id = {row["id"]: row for row in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 async def walk_queue(actor, filters: QueueFilters, batch: int = 500, columns=QUEUE_COLUMNS) -> AsyncIterator[dict]:
@@ -246,24 +269,34 @@ async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
     return counts
 
 
-async def filter_choices(actor) -> dict[str, list[dict]]:
-    """The communities and the people (volunteers, hosts) the filter form offers."""
+async def filter_choices(actor, community: int | None = None, volunteer: int | None = None) -> dict[str, list[dict]]:
+    """The communities and the people (volunteers, hosts) the filter form offers.
+
+    People are listed for one community only: the one filtered on (``community``) or the
+    only one the actor reaches, at most PEOPLE_LIMIT (a city has ~40 a community). With
+    several communities and none chosen, the form offers only the person already filtered
+    on (``volunteer``, when in reach): a view never reads and sorts every volunteer of a
+    station or of the city."""
     scope = reviewer_scope(actor)
-    communities = Community.select(Community.id, Community.name_zh, Community.name_en, Community.timezone).order_by(Community.id)
-    people = (
-        RoleGrant.select(RoleGrant.user.as_alias("id"), RoleGrant.user.real_name.as_alias("real_name"))
-        .where(RoleGrant.role.is_in(["volunteer", "host"]))
-        .where(RoleGrant.community.is_not_null())
-        .order_by(RoleGrant.user.real_name)
-        .limit(1000)
-        .distinct()
-    )
-    if scope is not None:
-        if not scope:
-            return {"communities": [], "people": []}
-        communities = communities.where(Community.id.is_in(sorted(scope)))
-        people = people.where(RoleGrant.community.is_in(sorted(scope)))
-    return {"communities": await communities.limit(500).run(), "people": await people.run()}
+    if scope is not None and not scope:
+        return {"communities": [], "people": [], "people_listed": False}
+    listed = community if community is not None and (scope is None or community in scope) else (next(iter(scope)) if scope is not None and len(scope) == 1 else None)
+    # One round trip for both lists (plain SQL: the query is the same shape on every view).
+    reach = "" if scope is None else ",".join(str(int(c)) for c in sorted(scope))
+    parts = [f"SELECT * FROM (SELECT 0 AS part, id, name_zh, name_en, timezone FROM community{f' WHERE id IN ({reach})' if reach else ''} ORDER BY id LIMIT 500) c"]
+    person = ("SELECT DISTINCT 1 AS part, u.id AS id, u.real_name AS name_zh, '' AS name_en, '' AS timezone "
+              "FROM role_grant g JOIN portal_user u ON u.id = g.\"user\" WHERE g.role IN ('volunteer', 'host') AND ")
+    if listed is not None:
+        parts.append(f"SELECT * FROM ({person}g.community = {int(listed)} ORDER BY name_zh LIMIT {PEOPLE_LIMIT}) p")
+    if volunteer is not None:
+        parts.append(f"SELECT * FROM ({person}u.id = {int(volunteer)} AND g.community {f'IN ({reach})' if reach else 'IS NOT NULL'} LIMIT 1) v")
+    rows = await Community.raw(" UNION ALL ".join(parts)).run()
+    communities = sorted(({k: r[k] for k in ("id", "name_zh", "name_en", "timezone")} for r in rows if r["part"] == 0), key=lambda c: c["id"])
+    people: dict[int, dict] = {}
+    for row in rows:
+        if row["part"] == 1 and row["id"] not in people:
+            people[row["id"]] = {"id": row["id"], "real_name": row["name_zh"]}
+    return {"communities": communities, "people": sorted(people.values(), key=lambda p: p["real_name"] or ""), "people_listed": listed is not None}
 
 
 # --- Decisions -------------------------------------------------------------------------

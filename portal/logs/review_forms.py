@@ -49,6 +49,17 @@ class QueueFilterForm(_Period, Form):
         form.volunteer.choices = [("", _l("Anyone"))] + [(p["id"], p["real_name"]) for p in choices["people"]]
         return form
 
+    @staticmethod
+    def requested(params) -> tuple[int | None, int | None]:
+        """The community and the person asked for in ``params`` (to list the people the
+        form offers); anything not a number is None here and an error in the form."""
+
+        def number(name):
+            value = (params.get(name) or "") if params else ""
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        return number("community"), number("volunteer")
+
     def filters(self, tz: str) -> QueueFilters:
         """The valid choices as filters; a field with an error filters nothing."""
 

@@ -17,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream, Template
 
-from portal.logs import export, review, stats
+from portal.logs import export, labels, review, stats
 from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, label
 from portal.logs.review_forms import BulkForm, DecisionForm, QueueFilterForm, StatsForm
 from portal.stations.tables import Community, Station
@@ -51,8 +51,9 @@ class ReviewController(Controller):
     async def _queue_context(self, request: Request, params=None, after: str | None = None) -> dict:
         """The queue page's context for the filters in ``params`` (the request's query)."""
         actor = request.user
-        choices = await review.filter_choices(actor)
-        form = QueueFilterForm.from_query(request.query_params if params is None else params, choices)
+        params = request.query_params if params is None else params
+        choices = await review.filter_choices(actor, *QueueFilterForm.requested(params))
+        form = QueueFilterForm.from_query(params, choices)
         form.validate()
         filters = form.filters(_tz(request))
         page = await review.queue_page(actor, filters, after)
@@ -60,10 +61,10 @@ class ReviewController(Controller):
         others = urlencode([(k, v) for k, v in filters.query_items() if k != "status"])
         return {
             "query_without_status": others + "&" if others else "",
-            "form": form, "filters": filters, "page": page, "query": query,
+            "form": form, "filters": filters, "page": page, "query": query, "people_listed": choices["people_listed"],
             "counts": await review.status_counts(actor, filters), "count_cap": review.COUNT_CAP, "after": after or "",
             "here": QUEUE + (f"?{query}" if query else "") + (("&" if query else "?") + urlencode({"after": after}) if after else ""),
-            "label": label, "result": None, "error": None,
+            "label": label, "names": labels.tables(), "result": None, "error": None,
         }
 
     def _queue(self, request: Request, context: dict, status: int = 200) -> Template:
@@ -83,15 +84,17 @@ class ReviewController(Controller):
             row = await queue_row(request.user, log_id)
             if not row:
                 raise NotFoundException()
-            return render(request, "logs/review/_row.html", {"row": row, "label": label, "error": error, "next": safe_next(form.next.data, QUEUE), "checked": False}, status=status)
+            return render(request, "logs/review/_rows.html", {"rows": [row], "names": labels.tables(), "row_error": error}, status=status)
         if is_htmx(request) and target == "review-actions":
             log = await review.review_log(request.user, log_id)
             return render(request, "logs/review/_actions.html", {"log": log, "review_error": error}, status=status)
+        back = safe_next(form.next.data, QUEUE)
         if error:
-            context = await self._queue_context(request)
+            # The queue as the officer had filtered it (``next`` keeps the query), the error on top.
+            context = await self._queue_context(request, MultiDict(parse_qsl(back.partition("?")[2])) if back.startswith(QUEUE) else MultiDict())
             context["error"] = error
             return self._queue(request, context, status=status)
-        return see_other(safe_next(form.next.data, QUEUE))
+        return see_other(back)
 
     async def _decide(self, request: Request, log_id: int, action: str) -> Template | Redirect:
         form = await DecisionForm.from_request(request)
@@ -153,7 +156,7 @@ class ReviewController(Controller):
     # --- exports -----------------------------------------------------------------------
 
     async def _export_filters(self, request: Request) -> review.QueueFilters:
-        form = QueueFilterForm.from_query(request.query_params, await review.filter_choices(request.user))
+        form = QueueFilterForm.from_query(request.query_params, await review.filter_choices(request.user, *QueueFilterForm.requested(request.query_params)))
         form.validate()
         return form.filters(_tz(request))
 

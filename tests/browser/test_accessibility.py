@@ -194,3 +194,34 @@ def test_a_resident_sends_a_suggestion_by_keyboard(phone):
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert keys.unseen == []
     assert phone.offsite == []
+
+
+def test_an_officer_accepts_a_log_from_the_queue_by_keyboard(open_phone, portal_url):
+    """The queue with a fresh log on top passes axe in both languages, and the row's
+    Accept is reached and pressed with the keyboard (htmx swaps the row)."""
+    volunteer = open_phone()
+    sign_in(volunteer.page, "volunteer")
+    volunteer.page.get_by_role("button", name="巡逻：无异常").click()
+    expect(volunteer.page.get_by_role("status")).to_contain_text("已保存，谢谢。")
+    phone = open_phone()
+    page = phone.page
+    sign_in(page, "officer")
+    problems = {}
+    for language in ("en", "zh_CN"):
+        page.context.add_cookies([{"name": "lang", "value": language, "url": portal_url}])
+        page.goto("/review/")
+        expect(page.locator("li.review-row").first).to_have_class(re.compile(r"\bstatus-submitted\b"))
+        if found := axe_violations(page):
+            problems[language] = found
+    assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
+    page.wait_for_function("typeof window.htmx === 'object'")
+    row = page.locator("li.review-row").first  # the newest: the volunteer's patrol
+    log_id = row.get_attribute("id")
+    keys = Keyboard(page)
+    keys.tab_to("采纳")
+    assert page.evaluate("document.activeElement.closest('li').id") == log_id
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{log_id} .tag.status")).to_have_text("已采纳")
+    assert page.url.endswith("/review/")
+    assert keys.unseen == []
+    assert phone.offsite == [] and volunteer.offsite == []

@@ -1,7 +1,9 @@
 """The review of field logs on phones, in Chinese: a volunteer logs "nothing to report", a
-hazard with a photo and a mediation with its parties; the officer accepts the hazard and
-asks about the mediation from the queue (htmx swaps each row in place), never seeing the
-parties there; the volunteer answers and the mediation is back in the queue."""
+hazard with a photo and a mediation with its parties; the officer accepts the hazard from
+the queue (htmx swaps its row in place) and asks about the mediation on its page (the
+row's link to the other decisions), never seeing the parties in the queue; the volunteer
+answers and the mediation is back in the queue. Without JavaScript, Accept in the queue
+is a plain form post that comes back to the queue."""
 
 from __future__ import annotations
 
@@ -75,13 +77,20 @@ def test_officer_accepts_a_log_and_asks_about_another_which_the_volunteer_answer
     # Accept the hazard: htmx swaps its row, the page stays.
     desk.locator(f"#log-{hazard}").get_by_role("button", name="采纳").tap()
     expect(desk.locator(f"#log-{hazard} .tag.status")).to_have_text("已采纳")
-    # Ask about the mediation.
-    row = desk.locator(f"#log-{mediation}")
-    row.locator("summary", has_text="要求补充信息").tap()
-    row.get_by_label("向填报人提问").fill("双方是否签了书面协议？")
-    row.get_by_role("button", name="发送问题").tap()
-    expect(desk.locator(f"#log-{mediation} .tag.status")).to_have_text("待补充信息")
     assert desk.evaluate("window.__marker") == 1
+    expect(desk.locator(f"#log-{hazard}").get_by_role("button", name="采纳")).to_have_count(0)
+    # Ask about the mediation: the row leads to the log's page and its decisions.
+    desk.locator(f"#log-{mediation}").get_by_role("link", name="要求补充、标为重复、评论").tap()
+    desk.wait_for_url(re.compile(rf"/logs/{mediation}#review-actions$"))
+    actions = desk.locator("#review-actions")
+    actions.locator("summary", has_text="要求补充信息").tap()
+    actions.get_by_label("向填报人提问").fill("双方是否签了书面协议？")
+    with desk.expect_response(lambda r: r.url.endswith(f"/review/{mediation}/ask")) as answer:
+        actions.get_by_role("button", name="发送问题").tap()
+    assert answer.value.status == 200 and answer.value.request.headers.get("hx-target") == "review-actions"
+    expect(desk.locator("#review-actions").get_by_role("button", name="采纳")).to_be_visible()
+    desk.goto("/review/")
+    expect(desk.locator(f"#log-{mediation} .tag.status")).to_have_text("待补充信息")
     assert_fits_the_phone(desk)
 
     # The volunteer is told, opens the log and answers.
@@ -99,4 +108,30 @@ def test_officer_accepts_a_log_and_asks_about_another_which_the_volunteer_answer
     expect(desk.locator(f"#log-{hazard}")).to_have_count(0)
     desk.goto(f"/logs/{hazard}")
     expect(desk.locator("#history")).to_contain_text("officer")
+    assert volunteer.offsite == [] and officer.offsite == []
+
+
+def test_officer_accepts_from_the_queue_without_javascript(open_phone):
+    volunteer = open_phone()
+    log_in(volunteer.page, "volunteer")
+    volunteer.page.get_by_role("button", name="巡逻：无异常").tap()
+    expect(volunteer.page.get_by_role("status")).to_contain_text("已保存，谢谢。")
+
+    officer = open_phone(java_script_enabled=False)
+    desk = officer.page
+    fill_login_form(desk, "officer", DEMO_PASSWORD)
+    login_button(desk).tap()
+    desk.wait_for_url(lambda url: "/login" not in url)
+    desk.goto("/review/?kind=patrol")
+    row = desk.locator("li.review-row").first
+    log_id = row.get_attribute("id")
+    expect(row.locator(".tag.status")).to_have_text("待审核")
+    row.get_by_role("button", name="采纳").tap()
+    desk.wait_for_load_state("load")
+    assert desk.url.endswith("/review/?kind=patrol")
+    expect(desk.locator(f"#{log_id} .tag.status")).to_have_text("已采纳")
+    expect(desk.locator(f"#{log_id}").get_by_role("button", name="采纳")).to_have_count(0)
+    # The tick box is named by the log it selects.
+    expect(desk.get_by_role("checkbox", name=re.compile(rf"选择日志 #{log_id.removeprefix('log-')} 巡逻"))).to_have_count(1)
+    assert_fits_the_phone(desk)
     assert volunteer.offsite == [] and officer.offsite == []
