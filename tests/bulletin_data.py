@@ -143,3 +143,27 @@ async def build_week(area, make_volunteer) -> dict:
 
 def count(figures: dict, key: str) -> dict:
     return next(c for c in figures["counts"] if c["key"] == key)
+
+
+# Mediations of community a by outcome, weeks back from 2026-W47 (0 = this week).
+MEDIATIONS = {
+    0: ("resolved", "resolved", "partly", "referred_committee", "police_case"),
+    1: ("resolved", "referred_court"),
+    2: ("partly", "partly", "referred_court"),
+    3: ("police_case", "police_case"),
+    4: ("resolved", "resolved", "resolved"),
+    5: ("referred_court",),  # in the trend, not in the 4-week average
+}
+
+
+async def build_mediations(area) -> None:
+    """Mediations by outcome over six weeks in community a, one resolved in b this week,
+    and two that are not counted (not reviewed; a duplicate)."""
+    a, b = area.community_id, area.other_community_id
+    await age_communities(a, b, area.other_station_community_id)
+    for back, outcomes in MEDIATIONS.items():
+        for n, outcome in enumerate(outcomes):
+            await log(a, "mediation", week_ago(local(17 + n, 15), back), category="neighbours", outcome=outcome, people_count=2)
+    await log(a, "mediation", local(19, 9), category="family", outcome="referred_court", status="submitted")
+    await log(a, "mediation", local(19, 10), category="family", outcome="referred_court", status="duplicate")
+    await log(b, "mediation", local(20, 15), category="property", outcome="resolved", people_count=2)

@@ -245,3 +245,37 @@ async def test_the_command_compiles_a_week_and_refuses_bad_input(settings, area)
     assert done.returncode == 0, done.stderr
     assert "1 new" in done.stdout
     assert [r["scope_key"] for r in await Bulletin.select(Bulletin.scope_key).run()] == [rules.community_key(area.community_id)]
+
+
+async def test_mediations_by_outcome_on_the_page_in_the_chat_text_and_the_mail(settings, area, smtp_server):
+    """The outcome lines of the counts reach every output in both languages, each with
+    its change against last week; an outcome with nothing in 12 weeks is left out."""
+    from tests.bulletin_data import build_mediations
+
+    port, received = smtp_server
+    mail_settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}", public_url="http://portal.test")
+    await build_mediations(area)
+    await rules.compile_week(WEEK, [area.community_id, area.other_community_id], now=DUE)
+    for key in (rules.community_key(area.community_id), rules.community_key(area.other_community_id)):
+        await rules.publish(None, (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == key).first().run())["id"])
+    for language in ("en", "zh_CN"):
+        await Subscriber.insert(Subscriber(email=f"{language}@example.org", community=area.community_id, language=language, confirm_token=f"c-{language}",
+                                           unsubscribe_token=f"u-{language}", created_at=DUE, confirmed_at=DUE)).run()
+    assert await rules.mail_published(mail_settings) == 2
+    mails = {mail.rcpt_tos[0]: body(mail) for mail in received}
+    async with http_client(create_app(mail_settings)) as reader:
+        page_en = (await reader.get(f"/c/a/bulletins/{WEEK}", headers={"Accept-Language": "en"})).text
+        page_zh = (await reader.get(f"/c/a/bulletins/{WEEK}", headers={"Accept-Language": "zh-CN"})).text
+        text_en = (await reader.get(f"/c/a/bulletins/{WEEK}/text", headers={"Accept-Language": "en"})).text
+        text_zh = (await reader.get(f"/c/a/bulletins/{WEEK}/text", headers={"Accept-Language": "zh-CN"})).text
+        other = (await reader.get(f"/c/b/bulletins/{WEEK}", headers={"Accept-Language": "en"})).text
+    row = re.search(r"<th scope=\"row\">Mediations · Referred to court</th><td class=\"num\">(\d+)</td>\s*<td class=\"change (\w+)\">(\S+) ", page_en)
+    assert row and row.groups() == ("0", "down", "−1")
+    assert "Mediations · Referred to the people&#39;s mediation committee" in page_en and "Mediations · Partly resolved" in page_en
+    assert "矛盾调解 · 转法院" in page_zh and "矛盾调解 · 转人民调解委员会" in page_zh
+    for text in (text_en, mails["en@example.org"]):
+        assert "Mediations · Resolved: 2 (+1 vs last week)" in text and "Mediations · Police case: 1 (+1 vs last week)" in text
+        assert "Mediations · Referred to court: 0 (−1 vs last week)" in text
+    for text in (text_zh, mails["zh_CN@example.org"]):
+        assert "矛盾调解 · 调解成功：2（较上周 +1）" in text and "矛盾调解 · 转为警情：1（较上周 +1）" in text
+    assert "Mediations · Resolved" in other and "Mediations · Police case" not in other and "Mediations · Partly resolved" not in other

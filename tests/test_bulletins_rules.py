@@ -381,3 +381,40 @@ def test_choose_tips_by_rising_categories_and_always_one_anti_fraud():
     chosen = C.choose_tips(categories, library, 47)
     assert [(t["category"], t["rising"]) for t in chosen] == [("fire", True), ("fraud", False)]
     assert [t["category"] for t in C.choose_tips([], library, 47)] == ["fraud"]
+
+
+async def test_mediations_by_outcome_with_last_week_and_the_four_week_average(area):
+    """Each outcome is a line of the counts computed in SQL: this week, last week, the
+    average of the four weeks before and the 12-week trend, counted by hand from
+    ``MEDIATIONS``; logs not reviewed or duplicates are not counted; the station sums its
+    communities. An outcome with nothing in the 12 weeks is not shown."""
+    from portal.bulletins import render
+    from tests.bulletin_data import build_mediations
+
+    await build_mediations(area)
+    await rules.compile_week(WEEK, now=DUE)
+    f = await figures_for(rules.community_key(area.community_id))
+    expected = {  # key: (this, last, 4-week average, trend)
+        "mediations": (5, 2, 2.5, [0, 0, 0, 0, 0, 0, 1, 3, 2, 3, 2, 5]),
+        "mediations_resolved": (2, 1, 1.0, [0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 1, 2]),
+        "mediations_partly": (1, 0, 0.5, [0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]),
+        "mediations_referred_committee": (1, 0, 0.0, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+        "mediations_referred_court": (0, 1, 0.5, [0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0]),
+        "mediations_police_case": (1, 0, 0.5, [0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1]),
+    }
+    for key, (this, last, avg4, trend) in expected.items():
+        line = count(f, key)
+        assert (line["this"], line["last"], line["avg4"], line["trend"]) == (this, last, avg4, trend), key
+    assert [c["key"] for c in f["counts"]][5:11] == list(expected)  # in order, after the other mediation line
+
+    station = await figures_for(rules.station_key(area.station_id))
+    assert count(station, "mediations_resolved")["this"] == 3 and count(station, "mediations")["this"] == 6
+    assert count(station, "mediations_referred_court")["avg4"] == 0.5
+
+    # b had one resolved mediation: only that outcome is shown, named as the logs name it.
+    b = {"id": 1, "version": 1, "figures": await figures_for(rules.community_key(area.other_community_id))}
+    labels = [c["label"] for c in render.sections(b)["counts"]]
+    assert labels == ["Mediations", "Mediations · Resolved"]
+    mine = render.sections({"id": 2, "version": 1, "figures": f})["counts"]
+    court = next(c for c in mine if c["label"] == "Mediations · Referred to court")
+    assert (court["this"], court["vs_last"]["text"], court["vs_avg"]["text"]) == ("0", "−1", "−0.5")

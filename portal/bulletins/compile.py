@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from piccolo.engine.sqlite import SQLiteEngine
 
 from portal.db import engine
+from portal.logs.tables import OUTCOMES
 
 TREND_WEEKS = 12
 HOTSPOT_MIN = 3  # counts under this are not shown, so nobody is identifiable
@@ -38,7 +39,9 @@ COUNTS = (
     ("hazards_fixed", "hazard_fixed", "n"),
     ("hazards_verified", "hazard_verified", "n"),
     ("mediations", "mediation", "n"),
-    ("mediations_resolved", "mediation", "resolved"),
+    # Mediations by outcome: one line per code of ``OUTCOMES`` (the first, "resolved", is
+    # the line bulletins compiled before the other outcomes were counted also have).
+    *((f"mediations_{outcome}", "mediation", outcome) for outcome in OUTCOMES),
     ("help_given", "help", "n"),
     ("people_helped", "help", "people"),
     ("publicity_sessions", "publicity", "n"),
@@ -162,15 +165,17 @@ async def counts(w: Window, ids: list[int]) -> dict[int, dict]:
     logs = (
         f"SELECT community, kind AS metric, category, {index} AS b, COUNT(*) AS n, "
         "SUM(COALESCE(people_count, 0)) AS people, SUM(COALESCE(minutes, 0)) AS minutes, "
-        "SUM(CASE WHEN outcome = 'resolved' THEN 1 ELSE 0 END) AS resolved "
+        + ", ".join(f"SUM(CASE WHEN kind = 'mediation' AND outcome = '{outcome}' THEN 1 ELSE 0 END) AS {outcome}" for outcome in OUTCOMES) + " "
         f"FROM field_log WHERE status = 'accepted' AND occurred_at >= {m} AND occurred_at < {m} AND community IN ({cs}) "
         "GROUP BY community, kind, category, b"
     )
 
+    no_outcomes = ", ".join(f"0 AS {outcome}" for outcome in OUTCOMES)
+
     def dated(metric: str, table: str, column: str, condition: str, category: str = "category") -> tuple[str, list]:
         index, index_args = _week_index(column, w)
         return (
-            f"SELECT community, '{metric}' AS metric, {category} AS category, {index} AS b, COUNT(*) AS n, 0 AS people, 0 AS minutes, 0 AS resolved "
+            f"SELECT community, '{metric}' AS metric, {category} AS category, {index} AS b, COUNT(*) AS n, 0 AS people, 0 AS minutes, {no_outcomes} "
             f"FROM {table} WHERE {condition} AND {column} >= {m} AND {column} < {m} AND community IN ({cs}) GROUP BY community, {category}, b"
         ), [*index_args, w.origin, w.end]
 
@@ -189,7 +194,7 @@ async def counts(w: Window, ids: list[int]) -> dict[int, dict]:
         if not 0 <= b < TREND_WEEKS:
             continue
         cell = result.setdefault(row["community"], {}).setdefault(row["metric"], {}).setdefault(row["category"] or "", {})
-        for column in ("n", "people", "minutes", "resolved"):
+        for column in ("n", "people", "minutes", *OUTCOMES):
             cell.setdefault(column, [0] * TREND_WEEKS)[b] += int(row[column] or 0)
     return result
 

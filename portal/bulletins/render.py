@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from xml.sax.saxutils import escape, quoteattr
 
 from portal.logs.labels import CATEGORY_LABELS as LOG_CATEGORY_LABELS
+from portal.logs.labels import OUTCOME_LABELS
 from portal.web.i18n import N_, current_language, format_number
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
@@ -22,7 +23,6 @@ COUNT_LABELS = {
     "hazards_fixed": N_("Hazards fixed"),
     "hazards_verified": N_("Hazards verified fixed"),
     "mediations": N_("Mediations"),
-    "mediations_resolved": N_("Mediations resolved"),
     "help_given": N_("Help given"),
     "people_helped": N_("People helped"),
     "publicity_sessions": N_("Publicity sessions"),
@@ -88,6 +88,14 @@ def change(this, other) -> dict:
     if delta < 0:
         return {"sign": "down", "text": "−" + number(-delta)}
     return {"sign": "same", "text": "±0"}
+
+
+def count_label(key: str) -> str:
+    """The name of a line of the counts; mediations by outcome are named by the outcome,
+    as the field logs name it ("Mediations · Referred to court")."""
+    if key.startswith("mediations_") and key.removeprefix("mediations_") in OUTCOME_LABELS:
+        return f"{_(COUNT_LABELS['mediations'])} · {_(OUTCOME_LABELS[key.removeprefix('mediations_')])}"
+    return _(COUNT_LABELS[key])
 
 
 def title(bulletin: dict) -> str:
@@ -167,7 +175,7 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
         if not any(line["trend"]):
             continue
         key = line["key"]
-        label = _(COUNT_LABELS[key])
+        label = count_label(key)
         counts.append({
             "label": label, "this": number(line["this"]), "last": number(line["last"]), "avg4": number(line["avg4"]),
             "vs_last": change(line["this"], line["last"]), "vs_avg": change(line["this"], line["avg4"]),
