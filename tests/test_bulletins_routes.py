@@ -279,3 +279,19 @@ async def test_mediations_by_outcome_on_the_page_in_the_chat_text_and_the_mail(s
     for text in (text_zh, mails["zh_CN@example.org"]):
         assert "矛盾调解 · 调解成功：2（较上周 +1）" in text and "矛盾调解 · 转为警情：1（较上周 +1）" in text
     assert "Mediations · Resolved" in other and "Mediations · Police case" not in other and "Mediations · Partly resolved" not in other
+
+
+async def test_the_station_page_lists_evenings_without_a_patrol_per_community(area, client):
+    """The roll-up's coverage names each community with its evenings without a patrol,
+    in both languages; a community that never patrolled has every evening."""
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    for day in range(16, 23):
+        if day != 19:  # a: no patrol on Thursday evening
+            await log(area.community_id, "patrol", local(day, 19), minutes=60, ended_at=local(day, 20))
+    await rules.compile_week(WEEK, [area.community_id, area.other_community_id], now=DUE)
+    await rules.publish(None, (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.station_key(area.station_id)).first().run())["id"])
+    english = (await client.get(f"/stations/{area.station_id}/bulletins/{WEEK}", headers={"Accept-Language": "en"})).text
+    chinese = (await client.get(f"/stations/{area.station_id}/bulletins/{WEEK}", headers={"Accept-Language": "zh-CN"})).text
+    assert "Evenings without a patrol:" in english
+    assert "<li>Community A: Thu Nov 19, 2026</li>" in english and "<li>Community B: every evening</li>" in english
+    assert "<li>社区a: " in chinese and "<li>社区b: 每个晚上</li>" in chinese and "没有巡逻" in chinese

@@ -418,3 +418,44 @@ async def test_mediations_by_outcome_with_last_week_and_the_four_week_average(ar
     mine = render.sections({"id": 2, "version": 1, "figures": f})["counts"]
     court = next(c for c in mine if c["label"] == "Mediations · Referred to court")
     assert (court["this"], court["vs_last"]["text"], court["vs_avg"]["text"]) == ("0", "−1", "−0.5")
+
+
+async def test_the_station_roll_up_lists_each_communitys_evenings_without_a_patrol(area):
+    """An evening is a gap for the station when one of its communities had no patrol
+    then: the roll-up lists the gaps of each community, and a community with no patrol
+    at all this week is there with every evening."""
+    from portal.bulletins import render
+
+    a, b = area.community_id, area.other_community_id
+    await age_communities(a, b, area.other_station_community_id)
+    await log(a, "patrol", local(16, 19), minutes=60, ended_at=local(16, 20))  # Monday evening
+    await log(a, "patrol", local(18, 20), minutes=60, ended_at=local(18, 21))  # Wednesday evening
+    await log(a, "patrol", local(20, 10), minutes=60, ended_at=local(20, 11))  # Friday morning: not an evening
+    for day in range(16, 22):  # b: every evening but Sunday's
+        await log(b, "patrol", local(day, 19), minutes=60, ended_at=local(day, 20))
+    await log(b, "patrol", local(22, 19), minutes=60, ended_at=local(22, 20), status="submitted")  # not reviewed: still a gap
+    await rules.compile_week(WEEK, [a, b], now=DUE)
+    station = (await figures_for(rules.station_key(area.station_id)))["coverage"]
+    assert station["gaps_by_community"] == [
+        {"name_zh": "社区a", "name_en": "Community A", "code": "a", "gaps": ["2026-11-17", "2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"]},
+        {"name_zh": "社区b", "name_en": "Community B", "code": "b", "gaps": ["2026-11-22"]},
+    ]
+    assert station["gaps"] == ["2026-11-17", "2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"]
+    assert (await figures_for(rules.community_key(b)))["coverage"]["gaps"] == ["2026-11-22"]
+
+    # A third community that patrolled not once: every evening is a gap there.
+    d = (await Community.insert(Community(station=area.station_id, code="d", name_zh="社区d", name_en="Community D", created_at=local(1, 8)))
+         .returning(Community.id).run())[0]["id"]
+    await rules.compile_week(WEEK, [a, b, d], now=DUE, refresh_drafts=True)
+    figures = await figures_for(rules.station_key(area.station_id))
+    station = figures["coverage"]
+    assert [(c["code"], len(c["gaps"])) for c in station["gaps_by_community"]] == [("a", 5), ("b", 1), ("d", 7)]
+    assert station["gaps"] == [f"2026-11-{day}" for day in range(16, 23)]
+    assert (station["filled"], station["unfilled"], station["routes"]) == (0, 0, [])
+
+    view = render.sections({"id": 1, "version": 1, "figures": figures})["coverage"]
+    assert view["gaps_by_community"] == [
+        {"name": "Community A", "evenings": "Tue Nov 17, 2026, Thu Nov 19, 2026, Fri Nov 20, 2026, Sat Nov 21, 2026, Sun Nov 22, 2026"},
+        {"name": "Community B", "evenings": "Sun Nov 22, 2026"},
+        {"name": "Community D", "evenings": "every evening"},
+    ]

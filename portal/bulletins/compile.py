@@ -564,7 +564,20 @@ def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | Non
             coverage_sum["filled"] += own["filled"]
             coverage_sum["unfilled"] = coverage_sum.get("unfilled", 0) + own["unfilled"]
             coverage_sum.setdefault("routes", []).extend(own["routes"])
-            coverage_sum.setdefault("gaps", [])
+    if coverage_sum:
+        # An evening is a gap for the station when one of its communities had no patrol
+        # then; each community's gaps are listed. A community with no shift and no patrol
+        # all week has no coverage of its own: every evening of the week is a gap there.
+        week = [(dt.date.fromisoformat(first["starts_on"]) + dt.timedelta(days=n)).isoformat() for n in range(7)]
+        by_community = []
+        for part in parts:
+            own = part.figures["coverage"]
+            gaps = own.get("gaps", []) if own else week
+            if gaps:
+                community = part.figures["community"]
+                by_community.append({"name_zh": community["name_zh"], "name_en": community["name_en"], "code": community["code"], "gaps": gaps})
+        coverage_sum["gaps"] = sorted({day for c in by_community for day in c["gaps"]})
+        coverage_sum["gaps_by_community"] = by_community
     per_community = [
         {"name_zh": p.figures["community"]["name_zh"], "name_en": p.figures["community"]["name_en"], "code": p.figures["community"]["code"],
          "counts": {c["key"]: c["this"] for c in p.figures["counts"]}}

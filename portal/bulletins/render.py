@@ -201,13 +201,21 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
     hazards_fixed = _count(f, "hazards_fixed")
     coverage = f.get("coverage") or {}
     coverage_view = None
-    if coverage and (coverage.get("filled") or coverage.get("unfilled") or coverage.get("routes")):
+    if coverage and (coverage.get("filled") or coverage.get("unfilled") or coverage.get("routes") or coverage.get("gaps")):
         from portal.web.i18n import format_date
+
+        def evening(day: str) -> str:
+            return f"{format_date(dt.date.fromisoformat(day), 'EEE')} {format_date(dt.date.fromisoformat(day), 'medium')}"
 
         coverage_view = {
             "filled": coverage.get("filled", 0), "unfilled": coverage.get("unfilled", 0),
             "routes": [{"name": r["name"], "hours": number(r["hours"])} for r in coverage.get("routes", [])],
-            "gaps": [f"{format_date(dt.date.fromisoformat(d), 'EEE')} {format_date(dt.date.fromisoformat(d), 'medium')}" for d in coverage.get("gaps", [])],
+            "gaps": [evening(d) for d in coverage.get("gaps", [])],
+            # A station's roll-up: the evenings without a patrol in each of its communities.
+            "gaps_by_community": [
+                {"name": named(c), "evenings": _("every evening") if len(c["gaps"]) == 7 else _(", ").join(evening(d) for d in c["gaps"])}
+                for c in coverage.get("gaps_by_community", [])
+            ],
         }
     points = f.get("watchpoints") or {}
     points_view = {k: [named(p) for p in points.get(k, [])] for k in ("new", "closed", "hours_changed")} if any(points.values()) else None
