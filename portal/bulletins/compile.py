@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from piccolo.engine.sqlite import SQLiteEngine
 
 from portal.db import engine
+from portal.logs.places import is_position
 from portal.logs.tables import OUTCOMES
 
 TREND_WEEKS = 12
@@ -202,7 +203,9 @@ async def counts(w: Window, ids: list[int]) -> dict[int, dict]:
 async def hotspots(w: Window, ids: list[int]) -> dict[int, list[dict]]:
     """Places with at least three hazards and help requests together: watch points,
     landmarks, and for logs at neither the generalised place of their address (a street
-    or area, never a door: ``field_log.place``), shown by that name in both languages."""
+    or area, never a door: ``field_log.place``), shown by that name in both languages; for
+    a log with only a position that place is a grid cell, marked ``near`` to be shown as
+    "near …" in the reader's language."""
     m = _moment()
     place = "CASE WHEN watch_point IS NULL AND landmark IS NULL THEN place ELSE '' END"
     rows = await _rows(
@@ -236,6 +239,8 @@ async def hotspots(w: Window, ids: list[int]) -> dict[int, list[dict]]:
             "hazards": int(row["hazards"]) if int(row["hazards"]) >= HOTSPOT_MIN else None,
             "help": int(row["help"]) if int(row["help"]) >= HOTSPOT_MIN else None,
         })
+        if row["watch_point"] is None and row["landmark"] is None and is_position(row["place"]):
+            places[-1]["near"] = True
     return result
 
 

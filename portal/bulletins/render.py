@@ -231,7 +231,8 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
         "counts": counts or None,
         "categories": categories or None,
         "hotspots": [
-            {"name": named(s), "community": named(s, "community") if "community_zh" in s else "", "total": s["total"], "hazards": s["hazards"], "help": s["help"]}
+            {"name": _("near %(position)s", position=named(s)) if s.get("near") else named(s), "community": named(s, "community") if "community_zh" in s else "",
+             "total": s["total"], "hazards": s["hazards"], "help": s["help"]}
             for s in f.get("hotspots", [])
         ] or None,
         "ledger": ledger_view,

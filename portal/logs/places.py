@@ -7,6 +7,11 @@ spots group logs by when they name neither a watch point nor a landmark, so that
 floor numbers in Chinese and English; what remains is shown as it is in both languages.
 An address with nothing but numbers (or nothing at all) gives "".
 
+A log with a position but no address that says anything gets the grid cell of its
+position instead (``near``): cells of 0.004° (about 440 m north to south, 250 to 420 m
+east to west across China), named by their centre, "34.262°N 108.942°E", so that every
+position in a cell gives the same name and none gives a door.
+
 Chinese addresses run from the general to the particular, so everything from the first
 door number on is dropped ("幸福路12号附近" → "幸福路"). English ones run the other way,
 so the numbered words are taken out wherever they are and the rest is kept.
@@ -14,10 +19,13 @@ so the numbered words are taken out wherever they are and the rest is kept.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
 MAX_LENGTH = 200
+GRID_STEPS = 250  # cells per degree: 0.004°
+POSITION_PATTERN = re.compile(r"^\d{1,2}\.\d{3}°[NS] \d{1,3}\.\d{3}°[EW]$")
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _DIGITS = r"[0-9]++"  # possessive: "107国道" is not "10" before "7"
@@ -86,3 +94,26 @@ def generalise(address: str | None) -> str:
     if len(re.findall(r"[^\W\d_]", place)) < 2:
         return ""
     return place[:MAX_LENGTH]
+
+
+def near(latitude: float | None, longitude: float | None) -> str:
+    """The name of the grid cell a position is in (its centre, to the cell's precision),
+    e.g. "34.262°N 108.942°E"; "" without a (finite, valid) position."""
+    if latitude is None or longitude is None:
+        return ""
+    if not (math.isfinite(latitude) and math.isfinite(longitude) and -90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return ""
+
+    def centre(degrees: float, top: int) -> float:
+        # The cell's index; a hair added so a position on a cell's edge as typed is not
+        # put in the cell below by a binary fraction (34.264 × 250 = 8565.999…).
+        cell = min(math.floor(degrees * GRID_STEPS + 1e-7), top * GRID_STEPS - 1)
+        return (cell + 0.5) / GRID_STEPS
+
+    lat, lon = centre(latitude, 90), centre(longitude, 180)
+    return f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
+
+
+def is_position(place: str) -> bool:
+    """Whether a generalised place is a grid cell (``near``) rather than a street."""
+    return bool(POSITION_PATTERN.match(place or ""))

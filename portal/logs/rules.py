@@ -22,7 +22,7 @@ from portal.accounts.rules import Actor
 from portal.audit.rules import entries_for, record
 from portal.db import fetch, insert_row, write_transaction
 from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS, STAGE_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for pages
-from portal.logs.places import generalise
+from portal.logs.places import generalise, near
 from portal.logs.tables import CATEGORIES, HAZARD_STAGES, KINDS, MAX_PHOTOS, OUTCOMES, SEVERITIES, FieldLog, Landmark, LogNote, LogPhoto, MediationParty
 from portal.notifications.rules import notify
 from portal.shifts.tables import Signup
@@ -212,7 +212,8 @@ class LogData:
             minutes = int((self.ended_at - self.occurred_at).total_seconds() // 60)
         return {
             "kind": self.kind, "community": self.community_id, "occurred_at": self.occurred_at, "ended_at": self.ended_at, "minutes": minutes,
-            "shift": self.shift_id, "watch_point": self.watch_point_id, "landmark": self.landmark_id, "address": self.address, "place": generalise(self.address),
+            "shift": self.shift_id, "watch_point": self.watch_point_id, "landmark": self.landmark_id, "address": self.address,
+            "place": generalise(self.address) or near(self.latitude, self.longitude),
             "latitude": self.latitude, "longitude": self.longitude, "route": self.route, "points_passed": ",".join(str(p) for p in self.points_passed),
             "category": self.category, "severity": self.severity if self.kind == "hazard" else None, "description": self.description,
             "agreement": self.agreement, "people_count": self.people_count, "outcome": self.outcome, "handed_over_to": self.handed_over_to,

@@ -43,8 +43,10 @@ Values other features rely on:
 ``nothing_to_report`` marks a patrol logged with the one-tap "Nothing to report".
 
 ``field_log.place`` is the street or area of ``address`` without any door, building,
-unit or room number (``portal.logs.places.generalise``), written with the log; "" when
-the address names nothing more general. The bulletins' hot spots group by it.
+unit or room number (``portal.logs.places.generalise``), written with the log; when
+the address names nothing more general but the log has a position, the grid cell of
+the position (``portal.logs.places.near``: "34.262°N 108.942°E", about 400 m across);
+"" when neither gives anything. The bulletins' hot spots group by it.
 
 ``log_note.kind``: ``comment`` (officer) · ``question`` (officer asks for information) ·
 ``answer`` (the author's reply) · ``decision`` (the officer's note with accept/duplicate).
