@@ -126,3 +126,12 @@ async def test_hand_written_statements_read_and_write_like_piccolo(database):
             assert len(await db.fetch("SELECT id FROM audit_entry WHERE action = {}", "rolled.back")) == 1
             raise RuntimeError("undo")
     assert await db.fetch("SELECT id FROM audit_entry WHERE action = {}", "rolled.back") == []
+
+
+async def test_sqlite_has_planner_statistics_after_migrations_ran(database, engine_name):
+    """Migrations that changed the schema are followed by ANALYZE on SQLite, so the
+    planner weighs a new index against the others with figures, not guesses."""
+    if engine_name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum analyses by itself")
+    rows = await db.engine().run_ddl("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    assert rows == [{"name": "sqlite_stat1"}]
