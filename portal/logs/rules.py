@@ -26,7 +26,6 @@ from portal.logs.places import generalise, near
 from portal.logs.tables import CATEGORIES, HAZARD_STAGES, KINDS, MAX_PHOTOS, OUTCOMES, SEVERITIES, FieldLog, Landmark, LogNote, LogPhoto, MediationParty
 from portal.notifications.rules import notify
 from portal.shifts.tables import Signup
-from portal.stations.tables import Community
 from portal.uploads import ProcessedImage, Storage, new_key
 from portal.volunteers.facts import volunteer_facts
 from portal.watchpoints.tables import WatchPoint
