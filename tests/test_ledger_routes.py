@@ -13,10 +13,11 @@ import pytest
 from portal.accounts.rules import load_actor
 from portal.ledger import rules
 from portal.ledger.rules import NewItem
-from portal.ledger.tables import Holiday, LedgerItem
+from portal.ledger.tables import Holiday, LedgerDeadlineRule, LedgerEvent, LedgerItem, LedgerMail
 from portal.public import rules as public
 from portal.public.tables import Intake
 from tests.conftest import field_error, htmx_post, post_form
+from tests.unchanged import nothing_changes
 
 SECRET_NAME = "Zhao Liu"
 SECRET_PHONE = "13700001111"
@@ -48,16 +49,17 @@ async def test_an_officer_files_a_walk_in_and_sees_the_contact(client_for, area)
 async def test_bad_input_when_filing_keeps_the_input_and_files_nothing(client_for, area):
     client, _ = await client_for("officer")
     data = {"idempotency_key": str(uuid.uuid4()), "ledger": "claim", "category": "noise", "community": str(area.community_id), "source": "reception", "summary": "x" * 2001, "raised_by_phone": "call me"}
-    response = await post_form(client, "/ledger/new", data)
-    assert response.status_code == 422
-    assert field_error(response.text, "summary") and field_error(response.text, "raised_by_phone")
-    data.update(summary="Lost passport")
-    data.pop("raised_by_phone")
-    response = await post_form(client, "/ledger/new", data)
-    assert response.status_code == 422 and field_error(response.text, "category")  # noise is no claim category
-    data.update(community=str(area.other_station_community_id), category="documents")
-    response = await post_form(client, "/ledger/new", data)
-    assert response.status_code == 422 and field_error(response.text, "community")
+    async with nothing_changes(also=(LedgerItem, LedgerEvent)):
+        response = await post_form(client, "/ledger/new", data)
+        assert response.status_code == 422
+        assert field_error(response.text, "summary") and field_error(response.text, "raised_by_phone")
+        data.update(summary="Lost passport")
+        data.pop("raised_by_phone")
+        response = await post_form(client, "/ledger/new", data)
+        assert response.status_code == 422 and field_error(response.text, "category")  # noise is no claim category
+        data.update(community=str(area.other_station_community_id), category="documents")
+        response = await post_form(client, "/ledger/new", data)
+        assert response.status_code == 422 and field_error(response.text, "community")
     assert await LedgerItem.count().run() == 0
 
 
@@ -69,19 +71,22 @@ async def test_steps_from_the_item_page_with_errors_and_a_stale_page(client_for,
     response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "assigned", "officer": str(officer_id), "version": str(version)})
     assert response.status_code == 303
     # The colleague's page still shows the old version: refused, nothing changed.
-    response = await post_form(other, f"/ledger/{made['id']}/move", {"to": "assigned", "officer": str(other_id), "version": str(version)})
-    assert response.status_code == 409 and "Someone else changed this item" in response.text
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        response = await post_form(other, f"/ledger/{made['id']}/move", {"to": "assigned", "officer": str(other_id), "version": str(version)})
+        assert response.status_code == 409 and "Someone else changed this item" in response.text
     item = await LedgerItem.select().where(LedgerItem.id == made["id"]).first().run()
     assert item["officer"] == officer_id and item["version"] == version + 1
     await post_form(client, f"/ledger/{made['id']}/move", {"to": "in_progress", "version": str(version + 1)})
-    response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "handled", "note": "", "version": str(version + 2)})
-    assert response.status_code == 422 and field_error(response.text, "handled-note") == "Write what was done."
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "handled", "note": "", "version": str(version + 2)})
+        assert response.status_code == 422 and field_error(response.text, "handled-note") == "Write what was done."
     response = await htmx_post(client, f"/ledger/{made['id']}/move", {"to": "handled", "note": "Visited; volume limit agreed", "version": str(version + 2)})
     assert response.status_code == 200 and response.headers["hx-redirect"] == f"/ledger/{made['id']}"
-    response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "closed", "via": "phone", "version": str(version + 3)})
-    assert response.status_code == 422 and "not allowed from the current stage" in response.text
-    response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "feedback_given", "note": "n" * 2001, "version": str(version + 3)})
-    assert response.status_code == 422 and field_error(response.text, "feedback_given-note") == "Use at most 2000 characters."
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent, LedgerMail)):
+        response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "closed", "via": "phone", "version": str(version + 3)})
+        assert response.status_code == 422 and "not allowed from the current stage" in response.text
+        response = await post_form(client, f"/ledger/{made['id']}/move", {"to": "feedback_given", "note": "n" * 2001, "version": str(version + 3)})
+        assert response.status_code == 422 and field_error(response.text, "feedback_given-note") == "Use at most 2000 characters."
     assert (await LedgerItem.select(LedgerItem.stage).where(LedgerItem.id == made["id"]).first().run())["stage"] == "handled"
 
 
@@ -90,7 +95,12 @@ async def test_officers_of_other_communities_get_404(client_for, area):
     stranger, _ = await client_for("officer", community_id=area.other_station_community_id)
     made = await filed(officer_id, area.community_id)
     assert (await stranger.get(f"/ledger/{made['id']}")).status_code == 404
-    assert (await post_form(stranger, f"/ledger/{made['id']}/move", {"to": "assigned"})).status_code == 404
+    version = str(await version_of(made["id"]))
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        assert (await post_form(stranger, f"/ledger/{made['id']}/move", {"to": "assigned"})).status_code == 404
+        assert (await post_form(stranger, f"/ledger/{made['id']}/move", {"to": "closed_out_of_remit", "referred_to": "Elsewhere", "version": version})).status_code == 404
+        assert (await post_form(stranger, f"/ledger/{made['id']}/private", {"private": "y", "reason": "Mine now", "version": version})).status_code == 404
+        assert (await post_form(stranger, f"/ledger/{made['id']}/public-text", {"public_summary": "Taken over", "place_public": "", "version": version})).status_code == 404
     listing = await stranger.get("/ledger?stage=open")
     assert made["number"] not in listing.text
 
@@ -109,12 +119,13 @@ async def test_the_person_answers_on_the_tracking_page(client, client_for, area)
     for secret in (SECRET_NAME, SECRET_PHONE, "Mr Qian", "Room 301"):
         assert secret not in page.text
     version = await version_of(made["id"])
-    response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "not_satisfied", "reason": "", "version": str(version)})
-    assert response.status_code == 422 and field_error(response.text, "reason")
-    response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "maybe", "version": str(version)})
-    assert response.status_code == 422
-    response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "satisfied", "version": str(version - 1)})
-    assert response.status_code == 409
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "not_satisfied", "reason": "", "version": str(version)})
+        assert response.status_code == 422 and field_error(response.text, "reason")
+        response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "maybe", "version": str(version)})
+        assert response.status_code == 422
+        response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "satisfied", "version": str(version - 1)})
+        assert response.status_code == 409
     response = await post_form(client, f"/track/{made['tracking_code']}/answer", {"answer": "satisfied", "version": str(version)})
     assert response.status_code == 303
     page = await client.get(response.headers["location"])
@@ -139,8 +150,9 @@ async def test_public_page_shows_public_text_only_and_hides_private_items(client
     hidden = await filed(officer_id, area.community_id, summary="About my neighbour Sun Qi")
     response = await post_form(officer_client, f"/ledger/{shown['id']}/public-text", {"public_summary": "Late-night noise", "place_public": "Xiguan Road", "version": str(await version_of(shown["id"]))})
     assert response.status_code == 303
-    response = await post_form(officer_client, f"/ledger/{hidden['id']}/private", {"private": "y", "reason": "", "version": str(await version_of(hidden["id"]))})
-    assert response.status_code == 422 and field_error(response.text, "reason")
+    async with nothing_changes((LedgerItem, hidden["id"]), also=(LedgerEvent,)):
+        response = await post_form(officer_client, f"/ledger/{hidden['id']}/private", {"private": "y", "reason": "", "version": str(await version_of(hidden["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "reason")
     response = await post_form(officer_client, f"/ledger/{hidden['id']}/private", {"private": "y", "reason": "Names a neighbour", "version": str(await version_of(hidden["id"]))})
     assert response.status_code == 303
     for url in ("/c/a/ledger", f"/s/{area.station_id}/ledger", "/c/a/ledger?ledger=complaint"):
@@ -183,8 +195,9 @@ async def test_an_officer_files_a_help_request_from_the_intake_page(client_for, 
     intake_id = (await Intake.select(Intake.id).first().run())["id"]
     page = await client.get(f"/intake/{intake_id}")
     assert "File into a ledger" in page.text
-    response = await post_form(client, f"/ledger/from-intake/{intake_id}", {"ledger": "claim", "category": "noise"})
-    assert response.status_code == 303 and "file_error" in response.headers["location"]
+    async with nothing_changes((Intake, intake_id), also=(LedgerItem,)):
+        response = await post_form(client, f"/ledger/from-intake/{intake_id}", {"ledger": "claim", "category": "noise"})
+        assert response.status_code == 303 and "file_error" in response.headers["location"]
     response = await post_form(client, f"/ledger/from-intake/{intake_id}", {"ledger": "claim", "category": "help"})
     assert response.status_code == 303 and response.headers["location"].startswith("/ledger/")
     assert (await Intake.select(Intake.status).first().run())["status"] == "filed"
@@ -198,13 +211,14 @@ async def test_the_admin_edits_the_holiday_calendar_and_deadline_rules(client_fo
     client, _ = await client_for("admin")
     response = await post_form(client, "/ledger/calendar/holidays", {"date": "2030-10-01", "name": "National Day"})
     assert response.status_code == 303
-    response = await post_form(client, "/ledger/calendar/holidays", {"date": "not a date"})
-    assert response.status_code == 422 and field_error(response.text, "date")
+    async with nothing_changes((Holiday, Holiday.name == "National Day"), also=(LedgerDeadlineRule,)):
+        response = await post_form(client, "/ledger/calendar/holidays", {"date": "not a date"})
+        assert response.status_code == 422 and field_error(response.text, "date")
+        response = await post_form(client, "/ledger/calendar/rules", {"ledger": "claim", "category": "", "stage": "in_progress", "working_days": "-3"})
+        assert response.status_code == 422 and field_error(response.text, "working_days")
+        response = await post_form(client, "/ledger/calendar/rules", {"ledger": "claim", "category": "noise", "stage": "in_progress", "working_days": "3"})
+        assert response.status_code == 422  # noise is no claim category
     assert [h["name"] for h in await Holiday.select(Holiday.name).run()] == ["National Day"]
-    response = await post_form(client, "/ledger/calendar/rules", {"ledger": "claim", "category": "", "stage": "in_progress", "working_days": "-3"})
-    assert response.status_code == 422 and field_error(response.text, "working_days")
-    response = await post_form(client, "/ledger/calendar/rules", {"ledger": "claim", "category": "noise", "stage": "in_progress", "working_days": "3"})
-    assert response.status_code == 422  # noise is no claim category
     response = await post_form(client, "/ledger/calendar/rules", {"ledger": "claim", "category": "documents", "stage": "in_progress", "working_days": "3"})
     assert response.status_code == 303
     assert await rules.working_days_for("claim", "documents", "in_progress") == 3
@@ -249,9 +263,12 @@ async def test_an_officer_takes_a_field_log_into_a_ledger_once(app, client_for, 
     stranger, _ = await client_for("officer", community_id=area.other_station_community_id)
     page = await client.get(f"/logs/{log_id}")
     assert "Take into a ledger" in page.text
-    assert (await post_form(stranger, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "other"})).status_code == 404
-    bad = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "suggestion", "category": "noise"})
-    assert bad.status_code == 303 and "ledger_error" in bad.headers["location"]
+    from portal.logs.tables import FieldLog
+
+    async with nothing_changes((FieldLog, log_id), also=(LedgerItem, LedgerItemLog)):
+        assert (await post_form(stranger, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "other"})).status_code == 404
+        bad = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "suggestion", "category": "noise"})
+        assert bad.status_code == 303 and "ledger_error" in bad.headers["location"]
     first = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "public_order"})
     again = await post_form(client, f"/ledger/from-log/{log_id}", {"ledger": "complaint", "category": "public_order"})
     assert first.status_code == 303 and first.headers["location"].split("?")[0] == again.headers["location"].split("?")[0]

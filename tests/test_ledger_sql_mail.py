@@ -17,10 +17,11 @@ from portal.audit.tables import AuditEntry
 from portal.ledger import figures, rules
 from portal.ledger.mail import deliver_pending
 from portal.ledger.rules import LedgerError, NewItem, Policy
-from portal.ledger.tables import LedgerCounter, LedgerEscalation, LedgerEvent, LedgerItem, LedgerMail
+from portal.ledger.tables import LedgerCounter, LedgerEscalation, LedgerEvent, LedgerItem, LedgerMail, LedgerStation
 from portal.settings import load_settings
 from portal.web import i18n
 from tests.conftest import field_error, post_form
+from tests.unchanged import nothing_changes
 from tests.test_notifications_routes import smtp_server  # noqa: F401  (the fixture)
 
 UTC = dt.timezone.utc
@@ -149,8 +150,9 @@ async def test_the_feedback_and_the_reminder_are_mailed_once_in_the_persons_lang
 async def test_an_officer_records_the_persons_language_for_their_mail(client_for, area):
     client, officer_id = await client_for("officer", preferred_language="zh_CN")
     form = {"idempotency_key": "4f9c1f40-0000-4000-8000-000000000001", "ledger": "claim", "category": "documents", "community": str(area.community_id), "source": "reception", "summary": "Lost passport", "raised_by_email": "visitor@example.org"}
-    response = await post_form(client, "/ledger/new", {**form, "language": "fr"})
-    assert response.status_code == 422 and field_error(response.text, "language")
+    async with nothing_changes(also=(LedgerItem, LedgerEvent, LedgerMail)):
+        response = await post_form(client, "/ledger/new", {**form, "language": "fr"})
+        assert response.status_code == 422 and field_error(response.text, "language")
     assert await LedgerItem.count().run() == 0
     response = await post_form(client, "/ledger/new", {**form, "language": "en"})
     assert response.status_code == 303
@@ -166,10 +168,11 @@ async def test_a_refused_feedback_queues_no_mail_and_no_smtp_sends_nothing(datab
     await rules.transition(made["id"], "assigned", officer, officer_id=officer.id, at=NOW)
     await rules.transition(made["id"], "in_progress", officer, at=NOW)
     await rules.transition(made["id"], "handled", officer, "Visited", at=NOW)
-    with pytest.raises(LedgerError):
-        await rules.transition(made["id"], "feedback_given", officer, "x" * (rules.NOTE_MAX + 1), at=NOW)
-    with pytest.raises(LedgerError):
-        await rules.transition(made["id"], "feedback_given", officer, "Stale answer", expected_version=1, at=NOW)
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent, LedgerMail)):
+        with pytest.raises(LedgerError):
+            await rules.transition(made["id"], "feedback_given", officer, "x" * (rules.NOTE_MAX + 1), at=NOW)
+        with pytest.raises(LedgerError):
+            await rules.transition(made["id"], "feedback_given", officer, "Stale answer", expected_version=1, at=NOW)
     assert await LedgerMail.count().run() == 0
     await rules.transition(made["id"], "feedback_given", officer, "Answer", at=NOW)
     assert await deliver_pending(load_settings({}), NOW) == 0
@@ -191,15 +194,16 @@ async def test_an_admin_sets_the_stations_letters_and_old_numbers_stay(database,
     assert (await LedgerItem.select(LedgerItem.number).where(LedgerItem.id == before["id"]).first().run())["number"] == before["number"]
     audit = await AuditEntry.select(AuditEntry.before, AuditEntry.after).where(AuditEntry.action == "ledger.prefix").run()
     assert len(audit) == 1 and "CZ" in str(audit[0]["after"])
-    for bad in ("", "1AB", "C-Z", "TOOLONGXX", "城中"):
-        with pytest.raises(LedgerError) as refused:
-            await rules.set_prefix(admin, area.other_station_id, bad)
-        assert refused.value.field == "prefix"
-    with pytest.raises(LedgerError) as taken:
-        await rules.set_prefix(admin, area.other_station_id, "cz")
-    assert taken.value.field == "prefix"
-    with pytest.raises(LedgerError):
-        await rules.set_prefix(officer, area.station_id, "XY")
+    async with nothing_changes((LedgerStation, LedgerStation.station == area.station_id), (LedgerCounter, LedgerCounter.station == area.station_id)):
+        for bad in ("", "1AB", "C-Z", "TOOLONGXX", "城中"):
+            with pytest.raises(LedgerError) as refused:
+                await rules.set_prefix(admin, area.other_station_id, bad)
+            assert refused.value.field == "prefix"
+        with pytest.raises(LedgerError) as taken:
+            await rules.set_prefix(admin, area.other_station_id, "cz")
+        assert taken.value.field == "prefix"
+        with pytest.raises(LedgerError):
+            await rules.set_prefix(officer, area.station_id, "XY")
     assert await rules.prefix_of(area.station_id) == "CZ"
     assert await LedgerCounter.count().where(LedgerCounter.prefix == "CZ").run() == 1
 
@@ -208,13 +212,15 @@ async def test_the_letters_form_shows_errors_and_saves(client_for, area):
     client, _ = await client_for("admin")
     page = await client.get("/ledger/calendar")
     assert page.status_code == 200 and "Letters of the ledger numbers" in page.text
-    response = await post_form(client, "/ledger/calendar/prefix", {"station": str(area.station_id), "prefix": "c-z"})
-    assert response.status_code == 422 and field_error(response.text, "prefix") and 'value="C-Z"' in response.text
+    async with nothing_changes(also=(LedgerStation, LedgerCounter)):
+        response = await post_form(client, "/ledger/calendar/prefix", {"station": str(area.station_id), "prefix": "c-z"})
+        assert response.status_code == 422 and field_error(response.text, "prefix") and 'value="C-Z"' in response.text
     response = await post_form(client, "/ledger/calendar/prefix", {"station": str(area.station_id), "prefix": "CZ"})
     assert response.status_code == 303
     assert await rules.prefix_of(area.station_id) == "CZ"
-    response = await post_form(client, "/ledger/calendar/prefix", {"station": str(area.other_station_id), "prefix": "cz"})
-    assert response.status_code == 422 and "Another station" in field_error(response.text, "prefix")
+    async with nothing_changes((LedgerStation, LedgerStation.station == area.station_id)):
+        response = await post_form(client, "/ledger/calendar/prefix", {"station": str(area.other_station_id), "prefix": "cz"})
+        assert response.status_code == 422 and "Another station" in field_error(response.text, "prefix")
 
 
 async def test_the_public_ledger_sums_its_figures_for_the_page_not_for_the_rows_swap(client, area, officer):
