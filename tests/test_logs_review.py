@@ -25,6 +25,7 @@ from portal.logs.tables import FieldLog, LogNote, MediationParty
 from portal.notifications.tables import Notification
 from portal.web import i18n
 from tests.conftest import htmx_post, post_form
+from tests.unchanged import nothing_changes, snapshot
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.timezone.utc)
 SECRET_NAME = "机密当事人王五"
@@ -117,8 +118,9 @@ async def test_asking_for_information_notes_the_question_and_tells_the_author(ar
     message = await Notification.select(Notification.subject, Notification.body, Notification.link).where(Notification.user == author).first().run()
     assert f"#{log_id}" in message["subject"] and "Which gate exactly?" in message["body"] and message["link"] == f"/logs/{log_id}"
     assert await audit_actions(log_id) == ["log.question"]
-    with pytest.raises(review.ReviewError):
-        await review.ask_for_information(officer, log_id, None, "   ")
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        with pytest.raises(review.ReviewError):
+            await review.ask_for_information(officer, log_id, None, "   ")
 
 
 async def test_duplicate_needs_the_same_community_not_itself_and_no_chain(area, make_user):
@@ -129,20 +131,22 @@ async def test_duplicate_needs_the_same_community_not_itself_and_no_chain(area, 
     third = await make_log(area.community_id)
     elsewhere = await make_log(area.other_community_id)
 
-    with pytest.raises(review.ReviewError, match="itself"):
-        await review.mark_duplicate(officer, copy, None, copy)
-    with pytest.raises(review.ReviewError, match="same community"):
-        await review.mark_duplicate(head, copy, None, elsewhere)
-    with pytest.raises(review.ReviewError, match="same community"):
-        await review.mark_duplicate(officer, copy, None, 999999)
+    async with nothing_changes((FieldLog, copy), (FieldLog, elsewhere), also=(LogNote,)):
+        with pytest.raises(review.ReviewError, match="itself"):
+            await review.mark_duplicate(officer, copy, None, copy)
+        with pytest.raises(review.ReviewError, match="same community"):
+            await review.mark_duplicate(head, copy, None, elsewhere)
+        with pytest.raises(review.ReviewError, match="same community"):
+            await review.mark_duplicate(officer, copy, None, 999999)
 
     await review.mark_duplicate(officer, copy, None, original, "Same lamp")
     assert await status_of(copy) == {**await status_of(copy), "status": "duplicate", "duplicate_of": original}
     # No chains: a duplicate cannot be the original of another, nor can an original become a duplicate.
-    with pytest.raises(review.ReviewError, match="itself a duplicate"):
-        await review.mark_duplicate(officer, third, None, copy)
-    with pytest.raises(review.ReviewError, match="stays the original"):
-        await review.mark_duplicate(officer, original, None, third)
+    async with nothing_changes((FieldLog, FieldLog.id.is_in([original, copy, third])), also=(LogNote,)):
+        with pytest.raises(review.ReviewError, match="itself a duplicate"):
+            await review.mark_duplicate(officer, third, None, copy)
+        with pytest.raises(review.ReviewError, match="stays the original"):
+            await review.mark_duplicate(officer, original, None, third)
     assert await audit_actions(copy) == ["log.duplicate"]
     assert (await status_of(third))["status"] == "submitted" and (await status_of(original))["status"] == "submitted"
 
@@ -153,10 +157,11 @@ async def test_a_decision_on_a_changed_log_is_refused_as_stale(area, make_user):
     log_id = await make_log(area.community_id, await make_user("volunteer"))
     seen = version(await status_of(log_id))
     await review.ask_for_information(first, log_id, seen, "Photo please")
-    with pytest.raises(review.ReviewError, match="changed since you opened it"):
-        await review.accept(second, log_id, seen)
-    with pytest.raises(review.ReviewError, match="changed since you opened it"):
-        await review.accept(second, log_id, "not a version")
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        with pytest.raises(review.ReviewError, match="changed since you opened it"):
+            await review.accept(second, log_id, seen)
+        with pytest.raises(review.ReviewError, match="changed since you opened it"):
+            await review.accept(second, log_id, "not a version")
     assert (await status_of(log_id))["status"] == "needs_info"
     assert await audit_actions(log_id) == ["log.question"]
 
@@ -250,8 +255,9 @@ async def test_accept_from_the_list_without_javascript(area, client_for):
     assert await audit_actions(ids[1]) == ["log.accepted"]
     # The same button again (the page was not reloaded): refused as stale, the queue shown
     # as it was filtered with the reason on top.
-    again = await client.post(button["formaction"], data=data, follow_redirects=False)
-    assert again.status_code == 422 and "changed since you opened it" in again.text and "<h1>Review queue</h1>" in again.text
+    async with nothing_changes((FieldLog, FieldLog.id.is_in(ids)), also=(LogNote,)):
+        again = await client.post(button["formaction"], data=data, follow_redirects=False)
+        assert again.status_code == 422 and "changed since you opened it" in again.text and "<h1>Review queue</h1>" in again.text
     assert f'id="log-{ids[0]}"' in again.text
     assert await audit_actions(ids[1]) == ["log.accepted"]
 
@@ -274,8 +280,9 @@ async def test_accept_from_the_list_with_htmx_swaps_the_row(area, client_for):
     assert '<span class="tag status">Accepted</span>' in row and "/accept" not in row
     assert f'href="/logs/{log_id}#review-actions"' in row
     # The same button again: stale, said in the row (422 is swapped by the htmx config).
-    again = await htmx_post(client, button["hx-post"], data, target=f"log-{log_id}")
-    assert again.status_code == 422 and "changed since you opened it" in again.text and again.text.lstrip().startswith(f'<li id="log-{log_id}"')
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        again = await htmx_post(client, button["hx-post"], data, target=f"log-{log_id}")
+        assert again.status_code == 422 and "changed since you opened it" in again.text and again.text.lstrip().startswith(f'<li id="log-{log_id}"')
     assert await audit_actions(log_id) == ["log.accepted"]
 
 
@@ -323,8 +330,9 @@ async def test_plain_post_goes_back_to_the_filtered_queue(area, client_for, make
     response = await post_form(client, f"/review/{log_id}/ask", {"version": version(await status_of(log_id)), "note": "When?", "next": "/review/?kind=hazard"})
     assert response.status_code == 303 and response.headers["location"] == "/review/?kind=hazard"
     assert (await status_of(log_id))["status"] == "needs_info"
-    missing = await post_form(client, f"/review/{log_id}/comment", {"version": "", "note": ""})
-    assert missing.status_code == 422 and "Write a note." in missing.text
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        missing = await post_form(client, f"/review/{log_id}/comment", {"version": "", "note": ""})
+        assert missing.status_code == 422 and "Write a note." in missing.text
 
 
 async def test_bulk_accept_reports_the_stale_ones_and_does_the_rest(area, client_for, make_user):
@@ -335,6 +343,7 @@ async def test_bulk_accept_reports_the_stale_ones_and_does_the_rest(area, client
     versions = {i: version(await status_of(i)) for i in ids}
     await review.ask_for_information(other, ids[1], None, "Meanwhile")  # ids[1] changes under the officer
     elsewhere = await make_log(area.other_station_community_id)
+    refused = await snapshot((FieldLog, FieldLog.id.is_in([ids[1], elsewhere])))
     data = {"action": "accept", "log": [f"{i}:{versions[i]}" for i in ids] + [f"{elsewhere}:x"], "next": "/review/?status=submitted"}
     response = await htmx_post(client, "/review/bulk", data, target="review-list")
     assert response.status_code == 200 and response.text.lstrip().startswith('<div id="review-list">')
@@ -342,9 +351,12 @@ async def test_bulk_accept_reports_the_stale_ones_and_does_the_rest(area, client
     assert f"Log #{ids[1]} changed since you opened it" in response.text and f"Log #{elsewhere} is not in your communities." in response.text
     assert [(await status_of(i))["status"] for i in ids] == ["accepted", "needs_info", "accepted", "accepted"]
     assert (await status_of(elsewhere))["status"] == "submitted"
+    # The two refused rows are as they were (the bulk's other rows were written).
+    assert (await snapshot((FieldLog, FieldLog.id.is_in([ids[1], elsewhere]))))["rows"] == refused["rows"]
     # Plain POST without JavaScript: the queue page with the outcome; a question needs a note.
-    plain = await post_form(client, "/review/bulk", {"action": "ask", "log": [f"{ids[0]}:{versions[ids[0]]}"], "note": ""})
-    assert plain.status_code == 422 and "Write a note." in plain.text and "<h1>Review queue</h1>" in plain.text
+    async with nothing_changes((FieldLog, ids[0]), also=(LogNote,)):
+        plain = await post_form(client, "/review/bulk", {"action": "ask", "log": [f"{ids[0]}:{versions[ids[0]]}"], "note": ""})
+        assert plain.status_code == 422 and "Write a note." in plain.text and "<h1>Review queue</h1>" in plain.text
 
 
 async def test_bulk_duplicate_and_comment(area, client_for):
@@ -369,12 +381,17 @@ async def test_who_may_review(area, client_for, client, make_user):
     for role in ("volunteer", "host"):
         outsider, _id = await client_for(role)
         assert (await outsider.get("/review/", follow_redirects=False)).status_code == 403
-        assert (await post_form(outsider, f"/review/{log_id}/accept", data)).status_code == 403
-    anonymous = await post_form(client, f"/review/{log_id}/accept", data)
-    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+        async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+            assert (await post_form(outsider, f"/review/{log_id}/accept", data)).status_code == 403
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        anonymous = await post_form(client, f"/review/{log_id}/accept", data)
+        assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
     assert (await client.get("/review/export.csv", follow_redirects=False)).status_code == 303
     other_officer, _id = await client_for("officer", community_id=area.other_community_id)
-    assert (await post_form(other_officer, f"/review/{log_id}/accept", data)).status_code == 404
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        assert (await post_form(other_officer, f"/review/{log_id}/accept", data)).status_code == 404
+        assert (await post_form(other_officer, f"/review/{log_id}/ask", {**data, "note": "Mine?"})).status_code == 404
+        assert (await post_form(other_officer, f"/review/{log_id}/comment", {"note": "Mine?"})).status_code == 404
     assert f'id="log-{log_id}"' not in (await other_officer.get("/review/")).text
     assert (await status_of(log_id))["status"] == "submitted"
 
@@ -615,15 +632,16 @@ async def test_bad_input_is_said_and_never_a_500(area, client_for, make_user):
     client, _officer = await client_for("officer")
     log_id = await make_log(area.community_id, await make_user("volunteer"))
     seen = version(await status_of(log_id))
-    too_long = await post_form(client, f"/review/{log_id}/comment", {"version": seen, "note": "x" * 2001})
-    assert too_long.status_code == 422 and "At most 2000 characters." in too_long.text
-    not_a_number = await post_form(client, f"/review/{log_id}/duplicate", {"version": seen, "original": "abc"})
-    assert not_a_number.status_code == 422
-    for data in ({"action": "explode", "log": [f"{log_id}:{seen}"]}, {"action": "accept", "log": ["x:y", ":"]}, {"action": "duplicate", "original": "-3", "log": [f"{log_id}:{seen}"]}):
-        response = await post_form(client, "/review/bulk", data)
-        assert response.status_code == 422, data
-    many = await post_form(client, "/review/bulk", {"action": "accept", "log": [f"{i}:x" for i in range(1, 102)]})
-    assert many.status_code == 422 and "At most 100 logs at once." in many.text
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        too_long = await post_form(client, f"/review/{log_id}/comment", {"version": seen, "note": "x" * 2001})
+        assert too_long.status_code == 422 and "At most 2000 characters." in too_long.text
+        not_a_number = await post_form(client, f"/review/{log_id}/duplicate", {"version": seen, "original": "abc"})
+        assert not_a_number.status_code == 422
+        for data in ({"action": "explode", "log": [f"{log_id}:{seen}"]}, {"action": "accept", "log": ["x:y", ":"]}, {"action": "duplicate", "original": "-3", "log": [f"{log_id}:{seen}"]}):
+            response = await post_form(client, "/review/bulk", data)
+            assert response.status_code == 422, data
+        many = await post_form(client, "/review/bulk", {"action": "accept", "log": [f"{i}:x" for i in range(1, 102)] + [f"{log_id}:{seen}"]})
+        assert many.status_code == 422 and "At most 100 logs at once." in many.text
     assert (await status_of(log_id))["status"] == "submitted"
     for url in ("/review/export.csv?date_from=nope&volunteer=x", "/review/export.xlsx?kind=%00", "/review/stats?place=zz&date_from=2026-13-01"):
         assert (await client.get(url)).status_code == 200, url

@@ -21,6 +21,7 @@ from portal.logs.tables import FieldLog, LogNote, LogPhoto, MediationParty
 from portal.watchpoints.tables import WatchPoint
 from tests.conftest import ensure_csrf, field_error, htmx_post, post_form
 from tests.test_uploads import jpeg_with_gps
+from tests.unchanged import nothing_changes
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -112,8 +113,9 @@ async def test_bad_input_is_refused_next_to_the_field_and_kept(client_for, area,
     data = {**valid(kind, area.community_id), **changes}
     if "description" not in changes:
         data["description"] = "kept text 路口"
-    response = await post_form(client, f"/logs/new/{kind}", data)
-    assert response.status_code == 422
+    async with nothing_changes(also=(FieldLog, MediationParty)):
+        response = await post_form(client, f"/logs/new/{kind}", data)
+        assert response.status_code == 422
     error = field_error(response.text, field)
     assert error is not None and message in error, (error, response.text[-3000:])
     if "description" not in changes:
@@ -124,8 +126,9 @@ async def test_bad_input_is_refused_next_to_the_field_and_kept(client_for, area,
 async def test_htmx_submit_swaps_the_form_with_errors_and_redirects_when_saved(client_for, area):
     client, _ = await client_for("volunteer")
     data = {**valid("help", area.community_id), "people_count": "-1"}
-    response = await htmx_post(client, "/logs/new/help", data, target="log-form")
-    assert response.status_code == 422 and response.text.lstrip().startswith('<div id="log-form">')
+    async with nothing_changes(also=(FieldLog,)):
+        response = await htmx_post(client, "/logs/new/help", data, target="log-form")
+        assert response.status_code == 422 and response.text.lstrip().startswith('<div id="log-form">')
     response = await htmx_post(client, "/logs/new/help", {**data, "people_count": "2"}, target="log-form")
     assert response.status_code == 200 and re.match(r"^/logs/\d+\?saved=1$", response.headers["hx-redirect"])
 
@@ -219,8 +222,9 @@ def _png():
 async def test_bad_photos_are_refused_and_nothing_is_saved(client_for, area, settings, files, message):
     client, _ = await client_for("volunteer")
     data = {**valid("hazard", area.community_id), "description": "Chained door 链条"}
-    response = await post_multipart(client, "/logs/new/hazard", data, files)
-    assert response.status_code == 422
+    async with nothing_changes(also=(FieldLog, LogPhoto)):
+        response = await post_multipart(client, "/logs/new/hazard", data, files)
+        assert response.status_code == 422
     assert message in (field_error(response.text, "photos") or "")
     assert "Chained door 链条" in response.text
     assert await count() == 0 and await LogPhoto.count().run() == 0
@@ -262,8 +266,9 @@ async def test_a_host_logs_help_at_their_own_point_only(client_for, area, make_u
     someone_else = await make_point(area.community_id, await make_user("host"))
     page = await client.get(f"/logs/new/help?point={own}")
     assert f'<option selected value="{own}">' in page.text
-    response = await post_form(client, "/logs/new/help", {**valid("help", area.community_id), "watch_point": str(someone_else)})
-    assert response.status_code == 422 and "your own watch point" in field_error(response.text, "watch_point")
+    async with nothing_changes((WatchPoint, someone_else), also=(FieldLog,)):
+        response = await post_form(client, "/logs/new/help", {**valid("help", area.community_id), "watch_point": str(someone_else)})
+        assert response.status_code == 422 and "your own watch point" in field_error(response.text, "watch_point")
     assert await count() == 0
     data = {**valid("help", area.community_id), "watch_point": str(own)}
     data.pop("address")
@@ -314,14 +319,17 @@ async def test_hazard_lifecycle_with_re_inspection_by_someone_else(client_for, a
     officer, officer_id = await client_for("officer")
     assert "Confirm the hazard" in (await officer.get(f"/logs/{log_id}")).text
     assert "Confirm the hazard" not in (await volunteer.get(f"/logs/{log_id}")).text
-    assert (await post_form(volunteer, f"/logs/{log_id}/hazard", {"to": "confirmed"})).status_code == 403
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        assert (await post_form(volunteer, f"/logs/{log_id}/hazard", {"to": "confirmed"})).status_code == 403
     assert (await post_form(officer, f"/logs/{log_id}/hazard", {"to": "confirmed"})).status_code == 303
-    response = await post_form(officer, f"/logs/{log_id}/hazard", {"to": "rectification_requested", "rectification_by": ""})
-    assert response.status_code == 422 and "Say who must fix it." in field_error(response.text, "rectification_by")
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        response = await post_form(officer, f"/logs/{log_id}/hazard", {"to": "rectification_requested", "rectification_by": "", "note": "Who owns the lamp?"})
+        assert response.status_code == 422 and "Say who must fix it." in field_error(response.text, "rectification_by")
     due = (dt.date.today() + dt.timedelta(days=5)).isoformat()
     assert (await post_form(officer, f"/logs/{log_id}/hazard", {"to": "rectification_requested", "rectification_by": "Property company", "rectification_due": due})).status_code == 303
-    skipped = await post_form(officer, f"/logs/{log_id}/hazard", {"to": "verified"})
-    assert skipped.status_code == 422 and "moved on meanwhile" in skipped.text
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        skipped = await post_form(officer, f"/logs/{log_id}/hazard", {"to": "verified", "note": "Looks fine"})
+        assert skipped.status_code == 422 and "moved on meanwhile" in skipped.text
     assert (await post_form(officer, f"/logs/{log_id}/hazard", {"to": "fixed", "note": "Lamp replaced"})).status_code == 303
     other_officer, other_id = await client_for("officer")
     assert (await post_form(other_officer, f"/logs/{log_id}/hazard", {"to": "verified"})).status_code == 303
@@ -342,10 +350,11 @@ async def test_the_reporter_may_not_re_inspect_their_own_hazard(client_for, area
     await rules.transition(actor, log_id, "confirmed")
     await rules.transition(actor, log_id, "fixed")
     assert "Re-inspected: fixed" not in (await officer.get(f"/logs/{log_id}")).text
-    response = await post_form(officer, f"/logs/{log_id}/hazard", {"to": "verified"})
-    assert response.status_code == 422 and "Someone other than the reporter" in response.text
-    with pytest.raises(rules.LogError):
-        await rules.transition(actor, log_id, "reopened")
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        response = await post_form(officer, f"/logs/{log_id}/hazard", {"to": "verified", "note": "Checked it myself"})
+        assert response.status_code == 422 and "Someone other than the reporter" in response.text
+        with pytest.raises(rules.LogError):
+            await rules.transition(actor, log_id, "reopened")
     other, _ = await client_for("officer")
     assert (await post_form(other, f"/logs/{log_id}/hazard", {"to": "reopened"})).status_code == 303
     assert (await FieldLog.select(FieldLog.hazard_stage).where(FieldLog.id == log_id).first().run())["hazard_stage"] == "reopened"
@@ -355,7 +364,8 @@ async def test_officer_of_another_community_cannot_move_a_hazard(client_for, are
     _, volunteer_id = await client_for("volunteer")
     log_id = await _hazard(area, volunteer_id)
     outsider, _ = await client_for("officer", community_id=area.other_community_id)
-    assert (await post_form(outsider, f"/logs/{log_id}/hazard", {"to": "confirmed"})).status_code == 404
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        assert (await post_form(outsider, f"/logs/{log_id}/hazard", {"to": "confirmed", "note": "Seen"})).status_code == 404
 
 
 async def test_the_author_answers_a_question_and_sees_it_in_my_logs(client_for, area):
@@ -367,15 +377,17 @@ async def test_the_author_answers_a_question_and_sees_it_in_my_logs(client_for, 
     await FieldLog.update({FieldLog.status: "needs_info"}).where(FieldLog.id == log_id).run()
     mine = await client.get("/logs/mine")
     assert "More information asked" in mine.text and "Who was her son?" in mine.text and "Answer the officer" in mine.text
-    empty = await post_form(client, f"/logs/{log_id}/answer", {"text": ""})
-    assert empty.status_code == 422 and field_error(empty.text, "text")
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        empty = await post_form(client, f"/logs/{log_id}/answer", {"text": ""})
+        assert empty.status_code == 422 and field_error(empty.text, "text")
     assert (await post_form(client, f"/logs/{log_id}/answer", {"text": "Mr Zhang, her son"})).status_code == 303
     row = await FieldLog.select(FieldLog.status).where(FieldLog.id == log_id).first().run()
     assert row["status"] == "submitted"
     page = await client.get(f"/logs/{log_id}")
     assert "Mr Zhang, her son" in page.text and "The author answered" in page.text
-    again = await post_form(client, f"/logs/{log_id}/answer", {"text": "again"})
-    assert again.status_code == 422 and "Nobody is waiting" in again.text
+    async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+        again = await post_form(client, f"/logs/{log_id}/answer", {"text": "again"})
+        assert again.status_code == 422 and "Nobody is waiting" in again.text
 
 
 async def test_pending_volunteers_cannot_log(client_for, make_volunteer, area):
@@ -404,11 +416,13 @@ async def test_my_logs_pages_with_a_key(client_for, area):
 
 
 async def test_officers_keep_the_landmarks_volunteers_log_at(client_for, area):
+    from portal.logs.tables import Landmark
+
     officer, _ = await client_for("officer")
-    assert (await post_form(officer, f"/logs/landmarks/{area.community_id}", {"name_zh": "", "name_en": ""})).status_code == 422
+    async with nothing_changes(also=(Landmark,)):
+        assert (await post_form(officer, f"/logs/landmarks/{area.community_id}", {"name_zh": "", "name_en": ""})).status_code == 422
     for _ in range(2):  # a double tap adds one
         assert (await post_form(officer, f"/logs/landmarks/{area.community_id}", {"name_zh": "菜市场北门", "name_en": "Market north gate"})).status_code == 303
-    from portal.logs.tables import Landmark
 
     rows = await Landmark.select().where(Landmark.community == area.community_id).run()
     assert len(rows) == 1 and rows[0]["active"]
@@ -419,11 +433,15 @@ async def test_officers_keep_the_landmarks_volunteers_log_at(client_for, area):
     assert "Market north gate" in (await volunteer.get(f"/logs/{log_id}")).text
     assert (await post_form(officer, f"/logs/landmarks/{area.community_id}/{landmark}/retire")).status_code == 303
     assert "Market north gate" not in (await volunteer.get("/logs/new/hazard")).text
-    refused = await post_form(volunteer, "/logs/new/hazard", {**valid("hazard", area.community_id), "landmark": str(landmark)})
-    assert refused.status_code == 422 and field_error(refused.text, "landmark")
+    async with nothing_changes((Landmark, landmark), also=(FieldLog,)):
+        refused = await post_form(volunteer, "/logs/new/hazard", {**valid("hazard", area.community_id), "landmark": str(landmark)})
+        assert refused.status_code == 422 and field_error(refused.text, "landmark")
     outsider, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await outsider.get(f"/logs/landmarks/{area.community_id}")).status_code == 403
-    assert (await post_form(outsider, f"/logs/landmarks/{area.other_community_id}/{landmark}/restore")).status_code == 404
+    async with nothing_changes((Landmark, landmark)):
+        assert (await post_form(outsider, f"/logs/landmarks/{area.other_community_id}/{landmark}/restore")).status_code == 404
+        assert (await post_form(outsider, f"/logs/landmarks/{area.community_id}/{landmark}/restore")).status_code == 403
+        assert (await post_form(outsider, f"/logs/landmarks/{area.community_id}", {"name_zh": "外来地标", "name_en": "Outsider's mark"})).status_code == 403
 
 
 async def test_photos_are_removed_when_the_log_cannot_be_written(area, make_user, tmp_path):
