@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 
 from portal.notifications.tables import Notification
 from portal.shifts import rules
-from portal.shifts.tables import RosterTemplate, Shift, ShiftKind, Signup
+from portal.shifts.tables import RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.volunteers.tables import VolunteerProfile
 from tests.conftest import field_error, htmx_post, post_form
+from tests.unchanged import nothing_changes
 
 KIND = {"kind": "patrol", "name": "Night patrol", "place": "Xiguan Street", "required_skills": "", "min_people": 1, "max_people": 2, "open_to": "volunteers", "buddy_min": 0, "needs_experienced": False}
 
@@ -62,10 +63,11 @@ async def test_a_stale_page_gets_a_clear_message_and_nothing_changes(client_for,
     first = await make_volunteer()
     client, user = await verified_client(client_for, area)
     await rules.sign_up(first, shift)  # fills the shift after the page was loaded
-    plain = await post_form(client, f"/shifts/{shift}/signup", {"expect": "free"})
-    assert plain.status_code == 409 and "This shift changed since your page was loaded" in plain.text
-    swapped = await htmx_post(client, f"/shifts/{shift}/signup", {"expect": "free"}, target=f"shift-{shift}")
-    assert swapped.status_code == 409 and 'role="alert"' in swapped.text and "Join the waitlist" in swapped.text
+    async with nothing_changes((Shift, shift), (Signup, Signup.shift == shift)):
+        plain = await post_form(client, f"/shifts/{shift}/signup", {"expect": "free"})
+        assert plain.status_code == 409 and "This shift changed since your page was loaded" in plain.text
+        swapped = await htmx_post(client, f"/shifts/{shift}/signup", {"expect": "free"}, target=f"shift-{shift}")
+        assert swapped.status_code == 409 and 'role="alert"' in swapped.text and "Join the waitlist" in swapped.text
     assert await Signup.count().where(Signup.user == user).run() == 0
 
 
@@ -75,15 +77,17 @@ async def test_an_unverified_volunteer_sees_why_and_cannot_sign_up(client_for, a
     page = await client.get("/shifts/")
     assert "Only verified volunteers of this community can take shifts." in page.text
     assert f'action="/shifts/{shift}/signup"' not in page.text
-    response = await post_form(client, f"/shifts/{shift}/signup", {})
-    assert response.status_code == 409 and await Signup.count().run() == 0
+    async with nothing_changes((Shift, shift), also=(Signup,)):
+        response = await post_form(client, f"/shifts/{shift}/signup", {})
+        assert response.status_code == 409 and await Signup.count().run() == 0
 
 
 async def test_another_communitys_shift_is_not_listed_and_cannot_be_taken(client_for, area):
     theirs = await a_shift(area.other_community_id)
     client, _ = await verified_client(client_for, area)
     assert f"shift-{theirs}" not in (await client.get("/shifts/")).text
-    assert (await post_form(client, f"/shifts/{theirs}/signup", {})).status_code == 404
+    async with nothing_changes((Shift, theirs), also=(Signup,)):
+        assert (await post_form(client, f"/shifts/{theirs}/signup", {})).status_code == 404
     assert await Signup.count().run() == 0
 
 
@@ -95,7 +99,8 @@ async def test_my_shifts_check_in_and_out_and_total_hours(client_for, area):
     await rules.sign_up(user, later)
     page = await client.get("/shifts/mine")
     assert page.text.count("Check in</button>") == 1  # only today's shift, from 15 minutes before
-    assert (await post_form(client, f"/shifts/{later}/check-in")).status_code == 409
+    async with nothing_changes((Shift, later), (Signup, (Signup.shift == later) & (Signup.user == user))):
+        assert (await post_form(client, f"/shifts/{later}/check-in")).status_code == 409
     assert (await post_form(client, f"/shifts/{shift}/check-in")).status_code == 303
     page = await client.get("/shifts/mine")
     assert "Checked in at" in page.text and "Check out</button>" in page.text
@@ -123,13 +128,14 @@ async def test_the_calendar_feed_needs_only_its_secret_and_the_reset_kills_the_o
 async def test_officer_creates_a_kind_and_bad_input_is_explained(client_for, area):
     officer, _ = await client_for("officer")
     form = {"idempotency_key": "6b1f7d1e-0000-4000-8000-000000000001", "kind": "patrol", "name": "Night patrol", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "required_skills": ["juggling"], "watch_point": "0", "active": "y"}
-    bad = await post_form(officer, f"/shifts/manage/{area.community_id}/kinds/new", form)
-    assert bad.status_code == 422
-    assert field_error(bad.text, "required_skills") == "Unknown skill: juggling."
-    assert 'value="Night patrol"' in bad.text and await ShiftKind.count().run() == 0
-    form.update(required_skills=["first_aid"])
-    bad = await post_form(officer, f"/shifts/manage/{area.community_id}/kinds/new", form)
-    assert field_error(bad.text, "max_people") == "The maximum cannot be below the minimum."
+    async with nothing_changes(also=(ShiftKind,)):
+        bad = await post_form(officer, f"/shifts/manage/{area.community_id}/kinds/new", form)
+        assert bad.status_code == 422
+        assert field_error(bad.text, "required_skills") == "Unknown skill: juggling."
+        assert 'value="Night patrol"' in bad.text and await ShiftKind.count().run() == 0
+        form.update(required_skills=["first_aid"])
+        bad = await post_form(officer, f"/shifts/manage/{area.community_id}/kinds/new", form)
+        assert bad.status_code == 422 and field_error(bad.text, "max_people") == "The maximum cannot be below the minimum."
     form.update(max_people="4")
     for _ in range(2):  # a double submit creates one kind
         ok = await post_form(officer, f"/shifts/manage/{area.community_id}/kinds/new", form)
@@ -142,11 +148,12 @@ async def test_officer_roster_form_refuses_inverted_times_and_generates_shifts(c
     officer, _ = await client_for("officer")
     kind = await rules.create_kind(None, area.community_id, KIND)
     form = {"idempotency_key": "6b1f7d1e-0000-4000-8000-000000000002", "kind": str(kind), "weekdays": ["0", "2", "4"], "start_time": "21:00", "end_time": "19:00", "min_people": "2", "max_people": "4", "weeks_ahead": "2", "starts_on": rules.utcnow().date().isoformat(), "active": "y"}
-    bad = await post_form(officer, f"/shifts/manage/{area.community_id}/rosters/new", form)
-    assert bad.status_code == 422 and "The end must be after the start" in field_error(bad.text, "end_time")
-    assert await RosterTemplate.count().run() == 0 and await Shift.count().run() == 0
-    bad_time = await post_form(officer, f"/shifts/manage/{area.community_id}/rosters/new", {**form, "start_time": "7pm"})
-    assert field_error(bad_time.text, "start_time") == "Enter a time like 19:00."
+    async with nothing_changes((ShiftKind, kind), also=(RosterTemplate, Shift)):
+        bad = await post_form(officer, f"/shifts/manage/{area.community_id}/rosters/new", form)
+        assert bad.status_code == 422 and "The end must be after the start" in field_error(bad.text, "end_time")
+        assert await RosterTemplate.count().run() == 0 and await Shift.count().run() == 0
+        bad_time = await post_form(officer, f"/shifts/manage/{area.community_id}/rosters/new", {**form, "start_time": "7pm"})
+        assert bad_time.status_code == 422 and field_error(bad_time.text, "start_time") == "Enter a time like 19:00."
     ok = await post_form(officer, f"/shifts/manage/{area.community_id}/rosters/new", {**form, "start_time": "19:00", "end_time": "21:00"})
     assert ok.status_code == 303 and await Shift.count().run() >= 5
     roster = await officer.get(f"/shifts/manage/{area.community_id}/")
@@ -157,8 +164,9 @@ async def test_officer_adds_a_shift_but_not_in_the_past(client_for, area):
     officer, _ = await client_for("officer")
     kind = await rules.create_kind(None, area.community_id, KIND)
     form = {"idempotency_key": "6b1f7d1e-0000-4000-8000-000000000003", "kind": str(kind), "day": (rules.utcnow().date() - dt.timedelta(days=2)).isoformat(), "start_time": "19:00", "end_time": "21:00", "min_people": "1", "max_people": "2"}
-    bad = await post_form(officer, f"/shifts/manage/{area.community_id}/shifts/new", form)
-    assert bad.status_code == 422 and field_error(bad.text, "day") == "This time is in the past."
+    async with nothing_changes((ShiftKind, kind), also=(Shift,)):
+        bad = await post_form(officer, f"/shifts/manage/{area.community_id}/shifts/new", form)
+        assert bad.status_code == 422 and field_error(bad.text, "day") == "This time is in the past."
     ok = await post_form(officer, f"/shifts/manage/{area.community_id}/shifts/new", {**form, "day": (rules.utcnow().date() + dt.timedelta(days=2)).isoformat()})
     assert ok.status_code == 303 and await Shift.count().run() == 1
 
@@ -168,8 +176,9 @@ async def test_officer_cancels_with_a_reason_and_the_people_are_told(client_for,
     shift = await a_shift(area.community_id)
     volunteer = await make_volunteer()
     await rules.sign_up(volunteer, shift)
-    empty = await post_form(officer, f"/shifts/manage/{area.community_id}/shifts/{shift}/cancel", {"reason": " "})
-    assert empty.status_code == 422 and field_error(empty.text, "reason") == "Say why the shift is cancelled."
+    async with nothing_changes((Shift, shift), (Signup, Signup.shift == shift)):
+        empty = await post_form(officer, f"/shifts/manage/{area.community_id}/shifts/{shift}/cancel", {"reason": " "})
+        assert empty.status_code == 422 and field_error(empty.text, "reason") == "Say why the shift is cancelled."
     ok = await post_form(officer, f"/shifts/manage/{area.community_id}/shifts/{shift}/cancel", {"reason": "Typhoon"})
     assert ok.status_code == 303
     told = await Notification.select(Notification.subject, Notification.body).where(Notification.user == volunteer).first().run()
@@ -185,8 +194,9 @@ async def test_officer_marks_no_shows_corrects_hours_and_exports_them(client_for
         await Signup.insert(Signup(shift=shift, user=user, status="active", queued_at=now, updated_at=now)).run()
     worker_signup = (await Signup.select(Signup.id).where(Signup.user == worker).first().run())["id"]
     absent_signup = (await Signup.select(Signup.id).where(Signup.user == absent).first().run())["id"]
-    bad = await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{worker_signup}/hours", {"hours": "30", "note": ""})
-    assert bad.status_code == 422 and field_error(bad.text, "note") == "Say why the hours are corrected."
+    async with nothing_changes((Signup, Signup.shift == shift)):
+        bad = await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{worker_signup}/hours", {"hours": "30", "note": ""})
+        assert bad.status_code == 422 and field_error(bad.text, "note") == "Say why the hours are corrected."
     assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{worker_signup}/hours", {"hours": "2.5", "note": "forgot to check in"})).status_code == 303
     assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{absent_signup}/no-show", {"excused": "unexcused", "reason": "no answer"})).status_code == 303
     detail = await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")
@@ -203,13 +213,18 @@ async def test_officer_marks_no_shows_corrects_hours_and_exports_them(client_for
     assert rows[1][0] == "王五" and rows[1][3] == 2.5 and rows[2][4] == 1
 
 
-async def test_an_officer_of_another_community_reaches_nothing_here(client_for, area):
-    shift = await a_shift(area.community_id)
+async def test_an_officer_of_another_community_reaches_nothing_here(client_for, area, make_volunteer):
+    shift = await a_shift(area.community_id, starts_in=dt.timedelta(hours=-3))  # over: its sign-up can be corrected
+    now = rules.utcnow()
+    signup = (await Signup.insert(Signup(shift=shift, user=await make_volunteer(), status="active", queued_at=now, updated_at=now)).returning(Signup.id).run())[0]["id"]
     other, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await other.get(f"/shifts/manage/{area.community_id}/")).status_code == 403
     # Their own community in the path, our shift's id: not found.
     assert (await other.get(f"/shifts/manage/{area.other_community_id}/shifts/{shift}")).status_code == 404
-    assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/shifts/{shift}/cancel", {"reason": "x"})).status_code == 404
+    async with nothing_changes((Shift, shift), (Signup, signup)):
+        assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/shifts/{shift}/cancel", {"reason": "x"})).status_code == 404
+        assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/signups/{signup}/hours", {"hours": "9", "note": "x"})).status_code == 404
+        assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/signups/{signup}/no-show", {"excused": "unexcused", "reason": "x"})).status_code == 404
     assert (await Shift.select(Shift.status).where(Shift.id == shift).first().run())["status"] == "open"
 
 
@@ -240,8 +255,9 @@ async def test_officer_removes_or_changes_a_no_show_and_the_block_follows(client
     shift, signup = signups[0]
     page = await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")
     assert "Change or remove the no-show" in page.text
-    missing = await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "none", "reason": ""})
-    assert missing.status_code == 422 and field_error(missing.text, "reason") == "Give a reason."
+    async with nothing_changes((Signup, signup)):
+        missing = await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "none", "reason": ""})
+        assert missing.status_code == 422 and field_error(missing.text, "reason") == "Give a reason."
     assert (await post_form(officer, f"/shifts/manage/{area.community_id}/signups/{signup}/no-show", {"excused": "none", "reason": "was there"})).status_code == 303
     assert (await Signup.select(Signup.no_show).where(Signup.id == signup).first().run())["no_show"] == ""
     assert "Blocked from signing up" not in (await officer.get(f"/shifts/manage/{area.community_id}/")).text
@@ -285,14 +301,16 @@ async def test_officer_moves_a_roster_and_decides_on_the_shifts_kept_for_their_p
     base = f"/shifts/manage/{area.community_id}/rosters/{template}/kept"
     assert (await post_form(officer, f"{base}/{shifts[-1]}/move", {})).headers["location"].endswith(f"/rosters/{template}#kept")
     assert (await Shift.select(Shift.mismatch).where(Shift.id == shifts[-1]).first().run())["mismatch"] is False
-    no_reason = await post_form(officer, f"{base}/{shifts[-2]}/cancel", {"reason": ""})
-    assert no_reason.status_code == 422 and field_error(no_reason.text, "reason") == "Say why the shift is cancelled."
+    async with nothing_changes((Shift, shifts[-2]), (Signup, Signup.shift == shifts[-2]), also=(RosterTemplate,)):
+        no_reason = await post_form(officer, f"{base}/{shifts[-2]}/cancel", {"reason": ""})
+        assert no_reason.status_code == 422 and field_error(no_reason.text, "reason") == "Say why the shift is cancelled."
     assert (await post_form(officer, f"{base}/{shifts[-2]}/cancel", {"reason": "Festival: see the 18:00 shift"})).status_code == 303
     assert "Kept because people signed up" not in (await officer.get(f"/shifts/manage/{area.community_id}/rosters/{template}")).text
-    again = await post_form(officer, f"{base}/{shifts[-1]}/move", {})
-    assert again.status_code == 409 and "already dealt with" in again.text
     other, _ = await client_for("officer", community_id=area.other_community_id)
-    assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/rosters/{template}/kept/{shifts[-1]}/move", {})).status_code == 404
+    async with nothing_changes((Shift, Shift.template == template), (Signup, Signup.shift == shifts[-1]), (RosterTemplate, template)):
+        again = await post_form(officer, f"{base}/{shifts[-1]}/move", {})
+        assert again.status_code == 409 and "already dealt with" in again.text
+        assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/rosters/{template}/kept/{shifts[-1]}/move", {})).status_code == 404
 
 
 async def test_shifts_i_can_take_load_later_pages_with_htmx_or_a_plain_link(client_for, area, monkeypatch):
@@ -356,7 +374,8 @@ async def test_officer_counts_a_volunteer_as_experienced_from_the_shift_page(cli
     page = await officer.get(f"/shifts/manage/{area.community_id}/shifts/{shift}")
     assert "counted as experienced by an officer" in page.text and "Stop counting as experienced" in page.text
     other, _ = await client_for("officer", community_id=area.other_community_id)
-    assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/people/{volunteer}/experienced", {"experienced": "0"})).status_code == 404
+    async with nothing_changes((ShiftStanding, ShiftStanding.user == volunteer)):
+        assert (await post_form(other, f"/shifts/manage/{area.other_community_id}/people/{volunteer}/experienced", {"experienced": "0"})).status_code == 404
 
 
 async def test_bad_input_is_explained_in_chinese_and_changes_nothing(client_for, area, make_volunteer):
@@ -366,24 +385,27 @@ async def test_bad_input_is_explained_in_chinese_and_changes_nothing(client_for,
     officer, _ = await client_for("officer", preferred_language="zh_CN")
     kind = await rules.create_kind(None, area.community_id, KIND)
     base = f"/shifts/manage/{area.community_id}"
-    bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "required_skills": ["juggling"], "watch_point": "0"})
-    assert field_error(bad_kind.text, "required_skills") == "未知技能：juggling。"
-    bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "watch_point": "0"})
-    assert field_error(bad_kind.text, "max_people") == "最多人数不能少于最少人数。"
     roster = {"kind": str(kind), "weekdays": ["0"], "start_time": "21:00", "end_time": "19:00", "min_people": "1", "max_people": "2", "weeks_ahead": "1", "starts_on": rules.utcnow().date().isoformat(), "active": "y"}
-    inverted = await post_form(officer, f"{base}/rosters/new", roster)
-    assert field_error(inverted.text, "end_time") == "结束时间必须晚于开始时间（班次须在当天结束）。"
+    async with nothing_changes((ShiftKind, kind), also=(RosterTemplate, Shift)):
+        bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "required_skills": ["juggling"], "watch_point": "0"})
+        assert bad_kind.status_code == 422 and field_error(bad_kind.text, "required_skills") == "未知技能：juggling。"
+        bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "watch_point": "0"})
+        assert bad_kind.status_code == 422 and field_error(bad_kind.text, "max_people") == "最多人数不能少于最少人数。"
+        inverted = await post_form(officer, f"{base}/rosters/new", roster)
+        assert inverted.status_code == 422 and field_error(inverted.text, "end_time") == "结束时间必须晚于开始时间（班次须在当天结束）。"
     assert (await post_form(officer, f"{base}/rosters/new", {**roster, "start_time": "19:00", "end_time": "21:00"})).status_code == 303
-    overlapping = await post_form(officer, f"{base}/rosters/new", {**roster, "start_time": "20:00", "end_time": "22:00"})
-    assert field_error(overlapping.text, "start_time") == "这个时间与同类型的另一个排班（19:00–21:00）重叠。"
-    yesterday = (rules.utcnow() - dt.timedelta(days=1)).date().isoformat()
-    past = await post_form(officer, f"{base}/shifts/new", {"kind": str(kind), "day": yesterday, "start_time": "19:00", "end_time": "21:00", "min_people": "1", "max_people": "2"})
-    assert field_error(past.text, "day") == "这个时间已经过去了。"
+    async with nothing_changes((ShiftKind, kind), (RosterTemplate, RosterTemplate.kind == kind), (Shift, Shift.kind == kind)):
+        overlapping = await post_form(officer, f"{base}/rosters/new", {**roster, "start_time": "20:00", "end_time": "22:00"})
+        assert overlapping.status_code == 422 and field_error(overlapping.text, "start_time") == "这个时间与同类型的另一个排班（19:00–21:00）重叠。"
+        yesterday = (rules.utcnow() - dt.timedelta(days=1)).date().isoformat()
+        past = await post_form(officer, f"{base}/shifts/new", {"kind": str(kind), "day": yesterday, "start_time": "19:00", "end_time": "21:00", "min_people": "1", "max_people": "2"})
+        assert past.status_code == 422 and field_error(past.text, "day") == "这个时间已经过去了。"
     assert await ShiftKind.count().run() == 1 and await RosterTemplate.count().run() == 1
     shift = await a_shift(area.community_id, capacity=1)
     await rules.sign_up(await make_volunteer(), shift)
     client, user = await client_for("volunteer", preferred_language="zh_CN")
     await VolunteerProfile.insert(VolunteerProfile(user=user, community=area.community_id, status="verified", applied_at=rules.utcnow())).run()
-    stale = await post_form(client, f"/shifts/{shift}/signup", {"expect": "free"})
-    assert stale.status_code == 409 and "页面打开后这个班次已有变化" in stale.text
+    async with nothing_changes((Shift, shift), (Signup, Signup.shift == shift)):
+        stale = await post_form(client, f"/shifts/{shift}/signup", {"expect": "free"})
+        assert stale.status_code == 409 and "页面打开后这个班次已有变化" in stale.text
     assert await Signup.count().where(Signup.user == user).run() == 0
