@@ -8,6 +8,7 @@ from portal.accounts.tables import User
 from portal.volunteers.rules import ensure_profile
 from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
 from tests.conftest import PASSWORD, field_error, http_client, log_in, post_form
+from tests.unchanged import nothing_changes
 
 FUTURE = (dt.date.today() + dt.timedelta(days=200)).isoformat()
 PAST = (dt.date.today() - dt.timedelta(days=1)).isoformat()
@@ -73,8 +74,9 @@ async def test_bad_applications_show_translated_messages_next_to_the_fields_and_
         password="short",
         availability="y" * 1001,
     )
-    response = await post_form(client, "/volunteer/apply", form, headers={"Accept-Language": "zh-CN"})
-    assert response.status_code == 422
+    async with nothing_changes(also=(User, VolunteerProfile, VolunteerSkill)):
+        response = await post_form(client, "/volunteer/apply", form, headers={"Accept-Language": "zh-CN"})
+        assert response.status_code == 422
     assert field_error(response.text, "real_name") == "最多 100 个字符。"
     assert field_error(response.text, "consent") == "申请前请同意我们使用您的资料。"
     assert field_error(response.text, "skills") == "请从列表中选择技能。"
@@ -86,8 +88,9 @@ async def test_bad_applications_show_translated_messages_next_to_the_fields_and_
     assert 'value="short"' not in response.text
     # Only the username is wrong now: the rule's answer comes back next to it.
     fixed = await apply_form(client, area, username="taken")
-    taken = await post_form(client, "/volunteer/apply", fixed)
-    assert taken.status_code == 422 and field_error(taken.text, "username") == "This username is already taken."
+    async with nothing_changes((User, User.username == "taken"), also=(VolunteerProfile, VolunteerSkill)):
+        taken = await post_form(client, "/volunteer/apply", fixed)
+        assert taken.status_code == 422 and field_error(taken.text, "username") == "This username is already taken."
     assert await VolunteerProfile.count().run() == 0
 
 
@@ -121,13 +124,15 @@ async def test_the_officer_lists_views_and_verifies_and_the_volunteer_reads_it_i
 async def test_reject_without_a_reason_and_a_stale_decision_are_explained(client_for, area):
     _, profile_id = await _application(area)
     officer, _ = await client_for("officer")
-    missing = await post_form(officer, f"/officer/volunteers/{profile_id}/reject", {"reason": ""})
-    assert missing.status_code == 422 and field_error(missing.text, "reason") == "Give a reason: the volunteer will read it."
-    too_long = await post_form(officer, f"/officer/volunteers/{profile_id}/reject", {"reason": "r" * 501})
-    assert too_long.status_code == 422 and field_error(too_long.text, "reason") == "Use at most 500 characters."
+    async with nothing_changes((VolunteerProfile, profile_id)):
+        missing = await post_form(officer, f"/officer/volunteers/{profile_id}/reject", {"reason": ""})
+        assert missing.status_code == 422 and field_error(missing.text, "reason") == "Give a reason: the volunteer will read it."
+        too_long = await post_form(officer, f"/officer/volunteers/{profile_id}/reject", {"reason": "r" * 501})
+        assert too_long.status_code == 422 and field_error(too_long.text, "reason") == "Use at most 500 characters."
     assert (await post_form(officer, f"/officer/volunteers/{profile_id}/reject", {"reason": "Could not reach you"})).status_code == 303
-    stale = await post_form(officer, f"/officer/volunteers/{profile_id}/verify", {})
-    assert stale.status_code == 409 and "status has changed meanwhile" in stale.text
+    async with nothing_changes((VolunteerProfile, profile_id)):
+        stale = await post_form(officer, f"/officer/volunteers/{profile_id}/verify", {})
+        assert stale.status_code == 409 and "status has changed meanwhile" in stale.text
 
 
 async def test_officers_of_another_community_see_no_application_and_change_nothing(client_for, area):
@@ -136,8 +141,9 @@ async def test_officers_of_another_community_see_no_application_and_change_nothi
     assert "申请人" not in (await other.get("/officer/applications")).text
     assert (await other.get(f"/officer/volunteers/{profile_id}")).status_code == 404
     assert (await other.get(f"/communities/{area.community_id}/volunteers")).status_code == 403
-    for action in ("verify", "reject", "suspend", "reinstate"):
-        assert (await post_form(other, f"/officer/volunteers/{profile_id}/{action}", {"reason": "x"})).status_code == 404
+    async with nothing_changes((VolunteerProfile, profile_id)):
+        for action in ("verify", "reject", "suspend", "reinstate"):
+            assert (await post_form(other, f"/officer/volunteers/{profile_id}/{action}", {"reason": "x"})).status_code == 404
     assert (await VolunteerProfile.select(VolunteerProfile.status).first().run())["status"] == "pending"
 
 
@@ -146,8 +152,9 @@ async def test_the_volunteer_edits_the_profile_with_errors_kept_next_to_fields(c
     await ensure_profile(None, user_id, area.community_id)
     page = await volunteer.get("/volunteer/profile")
     assert page.status_code == 200 and "Delete my account" in page.text
-    bad = await post_form(volunteer, "/volunteer/profile", {"phone": "138 0000 1111", "skills": ["driving", "hacking"], "expires_driving": PAST, "email": "nope"})
-    assert bad.status_code == 422
+    async with nothing_changes((User, user_id), (VolunteerProfile, VolunteerProfile.user == user_id), also=(VolunteerSkill,)):
+        bad = await post_form(volunteer, "/volunteer/profile", {"phone": "138 0000 1111", "skills": ["driving", "hacking"], "expires_driving": PAST, "email": "nope"})
+        assert bad.status_code == 422
     assert field_error(bad.text, "skills") == "Choose skills from the list."
     assert field_error(bad.text, "email") == "Enter a valid e-mail address."
     assert 'value="138 0000 1111"' in bad.text
@@ -167,8 +174,9 @@ async def test_a_volunteer_without_a_profile_sees_a_notice_not_an_error(client_f
 async def test_deleting_the_account_asks_for_the_password_then_logs_out_for_good(client_for, area, client):
     volunteer, user_id = await client_for("volunteer", username="leaver")
     await ensure_profile(None, user_id, area.community_id)
-    wrong = await post_form(volunteer, "/volunteer/profile/delete", {"password": "not it at all"})
-    assert wrong.status_code == 422 and field_error(wrong.text, "password") == "The password is not correct."
+    async with nothing_changes((User, user_id), (VolunteerProfile, VolunteerProfile.user == user_id)):
+        wrong = await post_form(volunteer, "/volunteer/profile/delete", {"password": "not it at all"})
+        assert wrong.status_code == 422 and field_error(wrong.text, "password") == "The password is not correct."
     done = await post_form(volunteer, "/volunteer/profile/delete", {"password": PASSWORD})
     assert done.status_code == 303
     assert (await volunteer.get("/volunteer/profile", follow_redirects=False)).status_code == 303  # to the login page
@@ -204,7 +212,7 @@ async def test_applications_are_limited_per_address_with_a_clear_message_and_a_r
     async with http_client(app) as client:
         # The same form again (a resend on a bad connection) is answered, not limited.
         assert (await post_form(client, "/volunteer/apply", sent[0])).headers["location"] == "/"
-    async with http_client(app) as client:
+    async with http_client(app) as client, nothing_changes(also=(User, VolunteerProfile, VolunteerSkill)):
         limited = await post_form(client, "/volunteer/apply", await apply_form(client, area, username="one-too-many", real_name="赵六"))
         assert limited.status_code == 429
         assert "Too many applications were sent from here" in limited.text and "赵六" in limited.text and "one-too-many" in limited.text
@@ -217,6 +225,7 @@ async def test_applications_are_limited_per_address_with_a_clear_message_and_a_r
 
 
 async def test_the_application_honeypot_creates_no_account(client, area):
-    response = await post_form(client, "/volunteer/apply", await apply_form(client, area, website="http://spam.example"))
-    assert response.status_code == 303 and response.headers["location"] == "/volunteer/apply"
+    async with nothing_changes(also=(User, VolunteerProfile, VolunteerSkill)):
+        response = await post_form(client, "/volunteer/apply", await apply_form(client, area, website="http://spam.example"))
+        assert response.status_code == 303 and response.headers["location"] == "/volunteer/apply"
     assert await User.count().run() == 0

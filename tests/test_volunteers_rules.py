@@ -16,6 +16,7 @@ from portal.volunteers import rules
 from portal.volunteers.facts import volunteer_facts
 from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
 from portal.web import i18n
+from tests.unchanged import nothing_changes
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -72,16 +73,18 @@ async def test_the_same_form_twice_even_at_once_gives_one_account(area):
     ],
 )
 async def test_bad_applications_change_nothing(area, overrides, field):
-    with pytest.raises(AccountError) as error:
-        await rules.apply(application(area, **overrides), today=TODAY)
+    async with nothing_changes(also=(User, RoleGrant, VolunteerProfile, VolunteerSkill)):
+        with pytest.raises(AccountError) as error:
+            await rules.apply(application(area, **overrides), today=TODAY)
     assert error.value.field == field
     assert await User.count().run() == 0 and await VolunteerSkill.count().run() == 0
 
 
 async def test_a_taken_username_is_refused_for_a_different_form(area):
-    await rules.apply(application(area), today=TODAY)
-    with pytest.raises(AccountError) as error:
-        await rules.apply(application(area, real_name="Someone else"), today=TODAY)
+    first = await rules.apply(application(area), today=TODAY)
+    async with nothing_changes((User, first.user_id), (VolunteerProfile, VolunteerProfile.user == first.user_id), also=(RoleGrant, VolunteerSkill)):
+        with pytest.raises(AccountError) as error:
+            await rules.apply(application(area, real_name="Someone else"), today=TODAY)
     assert error.value.field == "username"
     assert await VolunteerProfile.count().run() == 1
 
@@ -112,12 +115,14 @@ async def test_an_officer_verifies_and_the_volunteer_is_told_in_their_language(a
 async def test_the_full_cycle_reject_suspend_reinstate_and_stale_decisions(area, make_user):
     officer = await load_actor(await make_user("officer"))
     _, rejected = await _pending(area, username="rej")
-    with pytest.raises(AccountError) as missing:
-        await rules.decide(officer, rejected, "reject", "  ")
+    async with nothing_changes((VolunteerProfile, rejected)):
+        with pytest.raises(AccountError) as missing:
+            await rules.decide(officer, rejected, "reject", "  ")
     assert missing.value.field == "reason"
     assert await rules.decide(officer, rejected, "reject", "No phone answer") == "rejected"
-    with pytest.raises(AccountError) as stale:
-        await rules.decide(officer, rejected, "verify")
+    async with nothing_changes((VolunteerProfile, rejected)):
+        with pytest.raises(AccountError) as stale:
+            await rules.decide(officer, rejected, "verify")
     assert stale.value.field == "status"
     _, profile_id = await _pending(area, username="cycle")
     await rules.decide(officer, profile_id, "verify")
@@ -136,7 +141,9 @@ async def test_two_officers_deciding_at_once_decide_once(area, make_user):
 async def test_officers_of_other_communities_reach_nothing(area, make_user):
     _, profile_id = await _pending(area)
     other = await load_actor(await make_user("officer", community_id=area.other_community_id))
-    assert await rules.decide(other, profile_id, "verify") is None
+    async with nothing_changes((VolunteerProfile, profile_id)):
+        assert await rules.decide(other, profile_id, "verify") is None
+        assert await rules.decide(other, profile_id, "reject", "not yours") is None
     assert await rules.profile_for_officer(other, profile_id) is None
     assert (await rules.pending_page(other, None)).rows == []
     assert (await rules.volunteers_page(other, area.community_id, None, None)).rows == []
@@ -162,8 +169,9 @@ async def test_profile_edit_replaces_skills_and_audits_field_names_only(area, ma
     audit = await AuditEntry.select().where(AuditEntry.action == "volunteer.profile_updated").first().run()
     assert set(js(audit["after"])["changed"]) == {"phone", "email", "availability", "may_be_named", "skills"}
     assert "138 1111 2222" not in str(audit)
-    with pytest.raises(AccountError):
-        await rules.update_profile(actor, phone="1", email="", availability="", may_be_named=False, skills={"driving": TODAY - dt.timedelta(days=1)}, today=TODAY)
+    async with nothing_changes((User, user_id), (VolunteerProfile, VolunteerProfile.user == user_id), (VolunteerSkill, VolunteerSkill.user == user_id)):
+        with pytest.raises(AccountError):
+            await rules.update_profile(actor, phone="1", email="", availability="", may_be_named=False, skills={"driving": TODAY - dt.timedelta(days=1)}, today=TODAY)
 
 
 async def test_deleting_an_account_anonymises_it_and_keeps_the_rows(area):
@@ -171,8 +179,9 @@ async def test_deleting_an_account_anonymises_it_and_keeps_the_rows(area):
     actor = await load_actor(user_id)
     sessions = DatabaseSessions(dt.timedelta(hours=1))
     await sessions.create(user_id, "127.0.0.1", "test")
-    with pytest.raises(AccountError):
-        await rules.delete_account(actor, "wrong password", sessions)
+    async with nothing_changes((User, user_id), (VolunteerProfile, profile_id), (UserSession, UserSession.user == user_id), also=(VolunteerSkill,)):
+        with pytest.raises(AccountError):
+            await rules.delete_account(actor, "wrong password", sessions)
     await rules.delete_account(actor, "a long enough password", sessions)
     user = await User.select().where(User.id == user_id).first().run()
     assert user["real_name"] == f"Deleted volunteer #{user_id}"
