@@ -13,6 +13,7 @@ from tests.conftest import ensure_csrf, field_error, post_form
 from tests.test_public_routes import intake_form
 from tests.test_watchpoints_routes import application, post_multipart
 from tests.test_watchpoints_rules import ALL, make_point
+from tests.unchanged import nothing_changes
 
 
 @pytest.mark.parametrize(
@@ -31,8 +32,9 @@ from tests.test_watchpoints_rules import ALL, make_point
 )
 async def test_positions_outside_plausible_ranges_are_refused(client_for, area, overrides, field_id, fragment):
     host, _ = await client_for("host")
-    response = await post_multipart(host, "/watchpoints/new", application(area.community_id, **overrides))
-    assert response.status_code == 422
+    async with nothing_changes(also=(WatchPoint,)):
+        response = await post_multipart(host, "/watchpoints/new", application(area.community_id, **overrides))
+        assert response.status_code == 422
     error = field_error(response.text, field_id)
     assert error is not None
     if fragment:
@@ -53,8 +55,9 @@ async def test_positions_outside_plausible_ranges_are_refused(client_for, area, 
 )
 async def test_over_long_point_fields_are_refused(client_for, area, overrides, field_id):
     host, _ = await client_for("host")
-    response = await post_multipart(host, "/watchpoints/new", application(area.community_id, **overrides))
-    assert response.status_code == 422 and field_error(response.text, field_id)
+    async with nothing_changes(also=(WatchPoint,)):
+        response = await post_multipart(host, "/watchpoints/new", application(area.community_id, **overrides))
+        assert response.status_code == 422 and field_error(response.text, field_id)
     assert await WatchPoint.count().run() == 0
 
 
@@ -63,20 +66,22 @@ async def test_over_long_hours_page_input_changes_nothing(client_for, make_user,
     point_id, _ = await make_point(make_user, area, host_id=host_id)
     before = await WatchPoint.select(WatchPoint.hours, WatchPoint.holidays).first().run()
     form = {f"mode_{d}": "24h" for d in range(7)} | {"closed_dates": "2027-01-01 " * 200}
-    response = await post_form(host, f"/watchpoints/{point_id}/hours", form)
-    assert response.status_code == 422 and "at most 1500" in field_error(response.text, "closed_dates")
+    async with nothing_changes((WatchPoint, point_id)):
+        response = await post_form(host, f"/watchpoints/{point_id}/hours", form)
+        assert response.status_code == 422 and "at most 1500" in field_error(response.text, "closed_dates")
     assert await WatchPoint.select(WatchPoint.hours, WatchPoint.holidays).first().run() == before
 
 
 async def test_over_long_visit_note_and_suspension_reason_are_refused(client_for, make_user, area):
     officer, _ = await client_for("officer")
     point_id, _ = await make_point(make_user, area, status="pending")
-    response = await post_form(officer, f"/watchpoints/{point_id}/visits", {"visited_on": "2026-03-01", "note": "看" * 1001, "outcome": "verified"})
-    assert response.status_code == 422 and "at most 1000" in field_error(response.text, "note")
-    assert await WatchPointVisit.count().run() == 0
-    assert (await WatchPoint.select(WatchPoint.status).first().run())["status"] == "pending"
-    response = await post_form(officer, f"/watchpoints/{point_id}/suspend", {"note": "停" * 501})
-    assert response.status_code == 422 and "at most 500" in (field_error(response.text, "note") or "")
+    async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit,)):
+        response = await post_form(officer, f"/watchpoints/{point_id}/visits", {"visited_on": "2026-03-01", "note": "看" * 1001, "outcome": "verified"})
+        assert response.status_code == 422 and "at most 1000" in field_error(response.text, "note")
+        assert await WatchPointVisit.count().run() == 0
+        assert (await WatchPoint.select(WatchPoint.status).first().run())["status"] == "pending"
+        response = await post_form(officer, f"/watchpoints/{point_id}/suspend", {"note": "停" * 501})
+        assert response.status_code == 422 and "at most 500" in (field_error(response.text, "note") or "")
     assert "停" * 501 in response.text  # the reason is kept
     assert (await WatchPoint.select(WatchPoint.status).first().run())["status"] == "pending"
 
@@ -85,8 +90,9 @@ async def test_over_long_answer_to_the_public_is_refused(client, client_for, are
     await post_form(client, "/c/a/ask/help", intake_form())
     intake_id = (await Intake.select(Intake.id).first().run())["id"]
     officer, _ = await client_for("officer")
-    response = await post_form(officer, f"/intake/{intake_id}/answer", {"text": "答" * 2001})
-    assert response.status_code == 422 and "at most 2000" in field_error(response.text, "text")
+    async with nothing_changes((Intake, intake_id), also=(IntakeAnswer,)):
+        response = await post_form(officer, f"/intake/{intake_id}/answer", {"text": "答" * 2001})
+        assert response.status_code == 422 and "at most 2000" in field_error(response.text, "text")
     assert await IntakeAnswer.count().run() == 0
 
 
@@ -94,8 +100,9 @@ async def test_a_body_over_the_upload_limit_gets_a_friendly_413_and_saves_nothin
     host, _ = await client_for("host")
     token = await ensure_csrf(host)
     files = {"photo": ("huge.jpg", b"\xff\xd8" + b"0" * (7 * 1024 * 1024), "image/jpeg")}
-    response = await host.post("/watchpoints/new", data={**application(area.community_id), "_csrf_token": token}, files=files, follow_redirects=False)
-    assert response.status_code == 413 and "larger than we accept" in response.text
+    async with nothing_changes(also=(WatchPoint,)):
+        response = await host.post("/watchpoints/new", data={**application(area.community_id), "_csrf_token": token}, files=files, follow_redirects=False)
+        assert response.status_code == 413 and "larger than we accept" in response.text
     assert await WatchPoint.count().run() == 0
 
 

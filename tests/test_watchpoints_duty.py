@@ -18,6 +18,7 @@ from portal.audit.tables import AuditEntry
 from portal.watchpoints import duty
 from portal.watchpoints.tables import DutySlot, WatchPoint
 from portal.web import i18n
+from tests.unchanged import nothing_changes
 from tests.conftest import field_error, post_form
 from tests.test_watchpoints_routes import svg_to_image
 from tests.test_watchpoints_rules import SHANGHAI, at, make_point
@@ -108,8 +109,9 @@ async def test_slots_are_checked(make_user, area, english, monkeypatch):
     actor = await load_actor(first)
     for changes, field_name, fragment in cases:
         values = {"officer_id": first, "starts": T(8), "ends": T(17), "weekday": 0} | changes
-        with pytest.raises(duty.DutyError) as refused:
-            await duty.add_slot(actor, area.community_id, duty.Slot(**values), SHANGHAI)
+        async with nothing_changes(also=(DutySlot,)):
+            with pytest.raises(duty.DutyError) as refused:
+                await duty.add_slot(actor, area.community_id, duty.Slot(**values), SHANGHAI)
         assert (refused.value.field, fragment in refused.value.message) == (field_name, True), changes
     assert await DutySlot.count().run() == 0
 
@@ -119,13 +121,15 @@ async def test_only_officers_reaching_the_community_change_its_roster_and_each_c
     stranger = await load_actor(await make_user("officer", community_id=area.other_community_id))
     host = await load_actor(await make_user("host"))
     for actor in (stranger, host):
-        with pytest.raises(PermissionError):
-            await duty.add_slot(actor, area.community_id, duty.Slot(first, T(8), T(17), 0), SHANGHAI)
+        async with nothing_changes(also=(DutySlot,)):
+            with pytest.raises(PermissionError):
+                await duty.add_slot(actor, area.community_id, duty.Slot(first, T(8), T(17), 0), SHANGHAI)
     head = await make_user("head")
     slot_id = await add(head, area, first, T(8), T(17), weekday=2)
-    with pytest.raises(PermissionError):
-        await duty.remove_slot(stranger, area.community_id, slot_id)
-    assert not await duty.remove_slot(await load_actor(head), area.other_community_id, slot_id)  # not that community's slot
+    async with nothing_changes((DutySlot, slot_id)):
+        with pytest.raises(PermissionError):
+            await duty.remove_slot(stranger, area.community_id, slot_id)
+        assert not await duty.remove_slot(await load_actor(head), area.other_community_id, slot_id)  # not that community's slot
     assert await duty.remove_slot(await load_actor(first), area.community_id, slot_id)
     rows = await AuditEntry.select(AuditEntry.action, AuditEntry.actor, AuditEntry.object_id, AuditEntry.before, AuditEntry.after).where(AuditEntry.object_type == "duty").order_by(AuditEntry.id).run()
     assert [(r["action"], r["actor"], r["object_id"]) for r in rows] == [("duty.added", head, str(area.community_id)), ("duty.removed", first, str(area.community_id))]
@@ -150,7 +154,8 @@ async def test_officer_edits_the_roster_on_its_page(client_for, make_user, area)
     slot_id = (await DutySlot.select(DutySlot.id).first().run())["id"]
     assert (await post_form(officer, f"/communities/{area.community_id}/duty/{slot_id}/remove")).status_code == 303
     assert await DutySlot.count().run() == 0
-    assert (await post_form(officer, f"/communities/{area.community_id}/duty/{slot_id}/remove")).status_code == 404
+    async with nothing_changes(also=(DutySlot,)):
+        assert (await post_form(officer, f"/communities/{area.community_id}/duty/{slot_id}/remove")).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -170,8 +175,9 @@ async def test_officer_edits_the_roster_on_its_page(client_for, make_user, area)
 async def test_bad_slot_is_refused_with_the_input_kept_and_nothing_saved(client_for, area, overrides, field_id, fragment):
     officer, officer_id = await client_for("officer")
     form = slot_form(officer_id, ends="17:59") | overrides
-    response = await post_form(officer, f"/communities/{area.community_id}/duty", form)
-    assert response.status_code == 422
+    async with nothing_changes(also=(DutySlot,)):
+        response = await post_form(officer, f"/communities/{area.community_id}/duty", form)
+        assert response.status_code == 422
     error = field_error(response.text, field_id)
     assert error is not None, response.text
     if fragment:
@@ -185,10 +191,11 @@ async def test_officers_of_other_communities_cannot_see_or_change_the_roster(cli
     slot_id = await add(first, area, first, T(8), T(17), weekday=0)
     stranger, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await stranger.get(f"/communities/{area.community_id}/duty")).status_code == 403
-    assert (await post_form(stranger, f"/communities/{area.community_id}/duty", slot_form(first))).status_code == 403
-    assert (await post_form(stranger, f"/communities/{area.community_id}/duty/{slot_id}/remove")).status_code == 403
-    # Its own community's page cannot remove a slot of another community either.
-    assert (await post_form(stranger, f"/communities/{area.other_community_id}/duty/{slot_id}/remove")).status_code == 404
+    async with nothing_changes((DutySlot, slot_id)):
+        assert (await post_form(stranger, f"/communities/{area.community_id}/duty", slot_form(first))).status_code == 403
+        assert (await post_form(stranger, f"/communities/{area.community_id}/duty/{slot_id}/remove")).status_code == 403
+        # Its own community's page cannot remove a slot of another community either.
+        assert (await post_form(stranger, f"/communities/{area.other_community_id}/duty/{slot_id}/remove")).status_code == 404
     assert await DutySlot.count().run() == 1
 
 

@@ -15,9 +15,10 @@ from PIL import Image
 
 from portal.audit.tables import AuditEntry
 from portal.uploads import storage_for
-from portal.watchpoints.tables import WatchPoint
+from portal.watchpoints.tables import WatchPoint, WatchPointVisit
 from tests.conftest import csrf_token, ensure_csrf, field_error, htmx_post, post_form
 from tests.test_watchpoints_rules import image_bytes, make_point
+from tests.unchanged import nothing_changes
 
 
 def application(community_id: int, **overrides) -> dict:
@@ -118,8 +119,9 @@ async def test_repeat_of_the_application_form_creates_one_point(client_for, area
 async def test_bad_application_is_refused_with_the_input_kept_and_nothing_saved(client_for, area, overrides, field_id, fragment):
     host, _ = await client_for("host")
     form = application(area.community_id, **overrides)
-    response = await post_multipart(host, "/watchpoints/new", form)
-    assert response.status_code == 422
+    async with nothing_changes(also=(WatchPoint,)):
+        response = await post_multipart(host, "/watchpoints/new", form)
+        assert response.status_code == 422
     error = field_error(response.text, field_id)
     assert error is not None
     if fragment:
@@ -147,8 +149,9 @@ async def test_overnight_hours_are_accepted_when_ticked(client_for, area):
 async def test_bad_photo_is_refused_and_nothing_is_saved(client_for, area, settings, photo, fragment):
     host, _ = await client_for("host")
     before = stored_files(settings)
-    response = await post_multipart(host, "/watchpoints/new", application(area.community_id), photo)
-    assert response.status_code == 422
+    async with nothing_changes(also=(WatchPoint,)):
+        response = await post_multipart(host, "/watchpoints/new", application(area.community_id), photo)
+        assert response.status_code == 422
     assert fragment in (field_error(response.text, "photo") or "")
     assert await WatchPoint.count().run() == 0 and stored_files(settings) == before
 
@@ -161,9 +164,10 @@ async def test_host_can_edit_only_their_own_point(client_for, make_user, area):
     assert (await post_multipart(host, f"/watchpoints/{mine}/edit", application(area.community_id, name_zh="改名"))).status_code == 303
     assert (await host.get(f"/watchpoints/{theirs}")).status_code == 403
     assert (await host.get(f"/watchpoints/{theirs}/edit")).status_code == 403
-    assert (await post_multipart(host, f"/watchpoints/{theirs}/edit", application(area.community_id, name_zh="抢来的"))).status_code == 403
-    assert (await post_form(host, f"/watchpoints/{theirs}/hours", {"mode_0": "24h"})).status_code == 403
-    assert (await post_form(host, f"/watchpoints/{theirs}/closed-today", {"closed": "1"})).status_code == 403
+    async with nothing_changes((WatchPoint, theirs)):
+        assert (await post_multipart(host, f"/watchpoints/{theirs}/edit", application(area.community_id, name_zh="抢来的"))).status_code == 403
+        assert (await post_form(host, f"/watchpoints/{theirs}/hours", {"mode_0": "24h"})).status_code == 403
+        assert (await post_form(host, f"/watchpoints/{theirs}/closed-today", {"closed": "1"})).status_code == 403
     names = {r["id"]: r["name_zh"] for r in await WatchPoint.select(WatchPoint.id, WatchPoint.name_zh).run()}
     assert names == {mine: "改名", theirs: "别家药店"}
 
@@ -187,8 +191,9 @@ async def test_hours_page_saves_hours_and_holidays_and_refuses_impossible_ones(c
     assert (await post_form(host, f"/watchpoints/{point_id}/hours", form)).status_code == 303
     row = await WatchPoint.select(WatchPoint.hours, WatchPoint.holidays).first().run()
     assert row["hours"].count('"24h"') == 6 and row["holidays"] == '["2027-01-01"]'
-    bad = await post_form(host, f"/watchpoints/{point_id}/hours", form | {"mode_1": "open", "opens_1": "09:00", "closes_1": "08:00"})
-    assert bad.status_code == 422 and "Closing must be after opening" in field_error(bad.text, "closes_1")
+    async with nothing_changes((WatchPoint, point_id)):
+        bad = await post_form(host, f"/watchpoints/{point_id}/hours", form | {"mode_1": "open", "opens_1": "09:00", "closes_1": "08:00"})
+        assert bad.status_code == 422 and "Closing must be after opening" in field_error(bad.text, "closes_1")
     assert (await WatchPoint.select(WatchPoint.hours).first().run())["hours"] == row["hours"]
 
 
@@ -210,11 +215,12 @@ async def test_officer_verifies_after_a_visit_and_can_suspend_and_reinstate(clie
 async def test_bad_visit_is_refused_with_a_message(client_for, make_user, area):
     officer, _ = await client_for("officer")
     point_id, _ = await make_point(make_user, area, status="pending")
-    response = await post_form(officer, f"/watchpoints/{point_id}/visits", {"visited_on": "yesterday", "outcome": "verified"})
-    assert response.status_code == 422 and field_error(response.text, "visited_on")
-    future = (dt.date.today() + dt.timedelta(days=5)).isoformat()
-    response = await post_form(officer, f"/watchpoints/{point_id}/visits", {"visited_on": future, "outcome": "verified"})
-    assert response.status_code == 422 and "future" in field_error(response.text, "visited_on")
+    async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit,)):
+        response = await post_form(officer, f"/watchpoints/{point_id}/visits", {"visited_on": "yesterday", "outcome": "verified"})
+        assert response.status_code == 422 and field_error(response.text, "visited_on")
+        future = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+        response = await post_form(officer, f"/watchpoints/{point_id}/visits", {"visited_on": future, "outcome": "verified"})
+        assert response.status_code == 422 and "future" in field_error(response.text, "visited_on")
     assert (await WatchPoint.select(WatchPoint.status).first().run())["status"] == "pending"
 
 
@@ -222,7 +228,10 @@ async def test_officer_of_another_community_gets_403(client_for, make_user, area
     stranger, _ = await client_for("officer", community_id=area.other_community_id)
     point_id, _ = await make_point(make_user, area, status="pending")
     assert (await stranger.get(f"/watchpoints/{point_id}")).status_code == 403
-    assert (await post_form(stranger, f"/watchpoints/{point_id}/visits", {"visited_on": "2026-03-01", "outcome": "verified"})).status_code == 403
+    async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit,)):
+        assert (await post_form(stranger, f"/watchpoints/{point_id}/visits", {"visited_on": "2026-03-01", "outcome": "verified"})).status_code == 403
+        assert (await post_form(stranger, f"/watchpoints/{point_id}/suspend", {"note": "not mine"})).status_code == 403
+        assert (await post_multipart(stranger, f"/watchpoints/{point_id}/edit", application(area.community_id, name_zh="抢来的"))).status_code == 403
     assert (await stranger.get(f"/communities/{area.community_id}/boards")).status_code == 403
     listing = await stranger.get("/watchpoints")
     assert "陈记药房" not in listing.text

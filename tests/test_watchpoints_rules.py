@@ -19,6 +19,7 @@ from portal.watchpoints import hours as H
 from portal.watchpoints import rules
 from portal.watchpoints.tables import WatchPoint, WatchPointVisit
 from portal.web import i18n
+from tests.unchanged import nothing_changes
 
 SHANGHAI = "Asia/Shanghai"
 DAY = H.Day(H.OPEN, dt.time(8), dt.time(22))
@@ -237,8 +238,9 @@ async def test_apply_twice_with_the_same_key_creates_one_point(make_user, area):
 
 async def test_host_cannot_apply_in_another_community(make_user, area):
     host = await load_actor(await make_user("host"))
-    with pytest.raises(rules.PointError) as refused:
-        await rules.apply(host, data(area.other_community_id), None, str(uuid.uuid4()))
+    async with nothing_changes(also=(WatchPoint,)):
+        with pytest.raises(rules.PointError) as refused:
+            await rules.apply(host, data(area.other_community_id), None, str(uuid.uuid4()))
     assert refused.value.field == "community"
     assert await WatchPoint.count().run() == 0
 
@@ -249,10 +251,11 @@ async def test_host_edits_only_their_own_point(make_user, area):
     actor = await load_actor(me)
     await rules.update(actor, mine, data(area.community_id, "新名字"), None)
     assert (await rules.get_point(mine))["name_zh"] == "新名字"
-    with pytest.raises(PermissionError):
-        await rules.update(actor, theirs, data(area.community_id, "抢来的"), None)
-    with pytest.raises(PermissionError):
-        await rules.set_closed_today(actor, theirs, True)
+    async with nothing_changes((WatchPoint, theirs)):
+        with pytest.raises(PermissionError):
+            await rules.update(actor, theirs, data(area.community_id, "抢来的"), None)
+        with pytest.raises(PermissionError):
+            await rules.set_closed_today(actor, theirs, True)
     assert (await rules.get_point(theirs))["name_zh"] == "别家"
 
 
@@ -279,16 +282,20 @@ async def test_verification_records_the_visit_grants_the_host_role_and_is_audite
 async def test_officer_of_another_community_cannot_verify(make_user, area):
     point_id, _ = await make_point(make_user, area, status="pending")
     stranger = await load_actor(await make_user("officer", community_id=area.other_community_id))
-    with pytest.raises(PermissionError):
-        await rules.record_visit(stranger, point_id, dt.date(2026, 3, 1), "", True)
+    async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit, RoleGrant)):
+        with pytest.raises(PermissionError):
+            await rules.record_visit(stranger, point_id, dt.date(2026, 3, 1), "", True)
+        with pytest.raises(PermissionError):
+            await rules.set_suspended(stranger, point_id, True, "not mine")
     assert (await rules.get_point(point_id))["status"] == "pending"
 
 
 async def test_visit_in_the_future_is_refused(make_user, area):
     point_id, _ = await make_point(make_user, area, status="pending")
     officer = await load_actor(await make_user("officer"))
-    with pytest.raises(rules.PointError):
-        await rules.record_visit(officer, point_id, dt.date.today() + dt.timedelta(days=3), "", True)
+    async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit, RoleGrant)):
+        with pytest.raises(rules.PointError):
+            await rules.record_visit(officer, point_id, dt.date.today() + dt.timedelta(days=3), "", True)
 
 
 async def test_officer_list_shows_the_stalest_verification_first(make_user, area):

@@ -15,6 +15,7 @@ from tests.conftest import post_form
 from tests.test_public_routes import intake_form
 from tests.test_watchpoints_routes import application, post_multipart
 from tests.test_watchpoints_rules import image_bytes, make_point
+from tests.unchanged import nothing_changes
 
 
 def loaded(value):
@@ -24,13 +25,15 @@ def loaded(value):
 async def test_a_host_cannot_verify_suspend_reinstate_or_move_their_own_point(client_for, make_user, area):
     host, host_id = await client_for("host")
     point_id, _ = await make_point(make_user, area, host_id=host_id, status="pending")
-    assert (await post_form(host, f"/watchpoints/{point_id}/visits", {"visited_on": "2026-03-01", "outcome": "verified"})).status_code == 403
-    assert (await post_form(host, f"/watchpoints/{point_id}/suspend", {"note": "x"})).status_code == 403
-    assert (await post_form(host, f"/watchpoints/{point_id}/reinstate")).status_code == 403
+    async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit,)):
+        assert (await post_form(host, f"/watchpoints/{point_id}/visits", {"visited_on": "2026-03-01", "outcome": "verified"})).status_code == 403
+        assert (await post_form(host, f"/watchpoints/{point_id}/suspend", {"note": "x"})).status_code == 403
+        assert (await post_form(host, f"/watchpoints/{point_id}/reinstate")).status_code == 403
     page = (await host.get(f"/watchpoints/{point_id}")).text
     assert "Record a visit" not in page and f'action="/watchpoints/{point_id}/suspend"' not in page
-    moved = await post_multipart(host, f"/watchpoints/{point_id}/edit", application(area.other_community_id))
-    assert moved.status_code == 422
+    async with nothing_changes((WatchPoint, point_id)):
+        moved = await post_multipart(host, f"/watchpoints/{point_id}/edit", application(area.other_community_id))
+        assert moved.status_code == 422
     row = await WatchPoint.select(WatchPoint.status, WatchPoint.community).first().run()
     assert row == {"status": "pending", "community": area.community_id}
     assert await WatchPointVisit.count().run() == 0
