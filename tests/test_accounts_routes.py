@@ -5,6 +5,7 @@ from portal.accounts.tables import LoginFailure, User, UserSession
 from portal.audit.tables import AuditEntry
 from portal.web.middleware import SESSION_COOKIE
 from tests.conftest import PASSWORD, field_error, htmx_post, http_client, log_in, post_form
+from tests.unchanged import nothing_changes
 
 
 async def test_login_opens_the_role_home_page_and_logout_ends_the_session(client, make_user):
@@ -119,13 +120,14 @@ async def test_deactivating_a_user_ends_their_sessions_at_once(app, client_for):
 async def test_unsafe_requests_without_csrf_token_are_refused(client, make_user):
     await make_user("volunteer", username="csrf")
     await client.get("/login")
-    plain = await client.post("/login", data={"username": "csrf", "password": PASSWORD}, follow_redirects=False)
-    assert plain.status_code == 403
-    assert "This form has expired" in plain.text
-    htmx = await client.post("/login", data={"username": "csrf", "password": PASSWORD}, headers={"HX-Request": "true"}, follow_redirects=False)
-    assert htmx.status_code == 403
-    forged = await client.post("/login", data={"username": "csrf", "password": PASSWORD}, headers={"HX-Request": "true", "x-csrftoken": "forged"}, follow_redirects=False)
-    assert forged.status_code == 403
+    async with nothing_changes((User, User.username == "csrf"), also=(UserSession, LoginFailure)):
+        plain = await client.post("/login", data={"username": "csrf", "password": PASSWORD}, follow_redirects=False)
+        assert plain.status_code == 403
+        assert "This form has expired" in plain.text
+        htmx = await client.post("/login", data={"username": "csrf", "password": PASSWORD}, headers={"HX-Request": "true"}, follow_redirects=False)
+        assert htmx.status_code == 403
+        forged = await client.post("/login", data={"username": "csrf", "password": PASSWORD}, headers={"HX-Request": "true", "x-csrftoken": "forged"}, follow_redirects=False)
+        assert forged.status_code == 403
     ok = await htmx_post(client, "/login", {"username": "csrf", "password": PASSWORD})
     assert ok.status_code == 200 and ok.headers["HX-Redirect"] == "/"  # htmx navigates; no page nested in the form
 
@@ -147,8 +149,10 @@ async def test_expired_session_on_htmx_answers_with_a_client_redirect(client, ma
     await make_user("admin", username="expiring")
     await log_in(client, "expiring")
     await UserSession.delete(force=True).run()  # the session expired or was revoked
-    posted = await htmx_post(client, "/admin/users/1/deactivate", target="user-1")
-    assert posted.status_code == 401 and posted.headers["HX-Redirect"] == "/login?next=/"
+    target = (await User.select(User.id).where(User.username == "expiring").first().run())["id"]
+    async with nothing_changes((User, target)):
+        posted = await htmx_post(client, f"/admin/users/{target}/deactivate", target=f"user-{target}")
+        assert posted.status_code == 401 and posted.headers["HX-Redirect"] == "/login?next=/"
     response = await client.get("/admin/users/", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver.local/admin/users/?q=li"}, follow_redirects=False)
     assert response.status_code == 401
     assert response.headers["HX-Redirect"] == "/login?next=/admin/users/%3Fq%3Dli"
@@ -160,12 +164,13 @@ async def test_password_change_checks_the_current_one_and_logs_out_other_devices
     username = (await User.select(User.username).where(User.id == user_id).first().run())["username"]
     async with http_client(app) as laptop:
         await log_in(laptop, username)
-        wrong = await post_form(phone, "/account/password", {"current_password": "not-it", "new_password": "a-new-secret-1", "confirm_password": "a-new-secret-1"})
-        assert wrong.status_code == 422 and field_error(wrong.text, "current_password") == "The current password is not correct."
-        mismatch = await post_form(phone, "/account/password", {"current_password": PASSWORD, "new_password": "a-new-secret-1", "confirm_password": "different-one"})
-        assert field_error(mismatch.text, "confirm_password") == "The two new passwords are not the same."
-        short = await post_form(phone, "/account/password", {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"})
-        assert field_error(short.text, "new_password") == "Use at least 10 characters."
+        async with nothing_changes((User, user_id), (UserSession, UserSession.user == user_id)):
+            wrong = await post_form(phone, "/account/password", {"current_password": "not-it", "new_password": "a-new-secret-1", "confirm_password": "a-new-secret-1"})
+            assert wrong.status_code == 422 and field_error(wrong.text, "current_password") == "The current password is not correct."
+            mismatch = await post_form(phone, "/account/password", {"current_password": PASSWORD, "new_password": "a-new-secret-1", "confirm_password": "different-one"})
+            assert mismatch.status_code == 422 and field_error(mismatch.text, "confirm_password") == "The two new passwords are not the same."
+            short = await post_form(phone, "/account/password", {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"})
+            assert short.status_code == 422 and field_error(short.text, "new_password") == "Use at least 10 characters."
         done = await post_form(phone, "/account/password", {"current_password": PASSWORD, "new_password": "a-new-secret-1", "confirm_password": "a-new-secret-1"})
         assert done.status_code == 303
         assert (await phone.get("/account/password", follow_redirects=False)).status_code == 200  # still logged in

@@ -5,6 +5,7 @@ import datetime
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.tables import AuditEntry
 from tests.conftest import field_error, htmx_post, log_in, post_form
+from tests.unchanged import nothing_changes
 
 
 def new_user_form(area, **overrides):
@@ -40,8 +41,9 @@ async def test_admin_creates_an_officer_who_must_change_the_first_password(clien
 async def test_bad_input_comes_back_next_to_the_fields_with_what_was_typed(client_for, area):
     admin, _ = await client_for("admin")
     form = new_user_form(area, username="bad name!", real_name="", email="not-an-email", password="short", community="999999")
-    response = await post_form(admin, "/admin/users/new", form)
-    assert response.status_code == 422
+    async with nothing_changes(also=(User, RoleGrant)):
+        response = await post_form(admin, "/admin/users/new", form)
+        assert response.status_code == 422
     assert field_error(response.text, "username") == "Use only letters, digits, dots, dashes and underscores."
     assert field_error(response.text, "real_name") == "Enter the person&#39;s real name."
     assert field_error(response.text, "email") == "Enter a valid e-mail address."
@@ -54,11 +56,13 @@ async def test_bad_input_comes_back_next_to_the_fields_with_what_was_typed(clien
 
 async def test_a_role_without_its_scope_and_a_taken_username_are_refused(client_for, area):
     admin, _ = await client_for("admin")
-    no_community = await post_form(admin, "/admin/users/new", new_user_form(area, community="0"))
-    assert no_community.status_code == 422 and field_error(no_community.text, "community") == "This role needs a community."
+    async with nothing_changes(also=(User, RoleGrant)):
+        no_community = await post_form(admin, "/admin/users/new", new_user_form(area, community="0"))
+        assert no_community.status_code == 422 and field_error(no_community.text, "community") == "This role needs a community."
     assert (await post_form(admin, "/admin/users/new", new_user_form(area))).status_code == 303
-    again = await post_form(admin, "/admin/users/new", new_user_form(area, real_name="Someone else"))
-    assert again.status_code == 422 and field_error(again.text, "username") == "This username is already taken."
+    async with nothing_changes((User, User.username == "li.ming"), also=(RoleGrant,)):
+        again = await post_form(admin, "/admin/users/new", new_user_form(area, real_name="Someone else"))
+        assert again.status_code == 422 and field_error(again.text, "username") == "This username is already taken."
     assert await User.count().where(User.username == "li.ming").run() == 1
 
 
@@ -77,8 +81,9 @@ async def test_roles_are_granted_and_revoked_with_audit(client_for, make_user, a
     assert response.status_code == 303
     head_grant = await RoleGrant.select().where((RoleGrant.user == user_id) & (RoleGrant.role == "head")).first().run()
     assert head_grant["station"] == area.other_station_id
-    duplicate = await post_form(admin, f"/admin/users/{user_id}/roles", {"role": "head", "station": str(area.other_station_id), "community": "0"})
-    assert duplicate.status_code == 422 and "The user already has this role." in duplicate.text
+    async with nothing_changes((RoleGrant, RoleGrant.user == user_id)):
+        duplicate = await post_form(admin, f"/admin/users/{user_id}/roles", {"role": "head", "station": str(area.other_station_id), "community": "0"})
+        assert duplicate.status_code == 422 and "The user already has this role." in duplicate.text
     await post_form(admin, f"/admin/users/{user_id}/roles/{head_grant['id']}/revoke")
     assert not await RoleGrant.exists().where(RoleGrant.id == head_grant["id"]).run()
     actions = [a["action"] for a in await AuditEntry.select(AuditEntry.action).where(AuditEntry.object_id == str(user_id)).order_by(AuditEntry.id).run()]
@@ -100,8 +105,9 @@ async def test_deactivate_by_htmx_swaps_the_row_and_reactivate_restores(client_f
 
 async def test_admin_cannot_deactivate_themselves(client_for):
     admin, admin_id = await client_for("admin")
-    response = await post_form(admin, f"/admin/users/{admin_id}/deactivate")
-    assert "You cannot deactivate your own account." in response.text
+    async with nothing_changes((User, admin_id), (RoleGrant, RoleGrant.user == admin_id)):
+        response = await post_form(admin, f"/admin/users/{admin_id}/deactivate")
+        assert "You cannot deactivate your own account." in response.text
     assert (await User.select(User.active).where(User.id == admin_id).first().run())["active"]
 
 
@@ -136,4 +142,5 @@ async def test_unknown_user_is_a_404_and_bad_ids_never_500(client_for):
     assert (await admin.get("/admin/users/999999")).status_code == 404
     assert (await admin.get("/admin/users/abc")).status_code == 404
     assert (await admin.get("/admin/users/?after=minus")).status_code == 400
-    assert (await post_form(admin, "/admin/users/999999/reset-password")).status_code == 404
+    async with nothing_changes(also=(User,)):
+        assert (await post_form(admin, "/admin/users/999999/reset-password")).status_code == 404
