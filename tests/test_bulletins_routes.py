@@ -21,6 +21,7 @@ from portal.settings import ROOT
 from tests.bulletin_data import DUE, SECRETS, WEEK, age_communities, build_week, local, log
 from tests.conftest import field_error, http_client, post_form
 from tests.test_notifications_routes import smtp_server  # noqa: F401 - the real SMTP server fixture
+from tests.unchanged import nothing_changes
 
 
 async def compiled(area, make_volunteer) -> int:
@@ -46,13 +47,15 @@ async def test_officer_reviews_edits_and_publishes_then_it_cannot_change(client_
 
     saved = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_zh": "本周平安", "headline_en": "A calm week", "note_en": "Thanks to all volunteers."})
     assert saved.status_code == 303
-    too_long = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "x" * 201})
-    assert too_long.status_code == 422 and field_error(too_long.text, "headline_en")
+    async with nothing_changes((Bulletin, draft)):
+        too_long = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "x" * 201})
+        assert too_long.status_code == 422 and field_error(too_long.text, "headline_en")
     assert (await post_form(officer, f"/bulletins/{draft}/publish")).status_code == 303
     public = await client.get(f"/c/a/bulletins/{WEEK}")
     assert public.status_code == 200 and "A calm week" in public.text and "Thanks to all volunteers." in public.text
-    refused = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "Changed"})
-    assert refused.status_code == 409 and "start a correction" in refused.text
+    async with nothing_changes((Bulletin, draft), also=(Delivery,)):
+        refused = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "Changed"})
+        assert refused.status_code == 409 and "start a correction" in refused.text
     assert "A calm week" in (await client.get(f"/c/a/bulletins/{WEEK}")).text
     correction = await post_form(officer, f"/bulletins/{draft}/correct")
     assert correction.status_code == 303
@@ -64,7 +67,10 @@ async def test_an_officer_of_another_community_gets_404(client_for, area, make_v
     draft = await compiled(area, make_volunteer)
     other, _ = await client_for("officer", community_id=area.other_community_id)
     assert (await other.get(f"/bulletins/{draft}")).status_code == 404
-    assert (await post_form(other, f"/bulletins/{draft}/publish")).status_code == 404
+    async with nothing_changes((Bulletin, draft), also=(Delivery,)):
+        assert (await post_form(other, f"/bulletins/{draft}/publish")).status_code == 404
+        assert (await post_form(other, f"/bulletins/{draft}/edit", {"headline_en": "Not yours"})).status_code == 404
+        assert (await post_form(other, f"/bulletins/{draft}/correct")).status_code == 404
     assert (await rules.get(draft))["status"] == "draft"
     station = (await Bulletin.select(Bulletin.id).where(Bulletin.scope == "station").first().run())["id"]
     assert (await other.get(f"/bulletins/{station}")).status_code == 404  # the roll-up is the head's
@@ -125,8 +131,9 @@ async def test_subscribe_confirm_receive_once_and_unsubscribe(settings, area, ma
     app = create_app(mail_settings)
     draft = await compiled(area, make_volunteer)
     async with http_client(app) as resident:
-        bad = await post_form(resident, "/c/a/subscribe", {"email": "not an address"})
-        assert bad.status_code == 422 and field_error(bad.text, "email") == "Enter a valid e-mail address, like name@example.org."
+        async with nothing_changes(also=(Subscriber,)):
+            bad = await post_form(resident, "/c/a/subscribe", {"email": "not an address"})
+            assert bad.status_code == 422 and field_error(bad.text, "email") == "Enter a valid e-mail address, like name@example.org."
         assert 'value="not an address"' in bad.text and await Subscriber.count().run() == 0
         sent = await post_form(resident, "/c/a/subscribe", {"email": "Li@Example.org"})
         assert sent.status_code == 200 and "Check your inbox" in sent.text
@@ -199,8 +206,9 @@ async def test_one_client_cannot_have_confirmations_sent_to_many_addresses(setti
         for n in range(limit):
             page = "/c/a/subscribe" if n % 2 else "/c/b/subscribe"  # every community's form counts for the client
             assert (await post_form(resident, page, {"email": f"person{n}@example.org"})).status_code == 200
-        limited = await post_form(resident, "/c/a/subscribe", {"email": "one.too.many@example.org"})
-        assert limited.status_code == 429
+        async with nothing_changes(also=(Subscriber,)):
+            limited = await post_form(resident, "/c/a/subscribe", {"email": "one.too.many@example.org"})
+            assert limited.status_code == 429
         assert "Too many subscriptions were asked for from here" in limited.text and 'value="one.too.many@example.org"' in limited.text
         chinese = await post_form(resident, "/c/a/subscribe", {"email": "another@example.org"}, headers={"Accept-Language": "zh-CN"})
         assert chinese.status_code == 429 and "短时间内" in chinese.text and 'value="another@example.org"' in chinese.text
@@ -212,14 +220,16 @@ async def test_one_client_cannot_have_confirmations_sent_to_many_addresses(setti
 
 
 async def test_subscribing_without_email_configured_says_so(area, client):
-    answer = await post_form(client, "/c/a/subscribe", {"email": "li@example.org"})
-    assert answer.status_code == 422 and "E-mail is not available" in field_error(answer.text, "email")
+    async with nothing_changes(also=(Subscriber,)):
+        answer = await post_form(client, "/c/a/subscribe", {"email": "li@example.org"})
+        assert answer.status_code == 422 and "E-mail is not available" in field_error(answer.text, "email")
 
 
 async def test_officers_keep_the_tip_library(client_for, area):
     officer, _ = await client_for("officer")
-    missing = await post_form(officer, "/bulletins/tips", {"category": "fraud", "text_zh": "不要转账"})
-    assert missing.status_code == 422 and field_error(missing.text, "text_en") == "Write the tip in English."
+    async with nothing_changes(also=(Tip,)):
+        missing = await post_form(officer, "/bulletins/tips", {"category": "fraud", "text_zh": "不要转账"})
+        assert missing.status_code == 422 and field_error(missing.text, "text_en") == "Write the tip in English."
     assert (await post_form(officer, "/bulletins/tips", {"category": "fraud", "text_zh": "不要转账", "text_en": "Never transfer money", "always": "y", "active": "y"})).status_code == 303
     tip = await Tip.select().first().run()
     assert (tip["category"], tip["always"], tip["active"]) == ("fraud", True, True)
