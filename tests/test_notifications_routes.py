@@ -14,6 +14,7 @@ from portal.settings import load_settings
 from portal.web.i18n import N_
 from portal.web.pagination import PAGE_SIZE
 from tests.conftest import htmx_post, post_form
+from tests.unchanged import nothing_changes
 
 
 async def test_the_inbox_lists_newest_first_in_pages_and_marks_unread(client_for):
@@ -60,8 +61,10 @@ async def test_someone_elses_message_cannot_be_read_or_opened(client_for, make_u
     other_id = await make_user("volunteer")
     await notify(other_id, "test", N_("Log in"), link="/x")
     note_id = (await Notification.select(Notification.id).first().run())["id"]
-    assert (await post_form(user, f"/inbox/{note_id}/read")).status_code == 404
-    assert (await post_form(user, f"/inbox/{note_id}/open")).status_code == 404
+    async with nothing_changes((Notification, note_id)):
+        assert (await post_form(user, f"/inbox/{note_id}/read")).status_code == 404
+        assert (await post_form(user, f"/inbox/{note_id}/open")).status_code == 404
+        assert (await post_form(user, "/inbox/read-all")).status_code == 303  # their own inbox only
     assert "Log in</strong>" not in (await user.get("/inbox")).text
     assert await unread_count(other_id) == 1
 
