@@ -17,7 +17,7 @@ from PIL import Image
 
 from portal.accounts.rules import load_actor
 from portal.logs import rules
-from portal.logs.tables import FieldLog, LogNote, LogPhoto, MediationParty
+from portal.logs.tables import HAZARD_STAGES, FieldLog, LogNote, LogPhoto, MediationParty
 from portal.watchpoints.tables import WatchPoint
 from tests.conftest import ensure_csrf, field_error, htmx_post, post_form
 from tests.test_uploads import jpeg_with_gps
@@ -366,6 +366,62 @@ async def test_officer_of_another_community_cannot_move_a_hazard(client_for, are
     outsider, _ = await client_for("officer", community_id=area.other_community_id)
     async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
         assert (await post_form(outsider, f"/logs/{log_id}/hazard", {"to": "confirmed", "note": "Seen"})).status_code == 404
+
+
+# The hazard lifecycle as it must be, written out here rather than read from
+# rules.TRANSITIONS (the table under test): confirmed before anything else, fixed
+# directly or after a rectification notice, and once fixed only a re-inspection, by
+# someone other than the reporter, verifies it or reopens it. Verified is final.
+HAZARD_LIFECYCLE = {
+    "reported": {"confirmed"},
+    "confirmed": {"rectification_requested", "fixed"},
+    "rectification_requested": {"fixed"},
+    "fixed": {"verified", "reopened"},
+    "reopened": {"rectification_requested", "fixed"},
+    "verified": set(),
+}
+RE_INSPECTIONS = {"verified", "reopened"}
+
+
+@pytest.fixture
+def english():
+    from portal.web import i18n
+
+    token = i18n.activate("en")
+    yield
+    i18n.restore(token)
+
+
+async def test_every_hazard_move_of_the_lifecycle_is_taken_and_every_other_refused(area, make_user, english):
+    assert set(HAZARD_LIFECYCLE) == set(HAZARD_STAGES)
+    for stage, targets in HAZARD_LIFECYCLE.items():
+        assert sorted(rules.TRANSITIONS[stage]) == sorted(targets), stage
+    reporter = await load_actor(await make_user("officer"))  # reported it on a walk
+    other = await load_actor(await make_user("officer"))
+    extra = {"rectification_requested": {"rectification_by": "Property company", "rectification_due": dt.date.today() + dt.timedelta(days=5)}}
+
+    async def at_stage(stage: str) -> int:
+        log_id = await _hazard(area, reporter.id)
+        await FieldLog.update({FieldLog.hazard_stage: stage}).where(FieldLog.id == log_id).run()
+        return log_id
+
+    for stage, targets in HAZARD_LIFECYCLE.items():
+        log_id = await at_stage(stage)
+        log = await FieldLog.select(FieldLog.kind, FieldLog.community, FieldLog.author, FieldLog.hazard_stage).where(FieldLog.id == log_id).first().run()
+        assert set(rules.next_stages(other, log)) == targets and set(rules.next_stages(reporter, log)) == targets - RE_INSPECTIONS, stage
+        for to in HAZARD_STAGES:
+            if to in targets:
+                moved = await at_stage(stage)
+                await rules.transition(other, moved, to, **extra.get(to, {}))
+                assert (await FieldLog.select(FieldLog.hazard_stage).where(FieldLog.id == moved).first().run())["hazard_stage"] == to
+                continue
+            async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+                with pytest.raises(rules.LogError, match="moved on meanwhile"):
+                    await rules.transition(other, log_id, to, note="Tried anyway", **extra.get(to, {}))
+        for to in targets & RE_INSPECTIONS:
+            async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
+                with pytest.raises(rules.LogError, match="Someone other than the reporter"):
+                    await rules.transition(reporter, log_id, to, note="My own check")
 
 
 async def test_the_author_answers_a_question_and_sees_it_in_my_logs(client_for, area):
