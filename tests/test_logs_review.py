@@ -21,7 +21,7 @@ from portal.accounts.rules import load_actor
 from portal.audit.tables import AuditEntry
 from portal.logs import export, review
 from portal.logs.labels import label
-from portal.logs.tables import FieldLog, LogNote, MediationParty
+from portal.logs.tables import STATUSES, FieldLog, LogNote, MediationParty
 from portal.notifications.tables import Notification
 from portal.web import i18n
 from tests.conftest import htmx_post, post_form
@@ -149,6 +149,36 @@ async def test_duplicate_needs_the_same_community_not_itself_and_no_chain(area, 
             await review.mark_duplicate(officer, original, None, third)
     assert await audit_actions(copy) == ["log.duplicate"]
     assert (await status_of(third))["status"] == "submitted" and (await status_of(original))["status"] == "submitted"
+
+
+# Which review statuses each decision may start from and where it leads, written out
+# here rather than read from review.ALLOWED_FROM (the table under test): an accepted log
+# may still be questioned or found a duplicate but not accepted again; a duplicate is final.
+DECISIONS_FROM = {
+    "accept": {"submitted", "needs_info"},
+    "ask": {"submitted", "needs_info", "accepted"},
+    "duplicate": {"submitted", "needs_info", "accepted"},
+}
+LEADS_TO = {"accept": "accepted", "ask": "needs_info", "duplicate": "duplicate"}
+
+
+async def test_every_decision_from_every_status_follows_the_table(area, make_user):
+    assert set(STATUSES) == {"submitted", "needs_info", "accepted", "duplicate"}
+    assert {decision: set(starts) for decision, starts in review.ALLOWED_FROM.items()} == DECISIONS_FROM
+    officer = await load_actor(await make_user("officer"))
+    author = await make_user("volunteer")
+    original = await make_log(area.community_id, author)
+    for status in STATUSES:
+        for decision, starts in DECISIONS_FROM.items():
+            log_id = await make_log(area.community_id, author, status=status, duplicate_of=original if status == "duplicate" else None)
+            seen = version(await status_of(log_id))
+            if status in starts:
+                await review.decide(officer, decision, log_id, seen, "Why?", original)
+                assert (await status_of(log_id))["status"] == LEADS_TO[decision], (status, decision)
+                continue
+            async with nothing_changes((FieldLog, log_id), (FieldLog, original), also=(LogNote,)):
+                with pytest.raises(review.ReviewError, match="is already"):
+                    await review.decide(officer, decision, log_id, seen, "Why?", original)
 
 
 async def test_a_decision_on_a_changed_log_is_refused_as_stale(area, make_user):
