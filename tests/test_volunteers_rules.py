@@ -14,7 +14,7 @@ from portal.audit.tables import AuditEntry
 from portal.notifications.tables import Notification
 from portal.volunteers import rules
 from portal.volunteers.facts import volunteer_facts
-from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
+from portal.volunteers.tables import STATUSES, VolunteerProfile, VolunteerSkill
 from portal.web import i18n
 from tests.unchanged import nothing_changes
 
@@ -128,6 +128,42 @@ async def test_the_full_cycle_reject_suspend_reinstate_and_stale_decisions(area,
     await rules.decide(officer, profile_id, "verify")
     assert await rules.decide(officer, profile_id, "suspend", "Missed three patrols") == "suspended"
     assert await rules.decide(officer, profile_id, "reinstate") == "verified"
+
+
+# The officer's decisions, written out here rather than read from rules.TRANSITIONS (the
+# table under test): the statuses each starts from and where it leads. A rejected
+# application and a deleted account take no decision.
+DECISIONS = {
+    "verify": ({"pending"}, "verified"),
+    "reject": ({"pending"}, "rejected"),
+    "suspend": ({"verified"}, "suspended"),
+    "reinstate": ({"suspended"}, "verified"),
+}
+
+
+async def test_every_decision_from_every_status_follows_the_table(area, make_user, make_volunteer):
+    assert set(STATUSES) == {"pending", "verified", "rejected", "suspended", "deleted"}
+    assert {action: (set(starts), leads_to) for action, (starts, leads_to, _) in rules.TRANSITIONS.items()} == DECISIONS
+    officer = await load_actor(await make_user("officer"))
+    profile_of = {}
+    for status in STATUSES:
+        user_id = await make_volunteer(status=status)
+        profile_of[status] = (await VolunteerProfile.select(VolunteerProfile.id).where(VolunteerProfile.user == user_id).first().run())["id"]
+    for status in STATUSES:
+        for action, (starts, leads_to) in DECISIONS.items():
+            if status in starts:
+                user_id = await make_volunteer(status=status)
+                profile_id = (await VolunteerProfile.select(VolunteerProfile.id).where(VolunteerProfile.user == user_id).first().run())["id"]
+                assert await rules.decide(officer, profile_id, action, "A reason") == leads_to
+                assert (await VolunteerProfile.select(VolunteerProfile.status).where(VolunteerProfile.id == profile_id).first().run())["status"] == leads_to
+                continue
+            async with nothing_changes((VolunteerProfile, profile_of[status])):
+                if status == "deleted":
+                    assert await rules.decide(officer, profile_of[status], action, "A reason") is None
+                    continue
+                with pytest.raises(AccountError) as refused:
+                    await rules.decide(officer, profile_of[status], action, "A reason")
+                assert refused.value.field == "status", (status, action)
 
 
 async def test_two_officers_deciding_at_once_decide_once(area, make_user):
