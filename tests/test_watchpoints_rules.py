@@ -290,6 +290,32 @@ async def test_officer_of_another_community_cannot_verify(make_user, area):
     assert (await rules.get_point(point_id))["status"] == "pending"
 
 
+# Verification, written out: a visit verifies a pending or verified point, never a
+# suspended one (reinstate it first); reinstating goes back to verified if the point
+# had been verified, else to pending.
+VISIT_VERIFIES = {"pending": True, "verified": True, "suspended": False}
+REINSTATED_TO = {True: "verified", False: "pending"}  # by whether it was ever verified
+
+
+async def test_verification_and_reinstatement_follow_the_status_rules(make_user, area):
+    officer = await load_actor(await make_user("officer"))
+    for status, verifies in VISIT_VERIFIES.items():
+        point_id, _ = await make_point(make_user, area, name=f"点{status}", status=status)
+        if verifies:
+            await rules.record_visit(officer, point_id, dt.date(2026, 3, 1), "", True)
+            assert (await rules.get_point(point_id))["status"] == "verified", status
+            continue
+        async with nothing_changes((WatchPoint, point_id), also=(WatchPointVisit, RoleGrant)):
+            with pytest.raises(rules.PointError) as refused:
+                await rules.record_visit(officer, point_id, dt.date(2026, 3, 1), "", True)
+        assert refused.value.field == "outcome"
+    for ever_verified, reinstated in REINSTATED_TO.items():
+        point_id, _ = await make_point(make_user, area, name=f"停{ever_verified}", status="verified" if ever_verified else "pending")
+        await rules.set_suspended(officer, point_id, True, "closed for works")
+        await rules.set_suspended(officer, point_id, False)
+        assert (await rules.get_point(point_id))["status"] == reinstated, ever_verified
+
+
 async def test_visit_in_the_future_is_refused(make_user, area):
     point_id, _ = await make_point(make_user, area, status="pending")
     officer = await load_actor(await make_user("officer"))
