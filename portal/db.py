@@ -210,7 +210,7 @@ async def _keep_session(connection) -> None:
 
 async def open_pool(settings: Settings) -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and not db.pool:  # this loop's pool, opened once
         await db.start_connection_pool(min_size=1, max_size=settings.pg_pool_size, reset=_keep_session)
 
 
@@ -394,16 +394,70 @@ async def migrate() -> None:
 
 
 async def wipe() -> None:
-    """Delete every row of every table (tests and `portal seed-demo --reset`)."""
-    names = [t._meta.tablename for t in all_tables()]
+    """Delete every row of every table and restart the id sequences (the tests, before each
+    one). On PostgreSQL one script of DELETEs, children before parents, costs ~2 ms where
+    TRUNCATE of every table costs ~400 ms."""
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        await _run_script(db, await _postgres_wipe_script(db))
     else:
+        # Without AUTOINCREMENT SQLite numbers rows after the largest id left: none.
         async with write_transaction():
             await db.run_ddl("PRAGMA defer_foreign_keys = ON")
-            for name in names:
-                await db.run_ddl(f"DELETE FROM {name}")
+            for table in all_tables():
+                await db.run_ddl(f"DELETE FROM {table._meta.tablename}")
+
+
+_wipe_scripts: dict[str, str] = {}
+
+
+async def _postgres_wipe_script(db: PostgresEngine) -> str:
+    """Every table of the schema (Piccolo's migration log aside), read from the catalogue
+    since migrations also add tables and keys in plain SQL; made once per database."""
+    key = repr(sorted(db.config.items()))
+    if key not in _wipe_scripts:
+        tables = [row["name"] for row in await db.run_ddl("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migration'")]
+        keys = await db.run_ddl(
+            "SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint"
+            " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace AND conrelid <> confrelid"
+        )
+        sequences = await db.run_ddl(
+            "SELECT s.relname AS name FROM pg_class s LEFT JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+            " LEFT JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND s.relnamespace = current_schema()::regnamespace"
+            " AND t.relname IS DISTINCT FROM 'migration'"
+        )
+        parents: dict[str, set[str]] = {table: set() for table in tables}
+        for link in keys:
+            parents.setdefault(link["child"].strip('"'), set()).add(link["parent"].strip('"'))
+        ordered: list[str] = []  # parents first
+
+        def visit(table: str, path: frozenset = frozenset()) -> None:
+            if table in ordered or table in path:
+                return
+            for parent in parents.get(table, ()):
+                visit(parent, path | {table})
+            ordered.append(table)
+
+        for table in tables:
+            visit(table)
+        statements = [f'DELETE FROM "{table}"' for table in reversed(ordered) if table in parents and table in tables]
+        if sequences:  # setval, unlike ALTER SEQUENCE, changes no catalogue: ~0.05 ms each
+            statements.append("SELECT " + ", ".join(f"""setval('"{row["name"]}"', 1, false)""" for row in sequences))
+        _wipe_scripts[key] = ";\n".join(statements)
+    return _wipe_scripts[key]
+
+
+async def _run_script(db: PostgresEngine, script: str) -> None:
+    """Several statements in one round trip (asyncpg's simple query protocol)."""
+    if db.pool:
+        async with db.pool.acquire() as connection:
+            await connection.execute(script)
+        return
+    connection = await db.get_new_connection()
+    try:
+        await connection.execute(script)
+    finally:
+        await connection.close()
 
 
 @contextlib.asynccontextmanager
