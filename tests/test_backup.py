@@ -23,6 +23,8 @@ from portal.settings import ROOT
 from tests.test_durability_crash import SAVED, _submit, portal_environment, serve_and_log_in
 from tests.test_logs_routes import valid
 
+pytestmark = pytest.mark.solo  # a backup taken while a served process takes submissions
+
 
 async def _cli(environment: dict[str, str], *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(

@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from portal.audit.tables import AuditEntry
 from portal.logs.tables import FieldLog, LogPhoto, MediationParty
@@ -27,6 +28,8 @@ from portal.uploads import storage_for
 from tests.conftest import PASSWORD
 from tests.test_logs_routes import valid
 from tests.test_uploads import jpeg_with_gps
+
+pytestmark = pytest.mark.solo  # a served process killed under 64 concurrent submissions
 
 CLIENTS = 64
 STARTUP_SECONDS = 30

@@ -29,9 +29,10 @@ from tests.conftest import PASSWORD
 PROCESSES = 3
 STARTUP_SECONDS = 40
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("PORTAL_TEST_DATABASE_URL"), reason="needs PostgreSQL: set PORTAL_TEST_DATABASE_URL"
-)
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get("PORTAL_TEST_DATABASE_URL"), reason="needs PostgreSQL: set PORTAL_TEST_DATABASE_URL"),
+    pytest.mark.solo,  # several served processes and timing
+]
 
 
 class Portals(list):
