@@ -17,6 +17,14 @@ async def test_unknown_urls_get_the_translated_404_page(client):
     assert "<h1>Page not found</h1>" in english.text
 
 
+async def test_a_nul_byte_in_a_path_gets_the_404_page_on_both_engines(client, area):
+    """PostgreSQL refuses the byte in a query (a 500 found by the form fuzzing); no record has it."""
+    for path in ("/c/a%00/ask/suggestion", "/c/a%00", "/p/x%00y", "/track/AB%00"):
+        response = await client.get(path, headers={"Accept-Language": "en"})
+        assert response.status_code == 404, path
+        assert "Page not found" in response.text
+
+
 async def test_oversized_bodies_are_refused_with_413(client, settings):
     response = await post_form(client, "/login", {"username": "x" * (settings.max_body_bytes + 10), "password": "y"})
     assert response.status_code == 413

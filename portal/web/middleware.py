@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import NotFoundException
 from litestar.response.base import ASGIResponse
 from litestar.response.redirect import ASGIRedirectResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +46,9 @@ def context_middleware(settings: Settings, sessions: SessionStore):
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
+            if "\x00" in scope["path"]:
+                # No record has a NUL in its code, and PostgreSQL refuses the byte in a query.
+                raise NotFoundException()
             connection = ASGIConnection(scope)
             token = connection.cookies.get(SESSION_COOKIE)
             actor, unread = None, 0
