@@ -320,6 +320,13 @@ async def insert_row(table, values: dict, *, returning: str | None = "id", on_co
     return await _run_prepared(db, sql, row)
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique index refused the row: another request wrote the same key first."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"
+
+
 def true() -> str:
     """The literal for TRUE in hand-written SQL."""
     return "TRUE" if isinstance(engine(), PostgresEngine) else "1"

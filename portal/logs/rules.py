@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from portal.accounts.rules import Actor
 from portal.audit.rules import entries_for, record
-from portal.db import fetch, insert_row, write_transaction
+from portal.db import fetch, insert_row, is_unique_violation, write_transaction
 from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS, STAGE_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for pages
 from portal.logs.places import generalise, near
 from portal.logs.tables import CATEGORIES, HAZARD_STAGES, KINDS, MAX_PHOTOS, OUTCOMES, SEVERITIES, FieldLog, Landmark, LogNote, LogPhoto, MediationParty
@@ -278,11 +278,6 @@ async def check(actor: Actor, data: LogData, moment: dt.datetime, photo_count: i
         raise LogError("address", _("Say where the session was."))
     if photo_count > MAX_PHOTOS or (photo_count and data.kind != "hazard"):
         raise LogError("photos", _("At most %(count)d photos.", count=MAX_PHOTOS))
-
-
-def is_unique_violation(error: BaseException) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return "unique" in text or "duplicate" in text
 
 
 async def log_by_key(idempotency_key: str) -> dict | None:

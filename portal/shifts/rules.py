@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import is_unique_violation, write_transaction
 from portal.notifications.rules import notify
 from portal.shifts.tables import HOLDS_PLACE, KINDS, OPEN_TO, CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.stations.tables import Community
@@ -574,11 +574,6 @@ async def _free_place(shift_id: int) -> None:
     await Shift.raw("UPDATE shift SET taken = taken - 1 WHERE id = {} AND taken > 0", shift_id).run()
 
 
-def _is_unique_violation(error: BaseException) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return "unique" in text or "duplicate" in text
-
-
 # --- Signing up, the waitlist and stand-ins ----------------------------------------------
 
 
@@ -603,7 +598,7 @@ async def sign_up(user_id: int, shift_id: int, now: dt.datetime | None = None, p
         raise
     except Exception as error:
         # Two taps raced past the existence check: the unique (shift, user) index kept one.
-        if not _is_unique_violation(error):
+        if not is_unique_violation(error):
             raise
         shift = await load_shift(shift_id)
         return SignupResult("unchanged", await eligibility_for(user_id, shift, now, policy))
@@ -1435,7 +1430,6 @@ async def _every_row(query, key):
         if page.next_after is None:
             return
         after = page.next_after
-
 
 
 async def overdue_checkouts(community_ids: frozenset[int] | None, now: dt.datetime, policy: Policy = DEFAULT_POLICY, limit: int = 50) -> list[dict]:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import sqlite3
 import uuid
 from dataclasses import dataclass, field
 
 from portal.accounts.rules import AccountError, Actor, SessionStore, create_user, now, password_matches
 from portal.accounts.tables import User
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import is_unique_violation, write_transaction
 from portal.notifications.rules import notify
 from portal.notifications.tables import Notification
 from portal.stations.tables import Community
@@ -117,12 +116,6 @@ async def was_sent(application_key: str) -> bool:
     return await _existing(application_key) is not None
 
 
-def _is_unique_violation(error: BaseException) -> bool:
-    if isinstance(error, sqlite3.IntegrityError):
-        return True
-    return type(error).__name__ == "UniqueViolationError"
-
-
 async def apply(application: Application, today: dt.date | None = None) -> Applied:
     """A person without an account applies: a user with the volunteer role, a pending
     profile and the skills, in one transaction. The same form twice gives one account."""
@@ -172,7 +165,7 @@ async def apply(application: Application, today: dt.date | None = None) -> Appli
             return Applied(existing, False)
         raise
     except Exception as error:
-        if not _is_unique_violation(error):
+        if not is_unique_violation(error):
             raise
         if existing := await _existing(application.application_key):
             return Applied(existing, False)
