@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, seed-demo, users."""
+"""The ``portal`` command: serve, migrate, seed-demo, users, org, backup, restore, bulletins, scheduler."""
 
 from __future__ import annotations
 
@@ -193,6 +193,94 @@ def users_create(username, real_name, role, community_code, station_id, phone, e
 
     user_id = _run(_settings(), go)
     click.echo(f"Created user {username} (id {user_id}) as {role}.")
+
+
+@main.group(help="The organisation: city bureaus, district or county bureaus, police stations and communities. "
+            "Units are retired, never deleted. Every change is audited (as the system).")
+def org() -> None:
+    pass
+
+
+LEVEL = click.Choice(["city", "district", "station", "community"])
+
+
+def _org_step(step):
+    """Run one organisation rule; its refusal becomes the command's error message."""
+    from portal.stations.org import OrgError
+
+    async def go():
+        try:
+            return await step()
+        except OrgError as error:
+            raise click.ClickException(f"{error.field}: {error.message}") from error
+
+    return _run(_settings(), go)
+
+
+@org.command("list", help="Every unit, indented under the one it belongs to.")
+@click.option("--retired", is_flag=True, help="Also the retired units.")
+def org_list(retired: bool) -> None:
+    from portal.stations.org import tree
+
+    for unit in _org_step(lambda: tree(include_retired=retired)):
+        extra = f"  {unit['timezone']}" if unit["level"] == "community" else ""
+        gone = "  (retired)" if unit["retired_at"] else ""
+        click.echo(f"{'  ' * unit['depth']}{unit['level']:<9} {unit['code']:<20} {unit['name_zh']} / {unit['name_en']}{extra}{gone}")
+
+
+@org.command("add", help="Create a unit: a city, or a district, station or community under --parent (its code).")
+@click.argument("level", type=LEVEL)
+@click.argument("code")
+@click.option("--zh", "name_zh", required=True, help="The name in Chinese.")
+@click.option("--en", "name_en", default="", help="The name in English.")
+@click.option("--parent", default=None, help="The code of the unit it belongs to (not for a city).")
+@click.option("--timezone", default=None, help="Community: its time zone (default Asia/Shanghai).")
+@click.option("--centre", default=None, help="Community: the centre of its area as LATITUDE,LONGITUDE.")
+def org_add(level, code, name_zh, name_en, parent, timezone, centre) -> None:
+    from portal.stations.org import UnitData, create
+
+    latitude = longitude = None
+    if centre:
+        try:
+            latitude, longitude = (float(part) for part in centre.split(","))
+        except ValueError:
+            raise click.ClickException("centre: write it as LATITUDE,LONGITUDE, e.g. 36.62,101.78") from None
+    data = UnitData(level=level, code=code, name_zh=name_zh, name_en=name_en, parent_code=parent, timezone=timezone, latitude=latitude, longitude=longitude)
+    unit_id = _org_step(lambda: create(None, data))
+    click.echo(f"Created {level} {code.strip().lower()} (id {unit_id}).")
+
+
+@org.command("rename", help="Change a unit's names (the code stays).")
+@click.argument("level", type=LEVEL)
+@click.argument("code")
+@click.option("--zh", "name_zh", default=None, help="The new name in Chinese.")
+@click.option("--en", "name_en", default=None, help="The new name in English.")
+def org_rename(level, code, name_zh, name_en) -> None:
+    from portal.stations.org import rename
+
+    _org_step(lambda: rename(None, level, code, name_zh, name_en))
+    click.echo(f"Renamed {level} {code}.")
+
+
+@org.command("move", help="Put a district under another city, a station under another district, or a community under another station.")
+@click.argument("level", type=click.Choice(["district", "station", "community"]))
+@click.argument("code")
+@click.option("--to", "parent", required=True, help="The code of the new parent unit.")
+def org_move(level, code, parent) -> None:
+    from portal.stations.org import move
+
+    _org_step(lambda: move(None, level, code, parent))
+    click.echo(f"Moved {level} {code} under {parent}.")
+
+
+@org.command("retire", help="Retire a unit: it keeps its history and is offered for nothing new. Units still active under it must be retired or moved first.")
+@click.argument("level", type=LEVEL)
+@click.argument("code")
+def org_retire(level, code) -> None:
+    from portal.stations.org import retire
+
+    _org_step(lambda: retire(None, level, code))
+    click.echo(f"Retired {level} {code}.")
 
 
 @main.command(help="Copy the database and the uploaded photos while the portal runs. SQLite: SQLite's online backup "

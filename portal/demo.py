@@ -11,7 +11,7 @@ import uuid
 from portal.accounts.rules import create_user, now
 from portal.accounts.tables import User
 from portal.db import write_transaction
-from portal.stations.tables import Community, Station
+from portal.stations.tables import City, Community, District, Station
 from portal.volunteers.rules import Application, apply, ensure_profile
 
 DEMO_PASSWORD = "shouwang-demo"
@@ -51,8 +51,12 @@ async def is_seeded() -> bool:
 async def seed_demo() -> list[tuple[str, str]]:
     """Create the demo station, communities and accounts; returns (username, role)."""
     async with write_transaction():
+        city = await City.insert(City(code="xining", name_zh="西宁市公安局", name_en="Xining Public Security Bureau", created_at=now())).returning(City.id).run()
+        district = await District.insert(
+            District(city=city[0]["id"], code="chengzhong-district", name_zh="城中分局", name_en="Chengzhong District Bureau", created_at=now())
+        ).returning(District.id).run()
         station = await Station.insert(
-            Station(name_zh="城中派出所", name_en="Chengzhong Police Station", phone="0971-0000000", created_at=now())
+            Station(district=district[0]["id"], code="chengzhong", name_zh="城中派出所", name_en="Chengzhong Police Station", phone="0971-0000000", created_at=now())
         ).returning(Station.id).run()
         station_id = station[0]["id"]
         community_ids = []

@@ -157,8 +157,8 @@ class Area:
 async def area(database) -> Area:
     """A station with two communities, and a second station with one."""
     stations = []
-    for name in ("城中派出所", "城东派出所"):
-        row = await Station.insert(Station(name_zh=name, name_en=f"{name} EN", created_at=accounts.now())).returning(Station.id).run()
+    for code, name in (("chengzhong", "城中派出所"), ("chengdong", "城东派出所")):
+        row = await Station.insert(Station(code=code, name_zh=name, name_en=f"{name} EN", created_at=accounts.now())).returning(Station.id).run()
         stations.append(row[0]["id"])
     communities = []
     for code, station in (("a", stations[0]), ("b", stations[0]), ("c", stations[1])):

@@ -7,12 +7,12 @@ from portal.web.i18n import localized
 
 
 async def community_choices() -> list[tuple[int, str]]:
-    rows = await Community.select(Community.id, Community.name_zh, Community.name_en, Community.station.name_zh, Community.station.name_en).order_by(Community.station).order_by(Community.id).run()
+    rows = await Community.select(Community.id, Community.name_zh, Community.name_en, Community.station.name_zh, Community.station.name_en).where(Community.retired_at.is_null()).order_by(Community.station).order_by(Community.id).run()
     return [(r["id"], f"{localized(r, 'station.name')} · {localized(r, 'name')}") for r in rows]
 
 
 async def station_choices() -> list[tuple[int, str]]:
-    rows = await Station.select(Station.id, Station.name_zh, Station.name_en).order_by(Station.id).run()
+    rows = await Station.select(Station.id, Station.name_zh, Station.name_en).where(Station.retired_at.is_null()).order_by(Station.id).run()
     return [(r["id"], localized(r, "name")) for r in rows]
 
 
