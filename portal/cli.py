@@ -1,4 +1,4 @@
-"""The ``portal`` command: serve, migrate, seed-demo, users, org, backup, restore, bulletins, scheduler."""
+"""The ``portal`` command: serve, migrate, init, seed-demo, users, org, backup, restore, bulletins, scheduler."""
 
 from __future__ import annotations
 
@@ -67,6 +67,36 @@ def serve(workers: int | None, port: int | None, access_log: bool | None, reload
 def migrate() -> None:
     _run(_settings(), db.migrate)
     click.echo("Database is up to date.")
+
+
+@main.command(help="Set up an empty database: apply the migrations and create the first administrator, asked for here "
+             "or read from PORTAL_INIT_ADMIN_USERNAME, PORTAL_INIT_ADMIN_NAME and PORTAL_INIT_ADMIN_PASSWORD (for automation). "
+             "Creates nothing else, and refuses a database that already has users.")
+def init() -> None:
+    import os
+
+    from portal.accounts.rules import MIN_PASSWORD_LENGTH, AccountError, create_user
+    from portal.accounts.tables import User
+
+    settings = _settings()
+    environ = os.environ
+    username = environ.get("PORTAL_INIT_ADMIN_USERNAME") or click.prompt("Administrator's username")
+    real_name = environ.get("PORTAL_INIT_ADMIN_NAME") or click.prompt("Administrator's real name")
+    password = environ.get("PORTAL_INIT_ADMIN_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+    async def go():
+        await db.migrate()
+        if await User.exists().run():
+            raise click.ClickException("This database already has users: `portal init` only sets up an empty one (add people with `portal users create`).")
+        try:
+            return await create_user(None, username=username, password=password, real_name=real_name, role="admin", preferred_language=settings.default_language)
+        except AccountError as error:
+            raise click.ClickException(error.message) from error
+
+    user_id = _run(settings, go)
+    click.echo(f"Database ready; administrator {username.strip().lower()} created (id {user_id}). Next: `portal org add` for the units, then `portal serve`.")
 
 
 @main.command("seed-demo", help="Load the demo station, communities and accounts (password: shouwang-demo).")

@@ -69,7 +69,7 @@ class Settings:
     shift_overdue_minutes: int = field(default=30, metadata={"help": "Minutes after a shift's end before officers are alerted that a checked-in patroller has not checked out."})
     shift_reminder_hours: str = field(default="24,2", metadata={"help": "Hours before a shift when its volunteers are reminded (comma-separated)."})
     shift_experienced_after: int = field(default=5, metadata={"help": "Worked shifts (checked in and out) after which a volunteer counts as experienced for the buddy rule."})
-    public_url: str = field(default="http://127.0.0.1:8000", metadata={"help": "The portal's address as the public reaches it; the QR codes on printed contact boards point there."})
+    public_url: str = field(default="", metadata={"help": "The portal's address as the public reaches it (e.g. `https://shouwang.example.org`): QR codes, links in e-mails and the Open311 API point there. Required in production; unset in development, the address each request was served at (host and port), or `http://PORTAL_HOST:PORTAL_PORT` outside a request."})
     smtp_url: str = field(default="", metadata={"help": "When set (`smtp://user:pass@host:587`, `smtps://…` for TLS from the start), notifications are also sent by e-mail to people who gave an address."})
     mail_from: str = field(default="Shouwang <noreply@localhost>", metadata={"help": "Sender address of notification e-mails."})
     bulletin_catch_up_weeks: int = field(default=4, metadata={"help": "Weeks back the bulletin job compiles when the portal was down on a Monday morning (weeks already compiled are skipped)."})
@@ -88,6 +88,17 @@ class Settings:
     def secure_cookies(self) -> bool:
         """Cookies only over TLS when the portal is served over it (by the setting or its public address)."""
         return self.https or self.public_url.startswith("https://")
+
+    def public_base(self, served: str = "") -> str:
+        """The address public links start with: PORTAL_PUBLIC_URL, else the address a request
+        was ``served`` at (development: a QR code printed from a laptop on the LAN opens that
+        laptop), else this process's own host and port."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if served:
+            return served.rstrip("/")
+        host = "127.0.0.1" if self.host in {"0.0.0.0", "::", ""} else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def htmx_url(self) -> str:
@@ -114,8 +125,10 @@ class Settings:
             )
         if not (self.database_url.startswith("sqlite:///") or self.database_url.startswith(("postgresql://", "postgres://"))):
             raise SettingsError("PORTAL_DATABASE_URL must start with sqlite:/// or postgresql://")
-        if not self.public_url.startswith(("http://", "https://")):
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError("PORTAL_PUBLIC_URL must start with http:// or https://")
+        if self.production and not self.public_url:
+            raise SettingsError("PORTAL_PUBLIC_URL must be set in production: the address the public reaches the portal at, which printed QR codes carry")
         if self.default_language not in {"zh_CN", "en"}:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
         if self.password_time_cost < 1 or self.password_parallelism < 1 or self.password_memory_kib < 8 * self.password_parallelism:

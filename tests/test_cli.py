@@ -43,7 +43,7 @@ def test_users_create_refuses_short_passwords_and_unknown_communities(settings):
 
 
 def test_demo_accounts_are_never_created_in_production(settings):
-    result = portal("seed-demo", env_extra={"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "s" * 40}, database_url=settings.database_url)
+    result = portal("seed-demo", env_extra={"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "s" * 40, "PORTAL_PUBLIC_URL": "https://portal.example.org"}, database_url=settings.database_url)
     assert result.returncode != 0 and "never created in production" in result.stderr
 
 

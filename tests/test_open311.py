@@ -5,6 +5,7 @@ description."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -14,6 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from portal.accounts.rules import load_actor, now
+from portal.app import create_app
 from portal.audit.tables import AuditEntry
 from portal.ledger import rules as ledger
 from portal.ledger.tables import LedgerItem
@@ -260,8 +262,13 @@ async def test_unknown_service_code_is_not_found(client, area):
     json_errors(await client.get(f"{BASE}/requests.json?service_code=complaint-nope"), 404)
 
 
-async def test_jurisdiction(client, area):
-    assert (await client.get(f"{BASE}/requests.json?jurisdiction_id=127.0.0.1")).status_code == 200
+async def test_jurisdiction(client, area, settings):
+    """The jurisdiction is the public address's host: PORTAL_PUBLIC_URL's, else the one served."""
+    assert (await client.get(f"{BASE}/requests.json?jurisdiction_id=testserver.local")).status_code == 200
+    app = create_app(dataclasses.replace(settings, public_url="https://shouwang.example.org"))
+    async with http_client(app) as public:
+        assert (await public.get(f"{BASE}/requests.json?jurisdiction_id=shouwang.example.org")).status_code == 200
+        json_errors(await public.get(f"{BASE}/requests.json?jurisdiction_id=testserver.local"), 404)
     json_errors(await client.get(f"{BASE}/requests.json?jurisdiction_id=city.gov"), 404)
     xml_errors(await client.get(f"{BASE}/services.xml?jurisdiction_id=city.gov"), 404)
 

@@ -28,8 +28,22 @@ def test_production_refuses_the_demo_secret_and_short_secrets():
         load_settings({"PORTAL_ENV": "production"})
     with pytest.raises(SettingsError):
         load_settings({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "short"})
-    ok = load_settings({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x" * 40})
+    ok = load_settings({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x" * 40, "PORTAL_PUBLIC_URL": "https://portal.example.org"})
     assert ok.production and ok.secret_key != DEMO_SECRET
+
+
+def test_production_needs_the_public_address_and_development_follows_the_served_one():
+    """Printed QR codes must open the right server: production refuses to start without
+    PORTAL_PUBLIC_URL; in development the links follow the address a page was served at."""
+    with pytest.raises(SettingsError, match="PORTAL_PUBLIC_URL"):
+        load_settings({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x" * 40})
+    with pytest.raises(SettingsError, match="PORTAL_PUBLIC_URL"):
+        load_settings({"PORTAL_PUBLIC_URL": "portal.example.org"})
+    production = load_settings({"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x" * 40, "PORTAL_PUBLIC_URL": "https://portal.example.org/"})
+    assert production.public_base("http://10.0.0.5:8000/") == "https://portal.example.org"
+    development = load_settings({"PORTAL_HOST": "0.0.0.0", "PORTAL_PORT": "8123"})
+    assert development.public_base("http://192.168.1.20:8123/") == "http://192.168.1.20:8123"
+    assert development.public_base() == "http://127.0.0.1:8123"  # e-mails sent by the scheduler
 
 
 def test_htmx_comes_from_the_cdn_unless_self_hosted():

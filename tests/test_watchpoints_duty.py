@@ -225,4 +225,4 @@ async def test_the_board_points_at_the_place_whoever_is_on_duty(client_for, make
     newcomer = await make_user("officer", real_name="新警官")
     for weekday in range(7):
         await add(officer_id, area, newcomer, T(0), T(0), weekday=weekday, overnight=True)
-    assert before == await qr_text() == f"{settings.public_url}/p/{slug}"
+    assert before == await qr_text() == f"http://testserver.local/p/{slug}"

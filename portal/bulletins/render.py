@@ -326,7 +326,7 @@ def confirmation_mail(settings, subscriber: dict, community: dict) -> EmailMessa
 
     token = activate(subscriber["language"])
     try:
-        base = settings.public_url.rstrip("/")
+        base = settings.public_base()
         message = EmailMessage()
         message["From"] = settings.mail_from
         message["To"] = subscriber["email"]
@@ -347,7 +347,7 @@ def bulletin_mail(settings, bulletin: dict, subscriber: dict) -> EmailMessage:
 
     token = activate(subscriber["language"])
     try:
-        base = settings.public_url.rstrip("/")
+        base = settings.public_base()
         unsubscribe = f"{base}/bulletins/unsubscribe/{subscriber['unsubscribe_token']}"
         message = EmailMessage()
         message["From"] = settings.mail_from
@@ -357,7 +357,7 @@ def bulletin_mail(settings, bulletin: dict, subscriber: dict) -> EmailMessage:
             subject = _("Correction: %(title)s", title=subject)
         message["Subject"] = subject
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
-        message.set_content(as_text(bulletin, settings.public_url) + "\n\n" + _("Stop receiving this bulletin: %(url)s", url=unsubscribe))
+        message.set_content(as_text(bulletin, base) + "\n\n" + _("Stop receiving this bulletin: %(url)s", url=unsubscribe))
         return message
     finally:
         restore(token)

@@ -22,7 +22,7 @@ from portal.web.pages import invalid, render, see_other
 
 
 def _public_url(request: Request) -> str:
-    return request.app.state.settings.public_url
+    return request.app.state.settings.public_base(str(request.base_url))
 
 
 def _view(request: Request, bulletin: dict) -> dict:

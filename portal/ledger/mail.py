@@ -66,7 +66,7 @@ def _message(settings: Settings, row: dict) -> EmailMessage:
     message["From"] = settings.mail_from
     message["To"] = row["recipient"]
     message["Subject"] = row["subject"]
-    message.set_content(f"{row['body']}\n\n{settings.public_url.rstrip('/')}{row['link']}\n")
+    message.set_content(f"{row['body']}\n\n{settings.public_base()}{row['link']}\n")
     return message
 
 

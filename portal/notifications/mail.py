@@ -73,7 +73,7 @@ def _message(settings: Settings, row: dict) -> EmailMessage:
     text = row["body"] or row["subject"]
     if row["link"]:
         # Links are paths inside the portal; a mail reader needs the full address.
-        base = getattr(settings, "public_url", "").rstrip("/")
+        base = settings.public_base()
         link = row["link"]
         text += f"\n\n{base + link if link.startswith('/') else link}"
     message.set_content(text)

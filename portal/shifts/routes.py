@@ -131,7 +131,7 @@ class VolunteerShiftsController(Controller):
     @post("/calendar/reset", name="shifts.calendar.reset")
     async def calendar_reset(self, request: Request) -> Template:
         token = await rules.reset_calendar_token(request.user.id)
-        feed_url = str(request.base_url).rstrip("/") + f"/calendar/{token}/shifts.ics"
+        feed_url = request.app.state.settings.public_base(str(request.base_url)) + f"/calendar/{token}/shifts.ics"
         # Shown once: only its hash is kept.
         return render(request, "shifts/calendar.html", {"has_feed": True, "feed_url": feed_url})
 

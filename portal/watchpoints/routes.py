@@ -29,7 +29,7 @@ UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # the photo (5 MB) and the rest of the form
 
 
 def public_url(request: Request, path: str) -> str:
-    return request.app.state.settings.public_url.rstrip("/") + path
+    return request.app.state.settings.public_base(str(request.base_url)) + path
 
 
 def qr_svg(url: str) -> str:

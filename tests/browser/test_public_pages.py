@@ -61,7 +61,7 @@ def test_visitor_opens_a_point_sends_a_suggestion_and_follows_it(open_phone, jav
     assert phone.offsite == []
 
 
-def test_officer_prints_all_boards_of_the_community_to_pdf(phone):
+def test_officer_prints_all_boards_of_the_community_to_pdf(phone, portal_url):
     page = phone.page
     page.goto("/login")
     page.get_by_label("用户名", exact=True).fill("officer")
@@ -76,7 +76,7 @@ def test_officer_prints_all_boards_of_the_community_to_pdf(phone):
     # The QR code as the browser draws it decodes to the community's public page.
     shot = page.locator("article.board").first.locator("svg").screenshot()
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
-    assert [d.text for d in decoded] == ["http://127.0.0.1:8000/c/xiguan"]
+    assert [d.text for d in decoded] == [f"{portal_url}/c/xiguan"]  # the address served: PORTAL_PUBLIC_URL is unset
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == boards  # one board a page
@@ -84,7 +84,7 @@ def test_officer_prints_all_boards_of_the_community_to_pdf(phone):
     assert abs(width_mm - 210) < 2  # A4
     # NFKC undoes the ligatures ("ﬃ") and radicals ("⺠") of the PDF's fonts.
     text = unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in reader.pages))
-    for expected in ("Police Contact Board", "Emergency", "110", "Community officer", "王莉", "Chen's Pharmacy", "0971-0000000", "http://127.0.0.1:8000/p/"):
+    for expected in ("Police Contact Board", "Emergency", "110", "Community officer", "王莉", "Chen's Pharmacy", "0971-0000000", f"{portal_url}/p/"):
         assert expected in text, expected
     page.goto(page.url.replace("size=a4", "size=a5"))
     a5 = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
