@@ -33,6 +33,7 @@ from portal.open311.routes import Open311Controller, Open311KeysController, api_
 from portal.public.routes import IntakeController, PublicController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
+from portal.stations.routes import OrgController
 from portal.settings import HTMX_SRI, ROOT, Settings, load_settings
 from portal.logs.routes import LogController
 from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             AccountController,
             AdminUsersController,
+            OrgController,
             *SHIFT_CONTROLLERS,
             *BULLETIN_CONTROLLERS,
             VolunteerController,

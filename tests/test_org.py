@@ -10,6 +10,7 @@ from portal.stations import org
 from portal.stations.org import OrgError, UnitData
 from portal.stations.rules import community_choices, station_choices
 from portal.stations.tables import City, Community, District, Station
+from tests.conftest import field_error, post_form
 from tests.test_cli import portal
 from tests.unchanged import nothing_changes
 
@@ -217,3 +218,69 @@ async def test_refusals_read_in_the_readers_language(database):
         i18n.restore(token)
     assert unknown.value.message == "没有代码为 nowhere 的派出所。"
     assert busy.value.message == "nanguan 下还有 2 个在用的单位：请先将其撤销或移走。"
+
+
+# --- The administrator's pages ------------------------------------------------------------
+
+
+async def test_the_administrator_builds_the_tree_on_the_pages(client_for, area):
+    admin, admin_id = await client_for("admin")
+    home = await admin.get("/")
+    assert 'href="/admin/org/"' in home.text
+    for form in (
+        {"level": "city", "code": "xining", "name_zh": "西宁市公安局", "name_en": "Xining PSB", "parent": ""},
+        {"level": "district", "code": "cz", "name_zh": "城中分局", "name_en": "", "parent": "xining"},
+    ):
+        created = await post_form(admin, "/admin/org/new", form)
+        assert created.status_code == 303 and created.headers["location"] == f"/admin/org/{form['level']}/{form['code']}?saved=1"
+    moved = await post_form(admin, "/admin/org/station/chengzhong/move", {"parent": "cz"})
+    assert moved.status_code == 303
+    community = await post_form(admin, "/admin/org/new", {
+        "level": "community", "code": "xiguan", "name_zh": "西关社区", "name_en": "Xiguan", "parent": "chengzhong",
+        "timezone": "Asia/Urumqi", "latitude": "36.62", "longitude": "101.77",
+    })
+    assert community.status_code == 303
+    row = await Community.select(Community.station, Community.timezone, Community.latitude).where(Community.code == "xiguan").first().run()
+    assert row == {"station": area.station_id, "timezone": "Asia/Urumqi", "latitude": 36.62}
+    audit = await AuditEntry.select(AuditEntry.actor, AuditEntry.action).where(AuditEntry.action.like("org.%")).order_by(AuditEntry.id).run()
+    assert [entry["action"] for entry in audit] == ["org.city.create", "org.district.create", "org.station.move", "org.community.create"]
+    assert {entry["actor"] for entry in audit} == {admin_id}
+    tree = (await admin.get("/admin/org/")).text
+    assert tree.index("Xining PSB") < tree.index("城中分局") < tree.index("城中派出所 EN") < tree.index(">Xiguan<")  # an empty English name shows the Chinese one
+    assert 'class="indent-3"><a href="/admin/org/community/xiguan">' in tree
+    page = await admin.get("/admin/org/station/chengzhong")
+    assert page.status_code == 200 and 'href="/admin/org/new?level=community&amp;parent=chengzhong"' in page.text
+
+
+async def test_bad_input_on_the_pages_comes_back_next_to_its_field_and_saves_nothing(client_for, area):
+    admin, _ = await client_for("admin")
+    before = await all_counts()
+    taken = await post_form(admin, "/admin/org/new", {"level": "community", "code": "a", "name_zh": "重复", "parent": "chengzhong", "timezone": "Asia/Shanghai"})
+    assert taken.status_code == 422 and field_error(taken.text, "code") == "The code a is taken."
+    assert 'value="重复"' in taken.text  # the input comes back
+    zone = await post_form(admin, "/admin/org/new", {"level": "community", "code": "new", "name_zh": "新", "parent": "chengzhong", "timezone": "Mars/Base"})
+    assert zone.status_code == 422 and field_error(zone.text, "timezone") == "Mars/Base is not a time zone (e.g. Asia/Shanghai)."
+    half = await post_form(admin, "/admin/org/new", {"level": "community", "code": "new", "name_zh": "新", "parent": "chengzhong", "latitude": "36.6"})
+    assert half.status_code == 422 and "latitude and the longitude" in field_error(half.text, "latitude")
+    nameless = await post_form(admin, "/admin/org/community/a/rename", {"name_zh": "", "name_en": "A"})
+    assert nameless.status_code == 422 and field_error(nameless.text, "name_zh") == "Give the Chinese name."
+    unconfirmed = await post_form(admin, "/admin/org/community/a/retire", {})
+    assert unconfirmed.status_code == 422 and field_error(unconfirmed.text, "confirm")
+    busy = await post_form(admin, "/admin/org/station/chengzhong/retire", {"confirm": "y"})
+    assert busy.status_code == 422 and "still has 2 active units" in field_error(busy.text, "confirm")
+    wrong_level = await post_form(admin, "/admin/org/community/a/move", {"parent": "a"})
+    assert wrong_level.status_code == 422 and field_error(wrong_level.text, "parent")
+    assert await all_counts() == before
+    assert (await admin.get("/admin/org/town/a")).status_code == 404
+    assert (await admin.get("/admin/org/community/nowhere")).status_code == 404
+
+
+async def test_a_retired_community_is_shown_as_retired_and_offered_no_more(client_for, area):
+    admin, _ = await client_for("admin")
+    assert (await post_form(admin, "/admin/org/community/b/retire", {"confirm": "y"})).status_code == 303
+    page = await admin.get("/admin/org/community/b")
+    assert "Retired on" in page.text and "/retire" not in page.text and "/move" not in page.text
+    assert "Community B" not in (await admin.get("/admin/org/")).text
+    assert "Community B" in (await admin.get("/admin/org/?retired=true")).text
+    new_user = await admin.get("/admin/users/new")
+    assert "Community B" not in new_user.text and "Community A" in new_user.text

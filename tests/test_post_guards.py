@@ -56,6 +56,7 @@ from portal.notifications.tables import Notification
 from portal.open311.tables import ApiKey
 from portal.public.tables import Intake
 from portal.shifts import rules as shift_rules
+from portal.stations.tables import Community
 from portal.shifts.tables import CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
 from portal.watchpoints.tables import DutySlot, OfficerPhoto, WatchPoint
@@ -531,6 +532,12 @@ CASES = [
     case("admin.users.revoke", "/admin/users/{volunteer_b}/roles/{grant}/revoke", nothing, "admin", ADMIN_ONLY, setup=with_target_user, watch=(RoleGrant,)),
     case("admin.users.deactivate", "/admin/users/{volunteer_b}/deactivate", nothing, "admin", ADMIN_ONLY, setup=with_target_user, watch=(User,)),
     case("admin.users.activate", "/admin/users/{volunteer_b}/activate", nothing, "admin", ADMIN_ONLY, setup=with_deactivated_user, watch=(User,)),
+    # The organisation: administrators only (the area's stations are chengzhong and chengdong).
+    case("admin.org.create", "/admin/org/new", lambda c: {"level": "community", "code": "newc", "name_zh": "新社区", "name_en": "New", "parent": "chengzhong",
+         "timezone": "Asia/Shanghai", "latitude": "36.6", "longitude": "101.7"}, "admin", ADMIN_ONLY, watch=(Community,)),
+    case("admin.org.rename", "/admin/org/community/a/rename", lambda c: {"name_zh": "改名社区", "name_en": "Renamed"}, "admin", ADMIN_ONLY, watch=(Community,)),
+    case("admin.org.move", "/admin/org/community/a/move", lambda c: {"parent": "chengdong"}, "admin", ADMIN_ONLY, watch=(Community,)),
+    case("admin.org.retire", "/admin/org/community/b/retire", lambda c: {"confirm": "y"}, "admin", ADMIN_ONLY, watch=(Community,)),
     case("admin.users.reset-password", "/admin/users/{volunteer_b}/reset-password", nothing, "admin", ADMIN_ONLY, setup=with_target_user, watch=(User,), ok=(200,)),
     # Open311: administrators issue and revoke keys; the API's POST needs a live key (the
     # per-address rate counter counts every attempt, refused ones too: by design).

@@ -58,6 +58,13 @@ ROUTES = {
     ("POST", "/admin/users/{user_id:int}/deactivate"): admin_only(303),
     ("POST", "/admin/users/{user_id:int}/activate"): admin_only(303),
     ("POST", "/admin/users/{user_id:int}/reset-password"): admin_only(200),
+    ("GET", "/admin/org"): admin_only(200),
+    ("GET", "/admin/org/new"): admin_only(200),
+    ("POST", "/admin/org/new"): admin_only(422),
+    ("GET", "/admin/org/{level:str}/{code:str}"): admin_only(200),
+    ("POST", "/admin/org/{level:str}/{code:str}/rename"): admin_only(422),
+    ("POST", "/admin/org/{level:str}/{code:str}/move"): admin_only(422),
+    ("POST", "/admin/org/{level:str}/{code:str}/retire"): admin_only(422),
     ("GET", "/volunteer/apply"): members(303, anonymous=200),
     ("POST", "/volunteer/apply"): members(303, anonymous=422),
     ("GET", "/volunteer/profile"): row(LOGIN, 200, 403, 403, 403, 403, 200),
@@ -390,7 +397,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,
                 "day": "2030-10-01", "service_file": "complaint-noise.xml", "request_file": "XX-2026-000000.json",
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
-                "tip_id": bulletin_ids["tip"], "week": "2026-W47",
+                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)
