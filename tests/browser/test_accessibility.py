@@ -66,7 +66,7 @@ def check_pages(page: Page, start: list[str]) -> tuple[list[str], dict[str, list
     for _depth in range(3):
         following = []
         for url in frontier:
-            shape = re.sub(r"\d+", "#", url)
+            shape = re.sub(r"^/admin/org/(\w+)/[^/?]+", r"/admin/org/\1/#", re.sub(r"\d+", "#", url))  # units by code
             if shape in shapes or len(seen) >= PER_ROLE:
                 continue
             response = page.goto(url)
