@@ -111,10 +111,17 @@ async def test_deactivating_a_user_ends_their_sessions_at_once(app, client_for):
     after = await volunteer.get("/account/password", follow_redirects=False)
     assert after.status_code == 303 and after.headers["location"].startswith("/login")
     assert await UserSession.count().where(UserSession.user == volunteer_id).run() == 0
-    # and logging in again is refused
+    # Logging in again is refused: with the right password the person is told why and whom
+    # to ask; with a wrong one nothing tells that the account exists.
     username = (await User.select(User.username).where(User.id == volunteer_id).first().run())["username"]
+    failures = await LoginFailure.count().run()
     again = await post_form(volunteer, "/login", {"username": username, "password": PASSWORD})
-    assert again.status_code == 422
+    assert again.status_code == 403
+    assert await UserSession.count().where(UserSession.user == volunteer_id).run() == 0 and await LoginFailure.count().run() == failures
+    assert "This account has been deactivated" in again.text and "ask your community officer" in again.text
+    assert await AuditEntry.count().where((AuditEntry.action == "login.deactivated") & (AuditEntry.object_id == str(volunteer_id))).run() == 1
+    wrong = await post_form(volunteer, "/login", {"username": username, "password": "not the password"})
+    assert wrong.status_code == 422 and "deactivated" not in wrong.text and "The username or password is not correct." in wrong.text
 
 
 async def test_unsafe_requests_without_csrf_token_are_refused(client, make_user):

@@ -64,6 +64,10 @@ class AccountController(Controller):
             minutes = max(1, round(result.locked_seconds / 60))
             form.form_errors.append(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
             return render(request, "accounts/login.html", context, status=429, **page)
+        if result.deactivated:
+            form.form_errors.append(_("This account has been deactivated. Volunteers and hosts: ask your community officer to reactivate it; officers and heads: ask the portal's administrator."))
+            form.password.data = ""
+            return render(request, "accounts/login.html", context, status=403, **page)
         if not result.user_id:
             form.form_errors.append(_("The username or password is not correct."))
             form.password.data = ""

@@ -270,6 +270,7 @@ class RedisSessions:
 class LoginResult:
     user_id: int | None = None
     locked_seconds: int = 0
+    deactivated: bool = False  # the right password for an account that was deactivated
 
 
 async def _locked_for(username: str, ip: str, max_failures: int) -> int:
@@ -292,7 +293,12 @@ async def log_in(username: str, password: str, ip: str, max_failures: int) -> Lo
         await record("login.throttled", "user", username, ip=ip)
         return LoginResult(locked_seconds=locked)
     user = await User.select(User.id, User.username, User.password_hash, User.active).where(User.username == username).first().run()
-    ok = await check_password(user["password_hash"] if user else _DUMMY_HASH, password) and bool(user and user["active"])
+    password_ok = await check_password(user["password_hash"] if user else _DUMMY_HASH, password) and user is not None
+    if password_ok and not user["active"]:
+        # Only who knows the password learns that the account exists and was deactivated.
+        await record("login.deactivated", "user", user["id"], ip=ip)
+        return LoginResult(deactivated=True)
+    ok = password_ok
     async with write_transaction():
         if not ok:
             await LoginFailure.insert(LoginFailure(username=username, ip=ip[:64], at=now())).run()
