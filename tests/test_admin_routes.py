@@ -137,6 +137,52 @@ async def test_user_list_pages_by_key_and_searches(client_for, make_user):
     assert found.text.count('<tr id="user-') == 1
 
 
+async def test_user_list_shows_roles_and_units_and_filters_by_them_and_by_status(client_for, make_user, area):
+    import re
+
+    admin, _ = await client_for("admin")
+    officer_a = await make_user("officer", username="officer-a", community_id=area.community_id)
+    await make_user("officer", username="officer-c", community_id=area.other_station_community_id)
+    volunteer_b = await make_user("volunteer", username="volunteer-b", community_id=area.other_community_id)
+    head = await make_user("head", username="head-1", station_id=area.station_id)
+    await make_user("head", username="head-2", station_id=area.other_station_id)
+    await User.update({User.active: False}).where(User.id == volunteer_b).run()
+
+    def listed(page) -> set[str]:
+        return set(re.findall(r'<tr id="user-\d+">\s*<td><a href="/admin/users/\d+">([^<]+)</a>', page.text))
+
+    everyone = await admin.get("/admin/users/")
+    assert {"officer-a", "officer-c", "volunteer-b", "head-1", "head-2"} <= listed(everyone)
+    row = re.search(r'<tr id="user-%d">.*?</tr>' % officer_a, everyone.text, re.S).group(0)
+    assert "Community officer · Community A" in row
+    assert "Station head · 城中派出所 EN" in re.search(r'<tr id="user-%d">.*?</tr>' % head, everyone.text, re.S).group(0)
+    assert listed(await admin.get("/admin/users/?role=head")) == {"head-1", "head-2"}
+    # A station: its heads and everyone with a role in one of its communities.
+    assert listed(await admin.get(f"/admin/users/?station={area.station_id}")) == {"officer-a", "volunteer-b", "head-1"}
+    assert listed(await admin.get(f"/admin/users/?community={area.other_station_community_id}")) == {"officer-c"}
+    assert listed(await admin.get(f"/admin/users/?station={area.station_id}&role=officer")) == {"officer-a"}
+    assert listed(await admin.get("/admin/users/?status=deactivated")) == {"volunteer-b"}
+    assert "volunteer-b" not in listed(await admin.get("/admin/users/?status=active"))
+    # The filters stay on the page, and bad values never give a 500.
+    page = await admin.get(f"/admin/users/?role=officer&station={area.station_id}")
+    assert '<option value="officer" selected>' in page.text and f'<option value="{area.station_id}" selected>' in page.text
+    for query in ("role=nobody", "station=-1", "community=abc", "status=gone", "station=99999999999"):
+        assert (await admin.get(f"/admin/users/?{query}")).status_code in (200, 400), query
+
+
+async def test_user_list_pages_keep_the_filters(client_for, area):
+    import re
+
+    admin, _ = await client_for("admin")
+    for n in range(52):
+        await User.insert(User(username=f"vol{n:02d}", password_hash="x", real_name=f"义警{n}", created_at=datetime.datetime.now(datetime.timezone.utc))).run()
+    ids = [row["id"] for row in await User.select(User.id).where(User.username.like("vol%")).run()]
+    await RoleGrant.insert(*[RoleGrant(user=user_id, role="volunteer", community=area.community_id, created_at=datetime.datetime.now(datetime.timezone.utc)) for user_id in ids]).run()
+    first = await admin.get("/admin/users/?role=volunteer")
+    link = re.search(r'href="(/admin/users/\?after=\d+&amp;role=volunteer)"', first.text).group(1).replace("&amp;", "&")
+    assert (await admin.get(link)).text.count('<tr id="user-') == 2
+
+
 async def test_unknown_user_is_a_404_and_bad_ids_never_500(client_for):
     admin, _ = await client_for("admin")
     assert (await admin.get("/admin/users/999999")).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.accounts.tables import RoleGrant
 from portal.audit.tables import AuditEntry
 from portal.stations import org
 from portal.stations.org import OrgError, UnitData
@@ -123,8 +124,16 @@ async def test_moving_a_community_takes_it_to_the_other_stations_people(database
     await org.move(None, "community", "xiguan", "libao")
     old_head, new_head = await load_actor(old_head.id), await load_actor(new_head.id)
     assert ids["xiguan"] not in old_head.communities("head") and ids["xiguan"] in new_head.communities("head")
-    entry = await AuditEntry.select(AuditEntry.before, AuditEntry.after).where(AuditEntry.action == "org.community.move").first().output(load_json=True).run()
-    assert entry["before"] == {"station": ids["nanguan"]} and entry["after"] == {"station": ids["libao"]}
+    officer = await make_user("officer", community_id=ids["xiguan"])  # made before the move below
+    # The officer's grant follows its community: the user list's station filter reads it.
+    await org.move(None, "community", "xiguan", "nanguan")
+    grant = await RoleGrant.select(RoleGrant.id, RoleGrant.station).where(RoleGrant.user == officer).first().run()
+    assert grant["station"] == ids["nanguan"]
+    await org.move(None, "community", "xiguan", "libao")
+    grant = await RoleGrant.select(RoleGrant.id, RoleGrant.station).where(RoleGrant.user == officer).first().run()
+    assert grant["station"] == ids["libao"]
+    entry = await AuditEntry.select(AuditEntry.before, AuditEntry.after).where(AuditEntry.action == "org.community.move").order_by(AuditEntry.id, ascending=False).first().output(load_json=True).run()
+    assert entry["before"] == {"station": ids["nanguan"]} and entry["after"] == {"station": ids["libao"], "role_grants": [grant["id"]]}
     async with nothing_changes((Community, ids["xiguan"])):
         with pytest.raises(OrgError) as refused:
             await org.move(None, "community", "xiguan", "chengxi-d")  # a district, not a station

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
@@ -21,6 +23,20 @@ from portal.web.pages import invalid, is_htmx, render, see_other
 USER_COLUMNS = (User.id, User.username, User.real_name, User.phone, User.active, User.last_login_at)
 
 
+async def _attach_grants(rows: list[dict]) -> None:
+    """Each user row gets ``grants``: its roles with the community or station of each (one query for the page)."""
+    for row in rows:
+        row["grants"] = []
+    if not rows:
+        return
+    by_user = {row["id"]: row for row in rows}
+    grants = await RoleGrant.select(
+        RoleGrant.user, RoleGrant.role, RoleGrant.community.name_zh, RoleGrant.community.name_en, RoleGrant.station.name_zh, RoleGrant.station.name_en
+    ).where(RoleGrant.user.is_in(list(by_user))).order_by(RoleGrant.id).run()
+    for grant in grants:
+        by_user[grant["user"]]["grants"].append(grant)
+
+
 async def _with_choices(form: RoleForm) -> RoleForm:
     form.community.choices = [(0, "—")] + await community_choices()
     form.station.choices = [(0, "—")] + await station_choices()
@@ -36,13 +52,43 @@ class AdminUsersController(Controller):
         self,
         request: Request,
         q: str = Parameter(default="", max_length=64),
-        after: int | None = Parameter(default=None, ge=0),
+        role: str = Parameter(default="", max_length=16),
+        community: int = Parameter(default=0, ge=0, le=2**31 - 1),
+        station: int = Parameter(default=0, ge=0, le=2**31 - 1),
+        status: str = Parameter(default="", max_length=16),
+        after: int | None = Parameter(default=None, ge=0, le=2**31 - 1),
     ) -> Template:
         query = User.select(*USER_COLUMNS)
         if q.strip():
             query = query.where(icontains(User.username, q.strip()) | icontains(User.real_name, q.strip()))
+        # Role and unit filter the users by their grants, in SQL; a community role's grant
+        # names its station too, so a station is its heads and everyone in its communities.
+        grants = []
+        if role in rules.SCOPED_ROLES:
+            grants.append(RoleGrant.role == role)
+        if community:
+            grants.append(RoleGrant.community == community)
+        if station:
+            grants.append(RoleGrant.station == station)
+        if grants:
+            condition = grants[0]
+            for more in grants[1:]:
+                condition = condition & more
+            query = query.where(User.id.is_in(RoleGrant.select(RoleGrant.user).where(condition)))
+        if status in ("active", "deactivated"):
+            query = query.where(User.active == (status == "active"))
         page = await keyset_page(query, User.id, after)
-        return render(request, "admin/users.html", {"page": page, "q": q})
+        await _attach_grants(page.rows)
+        filters = {"q": q, "role": role, "community": community, "station": station, "status": status}
+        context = {
+            "page": page,
+            "q": q,
+            "filters": filters,
+            "query": urlencode({key: value for key, value in filters.items() if value}),
+            "community_choices": await community_choices(),
+            "station_choices": await station_choices(),
+        }
+        return render(request, "admin/users.html", context)
 
     @get("/new", name="admin.users.new")
     async def new_user(self, request: Request) -> Template:
@@ -123,6 +169,7 @@ class AdminUsersController(Controller):
             raise NotFoundException()
         if is_htmx(request) and request.headers.get("hx-target") == f"user-{user_id}":
             row = await User.select(*USER_COLUMNS).where(User.id == user_id).first().run()
+            await _attach_grants([row])
             return render(request, "admin/_user_row.html", {"row": row})
         return see_other(f"/admin/users/{user_id}")
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from portal.accounts.tables import RoleGrant
 from portal.audit.rules import record
 from portal.db import is_unique_violation, write_transaction
 from portal.stations.tables import City, Community, District, Station
@@ -163,7 +164,12 @@ async def move(actor, level: str, code: str, parent_code: str) -> None:
         if row[column] == parent["id"]:
             return
         await table.update({column: parent["id"]}).where(table.id == row["id"]).run()
-        await record(f"org.{level}.move", level, row["id"], actor=actor, before={column: row[column]}, after={column: parent["id"]})
+        after = {column: parent["id"]}
+        if level == "community":
+            # A community role's grant names its station too (what station filters read).
+            moved = await RoleGrant.update({RoleGrant.station: parent["id"]}).where(RoleGrant.community == row["id"]).returning(RoleGrant.id).run()
+            after["role_grants"] = [grant["id"] for grant in moved]
+        await record(f"org.{level}.move", level, row["id"], actor=actor, before={column: row[column]}, after=after)
 
 
 async def retire(actor, level: str, code: str) -> None:
