@@ -190,3 +190,23 @@ async def test_unknown_user_is_a_404_and_bad_ids_never_500(client_for):
     assert (await admin.get("/admin/users/?after=minus")).status_code == 400
     async with nothing_changes(also=(User,)):
         assert (await post_form(admin, "/admin/users/999999/reset-password")).status_code == 404
+
+
+async def test_deactivating_and_resetting_a_password_ask_for_confirmation_first(client_for, make_user):
+    """The buttons lead to a page that says what will happen; only its form changes anything."""
+    admin, _ = await client_for("admin")
+    user_id = await make_user("volunteer", username="careful", real_name="小心")
+    listing = await admin.get("/admin/users/")
+    assert f'href="/admin/users/{user_id}/deactivate"' in listing.text
+    assert f'action="/admin/users/{user_id}/deactivate"' not in listing.text  # no one-click form
+    detail = await admin.get(f"/admin/users/{user_id}")
+    assert f'href="/admin/users/{user_id}/reset-password"' in detail.text and f'action="/admin/users/{user_id}/reset-password"' not in detail.text
+    async with nothing_changes((User, user_id)):
+        ask = await admin.get(f"/admin/users/{user_id}/deactivate")
+        assert ask.status_code == 200 and "logged out at once" in ask.text
+        assert f'<form method="post" action="/admin/users/{user_id}/deactivate">' in ask.text
+        ask_reset = await admin.get(f"/admin/users/{user_id}/reset-password")
+        assert "current password stops working" in ask_reset.text
+    assert (await post_form(admin, f"/admin/users/{user_id}/deactivate")).status_code == 303
+    assert (await User.select(User.active).where(User.id == user_id).first().run())["active"] is False
+    assert (await admin.get("/admin/users/999999/deactivate")).status_code == 404

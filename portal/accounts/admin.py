@@ -154,6 +154,21 @@ class AdminUsersController(Controller):
             raise NotFoundException()
         return see_other(f"/admin/users/{user_id}")
 
+    @get("/{user_id:int}/deactivate", name="admin.users.deactivate.confirm")
+    async def confirm_deactivate(self, request: Request, user_id: FromPath[int]) -> Template:
+        return await self._confirm(request, user_id, "deactivate")
+
+    @get("/{user_id:int}/reset-password", name="admin.users.reset.confirm")
+    async def confirm_reset(self, request: Request, user_id: FromPath[int]) -> Template:
+        return await self._confirm(request, user_id, "reset-password")
+
+    async def _confirm(self, request: Request, user_id: int, action: str) -> Template:
+        """The step before deactivating or resetting a password: what it does, one button."""
+        user = await User.select(*USER_COLUMNS).where(User.id == user_id).first().run()
+        if not user:
+            raise NotFoundException()
+        return render(request, "admin/user_confirm.html", {"user": user, "action": action})
+
     @post("/{user_id:int}/deactivate", name="admin.users.deactivate")
     async def deactivate(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         return await self._set_active(request, user_id, False)
