@@ -7,7 +7,7 @@ from litestar.response import Response, Template
 
 from portal import db
 from portal.shifts.rules import Policy, overdue_checkouts, utcnow
-from portal.stations.rules import communities_by_id
+from portal.stations.rules import communities_by_id, without_officer
 from portal.volunteers.facts import volunteer_facts
 from portal.web.pages import render
 
@@ -21,6 +21,7 @@ async def home(request: Request) -> Template:
         context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []
         # Lone-patroller safety: whoever has not checked out after a shift shows up here.
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
+        context["without_officer"] = await without_officer(actor.communities("head")) if actor.has("head", "admin") else []
         context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
         return render(request, f"home/{actor.home_role}.html", context)
     return render(request, "home/anonymous.html", context)

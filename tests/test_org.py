@@ -3,9 +3,11 @@ retired (never deleted), each step audited, with the rules and with `portal org`
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from portal.accounts.tables import RoleGrant
+from portal.accounts.tables import RoleGrant, User
 from portal.audit.tables import AuditEntry
 from portal.stations import org
 from portal.stations.org import OrgError, UnitData
@@ -293,3 +295,27 @@ async def test_a_retired_community_is_shown_as_retired_and_offered_no_more(clien
     assert "Community B" in (await admin.get("/admin/org/?retired=true")).text
     new_user = await admin.get("/admin/users/new")
     assert "Community B" not in new_user.text and "Community A" in new_user.text
+
+
+async def test_the_administrator_and_the_head_are_told_which_communities_have_no_officer(client_for, make_user, area):
+    """Community B has no officer; A's officer is deactivated at one point; C is another station's."""
+    officer_a = await make_user("officer", community_id=area.community_id)
+    admin, _ = await client_for("admin")
+    head, _ = await client_for("head")  # of the first station: A and B
+    officer, _ = await client_for("officer", community_id=area.community_id)
+
+    def named(page) -> list[str]:
+        card = re.search(r'<section class="card alert" aria-labelledby="without-officer-heading">.*?</section>', page.text, re.S)
+        return re.findall(r"<li>([^<]+?) <span", card.group(0)) if card else []
+
+    # Community A has two officers (officer_a and the logged-in one); B none; C none.
+    assert named(await admin.get("/")) == ["Community B", "Community C"]
+    assert named(await head.get("/")) == ["Community B"]
+    assert named(await officer.get("/")) == []  # officers are not told
+    await make_user("officer", community_id=area.other_community_id)
+    assert named(await admin.get("/")) == ["Community C"]
+    # Deactivated officers count as none.
+    officers_of_a = [row["user"] for row in await RoleGrant.select(RoleGrant.user).where((RoleGrant.community == area.community_id) & (RoleGrant.role == "officer")).run()]
+    assert officer_a in officers_of_a
+    await User.update({User.active: False}).where(User.id.is_in(officers_of_a)).run()
+    assert named(await admin.get("/")) == ["Community A", "Community C"]

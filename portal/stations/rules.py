@@ -24,3 +24,19 @@ async def communities_by_id(ids: frozenset[int] | None) -> list[dict]:
             return []
         query = query.where(Community.id.is_in(list(ids)))
     return await query.order_by(Community.id).limit(500).run()
+
+
+async def without_officer(ids: frozenset[int] | None) -> list[dict]:
+    """Active communities in ``ids`` (None: all) where no active user is a community officer:
+    their public pages have nobody to name, which the administrator and the heads are told."""
+    from portal.accounts.tables import RoleGrant
+
+    officered = RoleGrant.select(RoleGrant.community).where((RoleGrant.role == "officer") & (RoleGrant.user.active == True))  # noqa: E712 - SQL
+    query = Community.select(Community.id, Community.code, Community.name_zh, Community.name_en).where(
+        Community.retired_at.is_null() & Community.id.not_in(officered)
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Community.id.is_in(list(ids)))
+    return await query.order_by(Community.id).limit(200).run()
