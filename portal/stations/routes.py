@@ -82,11 +82,17 @@ class OrgController(Controller):
         return invalid(request, "admin/org_new.html", {"form": form})
 
     async def _unit_page(self, request: Request, unit: dict, level: str, *, names=None, move=None, retire=None, status: int = 200) -> Template:
-        move = move or MoveForm()
+        parent = None
+        if level in org.PARENT:
+            parent_level, column = org.PARENT[level]
+            parent_table = org.TABLES[parent_level]
+            parent = await parent_table.select(parent_table.code, parent_table.name_zh, parent_table.name_en).where(parent_table.id == unit[column._meta.name]).first().run()
+        move = move or MoveForm(data={"parent": parent["code"] if parent else ""})
         if level in org.PARENT:
             move.parent.choices = await _parent_choices((org.PARENT[level][0],))
         context = {
             "unit": unit,
+            "parent": parent,
             "level": level,
             "level_names": level_names(),
             "names": names or NamesForm(data={"name_zh": unit["name_zh"], "name_en": unit["name_en"]}),
