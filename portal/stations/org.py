@@ -16,7 +16,6 @@ from portal.stations.tables import City, Community, District, Station
 from portal.web.i18n import N_, ngettext
 from portal.web.i18n import gettext as _
 
-LEVELS = ("city", "district", "station", "community")
 TABLES = {"city": City, "district": District, "station": Station, "community": Community}
 # Each level's parent level and the column that points at the parent.
 PARENT = {"district": ("city", District.city), "station": ("district", Station.district), "community": ("station", Community.station)}
