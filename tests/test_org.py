@@ -324,5 +324,5 @@ async def test_the_administrator_and_the_head_are_told_which_communities_have_no
 async def test_a_units_page_names_the_unit_it_belongs_to_and_offers_it_first(client_for, area):
     admin, _ = await client_for("admin")
     page = await admin.get("/admin/org/community/a")
-    assert 'Belongs to: <a href="/admin/org/station/chengzhong">城中派出所 EN</a>' in page.text
+    assert '<dt>Belongs to</dt><dd><a href="/admin/org/station/chengzhong">城中派出所 EN</a></dd>' in page.text
     assert '<option selected value="chengzhong">' in page.text or '<option value="chengzhong" selected>' in page.text

@@ -18,17 +18,13 @@ from portal.web.guards import logged_in, requires
 from portal.web.i18n import current_language
 from portal.web.i18n import gettext as _
 from portal.web.middleware import client_ip
-from portal.web.pages import invalid, render, see_other
-
-
-def _public_url(request: Request) -> str:
-    return request.app.state.settings.public_base(str(request.base_url))
+from portal.web.pages import invalid, public_address, render, see_other
 
 
 def _view(request: Request, bulletin: dict) -> dict:
     return {
         "b": bulletin,
-        "view": R.sections(bulletin, _public_url(request)),
+        "view": R.sections(bulletin, public_address(request)),
         "title": R.title(bulletin),
         "headline": R.headline(bulletin),
         "note": R.note(bulletin),
@@ -157,7 +153,7 @@ async def _published_page(request: Request, scope_key: str, week: str) -> Templa
 
 
 def _atom(request: Request, bulletins: list[dict], title: str, path: str, feed_id: str) -> Response:
-    body = R.atom(bulletins, title, path, _public_url(request), feed_id)
+    body = R.atom(bulletins, title, path, public_address(request), feed_id)
     return Response(content=body, media_type="application/atom+xml; charset=utf-8")
 
 
@@ -197,7 +193,7 @@ class BulletinPublicController(Controller):
         bulletin = await rules.published(rules.community_key(community["id"]), week)
         if not bulletin:
             return Response(content=_("No bulletin has been published for the week %(week)s.", week=week), status_code=404, media_type=MediaType.TEXT)
-        return Response(content=R.as_text(bulletin, _public_url(request)), media_type="text/plain; charset=utf-8")
+        return Response(content=R.as_text(bulletin, public_address(request)), media_type="text/plain; charset=utf-8")
 
     @get("/c/{code:str}/subscribe", name="bulletins.subscribe")
     async def subscribe_form(self, request: Request, code: FromPath[str]) -> Template:

@@ -37,7 +37,7 @@ from portal.web.guards import requires
 from portal.web.i18n import N_, current_language
 from portal.web.i18n import gettext as _
 from portal.web.middleware import client_ip
-from portal.web.pages import render, see_other
+from portal.web.pages import public_address, render, see_other
 
 log = logging.getLogger("portal")
 
@@ -178,7 +178,7 @@ def _server_error(request: Request, exc: Exception) -> Response:
 
 def _jurisdiction(request: Request) -> str:
     """Our jurisdiction_id: the host the public reaches the portal at."""
-    return urlsplit(request.app.state.settings.public_base(str(request.base_url))).hostname or "localhost"
+    return urlsplit(public_address(request)).hostname or "localhost"
 
 
 class ServiceRequestForm(msgspec.Struct):
@@ -237,8 +237,7 @@ class Open311Controller(Controller):
     # --- Discovery -------------------------------------------------------------------
 
     def _discovery(self, request: Request) -> S.Discovery:
-        settings = request.app.state.settings
-        base = settings.public_base(str(request.base_url))
+        base = public_address(request)
         return S.Discovery(
             changeset=rules.CHANGESET,
             contact=_("The community officers of each community; the portal's public pages at %(url)s.", url=base),
@@ -324,7 +323,7 @@ class Open311Controller(Controller):
             raise rules.Open311Error(429, N_("Too many requests with this api_key; try again later."))
         fields = {name: value for name, value in msgspec.structs.asdict(data).items() if isinstance(value, str)}
         item = await rules.create_request(key, fields, current_language())
-        track = f"{settings.public_base(str(request.base_url))}/track/{item['tracking_code']}"
+        track = public_address(request, f"/track/{item['tracking_code']}")
         notice = _(
             "Filed as %(number)s. The community officer answers, and the matter is closed when the person who raised it says they are satisfied: give them this private link to follow it and answer: %(link)s",
             number=item["number"], link=track,

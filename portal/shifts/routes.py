@@ -20,7 +20,7 @@ from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import localized
-from portal.web.pages import invalid, is_htmx, render, safe_next, see_other
+from portal.web.pages import invalid, is_htmx, public_address, render, safe_next, see_other
 
 
 def policy(request: Request) -> rules.Policy:
@@ -131,7 +131,7 @@ class VolunteerShiftsController(Controller):
     @post("/calendar/reset", name="shifts.calendar.reset")
     async def calendar_reset(self, request: Request) -> Template:
         token = await rules.reset_calendar_token(request.user.id)
-        feed_url = request.app.state.settings.public_base(str(request.base_url)) + f"/calendar/{token}/shifts.ics"
+        feed_url = public_address(request, f"/calendar/{token}/shifts.ics")
         # Shown once: only its hash is kept.
         return render(request, "shifts/calendar.html", {"has_feed": True, "feed_url": feed_url})
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from zoneinfo import available_timezones
 
 from portal.accounts.tables import RoleGrant
 from portal.audit.rules import record
@@ -82,21 +83,17 @@ def _check_names(name_zh: str, name_en: str) -> None:
 
 
 def _check_place(data: UnitData) -> None:
-    if data.timezone is not None:
-        try:
-            ZoneInfo(data.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise OrgError("timezone", _("%(zone)s is not a time zone (e.g. Asia/Shanghai).", zone=data.timezone)) from None
-        if data.timezone not in available_timezones():
-            raise OrgError("timezone", _("%(zone)s is not a time zone (e.g. Asia/Shanghai).", zone=data.timezone))
+    if data.timezone is not None and data.timezone not in _time_zones():
+        raise OrgError("timezone", _("%(zone)s is not a time zone (e.g. Asia/Shanghai).", zone=data.timezone))
     if (data.latitude is None) != (data.longitude is None):
         raise OrgError("centre", _("Give both the latitude and the longitude of the centre, or neither."))
     if data.latitude is not None and not (-90 <= data.latitude <= 90 and -180 <= data.longitude <= 180):
         raise OrgError("centre", _("The centre is not a position on Earth."))
 
 
-def _public(row: dict) -> dict:
-    return {key: value for key, value in row.items() if key != "id"}
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())  # read from the tz database's files: once
 
 
 async def create(actor, data: UnitData) -> int:
@@ -192,11 +189,13 @@ async def retire(actor, level: str, code: str) -> None:
         await record(f"org.{level}.retire", level, row["id"], actor=actor, before={"retired_at": None}, after={"retired_at": moment})
 
 
-async def tree(include_retired: bool = False) -> list[dict]:
-    """Every unit, parents before their children, each with its level, depth and parent code.
-    Units whose parent is not set (stations from before the levels) come after the tree."""
-    units: dict[str, list[dict]] = {}
-    for level, table in TABLES.items():
+async def tree(include_retired: bool = False, levels: tuple[str, ...] = tuple(TABLES)) -> list[dict]:
+    """Every unit of ``levels`` (top down), parents before their children, each with its
+    level and depth. Units whose parent is not listed (stations from before the levels, or
+    under a retired unit) come after the tree."""
+    units: dict[str, list[dict]] = {level: [] for level in TABLES}
+    for level in levels:
+        table = TABLES[level]
         query = table.select()
         if not include_retired:
             query = query.where(table.retired_at.is_null())

@@ -24,7 +24,7 @@ def level_names() -> dict[str, str]:
 async def _parent_choices(levels: tuple[str, ...]) -> list[tuple[str, str]]:
     """Active units that can hold others, as (code, "level · name (code)")."""
     names = level_names()
-    units = [unit for unit in await org.tree() if unit["level"] in levels]
+    units = await org.tree(levels=levels)
     return [("", "—")] + [(unit["code"], f"{names[unit['level']]} · {unit['name_zh']} ({unit['code']})") for unit in units]
 
 
@@ -93,6 +93,8 @@ class OrgController(Controller):
         context = {
             "unit": unit,
             "parent": parent,
+            "parent_level": org.PARENT[level][0] if level in org.PARENT else None,
+            "child_level": org.CHILD.get(level),
             "level": level,
             "level_names": level_names(),
             "names": names or NamesForm(data={"name_zh": unit["name_zh"], "name_en": unit["name_en"]}),

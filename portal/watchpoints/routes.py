@@ -4,7 +4,6 @@ community's duty roster; officers' photos for the boards."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 import segno
 from litestar import Controller, Request, get, post
@@ -23,13 +22,9 @@ from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, D
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import localized
-from portal.web.pages import invalid, is_htmx, render, see_other
+from portal.web.pages import invalid, is_htmx, public_address, render, see_other
 
 UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # the photo (5 MB) and the rest of the form
-
-
-def public_url(request: Request, path: str) -> str:
-    return request.app.state.settings.public_base(str(request.base_url)) + path
 
 
 def qr_svg(url: str) -> str:
@@ -141,7 +136,7 @@ class WatchPointController(Controller):
             "oversee": rules.may_oversee(request.user, point),
             "visit_form": extra.pop("visit_form", None) or VisitForm(visited_on=H.local_now(now(), tz).date(), outcome="verified"),
             "suspend_form": extra.pop("suspend_form", None) or SuspendForm(),
-            "public_link": public_url(request, f"/p/{point['slug']}"),
+            "public_link": public_address(request, f"/p/{point['slug']}"),
             "applied": request.query_params.get("applied"),
             **labels(),
             **extra,
@@ -257,7 +252,7 @@ class WatchPointController(Controller):
         point = await _point_or_404(request, point_id)
         community = await rules.community_with_station(point["community"])
         officers = await photos.with_photos(await rules.officers_of(point["community"]))
-        board = {"point": point, "url": public_url(request, f"/p/{point['slug']}")}
+        board = {"point": point, "url": public_address(request, f"/p/{point['slug']}")}
         board["qr"] = qr_svg(board["url"])
         return render(request, "watchpoints/boards.html", {"boards": [board], "community": community, "officers": officers, "size": size, "back": f"/watchpoints/{point_id}"})
 
@@ -274,11 +269,11 @@ class CommunityBoardsController(Controller):
         if not community:
             raise NotFoundException()
         officers = await photos.with_photos(await rules.officers_of(community_id))
-        url = public_url(request, f"/c/{community['code']}")
+        url = public_address(request, f"/c/{community['code']}")
         boards = [{"point": None, "url": url, "qr": qr_svg(url)}]
         points = await WatchPoint.select(*rules.POINT_COLUMNS).where((WatchPoint.community == community_id) & (WatchPoint.status != "suspended")).order_by(WatchPoint.id).limit(rules.LIST_LIMIT).run()
         for point in points:
-            point_url = public_url(request, f"/p/{point['slug']}")
+            point_url = public_address(request, f"/p/{point['slug']}")
             boards.append({"point": point, "url": point_url, "qr": qr_svg(point_url)})
         return render(request, "watchpoints/boards.html", {"boards": boards, "community": community, "officers": officers, "size": size, "back": "/watchpoints"})
 

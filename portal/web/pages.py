@@ -44,6 +44,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def public_address(request: Request, path: str = "") -> str:
+    """``path`` as the public reaches it: under PORTAL_PUBLIC_URL, else under the address
+    this request was served at (development)."""
+    return request.app.state.settings.public_base(str(request.base_url)) + path
+
+
 def see_other(path: str) -> Redirect:
     """POST → redirect → GET."""
     return Redirect(path=path, status_code=303)
