@@ -55,7 +55,7 @@ def template_environment(settings: Settings) -> Environment:
         undefined=StrictUndefined if not settings.production else Environment().undefined,
         auto_reload=not settings.production,
     )
-    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
     env.globals.update(
         settings=settings,
         htmx_url=static_url(settings.htmx_url.removeprefix("/static/")) if settings.htmx_self_hosted else settings.htmx_url,

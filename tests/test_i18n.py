@@ -114,3 +114,21 @@ def test_dates_and_numbers_follow_the_language_and_the_community_zone():
         assert "12:30:00\u202fAM" in i18n.format_datetime(moment, "Asia/Shanghai") or "12:30:00 AM" in i18n.format_datetime(moment, "Asia/Shanghai")
     finally:
         i18n.restore(token)
+
+
+async def test_short_words_carry_their_meaning_in_chinese(client_for):
+    """"Open" on a message is 打开 and on opening hours 营业; a closed day is 休息, a closed
+    ledger matter 已办结; a place's or a thing's name is 名称, a person's 姓名."""
+    from portal.notifications.rules import notify
+
+    token = i18n.activate("zh_CN")
+    try:
+        assert (i18n.pgettext("message", "Open"), i18n.pgettext("opening hours", "Open"), i18n.gettext("Open")) == ("打开", "营业", "在办")
+        assert (i18n.pgettext("opening hours", "Closed"), i18n.gettext("Closed")) == ("休息", "已办结")
+        assert (i18n.pgettext("place", "Name"), i18n.pgettext("thing", "Name"), i18n.gettext("Name")) == ("名称", "名称", "姓名")
+    finally:
+        i18n.restore(token)
+    volunteer, user_id = await client_for("volunteer", preferred_language="zh_CN")
+    await notify(user_id, "test", "有新消息", link="/shifts/")
+    inbox = await volunteer.get("/inbox", headers={"Accept-Language": "zh-CN"})
+    assert '<button type="submit">打开</button>' in inbox.text

@@ -9,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.shifts.rules import KIND_NAMES, OPEN_TO_NAMES, SKILL_NAMES
 from portal.web.forms import Form
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 WEEKDAYS = [("0", _l("Mon")), ("1", _l("Tue")), ("2", _l("Wed")), ("3", _l("Thu")), ("4", _l("Fri")), ("5", _l("Sat")), ("6", _l("Sun"))]
@@ -26,7 +27,7 @@ def _people(label):
 class ShiftKindForm(Form):
     idempotency_key = HiddenField()
     kind = SelectField(_l("Kind"), choices=[(k, _l(v)) for k, v in KIND_NAMES.items()], validators=[DataRequired(message=_l("Choose a kind from the list."))])
-    name = StringField(_l("Name"), [DataRequired(message=_l("Give the shift kind a name.")), Length(max=100, message=_l("At most %(max)d characters.", max=100))])
+    name = StringField(_lp("thing", "Name"), [DataRequired(message=_l("Give the shift kind a name.")), Length(max=100, message=_l("At most %(max)d characters.", max=100))])
     place = StringField(_l("Place or route"), [Optional(), Length(max=200, message=_l("At most %(max)d characters.", max=200))])
     description = TextAreaField(_l("Description"), [Optional(), Length(max=2000, message=_l("At most %(max)d characters.", max=2000))])
     required_skills = Checkboxes(_l("Required skills"), choices=[(k, _l(v)) for k, v in SKILL_NAMES.items()], validate_choice=False)

@@ -15,6 +15,7 @@ from portal.watchpoints import hours as H
 from portal.watchpoints.tables import CAPABILITIES, KINDS
 from portal.web.forms import Form, OnceForm
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 
 PHONE_PATTERN = r"^\+?[0-9 -]{3,20}$"
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
@@ -41,7 +42,7 @@ CAPABILITY_LABELS = {
     "english": _l("English spoken"),
 }
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
-MODE_CHOICES = [(H.OPEN, _l("Open")), (H.ALL_DAY, _l("24 hours")), (H.CLOSED, _l("Closed"))]
+MODE_CHOICES = [(H.OPEN, _lp("opening hours", "Open")), (H.ALL_DAY, _l("24 hours")), (H.CLOSED, _lp("opening hours", "Closed"))]
 
 
 class CheckboxesField(SelectMultipleField):

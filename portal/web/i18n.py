@@ -49,6 +49,12 @@ def gettext(message: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def pgettext(context: str, message: str, **variables) -> str:
+    """A short word whose meaning depends on where it stands (Open, Closed, Name, ...)."""
+    text = translations(_current.get()).pgettext(context, message)
+    return text % variables if variables else text
+
+
 def ngettext(singular: str, plural: str, n: int, **variables) -> str:
     text = translations(_current.get()).ungettext(singular, plural, n)
     return text % {"num": n, **variables}
@@ -62,6 +68,10 @@ def N_(message: str) -> str:
 def lazy_gettext(message: str, **variables) -> LazyProxy:
     """For strings defined at import time (form labels), translated when shown."""
     return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+def lazy_pgettext(context: str, message: str, **variables) -> LazyProxy:
+    return LazyProxy(pgettext, context, message, enable_cache=False, **variables)
 
 
 def normalise_tag(tag: str) -> str | None:
