@@ -22,6 +22,7 @@ from portal import db
 from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
+from portal.boards.routes import BoardRegistryController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
 from portal.home import health, home
 from portal.jobs.runner import JobScheduler
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WatchPointController,
             LogController,
             CommunityBoardsController,
+            BoardRegistryController,
             DutyController,
             OfficerPhotoController,
             PublicController,

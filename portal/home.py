@@ -6,6 +6,8 @@ from litestar import Request, get
 from litestar.response import Response, Template
 
 from portal import db
+from portal.boards.rules import counts as board_counts
+from portal.boards.rules import local_today
 from portal.shifts.rules import Policy, overdue_checkouts, utcnow
 from portal.stations.rules import communities_by_id, without_officer
 from portal.volunteers.facts import volunteer_facts
@@ -19,6 +21,7 @@ async def home(request: Request) -> Template:
     if actor:
         context["member_of"] = await communities_by_id(actor.communities("volunteer", "host"))
         context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []
+        context["board_counts"] = await board_counts([c["id"] for c in context["oversees"]], local_today()) if context["oversees"] else {}
         # Lone-patroller safety: whoever has not checked out after a shift shows up here.
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
         context["without_officer"] = await without_officer(actor.communities("head")) if actor.has("head", "admin") else []

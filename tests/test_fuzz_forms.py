@@ -115,7 +115,16 @@ async def _objects(app, area, make_user) -> dict:
         "station_id": area.station_id, "day": "2030-10-01", "service_file": "complaint-noise.xml",
         "request_file": "XX-2026-000000.json", "token_file": "none.xml", "path": "openapi.json", "key_id": 999999,
         "bulletin_id": bulletin_ids["bulletin"], "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
+        "board_id": await a_board(area.community_id),
     }
+
+
+async def a_board(community_id: int) -> int:
+    """A board of the community's registry, whose form the fuzzing fills."""
+    from portal.boards.tables import Board
+    from portal.accounts.rules import now
+
+    return (await Board.insert(Board(community=community_id, code="B-0001", name_zh="楼道", created_at=now(), updated_at=now())).returning(Board.id).run())[0]["id"]
 
 
 async def _row_counts() -> dict[str, int]:

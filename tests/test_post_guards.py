@@ -47,6 +47,7 @@ from PIL import Image
 from portal import db
 from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
+from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
 from portal.ledger.tables import Holiday, LedgerDeadlineRule, LedgerItem, LedgerStation
 from portal.logs import review
@@ -70,6 +71,7 @@ from tests.test_watchpoints_routes import application
 LOGIN = "login"  # 303 to /login?next=…
 HOME = "home"  # 303 to / (a logged-in person posting the public application)
 FUTURE = (dt.date.today() + dt.timedelta(days=200)).isoformat()
+BOARD_FORM = {"code": "", "place_kind": "market", "name_zh": "西关菜市场", "name_en": "Xiguan market", "address": "", "shows": ["officers", "qr"]}
 
 
 def jpeg(width: int = 60, height: int = 40) -> bytes:
@@ -291,6 +293,19 @@ async def with_duty_slot(c: Ctx) -> None:
     c.ids["slot"] = await duty.add_slot(await c.actor("officer"), c.area.community_id, slot, "Asia/Shanghai")
 
 
+async def with_board(c: Ctx, retired: bool = False) -> None:
+    """A board of the first community's registry."""
+    from portal.boards.tables import Board
+
+    now = shift_rules.utcnow()
+    row = await Board.insert(Board(community=c.area.community_id, code="B-0001", name_zh="3号楼楼道", place_kind="stairwell", retired_at=now if retired else None, created_at=now, updated_at=now)).returning(Board.id).run()
+    c.ids["board"] = row[0]["id"]
+
+
+async def with_retired_board(c: Ctx) -> None:
+    await with_board(c, retired=True)
+
+
 async def with_officer_photo(c: Ctx) -> None:
     from portal.uploads import process_image, storage_for
     from portal.watchpoints import photos
@@ -502,6 +517,16 @@ CASES = [
     case("duty.add", "/communities/{community}/duty", lambda c: {"officer": str(c.ids["officer"]), "day": "0", "on_date": "", "starts": "08:00", "ends": "17:00"}, "officer",
          OFFICERS_ONLY, setup=lambda c: c.user("officer"), watch=(DutySlot,)),
     case("duty.remove", "/communities/{community}/duty/{slot}/remove", nothing, "officer", OFFICERS_ONLY, setup=with_duty_slot, watch=(DutySlot,)),
+    # The contact boards registry of the first community: its officers and station head.
+    case("boards.create", "/communities/{community}/board-registry/new", lambda c: BOARD_FORM, "officer", OFFICERS_ONLY, watch=(Board,)),
+    case("boards.update", "/communities/{community}/board-registry/{board}", lambda c: {**BOARD_FORM, "code": "B-0001", "name_zh": "3号楼一单元楼道"}, "officer", OFFICERS_ONLY,
+         setup=with_board, watch=(Board,)),
+    case("boards.replaced", "/communities/{community}/board-registry/{board}/replaced", lambda c: {"replaced_on": "2030-01-01", "next_due": ""}, "officer", OFFICERS_ONLY,
+         setup=with_board, watch=(Board,)),
+    case("boards.retire", "/communities/{community}/board-registry/{board}/retire", nothing, "officer", OFFICERS_ONLY, setup=with_board, watch=(Board,)),
+    case("boards.restore", "/communities/{community}/board-registry/{board}/restore", nothing, "head", OFFICERS_ONLY, setup=with_retired_board, watch=(Board,)),
+    case("boards.printed", "/communities/{community}/board-registry/print", lambda c: {"ids": [str(c.ids["board"])], "printed_on": "2030-01-01"}, "officer", OFFICERS_ONLY,
+         setup=with_board, watch=(Board,)),
     # An officer's photo: themself, their station's head, an admin; not a colleague.
     case("officer-photo.save", "/officers/{officer}/photo/edit", nothing, "officer",
          {"officer_b": 404, "officer_other": 404, "head_other": 404, "volunteer": 404, "anonymous": LOGIN}, setup=lambda c: c.user("officer"), watch=(OfficerPhoto,), files=front_photo),

@@ -103,6 +103,17 @@ ROUTES = {
     ("GET", "/watchpoints/{point_id:int}/photo"): row(LOGIN, 403, 403, 404, 403, 404, 404),  # no photo
     ("GET", "/watchpoints/{point_id:int}/board"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("GET", "/communities/{community_id:int}/boards"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    # The contact boards registry of the first community (the board id is unknown: 404).
+    ("GET", "/communities/{community_id:int}/board-registry"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/communities/{community_id:int}/board-registry/new"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/communities/{community_id:int}/board-registry/new"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/communities/{community_id:int}/board-registry/{board_id:int}"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("POST", "/communities/{community_id:int}/board-registry/{board_id:int}"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("POST", "/communities/{community_id:int}/board-registry/{board_id:int}/replaced"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("POST", "/communities/{community_id:int}/board-registry/{board_id:int}/retire"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("POST", "/communities/{community_id:int}/board-registry/{board_id:int}/restore"): row(LOGIN, 403, 403, 404, 403, 404, 404),
+    ("GET", "/communities/{community_id:int}/board-registry/print"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("POST", "/communities/{community_id:int}/board-registry/print"): row(LOGIN, 403, 403, 422, 403, 422, 422),
     ("GET", "/p/{slug:str}"): everyone(200),
     ("GET", "/p/{slug:str}/photo"): everyone(404),  # no photo
     ("GET", "/c/{code:str}"): everyone(200),
@@ -399,7 +410,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,
                 "day": "2030-10-01", "service_file": "complaint-noise.xml", "request_file": "XX-2026-000000.json",
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
-                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
+                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", "board_id": 999999,
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

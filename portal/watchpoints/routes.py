@@ -12,6 +12,7 @@ from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Response, Template
 
 from portal.accounts.rules import now
+from portal.boards import rules as board_rules
 from portal.audit.rules import entries_for
 from portal.stations.rules import communities_by_id
 from portal.uploads import UploadError, process_image, storage_for
@@ -275,7 +276,8 @@ class CommunityBoardsController(Controller):
         for point in points:
             point_url = public_address(request, f"/p/{point['slug']}")
             boards.append({"point": point, "url": point_url, "qr": qr_svg(point_url)})
-        return render(request, "watchpoints/boards.html", {"boards": boards, "community": community, "officers": officers, "size": size, "back": "/watchpoints"})
+        registry = await board_rules.totals([community_id], board_rules.local_today(community["timezone"]))
+        return render(request, "watchpoints/boards.html", {"boards": boards, "community": community, "officers": officers, "size": size, "back": "/watchpoints", "registry": registry})
 
 
 class DutyController(Controller):
