@@ -191,32 +191,43 @@ def users() -> None:
 @users.command("create", help="Create a user with one role. The password is asked for unless --password-stdin.")
 @click.option("--username", required=True)
 @click.option("--name", "real_name", required=True, help="The person's real name.")
-@click.option("--role", required=True, type=click.Choice(["volunteer", "host", "officer", "head", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["volunteer", "host", "officer", "head", "district_head", "city_head", "admin"]))
 @click.option("--community", "community_code", default=None, help="Community code (volunteer, host, officer).")
-@click.option("--station", "station_id", type=int, default=None, help="Station id (head).")
+@click.option("--station", "station_ref", default=None, help="Station code or id (head).")
+@click.option("--district", "district_code", default=None, help="District code (district_head).")
+@click.option("--city", "city_code", default=None, help="City code (city_head).")
 @click.option("--phone", default="")
 @click.option("--email", default="")
 @click.option("--language", default="zh_CN", type=click.Choice(["zh_CN", "en"]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_create(username, real_name, role, community_code, station_id, phone, email, language, password_stdin) -> None:
+def users_create(username, real_name, role, community_code, station_ref, district_code, city_code, phone, email, language, password_stdin) -> None:
     from portal.accounts.rules import MIN_PASSWORD_LENGTH, AccountError, create_user
-    from portal.stations.tables import Community
+    from portal.stations.tables import City, Community, District, Station
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
 
+    async def unit_id(table, code, what):
+        if not code:
+            return None
+        found = table.id == int(code) if table is Station and code.isdigit() else table.code == code
+        row = await table.select(table.id).where(found).first().run()
+        if not row:
+            raise click.ClickException(f"No {what} with code {code!r}.")
+        return row["id"]
+
     async def go():
-        community_id = None
-        if community_code:
-            row = await Community.select(Community.id).where(Community.code == community_code).first().run()
-            if not row:
-                raise click.ClickException(f"No community with code {community_code!r}.")
-            community_id = row["id"]
+        units = {
+            "community_id": await unit_id(Community, community_code, "community"),
+            "station_id": await unit_id(Station, station_ref, "station"),
+            "district_id": await unit_id(District, district_code, "district"),
+            "city_id": await unit_id(City, city_code, "city"),
+        }
         try:
             return await create_user(
                 None, username=username, password=password, real_name=real_name, role=role, phone=phone, email=email,
-                preferred_language=language, station_id=station_id, community_id=community_id,
+                preferred_language=language, **units,
             )
         except AccountError as error:
             raise click.ClickException(error.message) from error
@@ -349,6 +360,9 @@ def restore(path: str, force: bool) -> None:
     click.echo(f"Database restored ({outcome.migrations} migrations); run `portal migrate` to bring it up to date.")
     if outcome.uploads:
         click.echo(f"Uploaded files restored from {outcome.uploads}.")
+
+
+
 
 
 if __name__ == "__main__":

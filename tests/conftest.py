@@ -21,7 +21,7 @@ from portal import db
 from portal.accounts import rules as accounts
 from portal.app import create_app
 from portal.settings import load_settings
-from portal.stations.tables import Community, Station
+from portal.stations.tables import City, Community, District, Station
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -151,14 +151,23 @@ class Area:
     other_community_id: int
     other_station_id: int
     other_station_community_id: int
+    city_id: int
+    district_id: int
+    other_district_id: int
 
 
 @pytest.fixture
 async def area(database) -> Area:
-    """A station with two communities, and a second station with one."""
+    """A city with two districts: a station with two communities in the first, and a
+    second station with one in the second."""
+    city = (await City.insert(City(code="test-city", name_zh="测试市", name_en="Test City", created_at=accounts.now())).returning(City.id).run())[0]["id"]
+    districts = []
+    for code, name in (("district-1", "一区"), ("district-2", "二区")):
+        row = await District.insert(District(city=city, code=code, name_zh=name, name_en=f"District {code[-1]}", created_at=accounts.now())).returning(District.id).run()
+        districts.append(row[0]["id"])
     stations = []
-    for code, name in (("chengzhong", "城中派出所"), ("chengdong", "城东派出所")):
-        row = await Station.insert(Station(code=code, name_zh=name, name_en=f"{name} EN", created_at=accounts.now())).returning(Station.id).run()
+    for code, name, district in (("chengzhong", "城中派出所", districts[0]), ("chengdong", "城东派出所", districts[1])):
+        row = await Station.insert(Station(code=code, name_zh=name, name_en=f"{name} EN", district=district, created_at=accounts.now())).returning(Station.id).run()
         stations.append(row[0]["id"])
     communities = []
     for code, station in (("a", stations[0]), ("b", stations[0]), ("c", stations[1])):
@@ -166,14 +175,14 @@ async def area(database) -> Area:
             Community(station=station, code=code, name_zh=f"社区{code}", name_en=f"Community {code.upper()}", created_at=accounts.now())
         ).returning(Community.id).run()
         communities.append(row[0]["id"])
-    return Area(stations[0], communities[0], communities[1], stations[1], communities[2])
+    return Area(stations[0], communities[0], communities[1], stations[1], communities[2], city, districts[0], districts[1])
 
 
 @pytest.fixture
 def make_user(area):
     """Create a user with one role in the area's first community (or station)."""
 
-    async def make(role: str = "volunteer", username: str | None = None, community_id: int | None = None, station_id: int | None = None, **kwargs) -> int:
+    async def make(role: str = "volunteer", username: str | None = None, community_id: int | None = None, station_id: int | None = None, district_id: int | None = None, **kwargs) -> int:
         scope = accounts.SCOPED_ROLES[role]
         return await accounts.create_user(
             None,
@@ -184,6 +193,8 @@ def make_user(area):
             role=role,
             community_id=(community_id or area.community_id) if scope == "community" else None,
             station_id=(station_id or area.station_id) if scope == "station" else None,
+            district_id=(district_id or area.district_id) if scope == "district" else None,
+            city_id=area.city_id if scope == "city" else None,
             **kwargs,
         )
 

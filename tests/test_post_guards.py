@@ -20,7 +20,9 @@ in the upload storage. Actors (created when a case names them):
   whose only point still waits for the officer's visit;
 - ``officer`` and ``officer_b``: officers of the first community; ``officer_other``: an
   officer of the second community of the same station; ``head``: the station's head;
-  ``head_other``: the other station's head; ``admin``;
+  ``head_other``: the other station's head; ``admin``; ``head_district`` and
+  ``head_city``: the heads of the first station's district and of the city, who read
+  everything below them and change nothing;
 - Open311 clients, without a session: ``api_client`` (a valid key), ``no_key``,
   ``unknown_key``, ``revoked_key``.
 
@@ -122,6 +124,10 @@ class Ctx:
             user_id = await self._make_user("head", username=username)
         elif name == "head_other":
             user_id = await self._make_user("head", username=username, station_id=area.other_station_id)
+        elif name == "head_district":
+            user_id = await self._make_user("district_head", username=username)
+        elif name == "head_city":
+            user_id = await self._make_user("city_head", username=username)
         elif name == "admin":
             user_id = await self._make_user("admin", username=username)
         else:
@@ -152,9 +158,10 @@ class Ctx:
 OPEN311_CLIENTS = ("api_client", "no_key", "unknown_key", "revoked_key")
 
 # Refused-actor sets that many cases share.
-OFFICERS_ONLY = {"volunteer": 403, "host": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN}  # community in the path
-OFFICERS_OF_THE_OBJECT = {"volunteer": 403, "host": 403, "officer_other": 404, "head_other": 404, "anonymous": LOGIN}
-ADMIN_ONLY = {"volunteer": 403, "host": 403, "officer": 403, "head": 403, "anonymous": LOGIN}
+OVERSEERS = {"head_district": 403, "head_city": 403}  # they read, never write
+OFFICERS_ONLY = {"volunteer": 403, "host": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN, **OVERSEERS}  # community in the path
+OFFICERS_OF_THE_OBJECT = {"volunteer": 403, "host": 403, "officer_other": 404, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}
+ADMIN_ONLY = {"volunteer": 403, "host": 403, "officer": 403, "head": 403, "anonymous": LOGIN, **OVERSEERS}
 NOT_ALLOWED_TO_LOG = {"volunteer_pending": 403, "volunteer_rejected": 403, "volunteer_suspended": 403, "volunteer_other": 422, "anonymous": LOGIN}
 OWN_SHIFT = {"volunteer_b": 409, "officer": 403, "volunteer_other": 404, "anonymous": LOGIN}  # volunteer_b is not signed up
 

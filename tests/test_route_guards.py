@@ -6,6 +6,12 @@ another community of the same station (``officer_other``), and the head of anoth
 station and a volunteer and a host of that station's community (``head_other``,
 ``volunteer_other``, ``host_other``: the objects are the first community's). The last
 three answer as ``officer_other``, ``volunteer`` and ``host`` unless a row says otherwise.
+
+Heads above the station: the head of the first station's district (``head_district``),
+the city's head (``head_city``) and the head of the other district (``head_other_district``).
+They read as the station head (``head``, or ``head_other`` for the other district) and
+change nothing: a GET answers as that column, an unsafe request 403, unless a row says
+otherwise.
 """
 
 import re
@@ -14,25 +20,40 @@ import pytest
 
 from tests.conftest import ensure_csrf, http_client, log_in
 
-COLUMNS = ("anonymous", "volunteer", "host", "officer", "officer_other", "head", "admin", "head_other", "volunteer_other", "host_other")
+COLUMNS = (
+    "anonymous", "volunteer", "host", "officer", "officer_other", "head", "admin", "head_other", "volunteer_other", "host_other",
+    "head_district", "head_city", "head_other_district",
+)
+OVERSEERS = {"head_district": "head", "head_city": "head", "head_other_district": "head_other"}
 LOGIN = "login"  # a redirect to the login page
 
 
-def row(anonymous, volunteer, host, officer, officer_other, head, admin, *, head_other=None, volunteer_other=None, host_other=None):
-    return dict(zip(COLUMNS, (
+def row(anonymous, volunteer, host, officer, officer_other, head, admin, *, head_other=None, volunteer_other=None, host_other=None, **overseers):
+    answers = dict(zip(COLUMNS, (
         anonymous, volunteer, host, officer, officer_other, head, admin,
         officer_other if head_other is None else head_other,
         volunteer if volunteer_other is None else volunteer_other,
         host if host_other is None else host_other,
     )))
+    return answers | overseers
+
+
+def overseers(status):
+    return {column: status for column in OVERSEERS}
+
+
+def expected_for(method: str, answers: dict, column: str):
+    if column in answers:
+        return answers[column]
+    return answers[OVERSEERS[column]] if method == "GET" else 403
 
 
 def everyone(status):
-    return row(*(status,) * 7)
+    return row(*(status,) * 7, **overseers(status))
 
 
 def members(status, anonymous=LOGIN):
-    return row(anonymous, *(status,) * 6)
+    return row(anonymous, *(status,) * 6, **overseers(status))
 
 
 def admin_only(status):
@@ -105,7 +126,7 @@ ROUTES = {
     ("GET", "/communities/{community_id:int}/boards"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     # The contact boards registry of the first community (the board id is unknown: 404).
     ("GET", "/communities/{community_id:int}/board-registry"): row(LOGIN, 403, 403, 200, 403, 200, 200),
-    ("GET", "/communities/{community_id:int}/board-registry/new"): row(LOGIN, 403, 403, 200, 403, 200, 200),
+    ("GET", "/communities/{community_id:int}/board-registry/new"): row(LOGIN, 403, 403, 200, 403, 200, 200, head_district=403, head_city=403),
     ("POST", "/communities/{community_id:int}/board-registry/new"): row(LOGIN, 403, 403, 422, 403, 422, 422),
     ("GET", "/communities/{community_id:int}/board-registry/{board_id:int}"): row(LOGIN, 403, 403, 404, 403, 404, 404),
     ("POST", "/communities/{community_id:int}/board-registry/{board_id:int}"): row(LOGIN, 403, 403, 404, 403, 404, 404),
@@ -180,8 +201,8 @@ ROUTES = {
     ("GET", "/logs/{log_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
     ("GET", "/logs/{log_id:int}/photos/{photo_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
     ("GET", "/logs/{log_id:int}/photos/{photo_id:int}/thumb"): row(LOGIN, 404, 404, 200, 404, 200, 200),
-    ("POST", "/logs/{log_id:int}/answer"): row(LOGIN, 404, 404, 422, 404, 422, 422),
-    ("POST", "/logs/{log_id:int}/hazard"): row(LOGIN, 404, 404, 422, 404, 422, 422),
+    ("POST", "/logs/{log_id:int}/answer"): row(LOGIN, 404, 404, 422, 404, 422, 422, **overseers(404)),
+    ("POST", "/logs/{log_id:int}/hazard"): row(LOGIN, 404, 404, 422, 404, 422, 422, **overseers(404)),
     ("GET", "/logs/at/{point_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("GET", "/logs/landmarks/{community_id:int}"): row(LOGIN, 403, 403, 200, 403, 200, 200),
     ("POST", "/logs/landmarks/{community_id:int}"): row(LOGIN, 403, 403, 422, 403, 422, 422),
@@ -393,10 +414,11 @@ async def test_route_answers_per_role(app, area, make_user, column):
     bulletin_ids = await _bulletin_objects(area)
     async with http_client(app) as client:
         if column != "anonymous":
-            role = column.removesuffix("_other")
+            role = {"head_district": "district_head", "head_city": "city_head", "head_other_district": "district_head"}.get(column, column.removesuffix("_other"))
             community = {"officer_other": area.other_community_id, "volunteer_other": area.other_station_community_id, "host_other": area.other_station_community_id}.get(column)
             station = area.other_station_id if column == "head_other" else None
-            await make_user(role, username=f"as-{column}".replace("_", "-"), community_id=community, station_id=station)
+            district = area.other_district_id if column == "head_other_district" else None
+            await make_user(role, username=f"as-{column}".replace("_", "-"), community_id=community, station_id=station, district_id=district)
             await log_in(client, f"as-{column}".replace("_", "-"))
         token = await ensure_csrf(client)
         failures = []
@@ -416,7 +438,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 response = await client.get(path, follow_redirects=False)
             else:
                 response = await client.post(path, data={"_csrf_token": token}, follow_redirects=False)
-            wanted = expected[column]
+            wanted = expected_for(method, expected, column)
             got = response.status_code
             if wanted == LOGIN:
                 ok = got == 303 and response.headers["location"].startswith("/login?next=")
@@ -424,4 +446,4 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 ok = got == wanted
             if not ok:
                 failures.append(f"{method} {template}: expected {wanted}, got {got}")
-        assert failures == []
+        assert failures == [], "\n".join(failures)

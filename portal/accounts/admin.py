@@ -14,13 +14,18 @@ from portal.accounts.forms import RoleForm, UserCreateForm
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import entries_for
 from portal.db import icontains
-from portal.stations.rules import community_choices, station_choices
+from portal.stations.rules import city_choices, community_choices, district_choices, station_choices
 from portal.volunteers.rules import ensure_profile
 from portal.web.guards import requires
 from portal.web.pagination import keyset_page
 from portal.web.pages import invalid, is_htmx, render, see_other
 
 USER_COLUMNS = (User.id, User.username, User.real_name, User.phone, User.active, User.last_login_at)
+# The unit a grant is scoped to, whichever level it is.
+UNIT_NAMES = (
+    RoleGrant.community.name_zh, RoleGrant.community.name_en, RoleGrant.station.name_zh, RoleGrant.station.name_en,
+    RoleGrant.district.name_zh, RoleGrant.district.name_en, RoleGrant.city.name_zh, RoleGrant.city.name_en,
+)
 
 
 async def _attach_grants(rows: list[dict]) -> None:
@@ -31,7 +36,7 @@ async def _attach_grants(rows: list[dict]) -> None:
         return
     by_user = {row["id"]: row for row in rows}
     grants = await RoleGrant.select(
-        RoleGrant.user, RoleGrant.role, RoleGrant.community.name_zh, RoleGrant.community.name_en, RoleGrant.station.name_zh, RoleGrant.station.name_en
+        RoleGrant.user, RoleGrant.role, *UNIT_NAMES
     ).where(RoleGrant.user.is_in(list(by_user))).order_by(RoleGrant.id).run()
     for grant in grants:
         by_user[grant["user"]]["grants"].append(grant)
@@ -40,6 +45,8 @@ async def _attach_grants(rows: list[dict]) -> None:
 async def _with_choices(form: RoleForm) -> RoleForm:
     form.community.choices = [(0, "—")] + await community_choices()
     form.station.choices = [(0, "—")] + await station_choices()
+    form.district.choices = [(0, "—")] + await district_choices()
+    form.city.choices = [(0, "—")] + await city_choices()
     return form
 
 
@@ -110,6 +117,8 @@ class AdminUsersController(Controller):
                     preferred_language=form.preferred_language.data,
                     station_id=form.station.data or None,
                     community_id=form.community.data or None,
+                    district_id=form.district.data or None,
+                    city_id=form.city.data or None,
                     must_change_password=form.must_change_password.data,
                 )
             except rules.AccountError as error:
@@ -126,7 +135,7 @@ class AdminUsersController(Controller):
         if not user:
             raise NotFoundException()
         grants = await RoleGrant.select(
-            RoleGrant.id, RoleGrant.role, RoleGrant.station.name_zh, RoleGrant.station.name_en, RoleGrant.community.name_zh, RoleGrant.community.name_en
+            RoleGrant.id, RoleGrant.role, *UNIT_NAMES
         ).where(RoleGrant.user == user_id).order_by(RoleGrant.id).run()
         form = extra.pop("role_form", None) or await _with_choices(RoleForm())
         context = {"user": user, "grants": grants, "role_form": form, "history": await entries_for("user", user_id), "notice": None, "temporary_password": None, **extra}
@@ -141,7 +150,7 @@ class AdminUsersController(Controller):
         form = await _with_choices(await RoleForm.from_request(request))
         if form.validate():
             try:
-                await rules.grant_role(request.user, user_id, form.role.data, form.station.data or None, form.community.data or None)
+                await rules.grant_role(request.user, user_id, form.role.data, form.station.data or None, form.community.data or None, form.district.data or None, form.city.data or None)
             except rules.AccountError as error:
                 form.fail(error.field, error.message)
             else:

@@ -39,6 +39,8 @@ def _role_choices():
         ("host", _l("Watch-point host")),
         ("officer", _l("Community officer")),
         ("head", _l("Station head")),
+        ("district_head", _l("District head")),
+        ("city_head", _l("City head")),
         ("admin", _l("Administrator")),
     ]
 
@@ -47,6 +49,8 @@ class RoleForm(Form):
     role = SelectField(_l("Role"), choices=_role_choices(), validators=[DataRequired(message=_l("Choose a role from the list."))])
     community = SelectField(_l("Community"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
     station = SelectField(_l("Station"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
+    district = SelectField(_l("District"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
+    city = SelectField(_l("City"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
 
     def validate_community(self, field):
         if field.data and field.data not in {value for value, _ in field.choices}:
@@ -55,6 +59,14 @@ class RoleForm(Form):
     def validate_station(self, field):
         if field.data and field.data not in {value for value, _ in field.choices}:
             raise ValidationError(_l("Choose a station from the list."))
+
+    def validate_district(self, field):
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("Choose a district from the list."))
+
+    def validate_city(self, field):
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("Choose a city from the list."))
 
 
 class UserCreateForm(RoleForm):

@@ -20,7 +20,7 @@ from portal.accounts.tables import LANGUAGES, ROLES, LoginFailure, RoleGrant, Us
 from portal.audit.rules import record
 from portal.db import fetch, true, write_transaction
 from portal.web.i18n import gettext as _
-from portal.stations.tables import Community
+from portal.stations.tables import City, Community, District, Station
 
 _hasher = PasswordHasher()
 # Verified against when the username does not exist, so both answers take as long.
@@ -42,7 +42,7 @@ def configure_passwords(settings) -> None:
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 SESSION_TOUCH_EVERY = dt.timedelta(minutes=5)
 MIN_PASSWORD_LENGTH = 10
-SCOPED_ROLES = {"volunteer": "community", "host": "community", "officer": "community", "head": "station", "admin": None}
+SCOPED_ROLES = {"volunteer": "community", "host": "community", "officer": "community", "head": "station", "district_head": "district", "city_head": "city", "admin": None}
 
 
 def now() -> dt.datetime:
@@ -83,11 +83,23 @@ class Grant:
     role: str
     station_id: int | None
     community_id: int | None
+    district_id: int | None = None
+    city_id: int | None = None
+
+
+# Heads above a station: they read what a station head reads over their whole part of
+# the tree, and change nothing.
+OVERSEER_ROLES = ("district_head", "city_head")
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The logged-in user with every role and the communities each role reaches."""
+    """The logged-in user with every role and the communities each role reaches.
+
+    A district or city head is, on a reading (GET) request, a station head of every
+    station below (``reach`` of "head" and "officer" include their communities); on a
+    request that changes something their grants reach nothing, so every rule that checks
+    an officer's reach refuses them without knowing about them."""
 
     id: int
     username: str
@@ -97,10 +109,18 @@ class Actor:
     grants: tuple[Grant, ...]
     # role -> community ids it reaches; None means every community (admin).
     reach: dict[str, frozenset[int] | None] = field(default_factory=dict)
+    # "head" while a district or city head reads; nothing otherwise.
+    acting: frozenset[str] = frozenset()
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset(g.role for g in self.grants)
+        return frozenset(g.role for g in self.grants) | self.acting
+
+    @property
+    def read_only(self) -> bool:
+        """Holds nothing but overseeing roles: every page is for reading."""
+        held = frozenset(g.role for g in self.grants)
+        return bool(held) and held <= frozenset(OVERSEER_ROLES)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -120,44 +140,64 @@ class Actor:
 
     @property
     def home_role(self) -> str:
-        """The role whose home page the actor sees first: the most senior one."""
-        for role in ("admin", "head", "officer", "host", "volunteer"):
+        """The role whose home page the actor sees first: the most senior one (heads at
+        every level share the head's home page)."""
+        for role in ("admin", "city_head", "district_head", "head", "officer", "host", "volunteer"):
             if role in self.roles:
-                return role
+                return "head" if role in OVERSEER_ROLES else role
         return "none"
 
+    @property
+    def head_level(self) -> str | None:
+        """The highest level the actor heads: "city", "district", "station" or None."""
+        held = frozenset(g.role for g in self.grants)
+        for role, level in (("city_head", "city"), ("district_head", "district"), ("head", "station")):
+            if role in held:
+                return level
+        return None
 
-async def load_actor(user_id: int) -> Actor | None:
-    actor, _unread = await load_actor_and_unread(user_id, count_unread=False)
+
+async def load_actor(user_id: int, *, reading: bool = False) -> Actor | None:
+    actor, _unread = await load_actor_and_unread(user_id, count_unread=False, reading=reading)
     return actor
 
 
-async def load_actor_and_unread(user_id: int, *, count_unread: bool = True) -> tuple[Actor | None, int]:
+async def load_actor_and_unread(user_id: int, *, count_unread: bool = True, reading: bool = False) -> tuple[Actor | None, int]:
     """Every request's actor in one statement: the user's few columns, the role grants
-    (a LEFT JOIN: a user without roles is one row of NULLs), a station head's
-    communities, and (for full pages) the number of unread messages."""
+    (a LEFT JOIN: a user without roles is one row of NULLs), the communities a head
+    reaches at any level, and (for full pages) the number of unread messages.
+    ``reading``: the request changes nothing, so district and city heads read too."""
     unread = ', (SELECT COUNT(*) FROM notification n WHERE n."user" = u.id AND n.read_at IS NULL) AS unread' if count_unread else ""
     rows = await fetch(
         "SELECT u.id, u.username, u.real_name, u.preferred_language, u.must_change_password, rg.role, rg.station, rg.community, "
-        f"hc.id AS station_community{unread} FROM portal_user u "
+        f"rg.district, rg.city, hc.id AS headed_community{unread} FROM portal_user u "
         'LEFT JOIN role_grant rg ON rg."user" = u.id '
-        "LEFT JOIN community hc ON rg.role = 'head' AND hc.station = rg.station "
+        "LEFT JOIN station hs ON (rg.role = 'head' AND hs.id = rg.station) OR (rg.role = 'district_head' AND hs.district = rg.district) "
+        "OR (rg.role = 'city_head' AND hs.district IN (SELECT d.id FROM district d WHERE d.city = rg.city)) "
+        "LEFT JOIN community hc ON hc.station = hs.id "
         f"WHERE u.id = {{}} AND u.active = {true()} ORDER BY rg.id, hc.id",
         int(user_id),
     )
     if not rows:
         return None, 0
     user = rows[0]
-    grants = tuple(dict.fromkeys(Grant(r["role"], r["station"], r["community"]) for r in rows if r["role"] is not None))
-    station_communities = {r["station_community"] for r in rows if r["station_community"] is not None}
+    grants = tuple(dict.fromkeys(Grant(r["role"], r["station"], r["community"], r["district"], r["city"]) for r in rows if r["role"] is not None))
+    headed: dict[str, set[int]] = {}
+    for r in rows:
+        if r["headed_community"] is not None:
+            headed.setdefault(r["role"], set()).add(r["headed_community"])
     reach: dict[str, frozenset[int] | None] = {}
     for role in ROLES:
-        ids = {g.community_id for g in grants if g.role == role and g.community_id}
-        if role == "head":
-            ids |= station_communities
-        reach[role] = frozenset(ids)
+        reach[role] = frozenset({g.community_id for g in grants if g.role == role and g.community_id} | headed.get(role, set()))
+    station_communities = headed.get("head", set())
+    overseen = set().union(*(headed.get(role, set()) for role in OVERSEER_ROLES))
+    acting: frozenset[str] = frozenset()
+    if reading and overseen:
+        station_communities = station_communities | overseen
+        reach["head"] = frozenset(reach["head"] | overseen)
+        acting = frozenset({"head"})
     # A station head has an officer's authority over the station's communities.
-    reach["officer"] = frozenset((reach["officer"] or frozenset()) | station_communities)
+    reach["officer"] = frozenset(reach["officer"] | station_communities)
     actor = Actor(
         id=user["id"],
         username=user["username"],
@@ -166,6 +206,7 @@ async def load_actor_and_unread(user_id: int, *, count_unread: bool = True) -> t
         must_change_password=bool(user["must_change_password"]),
         grants=grants,
         reach=reach,
+        acting=acting,
     )
     return actor, int(user.get("unread") or 0)
 
@@ -358,22 +399,35 @@ async def username_taken(username: str) -> bool:
     return await User.exists().where(User.username == username.strip().lower()).run()
 
 
-async def _scoped_grant(role: str, station_id: int | None, community_id: int | None) -> dict:
+async def _scoped_grant(role: str, station_id: int | None, community_id: int | None, district_id: int | None = None, city_id: int | None = None) -> dict:
     """The role grant's columns, checked: a community role needs a community (its
-    station follows from it), a head needs a station, an admin needs neither."""
+    station follows from it), a head needs the unit of their level, an admin nothing."""
     if role not in ROLES:
         raise AccountError("role", _("Choose a role from the list."))
     scope = SCOPED_ROLES[role]
-    if scope == "community" and not community_id:
-        raise AccountError("community", _("This role needs a community."))
-    if scope == "station" and not station_id:
-        raise AccountError("station", _("This role needs a station."))
+    grant = {"role": role, "station": None, "community": None, "district": None, "city": None}
     if scope == "community":
+        if not community_id:
+            raise AccountError("community", _("This role needs a community."))
         community = await Community.select(Community.station).where(Community.id == community_id).first().run()
         if not community:
             raise AccountError("community", _("Choose a community from the list."))
-        station_id = community["station"]
-    return {"role": role, "station": station_id if scope else None, "community": community_id if scope == "community" else None}
+        grant.update(station=community["station"], community=community_id)
+    elif scope == "station":
+        if not station_id:
+            raise AccountError("station", _("This role needs a station."))
+        if not await Station.exists().where(Station.id == station_id).run():
+            raise AccountError("station", _("Choose a station from the list."))
+        grant["station"] = station_id
+    elif scope == "district":
+        if not district_id or not await District.exists().where(District.id == district_id).run():
+            raise AccountError("district", _("This role needs a district."))
+        grant["district"] = district_id
+    elif scope == "city":
+        if not city_id or not await City.exists().where(City.id == city_id).run():
+            raise AccountError("city", _("This role needs a city."))
+        grant["city"] = city_id
+    return grant
 
 
 async def create_user(
@@ -388,11 +442,13 @@ async def create_user(
     preferred_language: str = "zh_CN",
     station_id: int | None = None,
     community_id: int | None = None,
+    district_id: int | None = None,
+    city_id: int | None = None,
     must_change_password: bool = False,
 ) -> int:
     """Create a user with one role grant. ``actor`` None means the command line."""
     username = username.strip().lower()
-    grant = await _scoped_grant(role, station_id, community_id)
+    grant = await _scoped_grant(role, station_id, community_id, district_id, city_id)
     async with write_transaction():
         if await username_taken(username):
             raise AccountError("username", _("This username is already taken."))
@@ -415,15 +471,14 @@ async def create_user(
     return user_id
 
 
-async def grant_role(actor: Actor, user_id: int, role: str, station_id: int | None, community_id: int | None) -> None:
-    grant = await _scoped_grant(role, station_id, community_id)
+async def grant_role(actor: Actor, user_id: int, role: str, station_id: int | None, community_id: int | None, district_id: int | None = None, city_id: int | None = None) -> None:
+    grant = await _scoped_grant(role, station_id, community_id, district_id, city_id)
     async with write_transaction():
-        exists = await RoleGrant.exists().where(
-            (RoleGrant.user == user_id)
-            & (RoleGrant.role == role)
-            & (RoleGrant.station.is_null() if grant["station"] is None else RoleGrant.station == grant["station"])
-            & (RoleGrant.community.is_null() if grant["community"] is None else RoleGrant.community == grant["community"])
-        ).run()
+        same = (RoleGrant.user == user_id) & (RoleGrant.role == role)
+        for column in (RoleGrant.station, RoleGrant.community, RoleGrant.district, RoleGrant.city):
+            value = grant[column._meta.name]
+            same &= column.is_null() if value is None else column == value
+        exists = await RoleGrant.exists().where(same).run()
         if exists:
             raise AccountError("role", _("The user already has this role."))
         await RoleGrant.insert(RoleGrant(user=user_id, created_at=now(), **grant)).run()
@@ -436,7 +491,7 @@ async def revoke_role(actor: Actor, user_id: int, grant_id: int) -> bool:
         if not row:
             return False
         await RoleGrant.delete().where(RoleGrant.id == grant_id).run()
-        await record("role.revoked", "user", user_id, actor=actor, before={"role": row["role"], "station": row["station"], "community": row["community"]})
+        await record("role.revoked", "user", user_id, actor=actor, before={key: row[key] for key in ("role", "station", "community", "district", "city")})
     return True
 
 

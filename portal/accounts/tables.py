@@ -4,9 +4,9 @@ from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.stations.tables import Community, Station
+from portal.stations.tables import City, Community, District, Station
 
-ROLES = ("volunteer", "host", "officer", "head", "admin")
+ROLES = ("volunteer", "host", "officer", "head", "district_head", "city_head", "admin")
 LANGUAGES = ("zh_CN", "en")
 
 
@@ -24,13 +24,15 @@ class User(Table, tablename="portal_user"):
 
 
 class RoleGrant(Table, tablename="role_grant"):
-    """One role of one user, scoped: officer → a community, head → a station,
-    volunteer/host → their community, admin → everything (no scope)."""
+    """One role of one user, scoped: volunteer/host/officer → a community, head → a
+    station, district_head → a district, city_head → a city, admin → everything (no scope)."""
 
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     role = Varchar(length=16)
     station = ForeignKey(references=Station, null=True, on_delete=OnDelete.restrict, index=True)
     community = ForeignKey(references=Community, null=True, on_delete=OnDelete.restrict, index=True)
+    district = ForeignKey(references=District, null=True, on_delete=OnDelete.restrict, index=True)
+    city = ForeignKey(references=City, null=True, on_delete=OnDelete.restrict, index=True)
     created_at = Timestamptz()
 
 

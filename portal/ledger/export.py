@@ -9,6 +9,7 @@ import io
 
 from portal.ledger import labels
 from portal.ledger.tables import OPEN_STAGES
+from portal.web.i18n import localized
 from portal.web.i18n import gettext as _
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,6 +74,11 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
         _("Overdue by officer"),
         [_("Accountable officer"), _("Overdue items")],
         [[_text(r["officer"]) if r["officer"] else _("Not assigned yet"), r["count"]] for r in context["overdue"]],
+    )
+    sheet(
+        _("By unit"),
+        [_("Unit"), _("Code"), _("Filed"), _("Open"), _("Overdue"), _("Closed"), _("Closed, satisfied")],
+        [[_text(localized(r["unit"], "name")) if r["unit"] else _("No district yet"), r["unit"]["code"] if r["unit"] else "", r["filed"], r["open"], r["overdue"], r["closed"], r["closed_satisfied"]] for r in context["by_part"]],
     )
     satisfaction = context["satisfaction"]
     sheet(

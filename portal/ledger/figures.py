@@ -134,6 +134,43 @@ async def totals(community_ids: list[int] | None, station_id: int | None = None,
     }
 
 
+async def by_part(community_ids: list[int] | None, head_level: str | None, at: dt.datetime) -> list[dict]:
+    """Filed, open, overdue, closed and closed satisfied per unit one level below the
+    head (a district head's stations, ...), in one grouped query; items of communities
+    without a district count under "no district" for an administrator. The rows add up
+    to the head's totals."""
+    from portal.stations.rules import PART_JOINS, part_column, part_names, parts_level
+
+    column = part_column(head_level)
+    where, values = "1 = 1", []
+    if community_ids is not None:
+        ids = list(community_ids) or [0]
+        where = f"li.community IN ({', '.join('{}' for _ in ids)})"
+        values = ids
+    open_in = ", ".join(f"'{stage}'" for stage in OPEN_STAGES)
+    rows = await LedgerItem.raw(
+        f"SELECT {column} AS part, li.stage AS stage, COUNT(*) AS n, "
+        f"SUM(CASE WHEN li.stage IN ({open_in}) AND li.stage_due_at <= {{}} THEN 1 ELSE 0 END) AS overdue "
+        f"FROM ledger_item li {PART_JOINS.format(alias='li')} WHERE {where} GROUP BY {column}, li.stage",
+        at, *values,
+    ).run()
+    parts: dict[int | None, dict] = {}
+    for row in rows:
+        entry = parts.setdefault(row["part"], {"part": row["part"], "filed": 0, "open": 0, "overdue": 0, "closed": 0, "closed_satisfied": 0})
+        entry["filed"] += row["n"]
+        entry["overdue"] += int(row["overdue"] or 0)
+        if row["stage"] in OPEN_STAGES:
+            entry["open"] += row["n"]
+        if row["stage"] in CLOSED_STAGES:
+            entry["closed"] += row["n"]
+        if row["stage"] == "closed":
+            entry["closed_satisfied"] += row["n"]
+    names = await part_names(parts_level(head_level), [part for part in parts if part is not None])
+    for entry in parts.values():
+        entry["unit"] = names.get(entry["part"])
+    return sorted(parts.values(), key=lambda e: (e["unit"] is None, (e["unit"] or {}).get("code", "")))
+
+
 async def per_ledger(community_ids: list[int] | None) -> list[dict]:
     """Filed and closed per ledger (the figures the articles report)."""
     rows = await _scoped(LedgerItem.select(LedgerItem.ledger, LedgerItem.stage, Count(alias="count")), community_ids).group_by(LedgerItem.ledger, LedgerItem.stage).run()

@@ -18,7 +18,8 @@ from portal.ledger.forms import AnswerForm, EscalateLogForm, FileForm, FileIntak
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
-from portal.stations.rules import communities_by_id
+from portal.stations.org import LEVEL_NAMES
+from portal.stations.rules import communities_by_id, parts_level
 from portal.stations.tables import Community, Station
 from portal.watchpoints import rules as points
 from portal.web.guards import requires
@@ -206,7 +207,8 @@ class LedgerController(Controller):
 
 
 class LedgerDashboardController(Controller):
-    """Station heads: the figures of their station, on a page and as XLSX."""
+    """Heads: the figures of their station, district or city, on a page and as XLSX,
+    split by the units one level below."""
 
     path = "/ledger/dashboard"
     guards = [requires("head")]
@@ -225,6 +227,8 @@ class LedgerDashboardController(Controller):
             "by_age": await figures.open_by_age(ids, moment),
             "buckets": [label for _, label in figures.AGE_BUCKETS],
             "overdue": await figures.overdue_by_officer(request.user, moment),
+            "by_part": await figures.by_part(ids, request.user.head_level, moment),
+            "parts_name": _(LEVEL_NAMES[parts_level(request.user.head_level)]),
             "satisfaction": await figures.satisfaction_rate(ids),
             "monthly": await figures.monthly(ids, since, today, timezone),
             "ids": ids,

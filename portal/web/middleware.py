@@ -58,7 +58,8 @@ def context_middleware(settings: Settings, sessions: SessionStore):
                     # The header's inbox badge is counted in the same statement for full
                     # pages (htmx fragments carry their own), so that templates never query.
                     full_page = scope.get("method") == "GET" and connection.headers.get("hx-request") != "true"
-                    actor, unread = await load_actor_and_unread(user_id, count_unread=full_page)
+                    reading = scope.get("method") in ("GET", "HEAD")
+                    actor, unread = await load_actor_and_unread(user_id, count_unread=full_page, reading=reading)
             scope["user"] = actor
             scope["session_token"] = token if actor else None
             scope["unread_count"] = unread
