@@ -25,6 +25,7 @@ from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_pas
 from portal.boards.routes import BoardRegistryController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
 from portal.home import health, home
+from portal.imports.routes import ImportController
 from portal.jobs.runner import JobScheduler
 from portal.ledger.labels import ALL as LEDGER_LABELS
 from portal.ledger.routes import LedgerCalendarController, LedgerController, LedgerDashboardController, PublicLedgerController
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             AdminUsersController,
             OrgController,
+            ImportController,
             *SHIFT_CONTROLLERS,
             *BULLETIN_CONTROLLERS,
             VolunteerController,

@@ -365,5 +365,10 @@ def restore(path: str, force: bool) -> None:
 
 
 
+from portal.imports.cli import import_command  # noqa: E402 - the command lives with its feature
+
+main.add_command(import_command)
+
+
 if __name__ == "__main__":
     main()

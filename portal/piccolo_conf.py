@@ -27,6 +27,7 @@ APP_REGISTRY = AppRegistry(
         "portal.ledger.piccolo_app",
         "portal.bulletins.piccolo_app",
         "portal.open311.piccolo_app",
+        "portal.imports.piccolo_app",
         "portal.boards.piccolo_app",
     ]
 )

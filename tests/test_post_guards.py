@@ -58,12 +58,15 @@ from portal.logs.tables import FieldLog, Landmark, LogNote
 from portal.notifications.tables import Notification
 from portal.open311.tables import ApiKey
 from portal.public.tables import Intake
+from portal.imports import rules as import_rules
+from portal.imports.tables import ImportBatch
 from portal.shifts import rules as shift_rules
 from portal.stations.tables import Community
 from portal.shifts.tables import CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
 from portal.watchpoints.tables import DutySlot, OfficerPhoto, WatchPoint
 from tests.conftest import PASSWORD, ensure_csrf, http_client, log_in, post_form
+from tests.imports_helpers import VOLUNTEER_HEADER, XLSX, xlsx
 from tests.test_admin_routes import new_user_form
 from tests.test_logs_routes import make_point, valid
 from tests.test_route_guards import _bulletin_objects, _ledger_objects, _log_objects, _shift_objects
@@ -216,6 +219,28 @@ async def with_question(c: Ctx) -> None:
 async def with_landmark(c: Ctx, active: bool = True) -> None:
     row = await Landmark.insert(Landmark(community=c.area.community_id, name_zh="菜市场", active=active, created_at=log_rules.now())).returning(Landmark.id).run()
     c.ids["landmark"] = row[0]["id"]
+
+
+IMPORT_FILE = xlsx([VOLUNTEER_HEADER, ["张伟", "13800138000", "a", "", "是", ""]])
+
+
+def import_file(c: Ctx) -> dict:
+    return {"file": ("v.xlsx", IMPORT_FILE, XLSX)}
+
+
+async def with_import_preview(c: Ctx) -> None:
+    """The officer's previewed file of one new volunteer."""
+    actor = await c.actor("officer")
+    c.ids["import_token"] = await import_rules.start(actor, "volunteers", "v.xlsx", IMPORT_FILE, "en")
+    await import_rules.preview(actor, c.ids["import_token"])
+
+
+async def with_import_done(c: Ctx) -> None:
+    """The same, imported: its one-time password waits to be erased."""
+    await with_import_preview(c)
+    actor = await c.actor("officer")
+    assert await import_rules.claim(actor, c.ids["import_token"]) == "claimed"
+    await import_rules.run_import(actor, c.ids["import_token"])
 
 
 async def with_retired_landmark(c: Ctx) -> None:
@@ -565,6 +590,14 @@ CASES = [
     case("admin.users.deactivate", "/admin/users/{volunteer_b}/deactivate", nothing, "admin", ADMIN_ONLY, setup=with_target_user, watch=(User,)),
     case("admin.users.activate", "/admin/users/{volunteer_b}/activate", nothing, "admin", ADMIN_ONLY, setup=with_deactivated_user, watch=(User,)),
     # The organisation: administrators only (the area's stations are chengzhong and chengdong).
+    # Imports: only the importing officer sees or confirms their batch; volunteers, hosts and the
+    # heads above a station import nothing.
+    case("imports.upload", "/imports", lambda c: {"kind": "volunteers"}, "officer", {"volunteer": 403, "host": 403, "anonymous": LOGIN, **OVERSEERS},
+         watch=(ImportBatch,), files=import_file),
+    case("imports.confirm", "/imports/batch/{import_token}/confirm", lambda c: {}, "officer",
+         {"officer_b": 404, "head": 404, "admin": 404, "volunteer": 403, "anonymous": LOGIN, **OVERSEERS}, setup=with_import_preview, watch=(VolunteerProfile, ImportBatch)),
+    case("imports.passwords_erase", "/imports/batch/{import_token}/passwords/erase", lambda c: {}, "officer",
+         {"officer_b": 404, "head": 404, "volunteer": 403, "anonymous": LOGIN, **OVERSEERS}, setup=with_import_done, watch=(ImportBatch,)),
     case("admin.org.create", "/admin/org/new", lambda c: {"level": "community", "code": "newc", "name_zh": "新社区", "name_en": "New", "parent": "chengzhong",
          "timezone": "Asia/Shanghai", "latitude": "36.6", "longitude": "101.7"}, "admin", ADMIN_ONLY, watch=(Community,)),
     case("admin.org.rename", "/admin/org/community/a/rename", lambda c: {"name_zh": "改名社区", "name_en": "Renamed"}, "admin", ADMIN_ONLY, watch=(Community,)),

@@ -1,0 +1,1 @@
+"""Importing people and places from spreadsheets: preview, then one confirmed transaction."""
