@@ -75,6 +75,7 @@ ROUTES = {
     ("POST", "/admin/users/new"): admin_only(422),
     ("GET", "/admin/users/{user_id:int}"): admin_only(200),
     ("POST", "/admin/users/{user_id:int}/roles"): admin_only(422),
+    ("GET", "/admin/users/{user_id:int}/roles/{grant_id:int}/revoke"): admin_only(200),
     ("POST", "/admin/users/{user_id:int}/roles/{grant_id:int}/revoke"): admin_only(303),
     ("GET", "/admin/users/{user_id:int}/deactivate"): admin_only(200),
     ("GET", "/admin/users/{user_id:int}/reset-password"): admin_only(200),

@@ -9,7 +9,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
-from portal.accounts import rules
+from portal.accounts import handover, rules
 from portal.accounts.forms import RoleForm, UserCreateForm
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import entries_for
@@ -157,15 +157,19 @@ class AdminUsersController(Controller):
                 return see_other(f"/admin/users/{user_id}")
         return await self._detail(request, user_id, role_form=form)
 
+    @get("/{user_id:int}/roles/{grant_id:int}/revoke", name="admin.users.revoke.confirm")
+    async def confirm_revoke(self, request: Request, user_id: FromPath[int], grant_id: FromPath[int]) -> Template:
+        """The step before removing a role: what the person holds through it, and who takes it over."""
+        return await handover.confirm_page(request, user_id, grant_id)
+
     @post("/{user_id:int}/roles/{grant_id:int}/revoke", name="admin.users.revoke")
-    async def revoke(self, request: Request, user_id: FromPath[int], grant_id: FromPath[int]) -> Redirect:
-        if not await rules.revoke_role(request.user, user_id, grant_id):
-            raise NotFoundException()
-        return see_other(f"/admin/users/{user_id}")
+    async def revoke(self, request: Request, user_id: FromPath[int], grant_id: FromPath[int]) -> Template | Redirect:
+        return await handover.hand_over(request, user_id, grant_id) or see_other(f"/admin/users/{user_id}")
 
     @get("/{user_id:int}/deactivate", name="admin.users.deactivate.confirm")
     async def confirm_deactivate(self, request: Request, user_id: FromPath[int]) -> Template:
-        return await self._confirm(request, user_id, "deactivate")
+        """What deactivating does, what the person holds and who takes it over."""
+        return await handover.confirm_page(request, user_id, None)
 
     @get("/{user_id:int}/reset-password", name="admin.users.reset.confirm")
     async def confirm_reset(self, request: Request, user_id: FromPath[int]) -> Template:
@@ -189,7 +193,11 @@ class AdminUsersController(Controller):
     async def _set_active(self, request: Request, user_id: int, active: bool) -> Template | Redirect:
         if user_id == request.user.id and not active:
             return await self._detail(request, user_id, notice="self")
-        if not await rules.set_active(request.user, user_id, active, request.app.state.sessions):
+        if not active:
+            refused = await handover.hand_over(request, user_id)  # with whatever they hold, in one step
+            if refused is not None:
+                return refused
+        elif not await rules.set_active(request.user, user_id, active, request.app.state.sessions):
             raise NotFoundException()
         if is_htmx(request) and request.headers.get("hx-target") == f"user-{user_id}":
             row = await User.select(*USER_COLUMNS).where(User.id == user_id).first().run()
