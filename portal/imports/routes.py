@@ -61,7 +61,7 @@ class ImportController(Controller):
             form = UploadForm(data={"kind": request.query_params.get("kind", kinds[0] if kinds else "")})
         form.kind.choices = [(k, labels[k]) for k in kinds]
         context = {"form": form, "kinds": kinds, "labels": labels, "recent": await rules.recent(request.user), "max_mb": rules.MAX_BYTES // (1024 * 1024),
-                   "languages": (("zh_CN", "中文"), ("en", "English"))}
+                   "file_languages": (("zh_CN", "中文"), ("en", "English"))}
         return render(request, "imports/index.html", context, status=status)
 
     @get("/", name="imports.index")
