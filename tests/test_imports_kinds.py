@@ -122,12 +122,13 @@ async def test_templates_and_examples_in_both_languages(client_for, area):
     admin, _ = await client_for("admin")
     for kind in ("officers", "volunteers", "watchpoints", "landmarks"):
         for lang in ("zh_CN", "en"):
-            template = await admin.get(f"/imports/template/{kind}?lang={lang}")
+            short = lang[:2]
+            template = await admin.get(f"/imports/files/{kind}/template-{short}.xlsx")
             book = load_workbook(BytesIO(template.content))
             assert len(book.worksheets) == 2 and book.worksheets[0].freeze_panes == "A2"
-            csv_template = await admin.get(f"/imports/template/{kind}?lang={lang}&format=csv")
+            csv_template = await admin.get(f"/imports/files/{kind}/template-{short}.csv")
             assert csv_template.content.startswith(b"\xef\xbb\xbf")
-            example = await admin.get(f"/imports/example/{kind}?lang={lang}")
+            example = await admin.get(f"/imports/files/{kind}/example-{short}.xlsx")
             response, token = await upload(admin, kind, example.content, f"example-{kind}.xlsx")
             page = (await admin.get(f"/imports/batch/{token}")).text
             assert "Refused: 0" in page, (kind, lang, page[page.find("<table"):][:1500])

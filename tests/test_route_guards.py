@@ -294,8 +294,7 @@ ROUTES = {
     # token is unknown: 404 to whoever may import.
     ("GET", "/imports"): row(LOGIN, 403, 403, 200, 200, 200, 200, **overseers(403)),
     ("POST", "/imports"): row(LOGIN, 403, 403, 422, 422, 422, 422, **overseers(403)),
-    ("GET", "/imports/template/{import_kind:str}"): row(LOGIN, 403, 403, 200, 200, 200, 200, **overseers(403)),
-    ("GET", "/imports/example/{import_kind:str}"): row(LOGIN, 403, 403, 200, 200, 200, 200, **overseers(403)),
+    ("GET", "/imports/files/{import_kind:str}/{file_name:str}"): row(LOGIN, 403, 403, 200, 200, 200, 200, **overseers(403)),
     ("GET", "/imports/batch/{token:str}"): row(LOGIN, 403, 403, 404, 404, 404, 404, **overseers(403)),
     ("GET", "/imports/batch/{token:str}/progress"): row(LOGIN, 403, 403, 404, 404, 404, 404, **overseers(403)),
     ("POST", "/imports/batch/{token:str}/confirm"): row(LOGIN, 403, 403, 404, 404, 404, 404, **overseers(403)),
@@ -445,7 +444,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,
                 "day": "2030-10-01", "service_file": "complaint-noise.xml", "request_file": "XX-2026-000000.json",
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
-                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", "board_id": 999999, "import_kind": "volunteers",
+                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

@@ -3,6 +3,8 @@ progress, the confirmation and the one-time passwords of new accounts."""
 
 from __future__ import annotations
 
+import re
+
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -19,6 +21,7 @@ from portal.web.i18n import gettext as _
 from portal.web.pages import invalid, is_htmx, navigate, render, see_other
 
 PAGE_SIZE = 100
+FILE_NAME = re.compile(r"^(template|example)-(zh|en)\.(xlsx|csv)$")
 IMPORTERS = ("officer", "head")
 
 
@@ -94,21 +97,17 @@ class ImportController(Controller):
         await rules.in_background(token, lambda: rules.preview(actor, token), current_language())
         return see_other(f"/imports/batch/{token}")
 
-    @get("/template/{import_kind:str}", name="imports.template")
-    async def template(self, request: Request, import_kind: FromPath[str],
-                       format: str = Parameter(default="xlsx", pattern="^(xlsx|csv)$"),
-                       lang: str = Parameter(default="", pattern="^(zh_CN|en|)$")) -> Response:
+    @get("/files/{import_kind:str}/{file_name:str}", name="imports.file")
+    async def file(self, request: Request, import_kind: FromPath[str], file_name: FromPath[str]) -> Response:
+        """``template-zh.xlsx``, ``example-en.csv``…: the empty template or the example
+        file (made from the actor's own units) of a kind, in a language and a format."""
         kind = _kind_or_404(request, import_kind)
-        language = lang or current_language()
-        return _download(sheets.template(kind, language, format), sheets.filename(kind, "template", language, format), format)
-
-    @get("/example/{import_kind:str}", name="imports.example")
-    async def example(self, request: Request, import_kind: FromPath[str],
-                      format: str = Parameter(default="xlsx", pattern="^(xlsx|csv)$"),
-                      lang: str = Parameter(default="", pattern="^(zh_CN|en|)$")) -> Response:
-        kind = _kind_or_404(request, import_kind)
-        language = lang or current_language()
-        return _download(await sheets.example(request.user, kind, language, format), sheets.filename(kind, "example", language, format), format)
+        found = FILE_NAME.match(file_name)
+        if not found:
+            raise NotFoundException()
+        what, language, fmt = found.group(1), "zh_CN" if found.group(2) == "zh" else "en", found.group(3)
+        content = sheets.template(kind, language, fmt) if what == "template" else await sheets.example(request.user, kind, language, fmt)
+        return _download(content, sheets.filename(kind, what, language, fmt), fmt)
 
     async def _batch_context(self, request: Request, batch: rules.Batch, show: str, page: int) -> dict:
         rows = await rules.report(batch.token) if batch.status in ("previewed", "done", "importing", "failed") else []
