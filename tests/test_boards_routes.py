@@ -117,6 +117,15 @@ async def test_officer_keeps_prints_and_counts_the_boards_of_a_community(area, c
         assert (await post_form(other, f"{url}/{second}", {**BOARD, "code": "MKT-01", "name_zh": "改"})).status_code == 403
         assert (await post_form(other, f"{url}/{second}/retire")).status_code == 403
         assert (await post_form(other, f"{url}/print", {"ids": [str(second)], "printed_on": "2030-01-01"})).status_code == 403
+    # The district's head reads the registry and prints, and changes nothing.
+    overseer, _overseer_id = await client_for("district_head")
+    assert (await overseer.get(url)).status_code == 200
+    assert (await overseer.get(f"{url}/print")).status_code == 200
+    detail = await overseer.get(f"{url}/{second}")
+    assert detail.status_code == 200 and f'action="{url}/{second}"' not in detail.text
+    async with nothing_changes((Board, second)):
+        assert (await overseer.get(f"{url}/new")).status_code == 403
+        assert (await post_form(overseer, f"{url}/{second}", {**BOARD, "code": "MKT-01", "name_zh": "改"})).status_code == 403
     # A board of another community is not found through this one's address.
     assert (await head.get(f"/communities/{area.other_community_id}/board-registry/{second}")).status_code == 404
 
