@@ -120,7 +120,7 @@ async def test_templates_and_examples_in_both_languages(client_for, area):
     from openpyxl import load_workbook
 
     admin, _ = await client_for("admin")
-    for kind in ("officers", "volunteers", "watchpoints", "landmarks"):
+    for kind in ("officers", "volunteers", "watchpoints", "landmarks", "boards"):
         for lang in ("zh_CN", "en"):
             short = lang[:2]
             template = await admin.get(f"/imports/files/{kind}/template-{short}.xlsx")
@@ -132,3 +132,30 @@ async def test_templates_and_examples_in_both_languages(client_for, area):
             response, token = await upload(admin, kind, example.content, f"example-{kind}.xlsx")
             page = (await admin.get(f"/imports/batch/{token}")).text
             assert "Refused: 0" in page, (kind, lang, page[page.find("<table"):][:1500])
+
+
+BOARDS = ["编号", "社区代码", "地点", "英文地点", "地点类型", "地址", "纬度", "经度", "显示内容", "印制日期", "备注"]
+
+
+async def test_contact_boards_into_the_registry(client_for, area):
+    """Boards are matched on (community, code); an empty optional cell keeps the stored
+    value, so the same file twice and a file with fewer details change nothing."""
+    from portal.boards.tables import Board
+
+    officer, _ = await client_for("officer")
+    rows = [BOARDS, ["b-1", "a", "西门菜市场入口", "Market gate", "市场", "西门街1号", "", "", "民警, 110, 二维码, 反诈", "2026-03-01", ""],
+            ["B-2", "a", "3号楼楼道", "", "楼道", "", "", "", "", "", "note"], ["B-3", "a", "坏", "", "月球", "", "", "", "", "", ""]]
+    _token, page = await _preview(officer, "boards", rows)
+    assert "Row 4: The kind of place 月球 is not one of" in page
+    token, page = await _preview(officer, "boards", rows[:3])
+    assert "To create: 2" in page
+    await confirm(officer, token)
+    boards = await Board.select().where(Board.community == area.community_id).order_by(Board.code).run()
+    assert [(b["code"], b["place_kind"], b["shows"]) for b in boards] == [("B-1", "market", "officers,emergency,qr,anti_fraud"), ("B-2", "stairwell", "officers,emergency,qr")]
+    assert await AuditEntry.count().where(AuditEntry.action == "board.created").run() == 2
+    _token, page = await _preview(officer, "boards", [BOARDS, ["B-1", "a", "西门菜市场入口", "", "", "", "", "", "", "", ""], rows[2]])
+    assert "Unchanged: 2" in page
+    token, page = await _preview(officer, "boards", [BOARDS, ["B-1", "a", "西门菜市场北入口", "", "", "", "", "", "", "", ""]])
+    assert "To update: 1" in page and "西门菜市场入口 → 西门菜市场北入口" in page
+    await confirm(officer, token)
+    assert (await Board.select(Board.name_zh, Board.printed_on).where(Board.code == "B-1").first().run())["name_zh"] == "西门菜市场北入口"

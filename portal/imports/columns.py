@@ -72,8 +72,21 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("name_en", "name_en", "英文名称", False, N_("Optional English name."), "West Gate Market", width=20),
         _c("active", "active", "启用", False, N_("yes or empty: in use. no: retired (old logs keep it)."), "yes", "是", 10),
     ),
+    "boards": (
+        _c("code", "code", "编号", True, N_("The board's code, unique in its community: importing the same code again updates that board. Letters, digits, ., - and _."), "B-0001", width=12),
+        _c("community", "community_code", "社区代码", True, N_("The code of the board's community."), "xiguan", width=16),
+        _c("name_zh", "place", "地点", True, N_("Where the board is (Chinese), e.g. the building and stairwell."), "West Gate Market entrance", "西门菜市场入口", 24),
+        _c("name_en", "place_en", "英文地点", False, N_("Optional English name of the place."), "West Gate Market entrance", width=24),
+        _c("place_kind", "place_kind", "地点类型", False, N_("stairwell, building_site, market, square, street, school_gate, shop, residential_gate or other (or their names); empty: other."), "market", "市场", 14),
+        _c("address", "address", "地址", False, N_("Optional street address."), "1 Ximen Street", "西门街1号", 24),
+        _c("latitude", "latitude", "纬度", False, N_("Optional position in decimal degrees, e.g. 36.6171; give both or neither."), "", width=11),
+        _c("longitude", "longitude", "经度", False, N_("Optional, e.g. 101.7782."), "", width=11),
+        _c("shows", "shows", "显示内容", False, N_("What the board shows, separated by commas: officers, emergency, qr, anti_fraud; empty: officers, emergency, qr."), "officers, emergency, qr", width=26),
+        _c("printed_on", "printed_on", "印制日期", False, N_("Optional date the board was printed, e.g. 2026-03-01."), "", width=12),
+        _c("note", "note", "备注", False, N_("Optional note."), "", width=24),
+    ),
 }
-KEY_COLUMN = {"officers": "phone", "volunteers": "phone", "watchpoints": "code", "landmarks": "code"}
+KEY_COLUMN = {"officers": "phone", "volunteers": "phone", "watchpoints": "code", "landmarks": "code", "boards": "code"}
 
 ROLE_WORDS = {
     "officer": "officer", "community officer": "officer", "社区民警": "officer", "民警": "officer",
@@ -91,6 +104,12 @@ KIND_WORDS = {
     "物业门岗": "property_gate", "门岗": "property_gate", "property gate": "property_gate", "学校旁": "school_side",
     "beside a school": "school_side", "其他": "other",
 }
+PLACE_WORDS = {
+    "楼道": "stairwell", "楼梯间": "stairwell", "工地": "building_site", "建筑工地": "building_site", "市场": "market", "菜市场": "market",
+    "广场": "square", "街道": "street", "街面": "street", "校门": "school_gate", "学校门口": "school_gate", "商铺": "shop", "商店": "shop",
+    "小区门口": "residential_gate", "小区大门": "residential_gate", "其他": "other", "其他地点": "other",
+}
+SHOW_WORDS = {"民警": "officers", "社区民警": "officers", "110": "emergency", "报警电话": "emergency", "二维码": "qr", "反诈": "anti_fraud", "反诈骗": "anti_fraud", "96110": "anti_fraud"}
 YES = {"yes", "y", "true", "1", "是", "对", "有", "√", "✓", "x"}
 NO = {"no", "n", "false", "0", "否", "不", "无", ""}
 

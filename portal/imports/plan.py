@@ -29,9 +29,9 @@ ACTIONS = ("create", "update", "unchanged", "refused")
 # Which kinds each role may import: an officer their communities' volunteers and places,
 # a station head also the officers and heads of their station, an admin everything.
 KINDS_BY_ROLE = {
-    "admin": ("officers", "volunteers", "watchpoints", "landmarks"),
-    "head": ("officers", "volunteers", "watchpoints", "landmarks"),
-    "officer": ("volunteers", "watchpoints", "landmarks"),
+    "admin": ("officers", "volunteers", "watchpoints", "landmarks", "boards"),
+    "head": ("officers", "volunteers", "watchpoints", "landmarks", "boards"),
+    "officer": ("volunteers", "watchpoints", "landmarks", "boards"),
 }
 CHUNK = 500
 MAX_NAME = 100
@@ -648,7 +648,90 @@ async def plan_landmarks(actor: Actor, sheet: Sheet, progress: ProgressCallback 
     return Plan("landmarks", plans)
 
 
-PLANNERS = {"officers": plan_officers, "volunteers": plan_volunteers, "watchpoints": plan_watchpoints, "landmarks": plan_landmarks}
+# --- Contact boards (the registry of portal.boards, matched on community and code) ------------
+
+
+async def plan_boards(actor: Actor, sheet: Sheet, progress: ProgressCallback = None) -> Plan:
+    from dataclasses import replace
+
+    from portal.boards import rules as boards
+    from portal.boards.forms import PLACE_KIND_LABELS, SHOW_LABELS
+    from portal.boards.tables import PLACE_KINDS, SHOWS
+
+    records = _records("boards", sheet)
+    plans: list[RowPlan] = []
+    codes: set[str] = set()
+    place_words = {**C.PLACE_WORDS, **{str(label).lower(): code for code, label in PLACE_KIND_LABELS.items()}, **{k: k for k in PLACE_KINDS}}
+    show_words = {**C.SHOW_WORDS, **{str(label).lower(): code for code, label in SHOW_LABELS.items()}, **{k: k for k in SHOWS}}
+    for number, values, formulas in records:
+        plan = RowPlan(number, boards.normal_code(values.get("code", "")))
+        plans.append(plan)
+        if not _first_checks(plan, values, formulas, "boards"):
+            continue
+        place_kind = None
+        if values.get("place_kind", "").strip():
+            place_kind = place_words.get(values["place_kind"].strip().lower())
+            if place_kind is None:
+                plan.refuse(_("The kind of place %(kind)s is not one of stairwell, building_site, market, square, street, school_gate, shop, residential_gate, other.", kind=values["place_kind"]))
+        shows = None
+        if values.get("shows", "").strip():
+            parts = [p.strip().lower() for p in __import__("re").split(r"[,，;；、]+", values["shows"]) if p.strip()]
+            shows = tuple(show_words.get(p, p) for p in parts)
+        printed_on = None
+        if values.get("printed_on", "").strip():
+            printed_on = C.parse_date(values["printed_on"])
+            if printed_on is None:
+                plan.refuse(_("%(column)s must be a date such as 2026-03-01, not %(value)s.", column=_column_name("boards", "printed_on"), value=values["printed_on"]))
+        plan.data = {"community": values["community"].strip(), "place_kind": place_kind, "shows": shows, "printed_on": printed_on,
+                     "name_zh": values["name_zh"].strip(), "name_en": values.get("name_en", "").strip(), "address": values.get("address", "").strip(),
+                     "note": values.get("note", "").strip(), "latitude": _float(plan, values, "latitude", "boards"), "longitude": _float(plan, values, "longitude", "boards")}
+        codes.add(plan.data["community"])
+    units = await communities(actor, codes)
+    _duplicates([p for p in plans], lambda key, first: _("The code %(code)s is also on row %(row)d.", code=key, row=first))
+    ids = sorted({u["id"] for u in units.values()})
+    stored: dict[tuple[int, str], dict] = {}
+    for start in range(0, len(ids), CHUNK):
+        marks, args = _in_list(ids[start:start + CHUNK])
+        for row in await fetch(f"SELECT * FROM contact_board WHERE community IN ({marks})", *args):
+            stored[(row["community"], row["code"])] = row
+    for done, plan in enumerate(plans, start=1):
+        _progress(progress, done, len(plans))
+        if plan.action == "refused":
+            continue
+        d = plan.data
+        unit = units.get(d["community"].lower())
+        problem = _unit_problem(unit, d["community"], _("community"))
+        if problem:
+            plan.refuse(problem)
+            continue
+        row = stored.get((unit["id"], plan.key))
+        base = boards.BoardData(community_id=unit["id"], code=plan.key, name_zh=d["name_zh"])
+        if row is not None:  # empty optional cells keep what the board has
+            base = replace(base, place_kind=row["place_kind"], name_en=row["name_en"], address=row["address"], latitude=row["latitude"], longitude=row["longitude"],
+                           shows=tuple((row["shows"] or "").split(",")), note=row["note"], printed_on=row["printed_on"], replaced_on=row["replaced_on"], replace_due=row["replace_due"])
+        given = {k: d[k] for k in ("place_kind", "shows", "printed_on", "name_en", "address", "note") if d[k]}
+        if d["latitude"] is not None or d["longitude"] is not None:
+            given.update(latitude=d["latitude"], longitude=d["longitude"])
+        data = replace(base, **given)
+        try:
+            values = boards.clean(data)
+        except boards.BoardError as error:
+            plan.refuse(error.message)
+            continue
+        d["board"] = data
+        if row is None:
+            continue
+        if row["retired_at"] is not None:
+            plan.refuse(_("The board %(code)s is retired: restore it on the registry page first.", code=plan.key))
+            continue
+        plan.existing = row
+        for key, value in values.items():
+            _change(plan, key, row[key], value)
+        _settle(plan)
+    return Plan("boards", plans)
+
+
+PLANNERS = {"officers": plan_officers, "volunteers": plan_volunteers, "watchpoints": plan_watchpoints, "landmarks": plan_landmarks, "boards": plan_boards}
 
 
 async def make_plan(actor: Actor, kind: str, sheet: Sheet, progress: ProgressCallback = None) -> Plan:

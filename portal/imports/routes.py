@@ -26,7 +26,7 @@ IMPORTERS = ("officer", "head")
 
 
 def kind_labels() -> dict[str, str]:
-    return {"officers": _("Officers and heads"), "volunteers": _("Volunteers"), "watchpoints": _("Watch points"), "landmarks": _("Landmarks")}
+    return {"officers": _("Officers and heads"), "volunteers": _("Volunteers"), "watchpoints": _("Watch points"), "landmarks": _("Landmarks"), "boards": _("Contact boards")}
 
 
 def _download(content: bytes, name: str, fmt: str) -> Response:

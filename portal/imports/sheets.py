@@ -25,6 +25,7 @@ KIND_NAMES = {
     "volunteers": ("Volunteers", "义警"),
     "watchpoints": ("Watch points", "守望点"),
     "landmarks": ("Landmarks", "地标"),
+    "boards": ("Contact boards", "警民联系牌"),
 }
 
 
@@ -144,6 +145,12 @@ async def example_rows(actor: Actor, kind: str, language: str) -> list[list]:
              "每天 24小时" if zh else "daily 24h", "", "周强" if zh else "Zhou Qiang", "13700137102", "否" if zh else "no"],
             ["SW-003", pick(2), "南山宾馆", "", "宾馆" if zh else "hotel", "南山路88号", "36.6010", "101.7900",
              "每天 20:00-次日02:00" if zh else "daily 20:00-02:00+1", "0971-8234567", "周强" if zh else "Zhou Qiang", "13700137102", ""],
+        ]
+    if kind == "boards":
+        return [
+            ["B-0101", pick(0), "西门菜市场入口", "West Gate Market entrance", "市场" if zh else "market", "西门街1号", "", "", "民警, 110, 二维码, 反诈" if zh else "officers, emergency, qr, anti_fraud", "", ""],
+            ["B-0102", pick(0), "3号楼2单元楼道", "Building 3, stairwell 2", "楼道" if zh else "stairwell", "", "", "", "", "2026-03-01", ""],
+            ["B-0103", pick(1), "东门公交站", "", "街道" if zh else "street", "东门路", "36.6200", "101.7800", "", "", "靠近站牌" if zh else "beside the bus stop sign"],
         ]
     return [
         ["SW-L01", pick(0), "西门菜市场", "West Gate Market", "是" if zh else "yes"],

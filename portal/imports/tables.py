@@ -19,7 +19,7 @@ from piccolo.table import Table
 
 from portal.accounts.tables import User
 
-KINDS = ("officers", "volunteers", "watchpoints", "landmarks")
+KINDS = ("officers", "volunteers", "watchpoints", "landmarks", "boards")
 STATUSES = ("previewing", "previewed", "refused", "importing", "done", "failed")
 
 

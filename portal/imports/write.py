@@ -269,13 +269,17 @@ async def write_landmarks(writer: Writer, plan: Plan) -> None:
         writer.audit_row("landmark.updated", "landmark", p.existing["id"], before, after)
 
 
-WRITERS = {"officers": write_officers, "volunteers": write_volunteers, "watchpoints": write_watchpoints, "landmarks": write_landmarks}
+async def write_boards(writer: Writer, plan: Plan) -> None:
+    """Through the registry's own ``upsert_many``, which audits each board it creates or changes."""
+    from portal.boards.rules import upsert_many
+
+    await upsert_many(writer.actor, [p.data["board"] for p in plan.rows if p.action in ("create", "update")])
+
+
+WRITERS = {"officers": write_officers, "volunteers": write_volunteers, "watchpoints": write_watchpoints, "landmarks": write_landmarks, "boards": write_boards}
 
 
 async def write(writer: Writer, plan: Plan) -> None:
     await WRITERS[plan.kind](writer, plan)
     await writer.flush_audit()
 
-
-def today() -> dt.date:
-    return dt.date.today()
