@@ -1,6 +1,7 @@
 """The README's production path, followed on an empty database of the suite's engine:
 `portal init` (the first administrator and nothing else), `portal org add` for the units,
-`portal users create` for an officer, who then logs in to the production app."""
+`portal users create` for an officer, `portal import` for the volunteers kept in Excel,
+and the officer and an imported volunteer log in to the production app."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def production_environment(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-async def test_from_an_empty_database_to_an_officer_at_work(empty_database):
+async def test_from_an_empty_database_to_an_officer_at_work(empty_database, tmp_path):
     environment = production_environment(
         empty_database, PORTAL_INIT_ADMIN_USERNAME="Chief", PORTAL_INIT_ADMIN_NAME="张所长", PORTAL_INIT_ADMIN_PASSWORD=ADMIN_PASSWORD
     )
@@ -73,6 +74,16 @@ async def test_from_an_empty_database_to_an_officer_at_work(empty_database):
         input="officer-password\n", env_extra=environment,
     )
     assert officer.returncode == 0, officer.stderr
+    from tests.imports_helpers import VOLUNTEER_HEADER, xlsx
+
+    volunteers = tmp_path / "义警.xlsx"
+    volunteers.write_bytes(xlsx([VOLUNTEER_HEADER, ["张伟", "13800138000", "xiguan", "急救", "是", ""]]))
+    preview = portal("import", "volunteers", str(volunteers), "--as", "chief", env_extra=environment)
+    assert preview.returncode == 0 and "Nothing written" in preview.stdout, preview.stderr
+    passwords = tmp_path / "passwords.csv"
+    imported = portal("import", "volunteers", str(volunteers), "--as", "chief", "--confirm", "--passwords", str(passwords), env_extra=environment)
+    assert imported.returncode == 0 and "created 1" in imported.stdout, imported.stderr
+    one_time = passwords.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[2]
 
     production = load_settings(environment)
     app = create_app(production)
@@ -83,6 +94,9 @@ async def test_from_an_empty_database_to_an_officer_at_work(empty_database):
             assert home.status_code == 200 and "西关社区" in home.text
             board = await client.get("/c/xiguan")
             assert board.status_code == 200
+        async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as client:
+            await log_in(client, "13800138000", one_time)
+            assert (await client.get("/", follow_redirects=False)).headers["location"].startswith("/account/password")
     finally:
         from portal import db
 
