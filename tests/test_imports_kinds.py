@@ -3,8 +3,10 @@ again (unchanged), an edited file (updated, audited before/after), and who may i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+from portal.accounts.rules import now
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.tables import AuditEntry
 from portal.db import fetch
@@ -79,7 +81,7 @@ async def test_watch_points_with_hosts_hours_and_verification(client_for, area):
     await confirm(officer, token)
     points = await WatchPoint.select().where(WatchPoint.community == area.community_id).order_by(WatchPoint.id).run()
     assert [(p["name_zh"], p["status"], p["kind"]) for p in points] == [("西关大药房", "verified", "pharmacy"), ("夜宵店", "pending", "shop")]
-    assert H.week_from_text(points[1]["hours"])[0] == H.Day(H.OPEN, *map(__import__("datetime").time, (20, 2)), True)
+    assert H.week_from_text(points[1]["hours"])[0] == H.Day(H.OPEN, dt.time(20), dt.time(2), True)
     host = await User.select().where(User.phone == "13700137101").first().run()
     assert points[0]["host"] == points[1]["host"] == host["id"]
     assert [(g["role"], g["community"]) for g in await RoleGrant.select().where(RoleGrant.user == host["id"]).run()] == [("host", area.community_id)]
@@ -99,7 +101,7 @@ async def test_watch_points_with_hosts_hours_and_verification(client_for, area):
 
 async def test_landmarks_adopt_retire_and_stay_unchanged(client_for, area):
     officer, _ = await client_for("officer")
-    await Landmark.insert(Landmark(community=area.community_id, name_zh="西门菜市场", created_at=__import__("portal.accounts.rules", fromlist=["now"]).now())).run()
+    await Landmark.insert(Landmark(community=area.community_id, name_zh="西门菜市场", created_at=now())).run()
     rows = [LANDMARKS, ["L1", "a", "西门菜市场", "West Gate Market", ""], ["L2", "a", "3号楼", "", "否"], ["L1", "a", "重复", "", ""]]
     _token, page = await _preview(officer, "landmarks", rows)
     assert "Row 4: The code L1 is also on row 2." in page

@@ -14,7 +14,7 @@ from portal.accounts.tables import RoleGrant, User
 from portal.audit.tables import AuditEntry
 from portal.imports.tables import ImportBatch
 from portal.volunteers.tables import VolunteerProfile, VolunteerSkill
-from tests.conftest import http_client, log_in, post_form
+from tests.conftest import http_client, log_in
 from tests.imports_helpers import VOLUNTEER_HEADER, confirm, upload, xlsx
 from tests.test_cli import portal
 
@@ -150,3 +150,32 @@ def test_cli_previews_then_imports(settings, tmp_path):
     assert secrets_file.read_text(encoding="utf-8-sig").count("\n") == 3
     again = portal("import", "volunteers", str(file), "--confirm", database_url=settings.database_url)
     assert "unchanged 2" in again.stdout and "Nothing to import" in again.stdout
+
+
+async def test_a_large_file_shows_its_progress_then_the_report(client_for, area, monkeypatch):
+    """When the preview takes longer than the request waits, the page shows the progress
+    (asked for again by htmx every second, with a plain link without JavaScript); once done
+    the progress answer sends htmx to the report."""
+    from portal.imports import rules as import_rules
+
+    import asyncio
+
+    monkeypatch.setattr(import_rules, "INLINE_SECONDS", 0)
+    gate, real_preview = asyncio.Event(), import_rules.preview
+
+    async def slow_preview(*args, **kwargs):  # a file that takes long: held until the page was seen
+        await gate.wait()
+        return await real_preview(*args, **kwargs)
+
+    monkeypatch.setattr(import_rules, "preview", slow_preview)
+    officer, _ = await client_for("officer")
+    _response, token = await upload(officer, "volunteers", rows(["张伟", "13800138000", "a", "", "", ""]))
+    page = await officer.get(f"/imports/batch/{token}")
+    assert "Checking the file…" in page.text and f'hx-get="/imports/batch/{token}/progress"' in page.text and "Refresh" in page.text
+    fragment = await officer.get(f"/imports/batch/{token}/progress", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="import-progress"') and "HX-Redirect" not in fragment.headers
+    gate.set()
+    await import_rules.wait_for(token)
+    progress = await officer.get(f"/imports/batch/{token}/progress", headers={"HX-Request": "true"})
+    assert progress.headers["HX-Redirect"] == f"/imports/batch/{token}"
+    assert "To create: 1" in (await officer.get(f"/imports/batch/{token}")).text

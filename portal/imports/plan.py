@@ -10,6 +10,7 @@ transaction (``portal.imports.write``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,14 +103,16 @@ def map_columns(kind: str, header: list[str]) -> list[str | None]:
         if key is None:
             unknown.append(text)
         elif key in keys:
-            raise FileRefused(_("The column %(column)s appears twice: keep one.", column=f"“{text}”"))
+            raise FileRefused(_("The column %(column)s appears twice: keep one.", column="“" + text + "”"))
         keys.append(key)
-    expected = ", ".join(f"{c.zh} / {c.en}" for c in C.COLUMNS[kind])
+    expected = ", ".join(c.zh + " / " + c.en for c in C.COLUMNS[kind])
     if unknown:
-        raise FileRefused(_("Unknown columns: %(columns)s. The columns of this kind of file are: %(expected)s. Start from the template.", columns=", ".join(f"“{u}”" for u in unknown), expected=expected))
+        named = ", ".join("“" + u + "”" for u in unknown)
+        raise FileRefused(_("Unknown columns: %(columns)s. The columns of this kind of file are: %(expected)s. Start from the template.", columns=named, expected=expected))
     missing = [c for c in C.COLUMNS[kind] if c.required and c.key not in keys]
     if missing:
-        raise FileRefused(_("Missing columns: %(columns)s. The columns of this kind of file are: %(expected)s. Start from the template.", columns=", ".join(f"{c.zh} / {c.en}" for c in missing), expected=expected))
+        named = ", ".join(c.zh + " / " + c.en for c in missing)
+        raise FileRefused(_("Missing columns: %(columns)s. The columns of this kind of file are: %(expected)s. Start from the template.", columns=named, expected=expected))
     return keys
 
 
@@ -675,7 +678,7 @@ async def plan_boards(actor: Actor, sheet: Sheet, progress: ProgressCallback = N
                 plan.refuse(_("The kind of place %(kind)s is not one of stairwell, building_site, market, square, street, school_gate, shop, residential_gate, other.", kind=values["place_kind"]))
         shows = None
         if values.get("shows", "").strip():
-            parts = [p.strip().lower() for p in __import__("re").split(r"[,，;；、]+", values["shows"]) if p.strip()]
+            parts = [p.strip().lower() for p in re.split(r"[,，;；、]+", values["shows"]) if p.strip()]
             shows = tuple(show_words.get(p, p) for p in parts)
         printed_on = None
         if values.get("printed_on", "").strip():
@@ -687,7 +690,7 @@ async def plan_boards(actor: Actor, sheet: Sheet, progress: ProgressCallback = N
                      "note": values.get("note", "").strip(), "latitude": _float(plan, values, "latitude", "boards"), "longitude": _float(plan, values, "longitude", "boards")}
         codes.add(plan.data["community"])
     units = await communities(actor, codes)
-    _duplicates([p for p in plans], lambda key, first: _("The code %(code)s is also on row %(row)d.", code=key, row=first))
+    _duplicates(plans, lambda key, first: _("The code %(code)s is also on row %(row)d.", code=key, row=first))
     ids = sorted({u["id"] for u in units.values()})
     stored: dict[tuple[int, str], dict] = {}
     for start in range(0, len(ids), CHUNK):

@@ -24,6 +24,7 @@ MAX_COLUMNS = 40
 # Rows looked at, empty ones included: past Excel's 1,048,576 nothing is a sheet people made.
 MAX_SCANNED_ROWS = 1_100_000
 MAX_CELL = 2000
+ROWS_TEXT, SCANNED_TEXT = f"{MAX_ROWS:,}", f"{MAX_SCANNED_ROWS:,}"
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .et (WPS) and other old binary formats
@@ -81,7 +82,7 @@ def _read_xlsx(content: bytes) -> Sheet:
         if not workbook.worksheets:
             raise FileRefused(_("The file is empty."))
         sheet = workbook.worksheets[0]
-        return _collect(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), formulas=True)
+        return _collect(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
     except FileRefused:
         raise
     except Exception as error:  # noqa: BLE001 - a damaged sheet inside a valid zip
@@ -117,19 +118,21 @@ def _read_text(content: bytes) -> Sheet:
         delimiter = ","
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        sheet = _collect(reader, formulas=False)
+        sheet = _collect(reader)
     except csv.Error as error:
         raise FileRefused(_("This file is not a spreadsheet we can read: save it from Excel or WPS as .xlsx or CSV.")) from error
     sheet.encoding = encoding
     return sheet
 
 
-def _collect(rows, *, formulas: bool) -> Sheet:
+def _collect(rows) -> Sheet:
+    """The header (the first row with something in it) and the rows after it; a cell
+    starting with "=" is noted as a formula (in a CSV too, where Excel would compute it)."""
     header: list[str] | None = None
     sheet = Sheet(header=[])
     for number, values in enumerate(rows, start=1):
         if number > MAX_SCANNED_ROWS:
-            raise FileRefused(_("The sheet has more than %(count)s rows: remove the empty rows at its end or split it.", count=f"{MAX_SCANNED_ROWS:,}"))
+            raise FileRefused(_("The sheet has more than %(count)s rows: remove the empty rows at its end or split it.", count=SCANNED_TEXT))
         if not any(value is not None and value != "" for value in values):
             continue
         cells = [cell_text(value) for value in values[:MAX_COLUMNS]]
@@ -144,7 +147,7 @@ def _collect(rows, *, formulas: bool) -> Sheet:
             sheet.formulas[number] = found
         sheet.rows.append((number, cells))
         if len(sheet.rows) > MAX_ROWS:
-            raise FileRefused(_("The file has more than %(count)s rows of data: split it into several files.", count=f"{MAX_ROWS:,}"))
+            raise FileRefused(_("The file has more than %(count)s rows of data: split it into several files.", count=ROWS_TEXT))
     if header is None:
         raise FileRefused(_("The file is empty."))
     return sheet

@@ -18,7 +18,7 @@ from portal.imports.plan import ACTIONS, kinds_for
 from portal.web.guards import requires
 from portal.web.i18n import current_language
 from portal.web.i18n import gettext as _
-from portal.web.pages import invalid, is_htmx, navigate, render, see_other
+from portal.web.pages import is_htmx, navigate, render, see_other
 
 PAGE_SIZE = 100
 FILE_NAME = re.compile(r"^(template|example)-(zh|en)\.(xlsx|csv)$")

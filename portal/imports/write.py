@@ -11,7 +11,6 @@ and the password change that follows replaces it.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import secrets
 import uuid
