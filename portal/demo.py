@@ -100,6 +100,9 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.watchpoints.demo import seed_watch_points
 
     await seed_watch_points()
+    from portal.boards.demo import seed_boards
+
+    await seed_boards()
     from portal.shifts.demo import seed_shifts
 
     await seed_shifts()

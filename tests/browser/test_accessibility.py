@@ -22,13 +22,13 @@ AXE = ROOT / "static" / "vendor" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROLES = ("anonymous", "volunteer", "host", "officer", "head", "admin")
 # Pages that are files, end the session or change state when opened.
-SKIP = (".csv", ".xlsx", ".ics", ".atom", ".xml", ".json", "/logout", "/photo", "/thumb", "/text", "/static/", "/schema", "/open311/", "/board")
+SKIP = (".csv", ".xlsx", ".ics", ".atom", ".xml", ".json", "/logout", "/photo", "/thumb", "/text", "/static/", "/schema", "/open311/", "/boards", "/print")
 PER_ROLE = 60
 # Sections a menu may not link from the home page (a 403 or 404 is skipped).
 STAFF = ["/review", "/review/stats", "/ledger", "/ledger/new", "/ledger/overdue", "/ledger/dashboard", "/ledger/calendar", "/bulletins", "/bulletins/tips", "/intake", "/watchpoints", "/officer/applications"]
 START = {
     "anonymous": ["/login", "/track", "/volunteer/apply", "/c/xiguan", "/c/xiguan/ask/suggestion", "/c/xiguan/ledger", "/c/xiguan/bulletins"],
-    "officer": STAFF + ["/communities/1/volunteers", "/shifts/manage/1", "/logs/landmarks/1"],
+    "officer": STAFF + ["/communities/1/volunteers", "/shifts/manage/1", "/logs/landmarks/1", "/communities/1/board-registry"],
     "head": STAFF,
     "admin": STAFF,
 }
@@ -51,7 +51,8 @@ def local_links(page: Page) -> list[str]:
     out = []
     for href in hrefs:
         parts = urlsplit(href)
-        if parts.netloc or not parts.path.startswith("/") or any(skip in parts.path for skip in SKIP):
+        # The printable boards (``…/board``, ``…/boards``, ``…/print``) are documents of their own, not pages.
+        if parts.netloc or not parts.path.startswith("/") or any(skip in parts.path for skip in SKIP) or parts.path.endswith("/board"):
             continue
         out.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     return out
