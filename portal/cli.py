@@ -362,9 +362,6 @@ def restore(path: str, force: bool) -> None:
         click.echo(f"Uploaded files restored from {outcome.uploads}.")
 
 
-
-
-
 from portal.imports.cli import import_command  # noqa: E402 - the command lives with its feature
 
 main.add_command(import_command)

@@ -19,15 +19,28 @@ async def home(request: Request) -> Template:
     actor = request.scope.get("user")
     context: dict = {"changed": request.query_params.get("changed")}
     if actor:
+        context["without_officer"] = await without_officer(actor.communities("head")) if actor.has("head", "admin") else []
         context["member_of"] = await communities_by_id(actor.communities("volunteer", "host"))
+        if actor.read_only:
+            return render(request, "home/overseer.html", context | await _overseer_context(actor))
         context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []
         context["board_counts"] = await board_counts([c["id"] for c in context["oversees"]], local_today()) if context["oversees"] else {}
         # Lone-patroller safety: whoever has not checked out after a shift shows up here.
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
-        context["without_officer"] = await without_officer(actor.communities("head")) if actor.has("head", "admin") else []
         context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
         return render(request, f"home/{actor.home_role}.html", context)
     return render(request, "home/anonymous.html", context)
+
+
+async def _overseer_context(actor) -> dict:
+    """A district's or a city's head: their area's ledger figures by the units below."""
+    from portal.ledger.figures import by_part
+    from portal.stations.org import LEVEL_NAMES
+    from portal.stations.rules import parts_level
+    from portal.web.i18n import gettext as _
+
+    ids = sorted(actor.communities("head") or [])
+    return {"by_part": await by_part(ids, actor.head_level, utcnow()), "parts_name": _(LEVEL_NAMES[parts_level(actor.head_level)])}
 
 
 @get("/healthz", name="health", cache=False)

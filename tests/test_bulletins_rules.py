@@ -70,18 +70,21 @@ async def test_the_job_compiles_at_monday_six_in_each_communitys_zone(area, make
     await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
     await Community.update({Community.timezone: "Europe/London"}).where(Community.id == area.other_station_community_id).run()
     before_shanghai = DUE - dt.timedelta(minutes=1)
-    assert await rules.compile_due(before_shanghai, 1) == 5  # W46 only: three communities, two stations
+    assert await rules.compile_due(before_shanghai, 1) == 8  # W46 only: three communities, two stations, two districts, the city
     assert rules.community_key(area.community_id) not in await keys()
     officer = await make_user("officer")
-    assert await rules.compile_due(DUE, 1) == 3  # two communities and their station, W47
+    assert await rules.compile_due(DUE, 1) == 5  # two communities, their station and district, and the city (Shanghai's by majority), W47
     # The community's officer is told once that the draft waits.
     notes = await Notification.select(Notification.subject, Notification.link).where(Notification.user == officer).run()
     mine = (await Bulletin.select(Bulletin.id).where((Bulletin.scope_key == rules.community_key(area.community_id)) & (Bulletin.week == WEEK)).first().run())["id"]
     assert notes == [{"subject": "The bulletin of 2026-W47 is ready to check and publish", "link": f"/bulletins/{mine}"}]
-    assert await keys() == sorted([rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.station_key(area.station_id)])
+    assert await keys() == sorted([
+        rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.station_key(area.station_id),
+        rules.unit_key("district", area.district_id), rules.unit_key("city", area.city_id),
+    ])
     london_six = dt.datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("Europe/London"))
     assert await rules.compile_due(london_six - dt.timedelta(minutes=1), 1) == 0
-    assert await rules.compile_due(london_six, 1) == 2  # community c and its station
+    assert await rules.compile_due(london_six, 1) == 3  # community c, its station and its district
     assert rules.community_key(area.other_station_community_id) in await keys()
     # London in summer time: Monday 06:00 BST is 05:00 UTC.
     summer = dt.datetime(2026, 6, 1, 6, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -115,18 +118,32 @@ async def test_a_station_whose_communities_are_in_two_zones_rolls_up_one_week(ar
 
     # Monday 06:00 in Shanghai: a's and station 2's W47; in London it is still Sunday, so
     # b, d and station 1 get W46 (the last week due there).
-    assert await rules.compile_due(DUE, 1) == 6
-    assert await keys() == sorted([rules.community_key(a), rules.community_key(c), rules.station_key(area.other_station_id)])
+    # The city (a and c in Shanghai, b and d in London: a tie) takes its oldest community's
+    # zone, Shanghai; district 1 is station 1's London, district 2 station 2's Shanghai.
+    assert await rules.compile_due(DUE, 1) == 9
+    assert await keys() == sorted([
+        rules.community_key(a), rules.community_key(c), rules.station_key(area.other_station_id),
+        rules.unit_key("district", area.other_district_id), rules.unit_key("city", area.city_id),
+    ])
     w46 = await figures_for(rules.station_key(area.station_id), "2026-W46")
     assert w46["timezone"] == "Europe/London" and count(w46, "patrols")["this"] == 1  # a's Monday 03:00 in Shanghai
 
     london_six = dt.datetime(2026, 11, 23, 6, 0, tzinfo=london)
     assert await rules.compile_due(london_six - dt.timedelta(minutes=1), 1) == 0
-    assert await rules.compile_due(london_six, 1) == 3  # b, d and station 1
+    assert await rules.compile_due(london_six, 1) == 4  # b, d, station 1 and its district
     station = await figures_for(rules.station_key(area.station_id))
     assert (station["timezone"], station["starts_on"], station["ends_on"]) == ("Europe/London", "2026-11-16", "2026-11-22")
     assert count(station, "patrols")["this"] == 3
     assert {p["code"]: p["counts"]["patrols"] for p in station["communities"]} == {"a": 2, "b": 1, "d": 0}
+    # District 1 is station 1 alone: the same week, the same sums, one row for the station.
+    district = await figures_for(rules.unit_key("district", area.district_id))
+    assert (district["scope"], district["timezone"], district["counts"]) == ("district", "Europe/London", station["counts"])
+    assert {p["code"]: p["counts"]["patrols"] for p in district["communities"]} == {"chengzhong": 3}
+    # The city's week is Shanghai's: a's two patrols of that week (b's falls on Monday
+    # morning there), split by district.
+    city = await figures_for(rules.unit_key("city", area.city_id))
+    assert (city["scope"], city["timezone"], count(city, "patrols")["this"]) == ("city", "Asia/Shanghai", 2)
+    assert {p["code"]: p["counts"]["patrols"] for p in city["communities"]} == {"district-1": 2, "district-2": 0}
     own = await figures_for(rules.community_key(a))
     assert own["timezone"] == "Asia/Shanghai" and count(own, "patrols")["this"] == 2
     assert (await figures_for(rules.station_key(area.other_station_id)))["timezone"] == "Asia/Shanghai"
@@ -167,9 +184,10 @@ async def test_several_schedulers_compile_each_community_and_week_exactly_once(a
         rules.compile_due(DUE, 2), rules.compile_due(DUE + dt.timedelta(minutes=30), 2),
     )
     rows = await Bulletin.select(Bulletin.scope_key, Bulletin.week, Bulletin.version).run()
-    assert len(rows) == len({(r["scope_key"], r["week"]) for r in rows}) == 10  # Shanghai (a, b, station) × W46, W47; London (c, station) × W45, W46
+    # Shanghai (a, b, station, district, city) × W46, W47; London (c, station, district) × W45, W46
+    assert len(rows) == len({(r["scope_key"], r["week"]) for r in rows}) == 16
     assert all(r["version"] == 1 for r in rows)
-    assert await AuditEntry.count().where(AuditEntry.action == "bulletin.compiled").run() == 10
+    assert await AuditEntry.count().where(AuditEntry.action == "bulletin.compiled").run() == 16
 
 
 async def test_weeks_missed_while_down_are_caught_up_within_the_limit(area):
@@ -178,7 +196,7 @@ async def test_weeks_missed_while_down_are_caught_up_within_the_limit(area):
     made = await rules.compile_due(three_weeks_later, 4)
     weeks = sorted({r["week"] for r in await Bulletin.select(Bulletin.week).run()})
     assert weeks == ["2026-W47", "2026-W48", "2026-W49", "2026-W50"]
-    assert made == 4 * 5
+    assert made == 4 * 8  # three communities, two stations, two districts, one city
     assert await rules.compile_due(three_weeks_later + dt.timedelta(minutes=10), 4) == 0
     # A community does not get weeks from before it existed.
     await Community.update({Community.created_at: local(25, 12)}).where(Community.id == area.community_id).run()
@@ -193,7 +211,7 @@ async def test_every_section_against_the_hand_made_week(area, make_volunteer, ma
     await make_user("officer", real_name="王莉", phone="13700000000")
     await seed_tips()
     result = await rules.compile_week(WEEK, now=DUE)
-    assert result.communities == 3 and len(result.created) == 5
+    assert result.communities == 3 and len(result.created) == 3 + 2 + 2 + 1
     f = await figures_for(rules.community_key(area.community_id))
 
     patrols = count(f, "patrols")
@@ -320,7 +338,7 @@ async def test_a_compile_failing_half_way_leaves_no_half_bulletin(area, make_vol
     assert await keys() == sorted([rules.community_key(area.community_id), rules.community_key(area.other_community_id), rules.community_key(area.other_station_community_id)])
     monkeypatch.undo()
     result = await rules.compile_week(WEEK, now=DUE)  # a second run completes the week
-    assert len(result.created) == 2 and result.existing == 3
+    assert len(result.created) == 2 + 2 + 1 and result.existing == 3  # the roll-ups: stations, districts, city
 
 
 async def test_draft_publish_immutable_and_correction_as_a_new_version(area, make_volunteer):

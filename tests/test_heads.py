@@ -71,6 +71,11 @@ async def test_each_head_reads_exactly_their_part_of_the_tree(app, area, make_us
         for mark, item in items.items():
             answer = await client.get(f"/ledger/{item}")
             assert answer.status_code == (200 if mark in seen else 404), (mark, answer.status_code)
+        home = (await client.get("/")).text
+        if column == "head_city":
+            assert "By district or county bureau" in home and "District 1" in home and "District 2" in home
+        elif column.startswith("head_") and column != "head":
+            assert "By police station" in home and ("城中派出所 EN" in home) == (column == "head_district") and ("城东派出所 EN" in home) == (column != "head_district")
         # The dashboard's workbook: one row per unit below, adding up to the head's total.
         book = load_workbook(io.BytesIO((await client.get("/ledger/dashboard/export.xlsx")).content))
         sheet = book["By unit"] if "By unit" in book.sheetnames else book[book.sheetnames[[n.startswith("按") for n in book.sheetnames].index(True)]]
@@ -198,3 +203,40 @@ async def test_a_heads_figures_are_the_sum_of_the_units_below_on_random_trees(da
         asyncio.run_coroutine_threadsafe(_check(tree, seed), loop).result(timeout=120)
 
     await asyncio.to_thread(roll_up)
+
+
+async def test_district_and_city_roll_ups_are_read_by_the_heads_above_and_published_by_their_own(app, area, make_user):
+    """The week's district roll-up: its district head publishes it; the city head reads it
+    and cannot; the other district's head and the station head below never see it. Once
+    published, everyone reads it on the district's public page."""
+    from portal.bulletins import rules
+    from portal.bulletins.tables import Bulletin
+    from tests.bulletin_data import DUE, WEEK, age_communities
+
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    await rules.compile_week(WEEK, now=DUE)
+    district = (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.unit_key("district", area.district_id)).first().run())["id"]
+    city = (await Bulletin.select(Bulletin.id).where(Bulletin.scope_key == rules.unit_key("city", area.city_id)).first().run())["id"]
+    await make_user("district_head", username="district")
+    await make_user("district_head", username="other-district", district_id=area.other_district_id)
+    await make_user("city_head", username="city")
+    await make_user("head", username="station")
+    for username, reads, publishes in (("city", {district, city}, False), ("other-district", set(), False), ("station", set(), False), ("district", {district}, True)):
+        async with http_client(app) as client:
+            await log_in(client, username)
+            listed = (await client.get("/bulletins")).text
+            for bulletin in (district, city):
+                assert (f'href="/bulletins/{bulletin}"' in listed) == (bulletin in reads), (username, bulletin)
+                assert (await client.get(f"/bulletins/{bulletin}")).status_code == (200 if bulletin in reads else 404)
+            if publishes:
+                response = await post_form(client, f"/bulletins/{district}/publish")
+                assert response.status_code == 303
+            else:
+                async with nothing_changes((Bulletin, district)):
+                    assert (await post_form(client, f"/bulletins/{district}/publish")).status_code == 404
+    async with http_client(app) as client:
+        page = await client.get(f"/districts/district-1/bulletins/{WEEK}")
+        assert page.status_code == 200 and ("District 1" in page.text or "一区" in page.text)
+        assert (await client.get(f"/cities/test-city/bulletins/{WEEK}")).status_code == 404  # not published
+        wider = (await client.get("/c/a/bulletins")).text
+        assert 'href="/districts/district-1/bulletins"' in wider and 'href="/cities/test-city/bulletins"' in wider

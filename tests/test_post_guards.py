@@ -166,6 +166,9 @@ OFFICERS_ONLY = {"volunteer": 403, "host": 403, "officer_other": 403, "head_othe
 OFFICERS_OF_THE_OBJECT = {"volunteer": 403, "host": 403, "officer_other": 404, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}
 ADMIN_ONLY = {"volunteer": 403, "host": 403, "officer": 403, "head": 403, "anonymous": LOGIN, **OVERSEERS}
 NOT_ALLOWED_TO_LOG = {"volunteer_pending": 403, "volunteer_rejected": 403, "volunteer_suspended": 403, "volunteer_other": 422, "anonymous": LOGIN}
+# Heads above a station publish their own roll-ups, so they pass the bulletins' guard and
+# find no community bulletin they may change.
+COMMUNITY_BULLETIN = OFFICERS_OF_THE_OBJECT | {"head_district": 404, "head_city": 404}
 OWN_SHIFT = {"volunteer_b": 409, "officer": 403, "volunteer_other": 404, "anonymous": LOGIN}  # volunteer_b is not signed up
 
 
@@ -616,13 +619,13 @@ CASES = [
     # Bulletins: officers of the community (and its station's heads) manage its drafts;
     # officers and heads keep the tip library.
     case("bulletins.edit", "/bulletins/{bulletin}/edit", lambda c: {"headline_zh": "本周平安", "headline_en": "A calm week", "note_en": "Thanks to all volunteers."}, "officer",
-         OFFICERS_OF_THE_OBJECT, setup=with_bulletin, watch=(Bulletin,)),
-    case("bulletins.publish", "/bulletins/{bulletin}/publish", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_bulletin, watch=(Bulletin,)),
-    case("bulletins.correct", "/bulletins/{bulletin}/correct", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_published_bulletin, watch=(Bulletin,)),
+         COMMUNITY_BULLETIN, setup=with_bulletin, watch=(Bulletin,)),
+    case("bulletins.publish", "/bulletins/{bulletin}/publish", nothing, "officer", COMMUNITY_BULLETIN, setup=with_bulletin, watch=(Bulletin,)),
+    case("bulletins.correct", "/bulletins/{bulletin}/correct", nothing, "officer", COMMUNITY_BULLETIN, setup=with_published_bulletin, watch=(Bulletin,)),
     case("bulletins.tips.create", "/bulletins/tips", lambda c: {"category": "fraud", "text_zh": "不要转账", "text_en": "Never transfer money", "always": "y", "active": "y"}, "officer",
-         {"volunteer": 403, "host": 403, "anonymous": LOGIN}, watch=(Tip,)),
+         {"volunteer": 403, "host": 403, "anonymous": LOGIN, **OVERSEERS}, watch=(Tip,)),
     case("bulletins.tips.save", "/bulletins/tips/{tip}", lambda c: {"category": "fraud", "text_zh": "不要转账给陌生人", "text_en": "Never transfer money to strangers", "active": "y"}, "officer",
-         {"volunteer": 403, "host": 403, "anonymous": LOGIN}, setup=with_tip, watch=(Tip,)),
+         {"volunteer": 403, "host": 403, "anonymous": LOGIN, **OVERSEERS}, setup=with_tip, watch=(Tip,)),
     # Volunteers: officers decide on their own communities' volunteers; nobody on their own.
     case("volunteers.verify", "/officer/volunteers/{profile}/verify", lambda c: {"reason": ""}, "officer",
          {"volunteer_pending": 403, **OFFICERS_OF_THE_OBJECT}, setup=with_profile_of("volunteer_pending"), watch=(VolunteerProfile,)),

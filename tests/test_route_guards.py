@@ -196,8 +196,8 @@ ROUTES = {
     # community; the watch point is the target's. Empty forms answer 422.
     ("GET", "/logs/new"): members(200),
     ("GET", "/logs/new/{log_kind:str}"): members(200),
-    ("POST", "/logs/new/{log_kind:str}"): members(422),
-    ("POST", "/logs/nothing-to-report"): members(303),
+    ("POST", "/logs/new/{log_kind:str}"): row(LOGIN, *(422,) * 6, **overseers(403)),  # heads above a station log nothing
+    ("POST", "/logs/nothing-to-report"): row(LOGIN, *(303,) * 6, **overseers(403)),
     ("GET", "/logs/mine"): members(200),
     ("GET", "/logs/{log_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
     ("GET", "/logs/{log_id:int}/photos/{photo_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
@@ -273,9 +273,11 @@ ROUTES = {
     ("GET", "/stations/{station_id:int}/bulletins/{week:str}"): everyone(404),
     ("GET", "/bulletins"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/bulletins/{bulletin_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
-    ("POST", "/bulletins/{bulletin_id:int}/edit"): row(LOGIN, 403, 403, 303, 404, 303, 303),  # an empty headline and note are valid
-    ("POST", "/bulletins/{bulletin_id:int}/publish"): row(LOGIN, 403, 403, 303, 404, 303, 303),
-    ("POST", "/bulletins/{bulletin_id:int}/correct"): row(LOGIN, 403, 403, 303, 404, 303, 303),  # published just above
+    # Heads above a station pass the guard (they publish their own roll-ups) and find no
+    # community bulletin to change.
+    ("POST", "/bulletins/{bulletin_id:int}/edit"): row(LOGIN, 403, 403, 303, 404, 303, 303, **overseers(404)),  # an empty headline and note are valid
+    ("POST", "/bulletins/{bulletin_id:int}/publish"): row(LOGIN, 403, 403, 303, 404, 303, 303, **overseers(404)),
+    ("POST", "/bulletins/{bulletin_id:int}/correct"): row(LOGIN, 403, 403, 303, 404, 303, 303, **overseers(404)),  # published just above
     ("GET", "/bulletins/tips"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/bulletins/tips"): row(LOGIN, 403, 403, 422, 422, 422, 422),
     ("GET", "/bulletins/tips/{tip_id:int}"): row(LOGIN, 403, 403, 200, 200, 200, 200),
@@ -286,6 +288,13 @@ ROUTES = {
     ("POST", "/c/{code:str}/subscribe"): everyone(422),
     ("GET", "/stations/{station_id:int}/bulletins"): everyone(200),
     ("GET", "/stations/{station_id:int}/bulletins.atom"): everyone(200),
+    # The first district's and the city's roll-ups: none is published.
+    ("GET", "/districts/{district_code:str}/bulletins"): everyone(200),
+    ("GET", "/districts/{district_code:str}/bulletins.atom"): everyone(200),
+    ("GET", "/districts/{district_code:str}/bulletins/{week:str}"): everyone(404),
+    ("GET", "/cities/{city_code:str}/bulletins"): everyone(200),
+    ("GET", "/cities/{city_code:str}/bulletins.atom"): everyone(200),
+    ("GET", "/cities/{city_code:str}/bulletins/{week:str}"): everyone(404),
     ("GET", "/bulletins/confirm/{token:str}"): everyone(404),  # an unknown token
     ("POST", "/bulletins/confirm/{token:str}"): everyone(404),
     ("GET", "/bulletins/unsubscribe/{token:str}"): everyone(404),
@@ -444,7 +453,8 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,
                 "day": "2030-10-01", "service_file": "complaint-noise.xml", "request_file": "XX-2026-000000.json",
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
-                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
+                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
+                "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

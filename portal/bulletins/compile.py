@@ -155,7 +155,8 @@ async def communities(ids: list[int] | None, stations: list[int] | None = None) 
         where = f"WHERE c.station IN ({_ids(stations)})"
     return await _rows(
         "SELECT c.id, c.code, c.name_zh, c.name_en, c.timezone, c.created_at, c.station, s.name_zh AS station_name_zh, "
-        f"s.name_en AS station_name_en, s.phone AS station_phone FROM community c JOIN station s ON s.id = c.station {where} ORDER BY c.id"
+        "s.name_en AS station_name_en, s.phone AS station_phone, s.district, d.city "
+        f"FROM community c JOIN station s ON s.id = c.station LEFT JOIN district d ON d.id = s.district {where} ORDER BY c.id"
     )
 
 
@@ -619,3 +620,25 @@ def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | Non
         "coming_up": sorted((s | {"community_zh": p.figures["community"]["name_zh"], "community_en": p.figures["community"]["name_en"]} for p in parts for s in p.figures["coming_up"]), key=lambda s: s["starts_at"])[:COMING_UP_SHOWN],
         "contacts": {"emergency": "110", "officers": [], "station_phone": first["station"]["phone"]},
     }
+
+
+def unit_roll_up(level: str, unit: dict, parts: list[Compiled], part_of: dict[int, dict]) -> dict:
+    """A district's or a city's bulletin: the station roll-up's sums over all its
+    communities (one week window), with the table of places split by the units one level
+    below (``part_of``: community id -> that unit's id, code and names) instead of by
+    community, and without a station's phone."""
+    figures = roll_up({}, parts)
+    rows: dict[int, dict] = {}
+    for part in parts:
+        below = part_of[part.community_id]
+        row = rows.setdefault(below["id"], {"name_zh": below["name_zh"], "name_en": below["name_en"] or "", "code": below["code"], "counts": {}})
+        for count in part.figures["counts"]:
+            row["counts"][count["key"]] = round(row["counts"].get(count["key"], 0) + count["this"], 1)
+    figures.update(
+        scope=level,
+        station=None,
+        unit={"level": level, "id": unit["id"], "code": unit["code"], "name_zh": unit["name_zh"], "name_en": unit["name_en"] or ""},
+        communities=[rows[key] for key in sorted(rows, key=lambda k: rows[k]["code"])],
+        contacts={"emergency": "110", "officers": [], "station_phone": ""},
+    )
+    return figures

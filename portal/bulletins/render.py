@@ -100,7 +100,7 @@ def count_label(key: str) -> str:
 
 def title(bulletin: dict) -> str:
     figures = bulletin["figures"]
-    place = named(figures["community"]) if figures.get("community") else named(figures["station"])
+    place = named(figures.get("community") or figures.get("station") or figures["unit"])
     return _("%(place)s safety bulletin, week %(week)s", place=place, week=figures["week"])
 
 
@@ -244,14 +244,22 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
         "coming_up": coming or None,
         "signup_url": public_url.rstrip("/") + "/shifts",
         "communities": [{"name": named(c), "counts": c["counts"]} for c in f.get("communities", [])] or None,
+        # The roll-up's table of places: a station's by community, a district's by station, a city's by district.
+        "parts_heading": {"district": _("Station"), "city": _("District")}.get(f.get("scope"), _("Community")),
+        "parts_title": {"district": _("Stations"), "city": _("Districts")}.get(f.get("scope"), _("Communities")),
         "contacts": f.get("contacts") or {"emergency": "110", "officers": [], "station_phone": ""},
     }
+
+
+UNIT_PATHS = {"district": "/districts", "city": "/cities"}
 
 
 def public_path(bulletin: dict) -> str:
     f = bulletin["figures"]
     if f.get("scope") == "station":
         return f"/stations/{f['station']['id']}/bulletins/{f['week']}"
+    if f.get("scope") in ("district", "city"):
+        return f"{UNIT_PATHS[f['scope']]}/{f['unit']['code']}/bulletins/{f['week']}"
     return f"/c/{f['community']['code']}/bulletins/{f['week']}"
 
 

@@ -13,7 +13,7 @@ from portal.bulletins import rules
 from portal.bulletins.forms import DraftForm, SubscribeForm, TipForm
 from portal.bulletins.tables import Tip
 from portal.public import rules as public_rules
-from portal.stations.tables import Community, Station
+from portal.stations.tables import City, Community, District, Station
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import current_language
 from portal.web.i18n import gettext as _
@@ -41,17 +41,29 @@ async def _manageable(request: Request, bulletin_id: int) -> dict:
     return bulletin
 
 
+async def _readable(request: Request, bulletin_id: int) -> dict:
+    bulletin = await rules.get(bulletin_id)
+    if not bulletin or not await rules.may_read(request.user, bulletin_id):
+        raise NotFoundException()
+    return bulletin
+
+
 async def _officer_page(request: Request, bulletin: dict, form: DraftForm | None = None, error: str = "", status: int = 200) -> Template:
     form = form or DraftForm(data={k: bulletin[k] for k in ("headline_zh", "headline_en", "note_zh", "note_en")})
-    context = {**_view(request, bulletin), "form": form, "error": error, "versions": await rules.versions(bulletin["scope_key"], bulletin["week"])}
+    context = {
+        **_view(request, bulletin), "form": form, "error": error, "versions": await rules.versions(bulletin["scope_key"], bulletin["week"]),
+        "manages": rules.may_manage(request.user, bulletin),
+    }
     return render(request, "bulletins/detail.html", context, status=status)
 
 
 class BulletinController(Controller):
-    """Officers' and station heads' review of their communities' bulletins, and the tips."""
+    """Officers' and heads' review of their communities' bulletins and of the roll-ups of
+    the units they head (heads above a station read those below and publish their own),
+    and the tips, which officers and station heads keep."""
 
     path = "/bulletins"
-    guards = [logged_in, requires("officer", "head")]
+    guards = [logged_in, requires("officer", "head", "district_head", "city_head")]
 
     @get("/", name="bulletins.list")
     async def list_bulletins(self, request: Request, after: FromQuery[int | None] = None) -> Template:
@@ -60,7 +72,7 @@ class BulletinController(Controller):
 
     @get("/{bulletin_id:int}", name="bulletins.detail")
     async def detail(self, request: Request, bulletin_id: FromPath[int]) -> Template:
-        return await _officer_page(request, await _manageable(request, bulletin_id))
+        return await _officer_page(request, await _readable(request, bulletin_id))
 
     @post("/{bulletin_id:int}/edit", name="bulletins.edit")
     async def edit(self, request: Request, bulletin_id: FromPath[int]) -> Template | Redirect:
@@ -96,7 +108,7 @@ class BulletinController(Controller):
     async def tips(self, request: Request) -> Template:
         return render(request, "bulletins/tips.html", {"tips": await rules.tip_list(), "labels": R.TIP_CATEGORY_LABELS, "form": TipForm()})
 
-    @post("/tips", name="bulletins.tips.create")
+    @post("/tips", name="bulletins.tips.create", guards=[requires("officer", "head")])
     async def create_tip(self, request: Request) -> Template | Redirect:
         form = await TipForm.from_request(request)
         if form.validate():
@@ -111,7 +123,7 @@ class BulletinController(Controller):
             raise NotFoundException()
         return render(request, "bulletins/tip.html", {"tip": row, "form": TipForm(data=row)})
 
-    @post("/tips/{tip_id:int}", name="bulletins.tip.save")
+    @post("/tips/{tip_id:int}", name="bulletins.tip.save", guards=[requires("officer", "head")])
     async def save_tip(self, request: Request, tip_id: FromPath[int]) -> Template | Redirect:
         row = await Tip.select().where(Tip.id == tip_id).first().run()
         if not row:
@@ -128,6 +140,25 @@ async def _community(code: str) -> dict:
     if not row:
         raise NotFoundException()
     return row
+
+
+async def _unit(level: str, code: str) -> dict:
+    table = {"district": District, "city": City}[level]
+    row = await table.select(table.id, table.code, table.name_zh, table.name_en).where(table.code == code).first().run()
+    if not row:
+        raise NotFoundException()
+    return row
+
+
+async def _wider(station_id: int) -> list[dict]:
+    """The roll-ups above a community: its station's, district's and city's bulletin pages."""
+    station = await Station.select(Station.id, Station.name_zh, Station.name_en, Station.district.code, Station.district.name_zh, Station.district.name_en,
+                                   Station.district.city.code, Station.district.city.name_zh, Station.district.city.name_en).where(Station.id == station_id).first().run()
+    wider = [{"name_zh": station["name_zh"], "name_en": station["name_en"], "path": f"/stations/{station_id}/bulletins"}]
+    for level, prefix in (("district", "district"), ("city", "district.city")):
+        if station[f"{prefix}.code"]:
+            wider.append({"name_zh": station[f"{prefix}.name_zh"], "name_en": station[f"{prefix}.name_en"], "path": f"{R.UNIT_PATHS[level]}/{station[prefix + '.code']}/bulletins"})
+    return wider
 
 
 async def _station(station_id: int) -> dict:
@@ -168,7 +199,7 @@ class BulletinPublicController(Controller):
         rows = await rules.published_list(rules.community_key(community["id"]))
         return render(request, "bulletins/public_list.html", {
             "place": community, "bulletins": [{"b": b, "title": R.title(b), "headline": R.headline(b), "path": R.public_path(b)} for b in rows],
-            "feed": f"/c/{code}/bulletins.atom", "subscribe": f"/c/{code}/subscribe",
+            "feed": f"/c/{code}/bulletins.atom", "subscribe": f"/c/{code}/subscribe", "wider": await _wider(community["station"]),
         })
 
     @get("/c/{code:str}/bulletins.atom", name="bulletins.public.atom")
@@ -246,6 +277,46 @@ class BulletinPublicController(Controller):
     async def station_bulletin(self, request: Request, station_id: FromPath[int], week: FromPath[str]) -> Template:
         await _station(station_id)
         return await _published_page(request, rules.station_key(station_id), week)
+
+    async def _unit_list(self, request: Request, level: str, code: str) -> Template:
+        unit = await _unit(level, code)
+        base = f"{R.UNIT_PATHS[level]}/{code}/bulletins"
+        rows = await rules.published_list(rules.unit_key(level, unit["id"]))
+        return render(request, "bulletins/public_list.html", {
+            "place": unit, "bulletins": [{"b": b, "title": R.title(b), "headline": R.headline(b), "path": R.public_path(b)} for b in rows],
+            "feed": f"{base}.atom", "subscribe": None,
+        })
+
+    async def _unit_feed(self, request: Request, level: str, code: str) -> Response:
+        unit = await _unit(level, code)
+        rows = await rules.published_list(rules.unit_key(level, unit["id"]))
+        name = unit["name_en"] if current_language() == "en" and unit["name_en"] else unit["name_zh"]
+        path = f"{R.UNIT_PATHS[level]}/{code}/bulletins.atom"
+        return _atom(request, rows, _("%(place)s safety bulletins", place=name), path, f"tag:shouwang,2026:bulletins/{level}/{code}")
+
+    @get("/districts/{district_code:str}/bulletins", name="bulletins.district.list")
+    async def district_list(self, request: Request, district_code: FromPath[str]) -> Template:
+        return await self._unit_list(request, "district", district_code)
+
+    @get("/districts/{district_code:str}/bulletins.atom", name="bulletins.district.atom")
+    async def district_feed(self, request: Request, district_code: FromPath[str]) -> Response:
+        return await self._unit_feed(request, "district", district_code)
+
+    @get("/districts/{district_code:str}/bulletins/{week:str}", name="bulletins.district.show")
+    async def district_bulletin(self, request: Request, district_code: FromPath[str], week: FromPath[str]) -> Template:
+        return await _published_page(request, rules.unit_key("district", (await _unit("district", district_code))["id"]), week)
+
+    @get("/cities/{city_code:str}/bulletins", name="bulletins.city.list")
+    async def city_list(self, request: Request, city_code: FromPath[str]) -> Template:
+        return await self._unit_list(request, "city", city_code)
+
+    @get("/cities/{city_code:str}/bulletins.atom", name="bulletins.city.atom")
+    async def city_feed(self, request: Request, city_code: FromPath[str]) -> Response:
+        return await self._unit_feed(request, "city", city_code)
+
+    @get("/cities/{city_code:str}/bulletins/{week:str}", name="bulletins.city.show")
+    async def city_bulletin(self, request: Request, city_code: FromPath[str], week: FromPath[str]) -> Template:
+        return await _published_page(request, rules.unit_key("city", (await _unit("city", city_code))["id"]), week)
 
     @get("/bulletins/confirm/{token:str}", name="bulletins.confirm")
     async def confirm_page(self, request: Request, token: FromPath[str]) -> Template:

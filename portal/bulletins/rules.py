@@ -1,8 +1,8 @@
 """Bulletins: compiling weeks (by hand or on schedule), review and publication, the tip
 library, subscriptions with double opt-in, and the e-mails to subscribers.
 
-``compile_week("2026-W47")`` compiles every community of a week and each station's
-roll-up; it is what the scheduled job, ``portal bulletins compile`` and the benchmark call.
+``compile_week("2026-W47")`` compiles every community of a week and the roll-ups of each
+station, district and city; it is what the scheduled job, ``portal bulletins compile`` and the benchmark call.
 The first version of each (community or station, week) is inserted with ON CONFLICT DO
 NOTHING on a unique index, so however many processes compile, one wins. Bulletins are
 written SAVE_BATCH to a transaction, each with its audit row in the same transaction, so a
@@ -103,6 +103,15 @@ def station_key(station_id: int) -> str:
     return f"s{station_id}"
 
 
+def unit_key(level: str, unit_id: int) -> str:
+    """The scope key of a district's or a city's roll-up."""
+    return {"district": "d", "city": "city"}[level] + str(unit_id)
+
+
+# The roll-ups above a station: the column of ``C.communities`` rows naming the unit.
+UPPER_LEVELS = ("district", "city")
+
+
 async def _latest(scope_key: str, week: str) -> dict | None:
     return await Bulletin.select(Bulletin.id, Bulletin.version, Bulletin.status).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week)).order_by(Bulletin.version, ascending=False).first().run()
 
@@ -113,9 +122,11 @@ class _Draft:
 
     scope: str
     key: str
-    station_id: int
+    station_id: int | None
     community_id: int | None
     figures: dict
+    district_id: int | None = None
+    city_id: int | None = None
 
 
 async def _save(drafts: list[_Draft], week: str, monday: dt.date, refresh: bool, result: CompileResult, now: dt.datetime) -> None:
@@ -124,7 +135,7 @@ async def _save(drafts: list[_Draft], week: str, monday: dt.date, refresh: bool,
     for their audit rows; those that already exist are looked at one by one."""
     async with write_transaction():
         inserted = await Bulletin.insert(*[
-            Bulletin(scope=d.scope, scope_key=d.key, station=d.station_id, community=d.community_id, week=week, starts_on=monday, version=1, status="draft",
+            Bulletin(scope=d.scope, scope_key=d.key, station=d.station_id, community=d.community_id, district=d.district_id, city=d.city_id, week=week, starts_on=monday, version=1, status="draft",
                      figures=json.dumps(d.figures, ensure_ascii=False), compiled_at=now, updated_at=now)
             for d in drafts
         ]).on_conflict(target=(Bulletin.scope_key, Bulletin.week, Bulletin.version), action="DO NOTHING").returning(Bulletin.id, Bulletin.scope_key).run()
@@ -146,9 +157,9 @@ async def _save(drafts: list[_Draft], week: str, monday: dt.date, refresh: bool,
 
 
 async def _save_all(drafts: list[_Draft], week: str, monday: dt.date, refresh: bool, result: CompileResult, now: dt.datetime, progress: Callable[[int], None] | None) -> None:
-    # Communities' bulletins first, then the stations' roll-ups, never in one batch:
+    # Communities' bulletins first, then the roll-ups level by level, never in one batch:
     # a station that fails leaves its communities' bulletins saved.
-    for scope in ("community", "station"):
+    for scope in ("community", "station", "district", "city"):
         of_scope = [d for d in drafts if d.scope == scope]
         for start in range(0, len(of_scope), SAVE_BATCH):
             batch = of_scope[start:start + SAVE_BATCH]
@@ -183,17 +194,45 @@ async def station_figures(week: str, monday: dt.date, members: list[dict], reuse
     return C.roll_up({}, [ready[m["id"]] for m in sorted(members, key=lambda m: m["id"])])
 
 
+async def _ready_parts(week: str, monday: dt.date, members: list[dict], reuse: dict[int, C.Compiled]) -> list[C.Compiled]:
+    """Every member community compiled in the members' common zone, reusing what is."""
+    zone = C.station_zone(members)
+    ready = {m["id"]: reuse[m["id"]] for m in members if m["id"] in reuse and reuse[m["id"]].figures["timezone"] == zone}
+    again = [m for m in members if m["id"] not in ready]
+    for part in await compile_figures(week, monday, again, zone) if again else []:
+        ready[part.community_id] = part
+    return [ready[m["id"]] for m in sorted(members, key=lambda m: m["id"])]
+
+
+async def unit_figures(level: str, unit_id: int, week: str, monday: dt.date, members: list[dict], reuse: dict[int, C.Compiled] | None = None) -> dict:
+    """A district's or a city's roll-up: all its communities compiled for the week in one
+    zone (the one most of them use, as a station's), summed; its table of places is by
+    station (district) or by district (city)."""
+    from portal.stations.tables import City, District, Station
+
+    below, table = {"district": ("station", Station), "city": ("district", District)}[level]
+    ids = sorted({m[below] for m in members if m[below] is not None})
+    names = {r["id"]: r for r in await table.select(table.id, table.code, table.name_zh, table.name_en).where(table.id.is_in(ids or [0])).run()}
+    unit_table = {"district": District, "city": City}[level]
+    unit = await unit_table.select(unit_table.id, unit_table.code, unit_table.name_zh, unit_table.name_en).where(unit_table.id == unit_id).first().run()
+    parts = await _ready_parts(week, monday, members, reuse or {})
+    return C.unit_roll_up(level, unit, parts, {m["id"]: names[m[below]] for m in members})
+
+
 async def compile_week(
     week: str,
     community_ids: Iterable[int] | None = None,
     *,
     station_ids: Iterable[int] | None = None,
+    upper_ids: dict[str, list[int]] | None = None,
     now: dt.datetime | None = None,
     refresh_drafts: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> CompileResult:
     """Compile the bulletins of ``week`` for the communities (default: all) and the
-    roll-ups of ``station_ids`` (default: every station whose communities are all included).
+    roll-ups of ``station_ids`` (default: every station whose communities are all included),
+    and of the districts and cities in ``upper_ids`` ({"district": [ids], "city": [ids]};
+    default: every one whose communities are all included).
 
     A community's week is its own zone's; a station's roll-up is compiled for the week in
     the station's zone (``C.station_zone``) over all its communities. Existing versions are
@@ -216,7 +255,9 @@ async def compile_week(
     included = {row["id"] for row in rows}
     if station_ids is None:
         members = {s: m for s, m in members.items() if all(c["id"] in included for c in m)}
+    upper = {level: await _upper_members(level, rows, upper_ids.get(level) if upper_ids else None) for level in UPPER_LEVELS}
     zones = {row["timezone"] or "Asia/Shanghai" for row in rows} | {C.station_zone(m) for m in members.values()}
+    zones |= {C.station_zone(m) for units in upper.values() for m in units.values()}
     if zones and not all(week_over(monday, zone, now) for zone in zones):
         raise BulletinError(_("The week %(week)s is not over yet.", week=week), "week")
     result = CompileResult(week=week, communities=len(rows))
@@ -225,8 +266,29 @@ async def compile_week(
     own = {part.community_id: part for part in compiled}
     for station, its in sorted(members.items()):
         drafts.append(_Draft("station", station_key(station), station, None, await station_figures(week, monday, its, own)))
+    for level in UPPER_LEVELS:
+        for unit, its in sorted(upper[level].items()):
+            drafts.append(_Draft(level, unit_key(level, unit), None, None, await unit_figures(level, unit, week, monday, its, own), **{f"{level}_id": unit}))
     await _save_all(drafts, week, monday, refresh_drafts, result, now, progress)
     return result
+
+
+async def _upper_members(level: str, rows: list[dict], wanted: list[int] | None) -> dict[int, list[dict]]:
+    """{unit id: its communities} of the districts (or cities) to roll up: those in
+    ``wanted``, or by default those whose every community is among ``rows``."""
+    if wanted is not None and not wanted:
+        return {}
+    candidates = sorted(set(wanted)) if wanted is not None else sorted({r[level] for r in rows if r[level] is not None})
+    if not candidates:
+        return {}
+    members: dict[int, list[dict]] = {}
+    for row in await C.communities(None):
+        if row[level] in candidates:
+            members.setdefault(row[level], []).append(row)
+    if wanted is None:
+        included = {r["id"] for r in rows}
+        members = {u: m for u, m in members.items() if all(c["id"] in included for c in m)}
+    return members
 
 
 async def compile_due(now: dt.datetime, catch_up_weeks: int) -> int:
@@ -234,7 +296,7 @@ async def compile_due(now: dt.datetime, catch_up_weeks: int) -> int:
     ``catch_up_weeks`` weeks, that has no bulletin yet: a community's in its own zone, a
     station's roll-up in the station's zone (``C.station_zone``). Returns bulletins made."""
     rows = await C.communities(None)
-    wanted: dict[str, tuple[dt.date, list[int], list[int]]] = {}
+    wanted: dict[str, tuple[dt.date, list[int], list[int], dict[str, list[int]]]] = {}
 
     def due_weeks(zone: str, created) -> Iterable[dt.date]:
         latest = last_due_monday(now, zone)
@@ -245,24 +307,32 @@ async def compile_due(now: dt.datetime, catch_up_weeks: int) -> int:
                 break
             yield monday
 
-    stations: dict[int, list[dict]] = {}
+    def week_entry(monday: dt.date):
+        return wanted.setdefault(week_of(monday), (monday, [], [], {level: [] for level in UPPER_LEVELS}))
+
+    groups: dict[tuple[str, int], list[dict]] = {}
     for row in rows:
-        stations.setdefault(row["station"], []).append(row)
+        groups.setdefault(("station", row["station"]), []).append(row)
+        for level in UPPER_LEVELS:
+            if row[level] is not None:
+                groups.setdefault((level, row[level]), []).append(row)
         for monday in due_weeks(row["timezone"] or "Asia/Shanghai", row["created_at"]):
-            wanted.setdefault(week_of(monday), (monday, [], []))[1].append(row["id"])
-    for station, members in stations.items():
+            week_entry(monday)[1].append(row["id"])
+    for (level, unit), members in groups.items():
         created = [_aware(m["created_at"]) for m in members if m["created_at"]]
         for monday in due_weeks(C.station_zone(members), min(created) if len(created) == len(members) else None):
-            wanted.setdefault(week_of(monday), (monday, [], []))[2].append(station)
+            entry = week_entry(monday)
+            (entry[2] if level == "station" else entry[3][level]).append(unit)
     made = 0
-    for week, (monday, ids, station_ids) in sorted(wanted.items()):
+    for week, (monday, ids, station_ids, upper) in sorted(wanted.items()):
         existing = await Bulletin.select(Bulletin.scope_key).where((Bulletin.week == week) & (Bulletin.version == 1)).run()
         have = {r["scope_key"] for r in existing}
         ids = [i for i in ids if community_key(i) not in have]
         station_ids = [s for s in station_ids if station_key(s) not in have]
-        if not ids and not station_ids:
+        upper = {level: [u for u in units if unit_key(level, u) not in have] for level, units in upper.items()}
+        if not ids and not station_ids and not any(upper.values()):
             continue
-        result = await compile_week(week, ids, station_ids=station_ids, now=now)
+        result = await compile_week(week, ids, station_ids=station_ids, upper_ids=upper, now=now)
         made += len(result.created)
         await tell_officers(result.created)
     return made
@@ -299,7 +369,7 @@ def figures_of(row: dict) -> dict:
 
 
 COLUMNS = (
-    Bulletin.id, Bulletin.scope, Bulletin.scope_key, Bulletin.station, Bulletin.community, Bulletin.week, Bulletin.starts_on, Bulletin.version,
+    Bulletin.id, Bulletin.scope, Bulletin.scope_key, Bulletin.station, Bulletin.community, Bulletin.district, Bulletin.city, Bulletin.week, Bulletin.starts_on, Bulletin.version,
     Bulletin.status, Bulletin.figures, Bulletin.headline_zh, Bulletin.headline_en, Bulletin.note_zh, Bulletin.note_en, Bulletin.compiled_at,
     Bulletin.published_at, Bulletin.updated_at,
 )
@@ -334,32 +404,58 @@ async def versions(scope_key: str, week: str) -> list[dict]:
 
 
 def may_manage(actor, bulletin: dict) -> bool:
-    """Officers of the community (and heads of its station); the station's roll-up: its heads."""
+    """Who checks, edits and publishes: the community's officers (and its station's head);
+    a roll-up, the head of that station, district or city."""
     if actor is None:
         return False
     if "admin" in actor.roles:
         return True
     if bulletin["scope"] == "community":
         return actor.reaches(bulletin["community"], "officer")
-    return any(g.role == "head" and g.station_id == bulletin["station"] for g in actor.grants)
+    column = {"station": "station_id", "district": "district_id", "city": "city_id"}[bulletin["scope"]]
+    role = {"station": "head", "district": "district_head", "city": "city_head"}[bulletin["scope"]]
+    return any(g.role == role and getattr(g, column) == bulletin[bulletin["scope"]] for g in actor.grants)
 
 
-def _managed_filter(actor):
-    scope = actor.communities("officer")
-    condition = Bulletin.community.is_in(list(scope) or [0]) if scope is not None else None
-    stations = [g.station_id for g in actor.grants if g.role == "head" and g.station_id]
-    if condition is not None and stations:
-        condition = condition | ((Bulletin.scope == "station") & Bulletin.station.is_in(stations))
+def _visible(actor):
+    """The bulletins the actor reads, as a condition in SQL (None: all): their
+    communities' and the roll-ups of every station, district and city they head or
+    that lies below a unit they head."""
+    from portal.stations.tables import Community, District
+
+    scope = actor.communities("officer", "head")
+    if scope is None:
+        return None
+    condition = Bulletin.community.is_in(list(scope) or [0])
+    headed = list(actor.communities("head") or [])
+    if headed:
+        condition |= (Bulletin.scope == "station") & Bulletin.station.is_in(Community.select(Community.station).where(Community.id.is_in(headed)))
+    districts = [g.district_id for g in actor.grants if g.role == "district_head"]
+    cities = [g.city_id for g in actor.grants if g.role == "city_head"]
+    if districts or cities:
+        below = District.select(District.id).where(District.city.is_in(cities or [0]))
+        condition |= (Bulletin.scope == "district") & (Bulletin.district.is_in(districts or [0]) | Bulletin.district.is_in(below))
+    if cities:
+        condition |= (Bulletin.scope == "city") & Bulletin.city.is_in(cities)
     return condition
 
 
+async def may_read(actor, bulletin_id: int) -> bool:
+    if actor is None:
+        return False
+    condition = _visible(actor)
+    query = Bulletin.exists().where(Bulletin.id == bulletin_id)
+    return await (query.where(condition) if condition is not None else query).run()
+
+
 async def managed_page(actor, after: int | None = None):
-    """Bulletins the actor may review, newest first, filtered by scope in SQL."""
+    """Bulletins the actor may read (and those they may review), newest first, filtered by scope in SQL."""
     from portal.web.pagination import keyset_page
 
     query = Bulletin.select(Bulletin.id, Bulletin.scope, Bulletin.week, Bulletin.version, Bulletin.status, Bulletin.community.name_zh, Bulletin.community.name_en,
-                            Bulletin.station.name_zh, Bulletin.station.name_en, Bulletin.compiled_at, Bulletin.published_at)
-    condition = _managed_filter(actor)
+                            Bulletin.station.name_zh, Bulletin.station.name_en, Bulletin.district.name_zh, Bulletin.district.name_en,
+                            Bulletin.city.name_zh, Bulletin.city.name_en, Bulletin.compiled_at, Bulletin.published_at)
+    condition = _visible(actor)
     if condition is not None:
         query = query.where(condition)
     return await keyset_page(query, Bulletin.id, after, descending=True)
@@ -410,11 +506,15 @@ async def start_correction(actor, bulletin_id: int, now: dt.datetime | None = No
     if row["scope"] == "community":
         parts = await compile_figures(week, monday, await C.communities([row["community"]]))
         figures = parts[0].figures
-    else:
+    elif row["scope"] == "station":
         figures = await station_figures(week, monday, await C.communities(None, [row["station"]]))
+    else:
+        unit = row[row["scope"]]
+        figures = await unit_figures(row["scope"], unit, week, monday, (await _upper_members(row["scope"], [], [unit]))[unit])
     async with write_transaction():
         inserted = await Bulletin.insert(
-            Bulletin(scope=row["scope"], scope_key=row["scope_key"], station=row["station"], community=row["community"], week=week, starts_on=monday, version=newest["version"] + 1,
+            Bulletin(scope=row["scope"], scope_key=row["scope_key"], station=row["station"], community=row["community"], district=row["district"], city=row["city"],
+                     week=week, starts_on=monday, version=newest["version"] + 1,
                      status="draft", figures=json.dumps(figures, ensure_ascii=False), headline_zh=row["headline_zh"], headline_en=row["headline_en"],
                      note_zh=row["note_zh"], note_en=row["note_en"], compiled_at=now, updated_at=now)
         ).on_conflict(target=(Bulletin.scope_key, Bulletin.week, Bulletin.version), action="DO NOTHING").returning(Bulletin.id).run()

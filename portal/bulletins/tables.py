@@ -10,17 +10,19 @@ from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, OnDelete, 
 from piccolo.table import Table
 
 from portal.accounts.tables import User
-from portal.stations.tables import Community, Station
+from portal.stations.tables import City, Community, District, Station
 
-SCOPES = ("community", "station")
+SCOPES = ("community", "station", "district", "city")
 STATUSES = ("draft", "published", "superseded")
 TIP_CATEGORIES = ("fraud", "theft", "fire", "traffic", "dispute", "elderly", "children", "weather", "stairwell", "general")
 
 
 class Bulletin(Table, tablename="bulletin"):
-    """One version of the bulletin of a community (or a station's roll-up) for an ISO week.
+    """One version of the bulletin of a community (or a station's, a district's or a
+    city's roll-up) for an ISO week.
 
-    ``scope_key`` is "c<community id>" or "s<station id>"; the unique index on
+    ``scope_key`` is "c<community id>", "s<station id>", "d<district id>" or
+    "city<city id>"; the unique index on
     (scope_key, week, version) makes the first compile of a week win however many
     processes try, and a correction is the next version.
     """
@@ -29,6 +31,8 @@ class Bulletin(Table, tablename="bulletin"):
     scope_key = Varchar(length=24)
     station = ForeignKey(references=Station, on_delete=OnDelete.restrict, index=True)
     community = ForeignKey(references=Community, null=True, on_delete=OnDelete.restrict, index=True)
+    district = ForeignKey(references=District, null=True, on_delete=OnDelete.restrict, index=True)
+    city = ForeignKey(references=City, null=True, on_delete=OnDelete.restrict, index=True)
     week = Varchar(length=8)  # "2026-W47"
     starts_on = Date()
     version = Integer(default=1)
