@@ -34,7 +34,6 @@ from portal.db import write_transaction
 from portal.ledger.rules import officers_of as accountable_in
 from portal.ledger.tables import OPEN_STAGES, LedgerEvent, LedgerItem
 from portal.notifications.rules import notify
-from portal.stations.tables import Community
 from portal.volunteers.tables import VolunteerProfile
 from portal.watchpoints.duty import community_officer_ids
 from portal.watchpoints.tables import DutySlot, WatchPoint

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -86,10 +86,6 @@ def may_edit(actor: Actor, community_id: int) -> bool:
     """Officers of the community, heads of its station (who hold an officer's authority
     there) and the administrator; never a head above the station, who only reads."""
     return actor.reaches(community_id, "officer") and not getattr(actor, "read_only", False)
-
-
-def may_read(actor: Actor, community_id: int) -> bool:
-    return actor.reaches(community_id, *READ_ROLES)
 
 
 def normal_code(code: str) -> str:
@@ -176,8 +172,6 @@ async def create(actor: Actor, data: BoardData) -> int:
 
 
 def _with_code(data: BoardData, code: str) -> BoardData:
-    from dataclasses import replace
-
     return replace(data, code=code)
 
 
