@@ -103,6 +103,15 @@ async def test_csv_in_the_encodings_excel_and_wps_save(client_for, area, encodin
     assert "To create: 1" in page and "Refused: 0" in page
 
 
+async def test_a_workbook_that_unzips_into_too_much_is_refused(client_for, area, monkeypatch):
+    """A small .xlsx may unzip into gigabytes (a "zip bomb"): its declared size is checked
+    before anything is parsed (here against a lowered limit)."""
+    monkeypatch.setattr(readers, "MAX_UNZIPPED_BYTES", 2000)
+    officer, _ = await client_for("officer")
+    page = await _page(officer, "volunteers", xlsx([VOLUNTEER_HEADER, ["甲", "13800138000", "a", "", "", ""]]))
+    assert "This workbook holds far more than 50,000 rows once opened" in page
+
+
 def test_gbk_is_never_read_as_utf8_and_the_reverse():
     text = "姓名,手机号\r\n张伟,13800138000\r\n"
     assert readers.decode(text.encode("gbk")) == (text, "GB18030")

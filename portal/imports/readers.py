@@ -24,6 +24,8 @@ MAX_COLUMNS = 40
 # Rows looked at, empty ones included: past Excel's 1,048,576 nothing is a sheet people made.
 MAX_SCANNED_ROWS = 1_100_000
 MAX_CELL = 2000
+# What an .xlsx may hold once unzipped: 50,000 rows of 40 columns stay far below; a "zip bomb" does not.
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
 ROWS_TEXT, SCANNED_TEXT = f"{MAX_ROWS:,}", f"{MAX_SCANNED_ROWS:,}"
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -72,6 +74,13 @@ def read(content: bytes, filename: str = "") -> Sheet:
 def _read_xlsx(content: bytes) -> Sheet:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise FileRefused(_("This file is not a spreadsheet we can read: save it from Excel or WPS as .xlsx or CSV.")) from error
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise FileRefused(_("This workbook holds far more than 50,000 rows once opened: split it or save it as CSV."))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as error:  # a zip that is not a workbook

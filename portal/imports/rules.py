@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable
 
 from portal.accounts.rules import Actor, now
 from portal.audit.rules import record
-from portal.db import fetch, write_transaction
+from portal.db import fetch, is_unique_violation, write_transaction
 from portal.imports import readers
 from portal.imports.plan import ACTIONS, Plan, kinds_for, make_plan, people
 from portal.imports.readers import FileRefused
@@ -221,9 +221,12 @@ async def run_import(actor: Actor, token: str, on_progress=None) -> Batch | None
                            credentials=json.dumps(writer.credentials, ensure_ascii=False) if writer.credentials else None, error="")
     except (FileRefused, ImportError_) as error:
         outcome = {"status": "failed", "error": str(error)}
-    except Exception:  # noqa: BLE001 - rolled back: nothing was written
-        log.exception("import %s failed", token)
-        outcome = {"status": "failed", "error": _("The import stopped because of an error on our side; nothing was imported.")}
+    except Exception as error:  # noqa: BLE001 - rolled back: nothing was written
+        if is_unique_violation(error):  # another import wrote the same people or places meanwhile (PostgreSQL)
+            outcome = {"status": "failed", "error": _("Another import wrote some of the same records at the same moment: nothing was imported. Upload the file again.")}
+        else:
+            log.exception("import %s failed", token)
+            outcome = {"status": "failed", "error": _("The import stopped because of an error on our side; nothing was imported.")}
     finally:
         PROGRESS.pop(token, None)
     if outcome:
