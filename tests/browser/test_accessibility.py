@@ -20,7 +20,7 @@ from tests.browser.test_phone_journeys import fill_login_form, login_button
 
 AXE = ROOT / "static" / "vendor" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-ROLES = ("anonymous", "volunteer", "host", "officer", "head", "admin")
+ROLES = ("anonymous", "volunteer", "host", "officer", "head", "district_head", "admin")
 # Pages that are files, end the session or change state when opened.
 SKIP = (".csv", ".xlsx", ".ics", ".atom", ".xml", ".json", "/logout", "/photo", "/thumb", "/text", "/static/", "/schema", "/open311/", "/boards", "/print")
 PER_ROLE = 60
@@ -30,6 +30,7 @@ START = {
     "anonymous": ["/login", "/track", "/volunteer/apply", "/c/xiguan", "/c/xiguan/ask/suggestion", "/c/xiguan/ledger", "/c/xiguan/bulletins"],
     "officer": STAFF + ["/communities/1/volunteers", "/shifts/manage/1", "/logs/landmarks/1", "/communities/1/board-registry"],
     "head": STAFF,
+    "district_head": STAFF + ["/districts/chengzhong-district/bulletins"],
     "admin": STAFF,
 }
 
