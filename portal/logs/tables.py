@@ -87,6 +87,8 @@ class Landmark(Table, tablename="landmark"):
     name_en = Varchar(length=100, default="")
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # The officer's own code for the landmark in an imported spreadsheet (portal.imports).
+    import_code = Varchar(length=40, null=True, default=None)
 
 
 class FieldLog(Table, tablename="field_log"):

@@ -40,6 +40,8 @@ class WatchPoint(Table, tablename="watch_point"):
     idempotency_key = Varchar(length=36, unique=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # The officer's own code for the point in an imported spreadsheet (portal.imports).
+    import_code = Varchar(length=40, null=True, default=None)
 
 
 class WatchPointVisit(Table, tablename="watch_point_visit"):
