@@ -29,5 +29,6 @@ APP_REGISTRY = AppRegistry(
         "portal.open311.piccolo_app",
         "portal.imports.piccolo_app",
         "portal.boards.piccolo_app",
+        "portal.reception.piccolo_app",
     ]
 )

@@ -1,6 +1,7 @@
 """Shift kinds, roster templates, concrete shifts, sign-ups, standing and calendar tokens."""
 
 from piccolo.columns import Boolean, Date, DoublePrecision, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -27,6 +28,8 @@ class ShiftKind(Table, tablename="shift_kind"):
     max_people = Integer(default=4)
     open_to = Varchar(length=12, default="volunteers")
     watch_point = ForeignKey(references=WatchPoint, null=True, on_delete=OnDelete.set_null)
+    # A reception room's duty: its roster, check-in and hours come from its shifts.
+    room = ForeignKey(references=LazyTableReference("Room", module_path="portal.reception.tables"), null=True, on_delete=OnDelete.set_null)
     buddy_min = Integer(default=0)  # a patrol does not start with fewer people checked in
     needs_experienced = Boolean(default=False)
     cancel_cutoff_hours = Integer(null=True, default=None)  # None: the portal's setting
