@@ -235,6 +235,10 @@ ROUTES = {
     ("POST", "/ledger/from-log/{log_id:int}"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     ("GET", "/ledger/dashboard"): row(LOGIN, 403, 403, 403, 403, 200, 200, head_other=200),
     ("GET", "/ledger/dashboard/export.xlsx"): row(LOGIN, 403, 403, 403, 403, 200, 200, head_other=200),
+    # The reception rooms' figures: officers read their communities', heads their area's.
+    ("GET", "/reception/figures"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
+    ("GET", "/reception/figures.xlsx"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
+    ("GET", "/stations/{station_id:int}/reception"): everyone(200),
     ("GET", "/ledger/calendar"): admin_only(200),
     ("POST", "/ledger/calendar/holidays"): admin_only(422),
     ("POST", "/ledger/calendar/holidays/{day:str}/remove"): admin_only(404),  # no such holiday

@@ -80,3 +80,29 @@ class Phrase(Table, tablename="reception_phrase"):
     position = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+
+
+class DailyCount(Table, tablename="reception_daily"):
+    """A room's visits of one local day, counted: kept in each visit's write transaction
+    by ``portal.reception.counters.bump_daily`` so the figures read these rows, never the
+    visits. One column per category (visits), people, resolved mediations and the people
+    of visits served in a language other than Chinese or as foreign visitors."""
+
+    room = ForeignKey(references=Room, on_delete=OnDelete.restrict)
+    community = ForeignKey(references=Community, on_delete=OnDelete.restrict)
+    day = Date()
+    visits = Integer(default=0)
+    people = Integer(default=0)
+    consultation = Integer(default=0)
+    help_request = Integer(default=0)
+    emergency = Integer(default=0)
+    mediation = Integer(default=0)
+    suggestion = Integer(default=0)
+    claim = Integer(default=0)
+    complaint = Integer(default=0)
+    errand = Integer(default=0)
+    convenience = Integer(default=0)
+    business = Integer(default=0)
+    foreign_visitor = Integer(default=0)
+    mediation_resolved = Integer(default=0)
+    foreign_people = Integer(default=0)

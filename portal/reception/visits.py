@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from portal.accounts.rules import Actor
 from portal.audit.rules import record
 from portal.db import insert_row, is_unique_violation, write_transaction
+from portal.reception import counters  # counters: the daily counts kept with each visit
 from portal.reception.tables import OUTCOMES, VISIT_CATEGORIES, Room, Visit
 from portal.shifts.tables import Signup
 from portal.stations.tables import Community
@@ -237,6 +238,7 @@ async def log_visit(actor: Actor, room_id: int, data: VisitData, idempotency_key
             if not row:
                 raise _Again()
             visit_id = row[0]["id"]
+            await counters.bump_daily({**columns, "local_day": local_day})  # counters: the room's day counts this visit
             await record("reception.visit_logged", OBJECT, visit_id, actor=actor, after=_audit_view(columns))
         return Logged(visit_id, True)
     except BaseException as error:
@@ -307,7 +309,10 @@ async def correct_visit(actor: Actor, visit_id: int, data: VisitData, moment: dt
     if after == before:
         return False
     async with write_transaction():
+        counted = await counters.visit_counted(visit_id)  # counters: the visit as counted, taken away and counted again below
         await Visit.update({**{getattr(Visit, name): value for name, value in after.items()}, Visit.updated_at: moment}).where(Visit.id == visit_id).run()
+        await counters.bump_daily(counted, -1)  # counters
+        await counters.bump_daily({**counted, **after})  # counters
         changed = [name for name in fields if after[name] != before[name]]
         await record(
             "reception.visit_corrected", OBJECT, visit_id, actor=actor,
@@ -357,7 +362,11 @@ async def to_ledger(actor: Actor, visit_id: int, ledger: str | None = None, mome
     except LedgerError as error:
         raise VisitError(error.field or "ledger", _(str(error))) from error
     async with write_transaction():
+        counted = await counters.visit_counted(visit_id)  # counters: its outcome becomes "filed" (a resolved mediation no longer counts as resolved)
         await Visit.update({Visit.ledger_item: item["id"], Visit.outcome: "filed", Visit.updated_at: moment}).where((Visit.id == visit_id) & Visit.ledger_item.is_null()).run()
+        if counted and counted["ledger_item"] is None:  # counters
+            await counters.bump_daily(counted, -1)  # counters
+            await counters.bump_daily({**counted, "outcome": "filed"})  # counters
         await record("reception.visit_filed", OBJECT, visit_id, actor=actor, before={"outcome": visit["outcome"]}, after={"ledger_item": item["id"], "number": item["number"], "outcome": "filed"})
     linked = await Visit.select(Visit.ledger_item).where(Visit.id == visit_id).first().run()
     if linked and linked["ledger_item"] != item["id"]:  # another tap filed it first

@@ -1,0 +1,207 @@
+"""The reception rooms' figures: the officers' and heads' page and its XLSX, and the
+public page of a station (counts only, by month)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, Parameter
+from litestar.response import Template
+
+from portal.accounts.rules import now
+from portal.reception import counters
+from portal.reception.counters import CATEGORY_LABELS, COUNTER_LABELS, PRESETS
+from portal.stations.org import LEVEL_NAMES
+from portal.stations.tables import Community, Station
+from portal.web.guards import requires
+from portal.web.i18n import N_
+from portal.web.i18n import gettext as _
+from portal.web.pages import render
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEVELS = ("city", "district", "station", "community", "room")
+ROOM_LEVEL = N_("reception room")
+PRESET_LABELS = {"week": N_("This week"), "month": N_("This month"), "quarter": N_("This quarter"), "year": N_("This year")}
+BY_FILTER = "^(" + "|".join(LEVELS) + ")$"
+PRESET_FILTER = "^(" + "|".join(PRESETS) + ")$"
+
+
+def level_name(level: str) -> str:
+    return _(ROOM_LEVEL) if level == "room" else _(LEVEL_NAMES[level])
+
+
+def _today(request: Request, timezone: str | None = None) -> dt.date:
+    return now().astimezone(ZoneInfo(timezone or request.app.state.settings.timezone)).date()
+
+
+def _at(text: str | None, today: dt.date) -> dt.date:
+    """The day a preset is taken around (``at``, for the previous and next links)."""
+    try:
+        day = dt.date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return today
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31) else today
+
+
+def _from_to(request: Request) -> tuple[str | None, str | None]:
+    """The ``from`` and ``to`` days of the query (names a Python parameter cannot take)."""
+    return (request.query_params.get("from") or "")[:40] or None, (request.query_params.get("to") or "")[:40] or None
+
+
+def _period(request: Request, preset, first, last, at, today: dt.date, default: str) -> tuple[counters.Period, dict[str, str]]:
+    period, errors = counters.choose_period(preset, first, last, _at(at, today), default)
+    return period, {name: _(message) for name, message in errors.items()}
+
+
+def _links(base: str, period: counters.Period, extra: str = "") -> dict:
+    """The previous and next periods of a preset, as query strings."""
+    if period.preset == "custom":
+        return {}
+    return {
+        "previous": f"{base}?preset={period.preset}&at={counters.shifted(period, -1).first.isoformat()}{extra}",
+        "next": f"{base}?preset={period.preset}&at={counters.shifted(period, 1).first.isoformat()}{extra}",
+    }
+
+
+class FiguresController(Controller):
+    """Officers read their communities' rooms, heads their station, district or city
+    (split by the units one level below, or any level under theirs they choose)."""
+
+    path = "/reception"
+    guards = [requires("officer", "head")]
+
+    async def _context(self, request: Request, preset, at, by) -> tuple[dict, int]:
+        actor = request.user
+        first, last = _from_to(request)
+        scope = actor.communities("officer", "head")
+        default_level = counters.part_level(actor.head_level, actor.has("admin"))
+        levels = list(LEVELS[LEVELS.index(default_level):])
+        level = by if by in levels else default_level
+        today = _today(request)
+        period, errors = _period(request, preset, first, last, at, today, "month")
+        figures = await counters.figures(scope, period.first, period.last, level)
+        extra = f"&by={level}" if level != default_level else ""
+        context = {
+            "period": period, "errors": errors, "figures": figures, "level": level, "levels": [(lv, level_name(lv)) for lv in levels],
+            "level_name": level_name(level), "presets": [(p, _(PRESET_LABELS[p])) for p in PRESETS],
+            "counter_labels": COUNTER_LABELS, "category_labels": CATEGORY_LABELS, "links": _links("/reception/figures", period, extra), "extra": extra,
+            "query": request.url.query or "", "first_text": first or "", "last_text": last or "",
+        }
+        return context, 422 if errors else 200
+
+    @get("/figures", name="reception.figures")
+    async def page(
+        self, request: Request, preset: str | None = Parameter(default=None, pattern=PRESET_FILTER), at: str | None = Parameter(default=None, max_length=40),
+        by: str | None = Parameter(default=None, pattern=BY_FILTER),
+    ) -> Template:
+        context, status = await self._context(request, preset, at, by)
+        return render(request, "reception/figures.html", context, status=status)
+
+    @get("/figures.xlsx", name="reception.figures_xlsx")
+    async def xlsx(
+        self, request: Request, preset: str | None = Parameter(default=None, pattern=PRESET_FILTER), at: str | None = Parameter(default=None, max_length=40),
+        by: str | None = Parameter(default=None, pattern=BY_FILTER),
+    ) -> Response:
+        context, _status = await self._context(request, preset, at, by)
+        period = context["period"]
+        scope = request.user.communities("officer", "head")
+        monthly = await counters.monthly(scope, period.first, period.last)
+        content = workbook(context["figures"], monthly, context["level_name"], period)
+        filename = f"reception-{period.first.isoformat()}-{period.last.isoformat()}.xlsx"
+        return Response(content=content, media_type=XLSX_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _text(value: str) -> str:
+    # A cell a spreadsheet would run as a formula is kept as text.
+    return "'" + value if value[:1] in "=+-@" else value
+
+
+def _unit_name(unit: dict | None) -> str:
+    from portal.web.i18n import localized
+
+    return _text(localized(unit, "name")) if unit else _("No district yet")
+
+
+def workbook(figures: dict, monthly: list[dict], level_label: str, period: counters.Period) -> bytes:
+    """The figures as an XLSX made for Excel and WPS: bold frozen headers, autofilter,
+    widths from the content, numbers as numbers, months as dates, sheet names and headers
+    in the reader's language. Counts only: no visitor, note or contact."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    bold = Font(bold=True)
+    counter_headers = [_(COUNTER_LABELS[key]) for key in counters.COUNTERS]
+
+    def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
+        page = book.active if first else book.create_sheet()
+        page.title = title[:31]
+        page.append(header)
+        for cell in page[1]:
+            cell.font = bold
+        for row in rows:
+            page.append(row)
+        for column in page.columns:
+            widest = max(len(str(c.value or "")) for c in column)
+            page.column_dimensions[column[0].column_letter].width = max(10, min(44, widest * 2 + 2))
+        page.freeze_panes = "A2"
+        page.auto_filter.ref = page.dimensions
+        return page
+
+    rows = [[_unit_name(r["unit"]), (r["unit"] or {}).get("code", ""), *[r[key] for key in counters.COUNTERS], r["visits"]] for r in figures["parts"]]
+    total = figures["totals"]
+    by_unit = sheet(
+        _("By %(level)s", level=level_label), [_("Unit"), _("Code"), *counter_headers, _("Visits")], rows, first=True,
+    )
+    by_unit.append([_("Total"), "", *[total[key] for key in counters.COUNTERS], total["visits"]])
+    for cell in by_unit[by_unit.max_row]:
+        cell.font = bold
+    month_sheet = sheet(
+        _("By month"), [_("Month"), *counter_headers, _("Visits")],
+        [[dt.date.fromisoformat(m["month"] + "-01"), *[m[key] for key in counters.COUNTERS], m["visits"]] for m in monthly],
+    )
+    for (cell,) in month_sheet.iter_rows(min_row=2, max_col=1):
+        cell.number_format = "yyyy-mm"
+    sheet(
+        _("By category"), [_("Category"), _("Visits")],
+        [[_(CATEGORY_LABELS[name]), total["categories"][name]] for name in CATEGORY_LABELS],
+    )
+    about = sheet(_("Period"), [_("First day"), _("Last day")], [[period.first, period.last]])
+    for row in about.iter_rows(min_row=2):
+        for cell in row:
+            cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+class PublicFiguresController(Controller):
+    """Everyone: a station's reception rooms in figures, by month (counts only)."""
+
+    path = "/stations/{station_id:int}/reception"
+
+    @get("/", name="reception.public_figures")
+    async def station(
+        self, request: Request, station_id: FromPath[int], preset: str | None = Parameter(default=None, pattern=PRESET_FILTER),
+        at: str | None = Parameter(default=None, max_length=40),
+    ) -> Template:
+        station = await Station.select(Station.id, Station.name_zh, Station.name_en).where(Station.id == station_id).first().run()
+        if not station:
+            raise NotFoundException()
+        first, last = _from_to(request)
+        communities = await Community.select(Community.id, Community.code, Community.name_zh, Community.name_en).where(Community.station == station_id).order_by(Community.id).limit(200).run()
+        ids = [c["id"] for c in communities]
+        period, errors = _period(request, preset, first, last, at, _today(request), "year")
+        figures = await counters.figures(ids, period.first, period.last, "community")
+        context = {
+            "station": station, "communities": communities, "period": period, "errors": errors, "figures": figures,
+            "monthly": await counters.monthly(ids, period.first, period.last), "presets": [(p, _(PRESET_LABELS[p])) for p in PRESETS],
+            "counter_labels": COUNTER_LABELS, "links": _links(f"/stations/{station_id}/reception", period), "extra": "",
+            "first_text": first or "", "last_text": last or "",
+        }
+        return render(request, "reception/figures_public.html", context, status=422 if errors else 200)
