@@ -33,6 +33,7 @@ from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
 from portal.open311.routes import Open311Controller, Open311KeysController, api_errors_first
 from portal.public.routes import IntakeController, PublicController
+from portal.reception.desk_routes import DeskController
 from portal.reception.figures_routes import FiguresController, PublicFiguresController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LedgerDashboardController,
             LedgerCalendarController,
             PublicLedgerController,
+            DeskController,
             FiguresController,
             PublicFiguresController,
             *REVIEW_CONTROLLERS,

@@ -58,6 +58,7 @@ from portal.logs.tables import FieldLog, Landmark, LogNote
 from portal.notifications.tables import Notification
 from portal.open311.tables import ApiKey
 from portal.public.tables import Intake
+from portal.reception.tables import Visit
 from portal.imports import rules as import_rules
 from portal.imports.tables import ImportBatch
 from portal.shifts import rules as shift_rules
@@ -169,6 +170,8 @@ NOT_ALLOWED_TO_LOG = {"volunteer_pending": 403, "volunteer_rejected": 403, "volu
 # Heads above a station publish their own roll-ups, so they pass the bulletins' guard and
 # find no community bulletin they may change.
 COMMUNITY_BULLETIN = OFFICERS_OF_THE_OBJECT | {"head_district": 404, "head_city": 404}
+# A visit at the first community's desk: only its officers and the station head see it.
+RECEPTION_VISIT = {"volunteer": 404, "host": 404, "officer_other": 404, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}
 OWN_SHIFT = {"volunteer_b": 409, "officer": 403, "volunteer_other": 404, "anonymous": LOGIN}  # volunteer_b is not signed up
 
 
@@ -206,6 +209,17 @@ async def with_hazard(c: Ctx) -> None:
 async def a_log(c: Ctx, author: str = "volunteer_b", key: str = "second") -> int:
     data = log_rules.LogData(kind="publicity", community_id=c.area.community_id, occurred_at=log_rules.now() - dt.timedelta(hours=2), category="anti_fraud", people_count=30, address="Hall")
     return (await log_rules.create(await c.actor(author), data, f"post-guards-{key}")).log_id
+
+
+async def with_reception_visit(c: Ctx) -> None:
+    """A verified reception room of the first community and a consultation its second
+    officer logged at the desk."""
+    from portal.reception.tables import Room
+    from portal.reception.visits import VisitData, log_visit
+
+    now = dt.datetime.now(dt.timezone.utc)
+    c.ids["room"] = (await Room.insert(Room(community=c.area.community_id, slug="guard-room", name_zh="会客厅", status="verified", idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)).returning(Room.id).run())[0]["id"]
+    c.ids["visit"] = (await log_visit(await c.actor("officer_b"), c.ids["room"], VisitData(category="consultation", note="Where is the clinic?"), str(uuid.uuid4()))).visit_id
 
 
 async def with_two_logs(c: Ctx) -> None:
@@ -581,6 +595,16 @@ CASES = [
     case("ledger.from-intake", "/ledger/from-intake/{intake}", lambda c: {"ledger": "claim", "category": "help"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake, LedgerItem)),
     case("ledger.from-log", "/ledger/from-log/{log}", lambda c: {"ledger": "complaint", "category": "public_order"}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_log_to_escalate, watch=(FieldLog, LedgerItem)),
+    # The reception desk: officers of the room's community and the station head log and
+    # correct visits and turn them into ledger items or mediation logs.
+    case("reception.desk", "/reception/rooms/{room}/desk", lambda c: {"idempotency_key": str(uuid.uuid4()), "category": "consultation"}, "officer",
+         {"volunteer": 403, "host": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN, **OVERSEERS}, setup=with_reception_visit, watch=(Visit,)),
+    case("reception.visit.correct", "/reception/visits/{visit}", lambda c: {"category": "complaint", "people": "2", "language": "zh", "note": "Noise at night", "outcome": "", "contact_name": "Li", "contact_phone": "139"}, "officer",
+         RECEPTION_VISIT, setup=with_reception_visit, watch=(Visit,)),
+    case("reception.visit.ledger", "/reception/visits/{visit}/ledger", lambda c: {"ledger": "claim"}, "officer",
+         RECEPTION_VISIT, setup=with_reception_visit, watch=(Visit, LedgerItem)),
+    case("reception.visit.mediation", "/reception/visits/{visit}/mediation", nothing, "officer",
+         RECEPTION_VISIT, setup=with_reception_visit, watch=(Visit, FieldLog)),
     case("ledger.holiday.add", "/ledger/calendar/holidays", lambda c: {"date": "2030-10-01", "name": "National Day"}, "admin", ADMIN_ONLY, watch=(Holiday,)),
     case("ledger.holiday.remove", "/ledger/calendar/holidays/2030-10-01/remove", nothing, "admin", ADMIN_ONLY, setup=with_holiday, watch=(Holiday,)),
     case("ledger.rule", "/ledger/calendar/rules", lambda c: {"ledger": "claim", "category": "documents", "stage": "in_progress", "working_days": "3"}, "admin", ADMIN_ONLY, watch=(LedgerDeadlineRule,)),

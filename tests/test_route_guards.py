@@ -227,6 +227,15 @@ ROUTES = {
     ("GET", "/ledger/new"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/new"): row(LOGIN, 403, 403, 422, 422, 422, 422),
     ("GET", "/ledger/{item_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    # The desk of a reception room: officers of its community, the station head, admins; a
+    # volunteer only on a reception shift of that room (none here). Heads above read it.
+    ("GET", "/reception/rooms/{room_id:int}/desk"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("POST", "/reception/rooms/{room_id:int}/desk"): row(LOGIN, 403, 403, 422, 403, 422, 422),
+    ("GET", "/reception/visits/{visit_id:int}"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("POST", "/reception/visits/{visit_id:int}"): row(LOGIN, 404, 404, 422, 404, 422, 422),
+    ("POST", "/reception/visits/{visit_id:int}/ledger"): row(LOGIN, 404, 404, 422, 404, 422, 422),
+    ("POST", "/reception/visits/{visit_id:int}/mediation"): row(LOGIN, 404, 404, 303, 404, 303, 303),
+    ("GET", "/reception/visits/{visit_id:int}/receipt"): row(LOGIN, 404, 404, 404, 404, 404, 404),  # not filed: no slip
     ("POST", "/ledger/{item_id:int}/move"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/ledger/{item_id:int}/private"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     ("POST", "/ledger/{item_id:int}/public-text"): row(LOGIN, 403, 403, 303, 404, 303, 303),
@@ -394,6 +403,19 @@ async def _ledger_objects(community_id: int) -> int:
     return made["id"]
 
 
+async def _reception_objects(community_id: int) -> dict:
+    """A verified reception room of the first community and a consultation at its desk."""
+    import datetime as dt
+    import uuid
+
+    from portal.reception.tables import Room, Visit
+
+    now = dt.datetime.now(dt.timezone.utc)
+    room = (await Room.insert(Room(community=community_id, slug="guard-room", name_zh="会客厅", status="verified", idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)).returning(Room.id).run())[0]["id"]
+    visit = (await Visit.insert(Visit(room=room, community=community_id, category="consultation", visited_at=now, local_day=now.date(), idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)).returning(Visit.id).run())[0]["id"]
+    return {"room": room, "visit": visit}
+
+
 async def _bulletin_objects(area) -> dict:
     """The draft bulletin of 2026-W47 of the first community, and a tip."""
     from portal.bulletins import rules
@@ -437,6 +459,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     log_ids = await _log_objects(app, area.community_id, target_id)
     ledger_item = await _ledger_objects(area.community_id)
     bulletin_ids = await _bulletin_objects(area)
+    reception_ids = await _reception_objects(area.community_id)
     async with http_client(app) as client:
         if column != "anonymous":
             role = {"head_district": "district_head", "head_city": "city_head", "head_other_district": "district_head"}.get(column, column.removesuffix("_other"))
@@ -459,6 +482,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
                 "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
+                "room_id": reception_ids["room"], "visit_id": reception_ids["visit"],
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

@@ -26,6 +26,7 @@ from portal.web.guards import requires
 from portal.web.i18n import current_language, localized
 from portal.web.i18n import gettext as _
 from portal.web.pages import invalid, is_htmx, navigate, render, see_other
+from portal.reception.visits import visit_for_item
 
 STAGE_FILTER = "^(open|closed|overdue|" + "|".join(STAGES) + ")$"
 LEDGER_FILTER = "^(" + "|".join(LEDGERS) + ")$"
@@ -106,6 +107,7 @@ class LedgerController(Controller):
             "filed": request.query_params.get("filed"),
             "pretty": public.pretty_code(item["tracking_code"]),
             "at": now(),
+            "reception_visit": await visit_for_item(item_id),
         }
         return render(request, "ledger/item.html", context, status=status)
 

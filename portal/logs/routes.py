@@ -13,6 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.logs import rules
 from portal.logs.forms import FORMS, PARTY_ROWS, AnswerForm, LandmarkForm, LogForm, StageForm
+from portal.reception.visits import visit_for_log
 from portal.stations.rules import communities_by_id
 from portal.logs.tables import KINDS, MAX_PHOTOS
 from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, process_image, storage_for
@@ -310,6 +311,7 @@ async def _detail(request: Request, log: dict, *, saved: bool = False, answer_fo
         "next_stages": rules.next_stages(actor, log),
         "answer_form": answer_form or AnswerForm(),
         "stage_form": stage_form,
+        "reception_visit": await visit_for_log(log["id"]) if log["kind"] == "mediation" else None,
         **labels(),
     }
     return render(request, "logs/detail.html", context, status=status)

@@ -53,6 +53,10 @@ OUTCOME_LABELS = {
     "follow_up": N_("Needs follow-up"),
     "filed": N_("Filed as a matter"),
 }
+ACTION_LABELS = {
+    "reception.visit_logged": N_("Logged"), "reception.visit_corrected": N_("Corrected"),
+    "reception.visit_filed": N_("Filed in a ledger"), "reception.visit_mediation": N_("Made a mediation log"),
+}
 LANGUAGE_LABELS = {"zh": N_("Chinese"), "en": N_("English"), "ja": N_("Japanese"), "ko": N_("Korean"), "ru": N_("Russian"), "fr": N_("French"), "de": N_("German"), "es": N_("Spanish"), "ar": N_("Arabic")}
 # Categories that are one of the three ledgers already; the others are filed where the
 # officer chooses.
