@@ -74,7 +74,9 @@ async def test_each_head_reads_exactly_their_part_of_the_tree(app, area, make_us
         home = (await client.get("/")).text
         if column == "head_city":
             assert "By district or county bureau" in home and "District 1" in home and "District 2" in home
+            assert "<dd>City head</dd>" in home  # the role held, not the station head's it reads as
         elif column.startswith("head_") and column != "head":
+            assert "<dd>District head</dd>" in home
             assert "By police station" in home and ("城中派出所 EN" in home) == (column == "head_district") and ("城东派出所 EN" in home) == (column != "head_district")
         # The dashboard's workbook: one row per unit below, adding up to the head's total.
         book = load_workbook(io.BytesIO((await client.get("/ledger/dashboard/export.xlsx")).content))
@@ -240,3 +242,34 @@ async def test_district_and_city_roll_ups_are_read_by_the_heads_above_and_publis
         assert (await client.get(f"/cities/test-city/bulletins/{WEEK}")).status_code == 404  # not published
         wider = (await client.get("/c/a/bulletins")).text
         assert 'href="/districts/district-1/bulletins"' in wider and 'href="/cities/test-city/bulletins"' in wider
+
+
+async def test_heads_above_a_station_read_the_work_without_the_peoples_contacts(app, area, make_user):
+    """Who raised a matter, a public message's contact and mediation parties are for the
+    community's officers and its station head; the district and city heads read the item
+    without them."""
+    from portal.logs.tables import MediationParty
+    from portal.public.rules import create_intake
+    from portal.public.tables import Intake
+
+    item = (await file_item(None, NewItem(ledger="complaint", category="noise", community_id=area.community_id, summary="Noise at night",
+                                          raised_by_name="刘阿姨", raised_by_phone="13911112222")))["id"]
+    await create_intake(kind="help", community_id=area.community_id, point_id=None, text="?", contact_name="王先生", contact_phone="13700001111", language="zh_CN", idempotency_key=str(uuid.uuid4()))
+    intake = (await Intake.select(Intake.id).first().run())["id"]
+    officer = await load_actor(await make_user("officer", username="mediator"))
+    data = log_rules.LogData(kind="mediation", community_id=area.community_id, occurred_at=log_rules.now() - dt.timedelta(hours=1), category="neighbours",
+                             description="Dispute over a parking space", agreement="Take turns", outcome="resolved",
+                             parties=[("赵大爷", "13600002222"), ("钱女士", "13600003333")])
+    log = (await log_rules.create(officer, data, "heads-mediation")).log_id
+    assert await MediationParty.count().where(MediationParty.log == log).run() == 2
+    await make_user("head", username="station")
+    await make_user("district_head", username="district")
+    await make_user("city_head", username="city")
+    secrets = ("13911112222", "13700001111", "赵大爷", "13600002222")
+    for username, sees in (("station", True), ("district", False), ("city", False)):
+        async with http_client(app) as client:
+            await log_in(client, username)
+            pages = [await client.get(path) for path in (f"/ledger/{item}", f"/intake/{intake}", f"/logs/{log}")]
+            assert [page.status_code for page in pages] == [200, 200, 200], username
+            text = "".join(page.text for page in pages)
+            assert [secret in text for secret in secrets] == [sees] * len(secrets), username

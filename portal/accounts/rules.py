@@ -111,16 +111,22 @@ class Actor:
     reach: dict[str, frozenset[int] | None] = field(default_factory=dict)
     # "head" while a district or city head reads; nothing otherwise.
     acting: frozenset[str] = frozenset()
+    # The communities such a head reaches only by overseeing them.
+    overseen_only: frozenset[int] = frozenset()
 
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(g.role for g in self.grants) | self.acting
 
     @property
+    def held_roles(self) -> frozenset[str]:
+        """The roles granted, without the station head's a district or city head acts as."""
+        return frozenset(g.role for g in self.grants)
+
+    @property
     def read_only(self) -> bool:
         """Holds nothing but overseeing roles: every page is for reading."""
-        held = frozenset(g.role for g in self.grants)
-        return bool(held) and held <= frozenset(OVERSEER_ROLES)
+        return bool(self.held_roles) and self.held_roles <= frozenset(OVERSEER_ROLES)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -138,6 +144,12 @@ class Actor:
         scope = self.communities(*roles)
         return scope is None or community_id in scope
 
+    def sees_personal_data(self, community_id: int) -> bool:
+        """Third parties' names and contacts (who raised a matter, mediation parties, the
+        public's contact): the community's officers, its station head and admins — not
+        the heads above, who read the work without the people."""
+        return self.reaches(community_id, "officer") and community_id not in self.overseen_only
+
     @property
     def home_role(self) -> str:
         """The role whose home page the actor sees first: the most senior one (heads at
@@ -150,9 +162,8 @@ class Actor:
     @property
     def head_level(self) -> str | None:
         """The highest level the actor heads: "city", "district", "station" or None."""
-        held = frozenset(g.role for g in self.grants)
         for role, level in (("city_head", "city"), ("district_head", "district"), ("head", "station")):
-            if role in held:
+            if role in self.held_roles:
                 return level
         return None
 
@@ -192,6 +203,7 @@ async def load_actor_and_unread(user_id: int, *, count_unread: bool = True, read
     station_communities = headed.get("head", set())
     overseen = set().union(*(headed.get(role, set()) for role in OVERSEER_ROLES))
     acting: frozenset[str] = frozenset()
+    overseen_only = frozenset(overseen - reach["officer"] - station_communities)
     if reading and overseen:
         station_communities = station_communities | overseen
         reach["head"] = frozenset(reach["head"] | overseen)
@@ -207,6 +219,7 @@ async def load_actor_and_unread(user_id: int, *, count_unread: bool = True, read
         grants=grants,
         reach=reach,
         acting=acting,
+        overseen_only=overseen_only,
     )
     return actor, int(user.get("unread") or 0)
 

@@ -108,6 +108,7 @@ class LedgerController(Controller):
             "pretty": public.pretty_code(item["tracking_code"]),
             "at": now(),
             "reception_visit": await visit_for_item(item_id),
+            "personal": request.user.sees_personal_data(item["community"]),
         }
         return render(request, "ledger/item.html", context, status=status)
 

@@ -114,9 +114,9 @@ def may_view(actor: Actor, log: dict) -> bool:
 
 
 def may_see_parties(actor: Actor, log: dict) -> bool:
-    """Names and contacts of mediation parties: officers and heads of that community and
-    admins only — not the author, who typed them."""
-    return actor.reaches(log["community"], "officer")
+    """Names and contacts of mediation parties: officers and the station head of that
+    community and admins only — not the author, who typed them, nor the heads above."""
+    return actor.sees_personal_data(log["community"])
 
 
 def may_act_on_hazard(actor: Actor, log: dict) -> bool:

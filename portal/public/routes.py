@@ -209,7 +209,8 @@ class IntakeController(Controller):
         if not item:
             raise NotFoundException()
         form = form or AnswerForm()
-        return render(request, "public/intake_detail.html", {"item": item, "form": form, "pretty": rules.pretty_code(item["tracking_code"])}, status=422 if form.has_errors else 200)
+        context = {"item": item, "form": form, "pretty": rules.pretty_code(item["tracking_code"]), "personal": request.user.sees_personal_data(item["community"])}
+        return render(request, "public/intake_detail.html", context, status=422 if form.has_errors else 200)
 
     @get("/{intake_id:int}", name="intake.detail")
     async def detail(self, request: Request, intake_id: FromPath[int]) -> Template:
