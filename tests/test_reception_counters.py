@@ -203,7 +203,6 @@ async def test_figures_pages_export_and_public_page(area, month, client_for, cli
     head, _ = await client_for("head")
     page = await head.get("/reception/figures" + query)
     assert "甲一" in page.text and "乙一" in page.text and "丙一" not in page.text
-    assert f'<td data-label="People received">{station_total["people_received"]}</td></tr></tfoot>' not in page.text  # the visits column ends the row
     assert f'<td data-label="Visits logged">{station_total["visits"]}</td></tr></tfoot>' in page.text
     district, _ = await client_for("district_head")
     page = await district.get("/reception/figures" + query)
@@ -266,3 +265,50 @@ async def test_the_desk_rules_keep_the_daily_counts(area, make_user):
     kept = (await counters.figures(None, *MONTH))["totals"]
     await counters.rebuild_daily()
     assert (await counters.figures(None, *MONTH))["totals"] == kept
+
+
+async def test_the_weekly_bulletin_has_a_reception_section_with_small_counts_hidden(area, client):
+    """Community a's week: 4 emergency rescues and 2 errands (hidden: under 3), community b
+    2 errands; the station's roll-up shows 4 errands (the full counts summed, then hidden
+    again), the district and city the same; a visit of the next Monday is not counted."""
+    from portal.bulletins import render
+    from portal.bulletins import rules as bulletins
+    from portal.bulletins.tables import Bulletin
+    from tests.bulletin_data import DUE, MONDAY, WEEK, age_communities
+
+    await age_communities(area.community_id, area.other_community_id, area.other_station_community_id)
+    room_a = await make_room(area.community_id, "room-a", "甲厅")
+    room_b = await make_room(area.other_community_id, "room-b", "乙厅")
+    base = {"people": 1, "language": "zh", "outcome": "", "contact_name": "王某某", "contact_phone": "13800000000"}
+    visits = [base | {"room": room_a, "community": area.community_id, "category": "emergency", "local_day": MONDAY + dt.timedelta(days=n)} for n in range(4)]
+    visits += [base | {"room": room_a, "community": area.community_id, "category": "errand", "local_day": MONDAY + dt.timedelta(days=6)}] * 2
+    visits += [base | {"room": room_b, "community": area.other_community_id, "category": "errand", "local_day": MONDAY}] * 2
+    visits += [base | {"room": room_b, "community": area.other_community_id, "category": "errand", "local_day": MONDAY + dt.timedelta(days=7)}] * 5
+    await insert_visits(visits)
+    await bulletins.compile_due(DUE, 1)
+
+    async def figures(key):
+        row = await Bulletin.select(Bulletin.figures).where((Bulletin.scope_key == key) & (Bulletin.week == WEEK)).first().run()
+        return bulletins.figures_of(row)
+
+    own = (await figures(bulletins.community_key(area.community_id)))["reception"]
+    assert own["emergency_rescues"] == 4 and own["errands"] is None and own["people_received"] == 6 and own["disputes_resolved"] is None
+    assert (await figures(bulletins.community_key(area.other_community_id)))["reception"]["errands"] is None
+    assert (await figures(bulletins.community_key(area.other_station_community_id)))["reception"] == {}
+    station = await figures(bulletins.station_key(area.station_id))
+    assert (station["reception"]["errands"], station["reception"]["emergency_rescues"], station["reception"]["people_received"]) == (4, 4, 8)
+    for key in (bulletins.unit_key("district", area.district_id), bulletins.unit_key("city", area.city_id)):
+        assert (await figures(key))["reception"]["errands"] == 4
+    from portal.web import i18n
+
+    token = i18n.activate("en")
+    try:
+        view = render.sections({"id": 1, "version": 1, "figures": station})
+    finally:
+        i18n.restore(token)
+    assert [r["label"] for r in view["reception"]] == ["People received", "Emergency rescues", "Errands done on people's behalf"]
+    assert render.sections({"id": 1, "version": 1, "figures": {}})["reception"] is None
+    rolled = (await Bulletin.select(Bulletin.id).where((Bulletin.scope_key == bulletins.station_key(area.station_id)) & (Bulletin.week == WEEK)).first().run())["id"]
+    await bulletins.publish(None, rolled)
+    page = await client.get(f"/stations/{area.station_id}/bulletins/{WEEK}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and 'id="s-reception"' in page.text and "王某某" not in page.text

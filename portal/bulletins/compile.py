@@ -98,6 +98,8 @@ class Compiled:
     station_id: int
     figures: dict
     close_hours: list[float] = field(default_factory=list)
+    # The week's reception-room counts in full: summed by the roll-ups, stored only hidden.
+    reception: dict = field(default_factory=dict)
 
 
 # --- dialect: the few expressions SQLite and PostgreSQL spell differently ---
@@ -356,6 +358,25 @@ async def watch_points(w: Window, ids: list[int]) -> dict[int, dict]:
     return result
 
 
+async def reception(w: Window, ids: list[int]) -> dict[int, dict]:
+    """{community: the week's reception-room column sums} (Monday to Sunday, local days),
+    read from the daily counts."""
+    from portal.reception.counters import weekly_by_community
+
+    return await weekly_by_community(ids, w.monday)
+
+
+def reception_figures(sums: dict) -> dict:
+    """The articles' counters of a week's sums as stored in a bulletin: a count under
+    ``HOTSPOT_MIN`` is None (not shown), and a week without visits is {}."""
+    from portal.reception.counters import COUNTERS, counters_of
+
+    if not sums or not sums.get("visits"):
+        return {}
+    counted = counters_of(sums)
+    return {key: counted[key] if counted[key] >= HOTSPOT_MIN else None for key in (*COUNTERS, "visits")}
+
+
 async def thanks(w: Window, ids: list[int]) -> dict[int, list[dict]]:
     """The volunteers with the most hours this week among those who agreed to be named."""
     m, cs = _moment(), _ids(ids)
@@ -488,6 +509,7 @@ async def compile_window(w: Window, community_rows: list[dict]) -> list[Compiled
     thanked = await thanks(w, ids)
     upcoming = await coming_up(w, ids)
     contacts = await officers(ids)
+    desk = await reception(w, ids)
     library = await tips()
     week_number = w.monday.isocalendar()[1]
     compiled = []
@@ -508,10 +530,11 @@ async def compile_window(w: Window, community_rows: list[dict]) -> list[Compiled
             "tips": choose_tips(categories, library, week_number),
             "coverage": cover.get(c["id"], {}),
             "watchpoints": points.get(c["id"], {}),
+            "reception": reception_figures(desk.get(c["id"], {})),
             "thanks": thanked.get(c["id"], []),
             "coming_up": upcoming.get(c["id"], []),
             "contacts": {"emergency": "110", "officers": contacts.get(c["id"], []), "station_phone": c["station_phone"] or ""},
-        }, durations.get(c["id"], [])))
+        }, durations.get(c["id"], []), desk.get(c["id"], {})))
     return compiled
 
 
@@ -594,6 +617,10 @@ def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | Non
     for part in parts:
         for k, v in part.figures["watchpoints"].items():
             points.setdefault(k, []).extend(v)
+    desk: dict = {}
+    for part in parts:
+        for name, value in part.reception.items():
+            desk[name] = desk.get(name, 0) + value
     tips_seen, tips_all = set(), []
     for part in parts:
         for tip in part.figures["tips"]:
@@ -616,6 +643,7 @@ def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | Non
         "tips": tips_all[:6],
         "coverage": coverage_sum,
         "watchpoints": points,
+        "reception": reception_figures(desk),
         "thanks": sorted((t for p in parts for t in p.figures["thanks"]), key=lambda t: -t["hours"])[:THANKS_SHOWN],
         "coming_up": sorted((s | {"community_zh": p.figures["community"]["name_zh"], "community_en": p.figures["community"]["name_en"]} for p in parts for s in p.figures["coming_up"]), key=lambda s: s["starts_at"])[:COMING_UP_SHOWN],
         "contacts": {"emergency": "110", "officers": [], "station_phone": first["station"]["phone"]},

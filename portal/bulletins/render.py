@@ -217,6 +217,10 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
                 for c in coverage.get("gaps_by_community", [])
             ],
         }
+    from portal.reception.counters import COUNTER_LABELS
+
+    desk = f.get("reception") or {}
+    reception_view = [{"label": _(label), "this": number(desk[key])} for key, label in COUNTER_LABELS.items() if desk.get(key)] or None
     points = f.get("watchpoints") or {}
     points_view = {k: [named(p) for p in points.get(k, [])] for k in ("new", "closed", "hours_changed")} if any(points.values()) else None
     zone = f.get("timezone") or "Asia/Shanghai"
@@ -240,6 +244,7 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
         "tips": [{"category": _(TIP_CATEGORY_LABELS.get(t["category"], t["category"])), "text": pick(t["text_zh"], t["text_en"]), "rising": t["rising"]} for t in f.get("tips", [])] or None,
         "coverage": coverage_view,
         "watchpoints": points_view,
+        "reception": reception_view,
         "thanks": [{"name": t["name"], "hours": number(t["hours"])} for t in f.get("thanks", [])] or None,
         "coming_up": coming or None,
         "signup_url": public_url.rstrip("/") + "/shifts",
