@@ -150,6 +150,9 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.ledger.demo import seed_ledger
 
     await seed_ledger()
+    from portal.reception.demo_visits import seed_visits
+
+    await seed_visits()
     from portal.bulletins.demo import seed_bulletins
 
     await _more_items()
