@@ -33,8 +33,9 @@ from portal.logs.review_routes import REVIEW_CONTROLLERS
 from portal.notifications.routes import InboxController
 from portal.open311.routes import Open311Controller, Open311KeysController, api_errors_first
 from portal.public.routes import IntakeController, PublicController
-from portal.reception.desk_routes import DeskController
+from portal.reception.rooms_routes import ROOM_CONTROLLERS
 from portal.reception.figures_routes import FiguresController, PublicFiguresController
+from portal.reception.desk_routes import DeskController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
 from portal.stations.routes import OrgController
@@ -135,9 +136,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LedgerDashboardController,
             LedgerCalendarController,
             PublicLedgerController,
-            DeskController,
+            *ROOM_CONTROLLERS,
             FiguresController,
             PublicFiguresController,
+            DeskController,
             *REVIEW_CONTROLLERS,
             *([review_ceiling] if settings.bench_ceiling else []),
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),

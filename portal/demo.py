@@ -138,6 +138,9 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.watchpoints.demo import seed_watch_points
 
     await seed_watch_points()
+    from portal.reception.demo import seed_rooms
+
+    await seed_rooms()
     from portal.boards.demo import seed_boards
 
     await seed_boards()

@@ -12,6 +12,7 @@ import email
 import email.policy
 import io
 import logging
+import re
 import uuid
 import zipfile
 
@@ -123,7 +124,7 @@ def path_ids(area, objects: dict, common: dict, code: str, target: int) -> dict:
         "log_id": mine["log"], "photo_id": common["log_photo"], "log_kind": "mediation", "landmark_id": common["log_landmark"],
         "item_id": mine["item"], "station_id": 1, "day": "2030-10-01", "service_file": "complaint-noise.xml",
         "request_file": "none.json", "token_file": "none.xml", "path": "openapi.json", "key_id": 0,
-        "bulletin_id": common["bulletin_bulletin"], "tip_id": common["bulletin_tip"], "week": "2026-W47", "level": "community", "board_id": 0, "import_kind": "volunteers", "file_name": "example-zh.xlsx", "district_code": "district-1", "city_code": "test-city", "visit_id": 0,
+        "bulletin_id": common["bulletin_bulletin"], "tip_id": common["bulletin_tip"], "week": "2026-W47", "level": "community", "board_id": 0, "import_kind": "volunteers", "file_name": "example-zh.xlsx", "district_code": "district-1", "city_code": "test-city", "visit_id": 0, "room_id": 0, "room_slug": "none", "phrase_id": 0,
     }
 
 
@@ -143,7 +144,10 @@ def check_headers(path: str, response, signed_in: bool) -> list[str]:
         problems.append(f"{path}: no nosniff")
     if headers.get("referrer-policy") not in {"same-origin", "no-referrer", "strict-origin-when-cross-origin"}:
         problems.append(f"{path}: referrer policy {headers.get('referrer-policy')}")
-    if signed_in and "no-store" not in headers.get("cache-control", ""):
+    # The reception phrasebook (service scripts, no personal data) is kept by the browser
+    # for a day on purpose, so that it opens without signal.
+    kept = re.fullmatch(r"/reception/phrasebook/\d+", path) and response.status_code == 200 and headers.get("cache-control") == "private, max-age=86400"
+    if signed_in and not kept and "no-store" not in headers.get("cache-control", ""):
         problems.append(f"{path}: a signed-in answer may be cached ({headers.get('cache-control')})")
     for cookie in headers.get_list("set-cookie"):
         lowered = cookie.lower()

@@ -58,6 +58,7 @@ from portal.logs.tables import FieldLog, Landmark, LogNote
 from portal.notifications.tables import Notification
 from portal.open311.tables import ApiKey
 from portal.public.tables import Intake
+from portal.reception.tables import Phrase, Room
 from portal.reception.tables import Visit
 from portal.imports import rules as import_rules
 from portal.imports.tables import ImportBatch
@@ -220,6 +221,34 @@ async def with_reception_visit(c: Ctx) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     c.ids["room"] = (await Room.insert(Room(community=c.area.community_id, slug="guard-room", name_zh="会客厅", status="verified", idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)).returning(Room.id).run())[0]["id"]
     c.ids["visit"] = (await log_visit(await c.actor("officer_b"), c.ids["room"], VisitData(category="consultation", note="Where is the clinic?"), str(uuid.uuid4()))).visit_id
+
+
+async def with_room(c: Ctx, status: str = "pending") -> None:
+    """A reception room of the first community (waiting for verification, or as asked)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    verified_at = now if status != "pending" else None
+    c.ids["room"] = (await Room.insert(Room(community=c.area.community_id, slug="post-guard-room", name_zh="会客厅", status=status, verified_at=verified_at, idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)).returning(Room.id).run())[0]["id"]
+
+
+async def with_suspended_room(c: Ctx) -> None:
+    await with_room(c, "suspended")
+
+
+async def with_phrase(c: Ctx) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    c.ids["phrase"] = (await Phrase.insert(Phrase(station=c.area.station_id, situation="taxi", text_zh="我帮您叫出租车。", text_en="I will call a taxi.", created_at=now, updated_at=now)).returning(Phrase.id).run())[0]["id"]
+
+
+def room_form(c: Ctx) -> dict:
+    form = {"idempotency_key": str(uuid.uuid4()), "kind": "community", "community": str(c.area.community_id), "name_zh": "西关会客厅", "name_en": "Xiguan room",
+            "address": "西关大街 1 号", "services": ["consultation"], "amenities": ["water"], "languages": ["zh", "en"], "closed_dates": ""}
+    for day in range(7):
+        form[f"mode_{day}"] = "24h"
+    return form
+
+
+PHRASE_FORM = {"situation": "directions", "text_zh": "往前走五百米。", "text_en": "Walk 500 metres ahead.", "position": "1"}
+OF_THE_STATION = {"volunteer": 403, "host": 403, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}
 
 
 async def with_two_logs(c: Ctx) -> None:
@@ -605,6 +634,19 @@ CASES = [
          RECEPTION_VISIT, setup=with_reception_visit, watch=(Visit, LedgerItem)),
     case("reception.visit.mediation", "/reception/visits/{visit}/mediation", nothing, "officer",
          RECEPTION_VISIT, setup=with_reception_visit, watch=(Visit, FieldLog)),
+    # Reception rooms: officers of the room's community and the station head; the phrasebook:
+    # officers and the head of its station.
+    case("reception.rooms.create", "/reception/rooms/new", room_form, "officer",
+         {"volunteer": 403, "host": 403, "officer_other": 422, "head_other": 422, "anonymous": LOGIN, **OVERSEERS}, watch=(Room,)),
+    case("reception.rooms.update", "/reception/rooms/{room}/edit", room_form, "officer", OFFICERS_OF_THE_OBJECT, setup=with_room, watch=(Room,)),
+    case("reception.rooms.hours", "/reception/rooms/{room}/hours", hours_form, "officer", OFFICERS_OF_THE_OBJECT, setup=with_room, watch=(Room,)),
+    case("reception.rooms.verify", "/reception/rooms/{room}/verify", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_room, watch=(Room,)),
+    case("reception.rooms.suspend", "/reception/rooms/{room}/suspend", lambda c: {"note": "Closed for repairs"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_room, watch=(Room,)),
+    case("reception.rooms.reinstate", "/reception/rooms/{room}/reinstate", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_suspended_room, watch=(Room,)),
+    case("reception.rooms.retire", "/reception/rooms/{room}/retire", lambda c: {"note": "Moved"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_room, watch=(Room, ShiftKind)),
+    case("reception.phrasebook.create", "/reception/phrasebook/{station}/new", lambda c: PHRASE_FORM, "officer", OF_THE_STATION, watch=(Phrase,)),
+    case("reception.phrase.update", "/reception/phrases/{phrase}/edit", lambda c: PHRASE_FORM, "officer", OF_THE_STATION, setup=with_phrase, watch=(Phrase,)),
+    case("reception.phrase.remove", "/reception/phrases/{phrase}/remove", nothing, "officer", OF_THE_STATION, setup=with_phrase, watch=(Phrase,)),
     case("ledger.holiday.add", "/ledger/calendar/holidays", lambda c: {"date": "2030-10-01", "name": "National Day"}, "admin", ADMIN_ONLY, watch=(Holiday,)),
     case("ledger.holiday.remove", "/ledger/calendar/holidays/2030-10-01/remove", nothing, "admin", ADMIN_ONLY, setup=with_holiday, watch=(Holiday,)),
     case("ledger.rule", "/ledger/calendar/rules", lambda c: {"ledger": "claim", "category": "documents", "stage": "in_progress", "working_days": "3"}, "admin", ADMIN_ONLY, watch=(LedgerDeadlineRule,)),

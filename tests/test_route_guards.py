@@ -323,6 +323,29 @@ ROUTES = {
     ("GET", "/imports/batch/{token:str}/passwords"): row(LOGIN, 403, 403, 404, 404, 404, 404, **overseers(403)),
     ("GET", "/imports/batch/{token:str}/passwords.xlsx"): row(LOGIN, 403, 403, 404, 404, 404, 404, **overseers(403)),
     ("POST", "/imports/batch/{token:str}/passwords/erase"): row(LOGIN, 403, 403, 404, 404, 404, 404, **overseers(403)),
+    # Reception rooms: officers of the room's community and the station head keep the
+    # registry; heads above read it. The phrasebook: the station's officers and head.
+    ("GET", "/reception/rooms"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/reception/rooms/new"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/reception/rooms/new"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("GET", "/reception/rooms/{room_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("GET", "/reception/rooms/{room_id:int}/edit"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("POST", "/reception/rooms/{room_id:int}/edit"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("GET", "/reception/rooms/{room_id:int}/hours"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("POST", "/reception/rooms/{room_id:int}/hours"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/reception/rooms/{room_id:int}/verify"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("POST", "/reception/rooms/{room_id:int}/suspend"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("POST", "/reception/rooms/{room_id:int}/reinstate"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    ("GET", "/rr/{room_slug:str}"): everyone(200),
+    ("GET", "/reception/phrasebook"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/reception/phrasebook/{station_id:int}"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
+    ("GET", "/reception/phrasebook/{station_id:int}/new"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
+    ("POST", "/reception/phrasebook/{station_id:int}/new"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("GET", "/reception/phrases/{phrase_id:int}/edit"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
+    ("POST", "/reception/phrases/{phrase_id:int}/edit"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    # After every other row of the room and the phrase: these end them.
+    ("POST", "/reception/phrases/{phrase_id:int}/remove"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
+    ("POST", "/reception/rooms/{room_id:int}/retire"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -416,6 +439,22 @@ async def _reception_objects(community_id: int) -> dict:
     return {"room": room, "visit": visit}
 
 
+async def _room_objects(community_id: int, station_id: int) -> dict:
+    """The first community's reception room (made here unless another helper made one) and
+    an entry of its station's phrasebook."""
+    import datetime as dt
+    import uuid
+
+    from portal.reception.tables import Phrase, Room
+
+    now = dt.datetime.now(dt.timezone.utc)
+    room = await Room.select(Room.id, Room.slug).where(Room.community == community_id).first().run()
+    if not room:
+        room = (await Room.insert(Room(community=community_id, slug="guard-room", name_zh="会客厅", status="verified", idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)).returning(Room.id, Room.slug).run())[0]
+    phrase = (await Phrase.insert(Phrase(station=station_id, situation="taxi", text_zh="我帮您叫出租车。", text_en="I will call a taxi for you.", created_at=now, updated_at=now)).returning(Phrase.id).run())[0]["id"]
+    return {"room_id": room["id"], "room_slug": room["slug"], "phrase_id": phrase}
+
+
 async def _bulletin_objects(area) -> dict:
     """The draft bulletin of 2026-W47 of the first community, and a tip."""
     from portal.bulletins import rules
@@ -460,6 +499,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     ledger_item = await _ledger_objects(area.community_id)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
+    room_ids = await _room_objects(area.community_id, area.station_id)
     async with http_client(app) as client:
         if column != "anonymous":
             role = {"head_district": "district_head", "head_city": "city_head", "head_other_district": "district_head"}.get(column, column.removesuffix("_other"))
@@ -474,7 +514,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
             path = fill(template, {
                 "user_id": target_id, "grant_id": grant_id, "profile_id": profile_id, "notification_id": notification_id,
                 "community_id": area.community_id, "shift_id": shift_ids["shift"], "kind_id": shift_ids["kind"],
-                "template_id": shift_ids["template"], "signup_id": shift_ids["signup"], "token": "not-a-token",
+                "template_id": shift_ids["template"], "signup_id": shift_ids["signup"], "token": "not-a-token", "room_slug": room_ids["room_slug"], "phrase_id": room_ids["phrase_id"],
                 "point_id": public_ids["point"], "slug": public_ids["slug"], "intake_id": public_ids["intake"],
                 "code": "a", "kind": "suggestion", "slot_id": 999999, "log_id": log_ids["log"], "photo_id": log_ids["photo"],
                 "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,

@@ -18,6 +18,8 @@ from portal.accounts.rules import now
 from portal.public import rules
 from portal.public.forms import AnswerForm, IntakeForm
 from portal.public.tables import INTAKE_KINDS
+from portal.reception import rooms as reception_rooms
+from portal.reception.rooms_forms import KIND_LABELS as ROOM_KIND_LABELS
 from portal.stations.rules import communities_by_id
 from portal.uploads import storage_for
 from portal.watchpoints import duty
@@ -99,12 +101,15 @@ class PublicController(Controller):
             latitude = longitude = None
         moment = now()
         open_points = await points.open_now(community["id"], moment, community["timezone"], latitude, longitude)
+        rooms_open = await reception_rooms.open_now(community["id"], moment, community["timezone"], latitude, longitude)
         officers, on_duty = await duty.who_to_call(community["id"], moment, community["timezone"])
         context = {
             "community": community,
             "officers": officers,
             "on_duty": on_duty,
             "points": open_points,
+            "rooms_open": rooms_open,
+            "room_kinds": ROOM_KIND_LABELS,
             "lat": lat or "",
             "lon": lon or "",
             "located": latitude is not None,

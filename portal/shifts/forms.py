@@ -35,6 +35,7 @@ class ShiftKindForm(Form):
     max_people = _people(_l("Maximum people"))
     open_to = SelectField(_l("Who may take it"), choices=[(k, _l(v)) for k, v in OPEN_TO_NAMES.items()])
     watch_point = SelectField(_l("Watch point"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
+    room = SelectField(_l("Reception room"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
     buddy_min = IntegerField(_l("Buddy rule: the patrol starts only with at least this many people (0: no rule)"), [InputRequired(message=_l("Enter a whole number.")), NumberRange(min=0, max=20, message=_l("Between %(min)s and %(max)s.", min=0, max=20))], default=0)
     needs_experienced = BooleanField(_l("At least one experienced volunteer"))
     cancel_cutoff_hours = IntegerField(_l("Cancel cut-off in hours (empty: the portal's setting)"), [Optional(), NumberRange(min=0, max=168, message=_l("Between %(min)s and %(max)s.", min=0, max=168))])
@@ -52,6 +53,7 @@ class ShiftKindForm(Form):
             "max_people": self.max_people.data,
             "open_to": self.open_to.data,
             "watch_point": self.watch_point.data or None,
+            "room": self.room.data or None,
             "buddy_min": self.buddy_min.data,
             "needs_experienced": bool(self.needs_experienced.data),
             "cancel_cutoff_hours": self.cancel_cutoff_hours.data,

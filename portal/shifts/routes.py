@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Response, Template
 
+from portal.reception.tables import Room
 from portal.shifts import rules
 from portal.shifts.forms import CancelShiftForm, ExtraShiftForm, HoursForm, NoShowForm, RosterForm, ShiftKindForm
 from portal.stations.rules import communities_by_id
@@ -205,6 +206,8 @@ class OfficerShiftsController(Controller):
     async def _kind_form(self, form: ShiftKindForm, community_id: int) -> ShiftKindForm:
         points = await WatchPoint.select(WatchPoint.id, WatchPoint.name_zh, WatchPoint.name_en).where(WatchPoint.community == community_id).order_by(WatchPoint.id).limit(500).run()
         form.watch_point.choices = [(0, "—")] + [(p["id"], localized(p, "name")) for p in points]
+        rooms = await Room.select(Room.id, Room.name_zh, Room.name_en).where((Room.community == community_id) & Room.retired_at.is_null()).order_by(Room.id).limit(200).run()
+        form.room.choices = [(0, "—")] + [(r["id"], localized(r, "name")) for r in rooms]
         return form
 
     def _kind_page(self, request: Request, community: dict, form: ShiftKindForm, kind_id: int | None = None, status: int = 200) -> Template:
@@ -232,7 +235,7 @@ class OfficerShiftsController(Controller):
         kind = await rules.kind_in_scope(kind_id, community_id)
         if not kind:
             raise NotFoundException()
-        form = ShiftKindForm(data={**kind, "required_skills": rules.skills_of(kind["required_skills"]), "watch_point": kind["watch_point"] or 0})
+        form = ShiftKindForm(data={**kind, "required_skills": rules.skills_of(kind["required_skills"]), "watch_point": kind["watch_point"] or 0, "room": kind["room"] or 0})
         return self._kind_page(request, await self._community(community_id), await self._kind_form(form, community_id), kind_id)
 
     @post("/kinds/{kind_id:int}", name="shifts.kind.update")

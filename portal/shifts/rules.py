@@ -875,7 +875,7 @@ async def blocked_people(community_id: int, policy: Policy = DEFAULT_POLICY) -> 
 # --- Shift kinds -------------------------------------------------------------------------
 
 
-KIND_FIELDS = ("kind", "name", "place", "description", "required_skills", "min_people", "max_people", "open_to", "watch_point", "buddy_min", "needs_experienced", "cancel_cutoff_hours", "signup_opens_hours", "active")
+KIND_FIELDS = ("kind", "name", "place", "description", "required_skills", "min_people", "max_people", "open_to", "watch_point", "room", "buddy_min", "needs_experienced", "cancel_cutoff_hours", "signup_opens_hours", "active")
 
 
 def _check_kind(data: dict) -> None:
@@ -899,6 +899,14 @@ async def _check_watch_point(data: dict, community_id: int) -> None:
         ok = await WatchPoint.exists().where((WatchPoint.id == data["watch_point"]) & (WatchPoint.community == community_id)).run()
         if not ok:
             raise ShiftError("watch_point", _("Choose a watch point of this community."))
+    if data.get("room"):
+        from portal.reception.tables import Room
+
+        if data["kind"] != "reception":
+            raise ShiftError("room", _("Only a reception shift belongs to a reception room."))
+        ok = await Room.exists().where((Room.id == data["room"]) & (Room.community == community_id) & Room.retired_at.is_null()).run()
+        if not ok:
+            raise ShiftError("room", _("Choose a reception room of this community."))
 
 
 async def create_kind(actor, community_id: int, data: dict, idempotency_key: str | None = None) -> int:

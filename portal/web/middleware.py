@@ -107,7 +107,9 @@ def security_headers(settings: Settings):
             out["vary"] = "Cookie, Accept-Language, HX-Request" if "vary" not in out else out["vary"]
             # Pages for a signed-in person (and the answer that signs them in or out) are
             # theirs alone: no browser or proxy cache keeps them.
-            if scope.get("user") is not None or "set-cookie" in out:
+            # A handler may keep its own private cache (a page meant to open offline, such
+            # as the reception phrasebook) by setting ``scope["keep_private_cache"]``.
+            if (scope.get("user") is not None or "set-cookie" in out) and not scope.get("keep_private_cache"):
                 cache = out.get("cache-control", "")
                 if "no-store" not in cache and not scope["path"].startswith("/static/"):
                     out["cache-control"] = "private, no-store"
