@@ -7,9 +7,11 @@ and who sees a visitor's contact details."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import uuid
+import zipfile
 
 from portal.audit.tables import AuditEntry
 from portal.ledger.tables import LedgerItem
@@ -267,6 +269,12 @@ async def test_contact_details_only_for_the_stations_officers(area, client_for, 
         for url in (f"/reception/rooms/{room_id}/desk", f"/reception/visits/{visit_id}"):
             page = await outsider.get(url, follow_redirects=False)
             assert page.status_code in (303, 404) and "赵秘密" not in page.text
+    # Exports: the figures' spreadsheet counts visits and names nobody.
+    export = await officer.get("/reception/figures.xlsx")
+    assert export.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(export.content)) as book:
+        text = "".join(book.read(name).decode("utf-8", "replace") for name in book.namelist())
+    assert "赵秘密" not in text and "13700001111" not in text and "补办身份证" not in text
     # A volunteer off duty has no desk.
     off_duty, _ = await client_for("volunteer")
     assert (await off_duty.get(f"/reception/rooms/{room_id}/desk")).status_code == 404

@@ -1,4 +1,4 @@
-"""Browser: a desk shift at a tablet (1024×768). The officer of 西关社区, in Chinese, logs
+"""Browser: a desk shift at a tablet (1024×768), its pages checked by axe (WCAG 2.2 AA). The officer of 西关社区, in Chinese, logs
 visits by tapping (one tap saves; a double tap saves once), adds details, corrects one,
 files a complaint in the ledger and prints its receipt slip on A6, whose QR code decodes
 to the tracking page; then the desk in English."""
@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from portal import db
 from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import LOCAL_HOSTS
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_phone_journeys import assert_htmx_loaded, fill_login_form, login_button
 
 TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": False, "has_touch": True, "device_scale_factor": 1}
@@ -112,14 +113,17 @@ def desk_shift(page, room_id: int) -> None:
     page.get_by_role("button", name="保存详情").click()
     expect(today_rows(page)).to_have_count(3)
     expect(today_rows(page).first).to_contain_text("13911112222")
+    assert axe_violations(page) == []  # the desk with its saved panel and the day's list
 
     # Correct the consultation: 3 people, resolved.
     page.locator("table.desk-today tbody tr", has_text="问路去钟楼").get_by_role("link").click()
     page.get_by_label("人数").fill("3")
     page.get_by_label("结果").select_option("resolved")
-    page.get_by_role("button", name="保存更正").click()
+    with page.expect_navigation():  # saved: the visit's page again, with its history
+        page.get_by_role("button", name="保存更正").click()
     expect(page.get_by_label("人数")).to_have_value("3")
-    expect(page.get_by_text("已更正")).to_be_visible()
+    expect(page.locator("li", has_text="已更正")).to_have_count(2)  # the details, then the correction
+    assert axe_violations(page) == []  # a visit's page
     page.get_by_role("link", name="返回接待台").click()
     expect(today_rows(page).filter(has_text="问路去钟楼")).to_contain_text("3")
 
@@ -132,6 +136,7 @@ def desk_shift(page, room_id: int) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("回执")
     expect(page.locator(".number")).to_have_text(number)
     code = page.locator(".code").inner_text()
+    assert axe_violations(page) == []  # the slip
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(page.locator(".qr-code").screenshot())))
     assert [result.text for result in decoded] and decoded[0].text.endswith(f"/track/{code}")
     page.emulate_media(media="print")
@@ -155,3 +160,4 @@ def desk_shift(page, room_id: int) -> None:
     page.get_by_role("button", name="Save the details").click()
     expect(today_rows(page)).to_have_count(4)
     expect(today_rows(page).first).to_contain_text("English")
+    assert axe_violations(page) == []
