@@ -185,8 +185,8 @@ async def test_public_page_and_open_now_beside_the_watch_points(app, area, clien
 async def test_on_duty_now_from_a_reception_shift(area, client_for, make_volunteer):
     """A shift kind of kind "reception" gets the room from the shift kind form (a patrol
     cannot); the people holding a place on the room's shift that runs now are its "on duty
-    now", by first name only; a shift that has ended, a cancelled sign-up and someone who
-    checked out are not."""
+    now", by first name only; someone on a shift that has ended and someone who checked out
+    are not. Retiring the room retires its shift kinds."""
     officer, _ = await client_for("officer")
     form = room_form(area.community_id)
     await post_form(officer, "/reception/rooms/new", form)
@@ -219,3 +219,8 @@ async def test_on_duty_now_from_a_reception_shift(area, client_for, make_volunte
     assert "Walker" not in page.text and "张建国" not in page.text and "Left" not in page.text and "Tomorrow" not in page.text
     detail = await officer.get(f"/reception/rooms/{room_id}")
     assert "Tom" in detail.text and "会客厅值班" in detail.text
+
+    # A retired room's reception shift kinds stop offering new shifts; its page names nobody.
+    assert (await post_form(officer, f"/reception/rooms/{room_id}/retire", {"note": ""})).status_code == 303
+    assert (await ShiftKind.select(ShiftKind.active).where(ShiftKind.id == kind["id"]).first().run())["active"] is False
+    assert "Tom" not in (await officer.get(f"/rr/{slug}")).text

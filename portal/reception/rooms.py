@@ -23,7 +23,7 @@ from portal.db import write_transaction
 from portal.reception.tables import AMENITIES, ROOM_KINDS, SERVICES, Room
 from portal.shifts.tables import HOLDS_PLACE, Shift, ShiftKind, Signup
 from portal.watchpoints import hours as H
-from portal.watchpoints.rules import check_position, community_timezone, distance_km
+from portal.watchpoints.rules import check_position, distance_km
 from portal.web.i18n import gettext as _
 
 LANGUAGES = ("zh", "en", "ja", "ko", "ru", "fr", "de", "es", "ar")
@@ -356,7 +356,3 @@ async def retire(actor: Actor, room_id: int, note: str = "") -> None:
         await Room.update({Room.retired_at: moment, Room.updated_at: moment}).where(Room.id == room_id).run()
         await ShiftKind.update({ShiftKind.active: False, ShiftKind.updated_at: moment}).where(ShiftKind.room == room_id).run()
         await record("reception_room.retired", "reception_room", room_id, actor=actor, before={"status": room["status"], "retired_at": None}, after={"retired_at": moment, "note": note.strip()})
-
-
-async def timezone_of(room: dict) -> str:
-    return await community_timezone(room["community"])

@@ -16,7 +16,7 @@ from portal.reception import rooms as rules
 from portal.reception.rooms_forms import SITUATION_LABELS, NoteForm, PhraseForm, RoomForm, labels
 from portal.stations.rules import communities_by_id
 from portal.watchpoints import hours as H
-from portal.watchpoints.forms import WEEKDAYS
+from portal.watchpoints.forms import WEEKDAYS, HoursForm
 from portal.watchpoints.rules import community_with_station
 from portal.web.guards import requires
 from portal.web.i18n import localized
@@ -164,14 +164,12 @@ class RoomController(Controller):
     @get("/{room_id:int}/hours", name="reception.rooms.hours")
     async def hours_page(self, request: Request, room_id: FromPath[int]) -> Template:
         room = await self._room(request, room_id, edit=True)
-        form = RoomForm()
+        form = HoursForm()
         form.fill(H.week_from_text(room["hours"]), H.dates_from_text(room["holidays"]))
         return render(request, "reception/room_hours.html", _context(form=form, room=room))
 
     @post("/{room_id:int}/hours", name="reception.rooms.hours.save")
     async def save_hours(self, request: Request, room_id: FromPath[int]) -> Template | Redirect:
-        from portal.watchpoints.forms import HoursForm
-
         room = await self._room(request, room_id, edit=True)
         form = await HoursForm.from_request(request)
         if form.validate():
