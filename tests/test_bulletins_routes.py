@@ -50,7 +50,8 @@ async def test_officer_reviews_edits_and_publishes_then_it_cannot_change(client_
     async with nothing_changes((Bulletin, draft)):
         too_long = await post_form(officer, f"/bulletins/{draft}/edit", {"headline_en": "x" * 201})
         assert too_long.status_code == 422 and field_error(too_long.text, "headline_en")
-    assert (await post_form(officer, f"/bulletins/{draft}/publish")).status_code == 303
+    # The week's one patrol still waiting for review: publishing asks for the officer's confirmation.
+    assert (await post_form(officer, f"/bulletins/{draft}/publish", {"confirm_waiting": "yes"})).status_code == 303
     public = await client.get(f"/c/a/bulletins/{WEEK}")
     assert public.status_code == 200 and "A calm week" in public.text and "Thanks to all volunteers." in public.text
     async with nothing_changes((Bulletin, draft), also=(Delivery,)):

@@ -117,8 +117,9 @@ def _count(figures: dict, key: str):
     return 0
 
 
-def generated_headline(figures: dict) -> str:
-    """The week in one sentence, built from the figures."""
+def generated_headline(figures: dict, waiting: int = 0) -> str:
+    """The week in one sentence, built from the figures. While ``waiting`` logs of the
+    week are not reviewed (they are not in the figures), it never calls the week quiet."""
     parts = []
     patrols = _count(figures, "patrols")
     if patrols:
@@ -135,13 +136,21 @@ def generated_headline(figures: dict) -> str:
     closed = _count(figures, "ledger_closed")
     if closed:
         parts.append(ngettext("%(num)s matter from the public settled", "%(num)s matters from the public settled", closed))
+    if not parts and waiting:
+        return ngettext("Nothing reviewed yet: %(num)s log of this week still waits for review.", "Nothing reviewed yet: %(num)s logs of this week still wait for review.", waiting)
     if not parts:
         return _("A quiet week: nothing was logged.")
     return _("This week: %(facts)s.", facts=_("; ").join(parts))
 
 
+def waiting(bulletin: dict) -> int:
+    """Logs of the week not reviewed: counted now for a draft (``waiting`` set by the
+    page), as at publication for a published bulletin."""
+    return int(bulletin.get("waiting", bulletin["figures"].get("waiting_review", 0)) or 0)
+
+
 def headline(bulletin: dict) -> str:
-    return pick(bulletin.get("headline_zh", ""), bulletin.get("headline_en", "")) or generated_headline(bulletin["figures"])
+    return pick(bulletin.get("headline_zh", ""), bulletin.get("headline_en", "")) or generated_headline(bulletin["figures"], waiting(bulletin))
 
 
 def note(bulletin: dict) -> str:
@@ -257,6 +266,32 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
 
 
 UNIT_PATHS = {"district": "/districts", "city": "/cities"}
+
+
+def waiting_link(bulletin: dict) -> str:
+    """The review queue narrowed to the logs still waiting, received since the week began
+    (a log is received after it happened), of the community for a community's bulletin."""
+    from urllib.parse import urlencode
+
+    query = [("status", "submitted"), ("date_from", bulletin["figures"]["starts_on"]), ("order", "oldest")]
+    if bulletin.get("scope") == "community" and bulletin.get("community"):
+        query.insert(1, ("community", str(bulletin["community"])))
+    return "/review/?" + urlencode(query)
+
+
+def qr_codes(bulletin: dict, public_url: str) -> list[dict]:
+    """QR codes for the printed bulletin: its page online and, for a community's, the
+    community's page where residents ask and report."""
+    import segno
+
+    base = public_url.rstrip("/")
+    links = [{"label": _("This bulletin online"), "url": base + public_path(bulletin)}]
+    community = bulletin["figures"].get("community")
+    if bulletin["figures"].get("scope", "community") == "community" and community:
+        links.append({"label": _("Ask or report to your community"), "url": f"{base}/c/{community['code']}"})
+    for link in links:
+        link["svg"] = segno.make(link["url"], error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
+    return links
 
 
 def public_path(bulletin: dict) -> str:

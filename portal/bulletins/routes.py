@@ -22,8 +22,10 @@ from portal.web.pages import invalid, public_address, render, see_other
 
 
 def _view(request: Request, bulletin: dict) -> dict:
+    base = public_address(request)
     return {
         "b": bulletin,
+        "qr": R.qr_codes(bulletin, base),
         "view": R.sections(bulletin, public_address(request)),
         "title": R.title(bulletin),
         "headline": R.headline(bulletin),
@@ -48,9 +50,13 @@ async def _readable(request: Request, bulletin_id: int) -> dict:
     return bulletin
 
 
-async def _officer_page(request: Request, bulletin: dict, form: DraftForm | None = None, error: str = "", status: int = 200) -> Template:
+async def _officer_page(request: Request, bulletin: dict, form: DraftForm | None = None, error: str = "", status: int = 200, confirm: bool = False) -> Template:
     form = form or DraftForm(data={k: bulletin[k] for k in ("headline_zh", "headline_en", "note_zh", "note_en")})
+    if bulletin["status"] == "draft":
+        # Counted now: the warning on top, the headline and the publish form's confirmation.
+        bulletin = {**bulletin, "waiting": await rules.waiting_review(bulletin)}
     context = {
+        "waiting": R.waiting(bulletin), "waiting_link": R.waiting_link(bulletin), "confirm": confirm,
         **_view(request, bulletin), "form": form, "error": error, "versions": await rules.versions(bulletin["scope_key"], bulletin["week"]),
         "manages": rules.may_manage(request.user, bulletin),
     }
@@ -89,10 +95,11 @@ class BulletinController(Controller):
     @post("/{bulletin_id:int}/publish", name="bulletins.publish")
     async def publish(self, request: Request, bulletin_id: FromPath[int]) -> Template | Redirect:
         bulletin = await _manageable(request, bulletin_id)
+        form = await request.form()
         try:
-            await rules.publish(request.user, bulletin_id)
+            await rules.publish(request.user, bulletin_id, confirm_waiting=form.get("confirm_waiting") == "yes")
         except rules.BulletinError as error:
-            return await _officer_page(request, bulletin, error=error.message, status=409)
+            return await _officer_page(request, bulletin, error=error.message, status=409, confirm=error.field == "confirm_waiting")
         return see_other(f"/bulletins/{bulletin_id}")
 
     @post("/{bulletin_id:int}/correct", name="bulletins.correct")

@@ -27,6 +27,7 @@ from portal.bulletins import compile as C
 from portal.bulletins.tables import TIP_CATEGORIES, Bulletin, Delivery, Subscriber, Tip
 from portal.db import write_transaction
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 COMPILE_HOUR = dt.time(6, 0)  # Monday, in each community's zone
@@ -403,6 +404,33 @@ async def versions(scope_key: str, week: str) -> list[dict]:
     return await Bulletin.select(Bulletin.id, Bulletin.version, Bulletin.status, Bulletin.published_at).where((Bulletin.scope_key == scope_key) & (Bulletin.week == week)).order_by(Bulletin.version).run()
 
 
+async def _member_ids(bulletin: dict) -> list[int]:
+    """The communities a bulletin speaks for."""
+    if bulletin["scope"] == "community":
+        return [bulletin["community"]]
+    if bulletin["scope"] == "station":
+        return [row["id"] for row in await C.communities(None, [bulletin["station"]])]
+    unit = bulletin[bulletin["scope"]]
+    return [row["id"] for row in (await _upper_members(bulletin["scope"], [], [unit])).get(unit, [])]
+
+
+async def waiting_review(bulletin: dict) -> int:
+    """Logs of the bulletin's communities that happened in its week and still wait for an
+    officer's review: the figures count only accepted logs, so these are missing from them."""
+    from portal.logs.tables import FieldLog
+
+    ids = await _member_ids(bulletin)
+    if not ids:
+        return 0
+    f = bulletin["figures"]
+    _week, monday = parse_week(bulletin["week"])
+    zone = ZoneInfo(f.get("timezone") or "Asia/Shanghai")
+    start, end = C.local_midnight(monday, zone), C.local_midnight(monday + dt.timedelta(days=7), zone)
+    return await FieldLog.count().where(
+        FieldLog.community.is_in(ids) & (FieldLog.status == "submitted") & (FieldLog.occurred_at >= start) & (FieldLog.occurred_at < end)
+    ).run()
+
+
 def may_manage(actor, bulletin: dict) -> bool:
     """Who checks, edits and publishes: the community's officers (and its station's head);
     a roll-up, the head of that station, district or city."""
@@ -474,14 +502,36 @@ async def edit(actor, bulletin_id: int, headline_zh: str, headline_en: str, note
         await record("bulletin.edited", "bulletin", bulletin_id, actor=actor, before={k: row[k] for k in after}, after=after)
 
 
-async def publish(actor, bulletin_id: int, now: dt.datetime | None = None) -> None:
-    """Draft → published. Earlier published versions of the week become superseded."""
+async def publish(actor, bulletin_id: int, now: dt.datetime | None = None, *, confirm_waiting: bool = True) -> None:
+    """Draft → published. Earlier published versions of the week become superseded.
+
+    While logs of the week still wait for review the figures are incomplete: the page
+    then passes the officer's answer to "publish anyway?" as ``confirm_waiting`` and a
+    False refuses (the demo and scripts publish as they are). The count is kept in the
+    figures (``waiting_review``), so the published headline never calls the week quiet."""
     now = now or utcnow()
+    bulletin = await get(bulletin_id)
+    if not bulletin or bulletin["status"] != "draft":
+        raise BulletinError(_("This bulletin is already published."))
+    waiting = await waiting_review(bulletin)
+    if waiting and not confirm_waiting:
+        raise BulletinError(ngettext(
+            "%(num)s log of this week still waits for review. Review it first, or confirm that you publish without it.",
+            "%(num)s logs of this week still wait for review. Review them first, or confirm that you publish without them.", waiting,
+        ), "confirm_waiting")
     async with write_transaction():
-        row = await Bulletin.select(Bulletin.id, Bulletin.status, Bulletin.scope_key, Bulletin.week, Bulletin.version).where(Bulletin.id == bulletin_id).first().run()
+        row = await Bulletin.select(Bulletin.id, Bulletin.status, Bulletin.scope_key, Bulletin.week, Bulletin.version, Bulletin.figures).where(Bulletin.id == bulletin_id).first().run()
         if not row or row["status"] != "draft":
             raise BulletinError(_("This bulletin is already published."))
-        done = await Bulletin.update({Bulletin.status: "published", Bulletin.published_at: now, Bulletin.published_by: getattr(actor, "id", None), Bulletin.updated_at: now}).where(
+        figures = figures_of(row)
+        if waiting:
+            figures["waiting_review"] = waiting
+        else:
+            figures.pop("waiting_review", None)
+        done = await Bulletin.update({
+            Bulletin.status: "published", Bulletin.published_at: now, Bulletin.published_by: getattr(actor, "id", None), Bulletin.updated_at: now,
+            Bulletin.figures: json.dumps(figures, ensure_ascii=False),
+        }).where(
             (Bulletin.id == bulletin_id) & (Bulletin.status == "draft")
         ).returning(Bulletin.id).run()
         if not done:
@@ -489,7 +539,7 @@ async def publish(actor, bulletin_id: int, now: dt.datetime | None = None) -> No
         await Bulletin.update({Bulletin.status: "superseded", Bulletin.updated_at: now}).where(
             (Bulletin.scope_key == row["scope_key"]) & (Bulletin.week == row["week"]) & (Bulletin.status == "published") & (Bulletin.id != bulletin_id)
         ).run()
-        await record("bulletin.published", "bulletin", bulletin_id, actor=actor, before={"status": "draft"}, after={"status": "published", "version": row["version"]})
+        await record("bulletin.published", "bulletin", bulletin_id, actor=actor, before={"status": "draft"}, after={"status": "published", "version": row["version"], "waiting_review": waiting})
 
 
 async def start_correction(actor, bulletin_id: int, now: dt.datetime | None = None) -> int:

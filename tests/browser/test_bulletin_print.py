@@ -8,6 +8,8 @@ import re
 import unicodedata
 
 from playwright.sync_api import expect
+import zxingcpp
+from PIL import Image
 from pypdf import PdfReader
 
 
@@ -30,10 +32,21 @@ def test_published_bulletin_reads_on_a_phone_and_prints_on_a4(open_phone):
     width_mm = float(pdf.pages[0].mediabox.width) / 72 * 25.4
     height_mm = float(pdf.pages[0].mediabox.height) / 72 * 25.4
     assert abs(width_mm - 210) < 2 and abs(height_mm - 297) < 2  # A4
+    assert len(pdf.pages) == 1  # one sheet for the notice board, the figures on it
     text = unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in pdf.pages))
     # (The PDF's CJK font has no text map, so the check reads the figures and numbers.)
     week = re.search(r"\d{4}-W\d{2}", page.url).group(0)
     for expected in (week, "110", "13800000000", "0971-0000000"):
         assert expected in text, expected
     assert "/text" not in text and "Atom" not in text  # the buttons stay on screen
+    # The QR codes at the foot of the sheet lead to this bulletin online and to the
+    # community's page where residents ask and report; a phone's camera reads them.
+    qr = page.locator(".bulletin-qr")
+    expect(qr).to_be_visible()
+    image = Image.open(io.BytesIO(qr.screenshot()))
+    decoded = sorted(result.text for result in zxingcpp.read_barcodes(image))
+    origin = page.url.split("/c/")[0]
+    assert decoded == sorted([page.url, f"{origin}/c/xiguan"])
+    page.emulate_media(media="screen")
+    expect(qr).to_be_hidden()  # on screen the page is already open
     assert phone.offsite == []
