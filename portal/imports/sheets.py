@@ -167,20 +167,11 @@ async def example(actor: Actor, kind: str, language: str, fmt: str) -> bytes:
 def credentials_sheet(entries: list[dict], language: str) -> bytes:
     saved = activate(language)
     try:
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = _("One-time passwords")[:31]
-        sheet.append([_("Real name"), _("Username"), _("One-time password"), _("Role")])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for entry in entries:
-            sheet.append([entry["name"], entry["username"], entry["password"], entry["role"]])
-        for letter, width in zip("ABCD", (18, 18, 22, 12)):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:D{len(entries) + 1}"
-        out = io.BytesIO()
-        workbook.save(out)
-        return out.getvalue()
+        from portal.web.xlsx import Sheet, workbook_bytes
+
+        return workbook_bytes([Sheet(
+            _("One-time passwords"), [_("Real name"), _("Username"), _("One-time password"), _("Role")],
+            [[e["name"], e["username"], e["password"], e["role"]] for e in entries], ["text", "code", "code", "text"],
+        )])
     finally:
         restore(saved)

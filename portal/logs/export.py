@@ -55,6 +55,8 @@ COLUMNS: list[tuple[Callable[[], str], Callable[[dict], object]]] = [
     (lambda: _("Description"), lambda r: r["description"]),
 ]
 DATE_COLUMNS = {5, 6}
+# Column widths (in character cells) for the streamed XLSX: times, names, the description.
+WIDTH_HINTS = {1: 12, 2: 12, 3: 20, 4: 14, 5: 18, 6: 18, 7: 16, 16: 60}
 
 
 def headers() -> list[str]:
@@ -101,15 +103,25 @@ async def xlsx_file(actor, filters: QueueFilters) -> tempfile.SpooledTemporaryFi
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from openpyxl.utils import get_column_letter
+
+    from portal.web.xlsx import MAX_WIDTH, display_width
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=_("Field logs")[:31])
     bold = Font(bold=True)
+    # Written row by row, so the widths come from the headers and what each column holds
+    # (set before the first row: a streamed sheet writes its columns first).
+    for index, text in enumerate(headers()):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(MAX_WIDTH, max(display_width(text) + 2, WIDTH_HINTS.get(index, 10)))
+    sheet.freeze_panes = "A2"
     header_cells = []
     for text in headers():
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
+    rows = 0
     async for row in walk_queue(actor, filters, batch=BATCH):
         cells = []
         for index, value in enumerate(values(row)):
@@ -118,6 +130,8 @@ async def xlsx_file(actor, filters: QueueFilters) -> tempfile.SpooledTemporaryFi
                 cell.number_format = "yyyy-mm-dd hh:mm"
             cells.append(cell)
         sheet.append(cells)
+        rows += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{rows + 1}"
     output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     book.save(output)
     output.seek(0)

@@ -126,58 +126,27 @@ def _unit_name(unit: dict | None) -> str:
 
 
 def workbook(figures: dict, monthly: list[dict], level_label: str, period: counters.Period) -> bytes:
-    """The figures as an XLSX made for Excel and WPS: bold frozen headers, autofilter,
-    widths from the content, numbers as numbers, months as dates, sheet names and headers
-    in the reader's language. Counts only: no visitor, note or contact."""
-    import io
+    """The figures as an XLSX made for Excel and WPS (portal.web.xlsx): bold frozen
+    headers, autofilter, widths from the content, numbers as numbers, months as dates,
+    sheet names and headers in the reader's language. Counts only: no visitor, note or
+    contact."""
+    from portal.web.xlsx import Sheet, workbook_bytes
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    bold = Font(bold=True)
     counter_headers = [_(COUNTER_LABELS[key]) for key in counters.COUNTERS]
-
-    def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
-        page = book.active if first else book.create_sheet()
-        page.title = title[:31]
-        page.append(header)
-        for cell in page[1]:
-            cell.font = bold
-        for row in rows:
-            page.append(row)
-        for column in page.columns:
-            widest = max(len(str(c.value or "")) for c in column)
-            page.column_dimensions[column[0].column_letter].width = max(10, min(44, widest * 2 + 2))
-        page.freeze_panes = "A2"
-        page.auto_filter.ref = page.dimensions
-        return page
-
+    counts = ["int"] * (len(counters.COUNTERS) + 1)
     rows = [[_unit_name(r["unit"]), (r["unit"] or {}).get("code", ""), *[r[key] for key in counters.COUNTERS], r["visits"]] for r in figures["parts"]]
     total = figures["totals"]
-    by_unit = sheet(
-        _("By %(level)s", level=level_label), [_("Unit"), _("Code"), *counter_headers, _("Visits")], rows, first=True,
-    )
-    by_unit.append([_("Total"), "", *[total[key] for key in counters.COUNTERS], total["visits"]])
-    for cell in by_unit[by_unit.max_row]:
-        cell.font = bold
-    month_sheet = sheet(
-        _("By month"), [_("Month"), *counter_headers, _("Visits")],
-        [[dt.date.fromisoformat(m["month"] + "-01"), *[m[key] for key in counters.COUNTERS], m["visits"]] for m in monthly],
-    )
-    for (cell,) in month_sheet.iter_rows(min_row=2, max_col=1):
-        cell.number_format = "yyyy-mm"
-    sheet(
-        _("By category"), [_("Category"), _("Visits")],
-        [[_(CATEGORY_LABELS[name]), total["categories"][name]] for name in CATEGORY_LABELS],
-    )
-    about = sheet(_("Period"), [_("First day"), _("Last day")], [[period.first, period.last]])
-    for row in about.iter_rows(min_row=2):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    rows.append([_("Total"), "", *[total[key] for key in counters.COUNTERS], total["visits"]])
+    return workbook_bytes([
+        Sheet(_("By %(level)s", level=level_label), [_("Unit"), _("Code"), *counter_headers, _("Visits")], rows, ["text", "code", *counts], bold_last_row=True),
+        Sheet(
+            _("By month"), [_("Month"), *counter_headers, _("Visits")],
+            [[dt.date.fromisoformat(m["month"] + "-01"), *[m[key] for key in counters.COUNTERS], m["visits"]] for m in monthly],
+            ["month", *counts],
+        ),
+        Sheet(_("By category"), [_("Category"), _("Visits")], [[_(CATEGORY_LABELS[name]), total["categories"][name]] for name in CATEGORY_LABELS], ["text", "int"]),
+        Sheet(_("Period"), [_("First day"), _("Last day")], [[period.first, period.last]], ["date", "date"]),
+    ])
 
 
 class PublicFiguresController(Controller):

@@ -429,10 +429,24 @@ class OfficerShiftsController(Controller):
         except ValueError:
             return rules.utcnow().date().replace(day=1)
 
+    # The hours table's sortable columns: the query's ``sort`` (a leading "-" for
+    # descending) must be one of these; anything else is the default, most hours first.
+    HOURS_SORTS = {"name": lambda r: (r["real_name"] or "", r["username"]), "shifts": lambda r: (r["shifts"], r["hours"]), "hours": lambda r: (r["hours"], r["shifts"]), "no_shows": lambda r: (r["no_shows"], r["hours"])}
+
     @get("/hours", name="shifts.hours_report")
-    async def hours_report(self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7)) -> Template:
+    async def hours_report(
+        self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7),
+        sort: str | None = Parameter(default=None, max_length=12),
+    ) -> Template:
         first = self._month(month)
-        return render(request, "shifts/hours.html", {"community": await self._community(community_id), "month": first, "rows": await rules.hours_report(community_id, first)})
+        rows = await rules.hours_report(community_id, first)
+        key = (sort or "").removeprefix("-")
+        if key in self.HOURS_SORTS:
+            rows = sorted(rows, key=self.HOURS_SORTS[key], reverse=(sort or "").startswith("-"))
+            order = (key, "descending" if (sort or "").startswith("-") else "ascending")
+        else:
+            order = ("hours", "descending")
+        return render(request, "shifts/hours.html", {"community": await self._community(community_id), "month": first, "rows": rows, "order": order})
 
     def _table(self, rows: list[dict]) -> list[list]:
         header = [_("Name"), _("Username"), _("Shifts worked"), _("Hours"), _("Unexcused no-shows")]
@@ -451,18 +465,14 @@ class OfficerShiftsController(Controller):
 
     @get("/hours.xlsx", name="shifts.hours_xlsx")
     async def hours_xlsx(self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7)) -> Response:
-        from openpyxl import Workbook
+        from portal.web.xlsx import Sheet, workbook_bytes
 
         first = self._month(month)
-        book = Workbook()
-        sheet = book.active
-        sheet.title = f"{first:%Y-%m}"
-        for line in self._table(await rules.hours_report(community_id, first)):
-            sheet.append(["'" + c if isinstance(c, str) and c[:1] in "=+-@" else c for c in line])
-        buffer = io.BytesIO()
-        book.save(buffer)
+        table = self._table(await rules.hours_report(community_id, first))
+        label = first.strftime("%Y-%m")
+        content = workbook_bytes([Sheet(_("Hours %(month)s", month=label), table[0], table[1:], ["text", "text", "int", "number", "int"])])
         filename = f"hours-{community_id}-{first:%Y-%m}.xlsx"
-        return Response(content=buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(content=content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 SHIFT_CONTROLLERS = [VolunteerShiftsController, OfficerShiftsController, calendar_feed]
