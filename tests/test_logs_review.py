@@ -456,9 +456,13 @@ async def test_filters_counts_and_the_htmx_swap(area, client_for, make_user):
     day = (NOW - dt.timedelta(days=3)).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     page = (await officer.get(f"/review/?date_from={day}&date_to={day}")).text
     assert f'id="log-{high}"' in page and f'id="log-{low}"' not in page
-    # Counts per status, whatever the other filters.
-    counts = await review.status_counts(await load_actor(_id), review.QueueFilters(kind="help"))
-    assert counts == {"submitted": 2, "needs_info": 0, "accepted": 1, "duplicate": 0}
+    # Counts per status follow the other active filters (not the status itself).
+    actor = await load_actor(_id)
+    assert await review.status_counts(actor, review.QueueFilters()) == {"submitted": 2, "needs_info": 0, "accepted": 1, "duplicate": 0}
+    assert await review.status_counts(actor, review.QueueFilters(kind="help", status="accepted")) == {"submitted": 1, "needs_info": 0, "accepted": 0, "duplicate": 0}
+    assert await review.status_counts(actor, review.QueueFilters(severity="low")) == {"submitted": 0, "needs_info": 0, "accepted": 1, "duplicate": 0}
+    tabs = (await officer.get("/review/?kind=hazard&severity=high")).text
+    assert re.search(r'status=submitted">[^<]*<strong>1</strong>', tabs) and re.search(r'status=accepted">[^<]*<strong>0</strong>', tabs)
     # A bad value is said next to its field and filters nothing; never a 500.
     bad = await officer.get("/review/?date_from=yesterday&community=abc&kind=nope")
     assert bad.status_code == 200 and f'id="log-{low}"' in bad.text and 'id="date_from-error"' in bad.text

@@ -11,6 +11,7 @@ of the composite indexes of ``field_log`` (see the logs migrations). Nothing her
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import AsyncIterator
@@ -252,14 +253,27 @@ async def walk_queue(actor, filters: QueueFilters, batch: int = 500, columns=QUE
 
 
 async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
-    """Logs per review status in the actor's communities (or the one filtered); the other
-    filters do not narrow it. Each count stops at COUNT_CAP + 1 (shown as "1,000+"): every
-    view reads at most that many entries of the (community, status, …) index per status,
-    however many logs the communities ever had (a busy community has 11,000 accepted
-    logs at 1 M)."""
+    """Logs per review status under the active filters (all but the status itself: each
+    tab says what choosing it would show). Each count stops at COUNT_CAP + 1 (shown as
+    "1,000+"): every view reads at most that many entries of the (community, status, …)
+    index per status, however many logs the communities ever had (a busy community has
+    11,000 accepted logs at 1 M)."""
     communities = _communities(actor, filters)
     counts = {status: 0 for status in STATUSES}
     if communities == []:
+        return counts
+    others = _where(dataclasses.replace(filters, status=None))
+    if others:
+        async def count(status: str) -> int:
+            query = FieldLog.select(FieldLog.id).where(FieldLog.status == status)
+            if communities is not None:
+                query = query.where(FieldLog.community.is_in(communities))
+            for condition in others:
+                query = query.where(condition)
+            return len(await query.limit(COUNT_CAP + 1).run())
+
+        for status in STATUSES:
+            counts[status] = await count(status)
         return counts
     where = "" if communities is None else f"community IN ({','.join(str(int(c)) for c in communities)}) AND "
     parts = [f"SELECT '{status}' AS status, COUNT(*) AS n FROM (SELECT 1 AS one FROM field_log WHERE {where}status = '{status}' LIMIT {COUNT_CAP + 1}) s{n}"
