@@ -201,6 +201,8 @@ async def test_every_allowed_transition_is_taken_and_every_other_refused(databas
                 extra = {"duplicate_of": original["number"]}
             if to == "closed_unconfirmed" and stage == "feedback_given":
                 await LedgerItem.update({LedgerItem.reminder_sent_at: NOW}).where(LedgerItem.id == made["id"]).run()
+            if to == "closed" and stage == "feedback_given":
+                await rules.record_callback(colleague, made["id"], "phone", "Satisfied with the answer", True, at=late)
             before = await stage_of(made["id"])
             if to in expected[stage]:
                 after = await rules.transition(made["id"], to, officer, note, before["version"], at=late, policy=POLICY, **extra)
@@ -213,10 +215,11 @@ async def test_every_allowed_transition_is_taken_and_every_other_refused(databas
 
 
 async def test_closed_items_refuse_every_transition(database, area, people):
-    officer = people[0]
+    officer, colleague = people[0], people[1]
     made = await new_item(officer, area)
     await walk(made["id"], officer)
-    await rules.transition(made["id"], "closed", officer, via="in_person", at=NOW)
+    await rules.record_callback(colleague, made["id"], "in_person", "Satisfied", True, at=NOW)
+    await rules.transition(made["id"], "closed", officer, at=NOW)
     for to in STAGES:
         async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent, LedgerMail)):
             with pytest.raises(LedgerError):
@@ -328,18 +331,59 @@ async def test_not_satisfied_reopens_with_the_reason_and_a_second_feedback_can_c
             await rules.answer_from_tracking(made["tracking_code"], True, "", None)
     await rules.transition(made["id"], "handled", officer, "Second visit", at=NOW)
     await rules.transition(made["id"], "feedback_given", officer, "The music now stops at 22:00.", at=NOW)
-    done = await rules.transition(made["id"], "closed", officer, "Confirmed on the phone", via="phone", at=NOW)
-    assert (done["stage"], done["satisfaction_via"]) == ("closed", "phone")
+    # Without a callback by someone else the officer cannot close it.
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        with pytest.raises(LedgerError, match="callback"):
+            await rules.transition(made["id"], "closed", officer, "Confirmed on the phone", at=NOW)
+    await rules.record_callback(people[1], made["id"], "phone", "Fine now", True, at=NOW)
+    done = await rules.transition(made["id"], "closed", officer, "Confirmed on the phone", at=NOW)
+    assert (done["stage"], done["satisfaction_via"]) == ("closed", "callback")
 
 
-async def test_the_officer_records_satisfaction_by_phone_or_in_person_only(database, area, people):
-    officer = people[0]
+async def test_closing_as_satisfied_needs_the_persons_answer_or_a_callback_by_someone_else(database, area, people):
+    """The rule: "closed" (satisfied) by an officer needs a satisfied callback, recorded
+    since the feedback by someone other than the accountable officer; the accountable
+    officer cannot record a callback on their own item; without it nothing changes."""
+    from portal.ledger.tables import LedgerCallback
+
+    officer, colleague, stranger, head = people
     made = await new_item(officer, area)
     await walk(made["id"], officer)
-    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
-        with pytest.raises(LedgerError) as refused:
-            await rules.transition(made["id"], "closed", officer, via="tracking-ish")
-    assert refused.value.field == "via"
+    target = (LedgerItem, made["id"])
+    # Closing on the officer's own word ("by phone") is refused.
+    async with nothing_changes(target, also=(LedgerEvent, LedgerCallback)):
+        with pytest.raises(LedgerError, match="callback recorded by someone other"):
+            await rules.transition(made["id"], "closed", officer, "They said fine", via="phone", at=NOW)
+    # The owner cannot record their own callback; an officer elsewhere cannot either;
+    # a callback needs what the person said and a known channel.
+    for who, args, message in (
+        (officer, ("phone", "Fine", True), "must be made by someone else"),
+        (stranger, ("phone", "Fine", True), "No such item"),
+        (colleague, ("phone", "  ", True), "what the person said"),
+        (colleague, ("fax", "Fine", True), "how the person was reached"),
+    ):
+        async with nothing_changes(target, also=(LedgerEvent, LedgerCallback)):
+            with pytest.raises(LedgerError, match=message):
+                await rules.record_callback(who, made["id"], *args, at=NOW)
+    # A "not satisfied" callback is recorded but is no evidence.
+    await rules.record_callback(colleague, made["id"], "phone", "Still loud at night", False, at=NOW)
+    async with nothing_changes(target, also=(LedgerEvent,)):
+        with pytest.raises(LedgerError, match="callback"):
+            await rules.transition(made["id"], "closed", officer, at=NOW)
+    # A satisfied callback by the colleague is: the owner closes, "by callback".
+    item = await rules.record_callback(colleague, made["id"], "in_person", "Quiet since Monday, thank you", True, at=NOW)
+    callbacks = await rules.callbacks_of(made["id"])
+    assert [(c["by_user"], c["channel"], c["said"], c["satisfied"]) for c in callbacks] == [
+        (colleague.id, "phone", "Still loud at night", False), (colleague.id, "in_person", "Quiet since Monday, thank you", True),
+    ]
+    done = await rules.transition(made["id"], "closed", officer, "Closed after the callback", item["version"], at=NOW)
+    assert (done["stage"], done["satisfaction"], done["satisfaction_via"]) == ("closed", "satisfied", "callback")
+    # A callback on a closed item is refused.
+    async with nothing_changes(target, also=(LedgerEvent, LedgerCallback)):
+        with pytest.raises(LedgerError, match="after the answer"):
+            await rules.record_callback(head, made["id"], "phone", "Fine", True, at=NOW)
+    figures_now = await figures.satisfaction_rate([area.community_id])
+    assert (figures_now["by_callback"], figures_now["by_person"], figures_now["unconfirmed"], figures_now["rate"]) == (1, 0, 0, 100.0)
 
 
 # --- Timed fallback ------------------------------------------------------------------
@@ -476,7 +520,8 @@ async def test_figures_match_the_items(database, area, people):
     july = dt.datetime(2030, 7, 2, 2, 0, tzinfo=UTC)
     a = await new_item(officer, area, at=june)
     await walk(a["id"], officer, at=june)
-    await rules.transition(a["id"], "closed", officer, via="phone", at=june + dt.timedelta(days=2))
+    await rules.record_callback(people[1], a["id"], "phone", "Satisfied", True, at=june + dt.timedelta(days=2))
+    await rules.transition(a["id"], "closed", officer, at=june + dt.timedelta(days=2))
     b = await new_item(officer, area, at=june)
     await walk(b["id"], officer, at=june)
     await LedgerItem.update({LedgerItem.reminder_sent_at: june}).where(LedgerItem.id == b["id"]).run()

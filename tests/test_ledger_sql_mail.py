@@ -56,8 +56,23 @@ async def to_feedback(item_id: int, officer, at: dt.datetime, answer: str = "We 
 async def close_after(officer, area, filed_at: dt.datetime, days: float, **kwargs) -> dict:
     made = await filed(officer, area, at=filed_at, **kwargs)
     await to_feedback(made["id"], officer, filed_at)
-    await rules.transition(made["id"], "closed", officer, via="phone", at=filed_at + dt.timedelta(days=days))
+    # Closing as satisfied needs a callback by someone other than the accountable officer.
+    colleague = await _colleague(area)
+    await rules.record_callback(colleague, made["id"], "phone", "Satisfied", True, at=filed_at + dt.timedelta(days=days))
+    await rules.transition(made["id"], "closed", officer, at=filed_at + dt.timedelta(days=days))
     return made
+
+
+async def _colleague(area):
+    """A second officer of the community, made once per test."""
+    from portal.accounts import rules as accounts
+    from portal.accounts.tables import User
+
+    row = await User.select(User.id).where(User.username == "sql-colleague").first().run()
+    user_id = row["id"] if row else await accounts.create_user(
+        None, username="sql-colleague", password="correct horse battery", real_name="Li Ming", preferred_language="en", role="officer", community_id=area.community_id,
+    )
+    return await load_actor(user_id)
 
 
 async def test_medians_and_month_keys_are_computed_in_sql(database, area, officer):

@@ -51,7 +51,7 @@ from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
-from portal.ledger.tables import Holiday, LedgerDeadlineRule, LedgerItem, LedgerStation
+from portal.ledger.tables import Holiday, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
 from portal.logs.tables import FieldLog, Landmark, LogNote
@@ -404,6 +404,19 @@ async def with_ledger_item(c: Ctx) -> None:
     c.ids["item_version"] = (await LedgerItem.select(LedgerItem.version).where(LedgerItem.id == c.ids["item"]).first().run())["version"]
 
 
+async def with_ledger_feedback(c: Ctx) -> None:
+    """A complaint answered by officer_b (accountable), waiting for the person."""
+    from portal.ledger import rules as ledger_rules
+
+    c.ids["item"] = await _ledger_objects(c.area.community_id)
+    owner = await c.actor("officer_b")
+    await ledger_rules.transition(c.ids["item"], "assigned", owner, officer_id=owner.id)
+    await ledger_rules.transition(c.ids["item"], "in_progress", owner)
+    await ledger_rules.transition(c.ids["item"], "handled", owner, "Spoke to the neighbour")
+    await ledger_rules.transition(c.ids["item"], "feedback_given", owner, "We spoke to your neighbour")
+    c.ids["item_version"] = (await LedgerItem.select(LedgerItem.version).where(LedgerItem.id == c.ids["item"]).first().run())["version"]
+
+
 async def with_log_to_escalate(c: Ctx) -> None:
     c.ids["log"] = await a_log(c)
 
@@ -621,6 +634,9 @@ CASES = [
          OFFICERS_OF_THE_OBJECT, setup=with_ledger_item, watch=(LedgerItem,)),
     case("ledger.public-text", "/ledger/{item}/public-text", lambda c: {"public_summary": "Late-night noise", "place_public": "Xiguan Road", "version": str(c.ids["item_version"])}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_ledger_item, watch=(LedgerItem,)),
+    # A callback by the item's accountable officer (officer_b) is refused by the rule.
+    case("ledger.callback", "/ledger/{item}/callback", lambda c: {"channel": "phone", "said": "Satisfied, it is quiet now", "satisfied": "yes", "version": str(c.ids["item_version"])}, "officer",
+         OFFICERS_OF_THE_OBJECT | {"officer_b": 422}, setup=with_ledger_feedback, watch=(LedgerItem, LedgerCallback)),
     case("ledger.from-intake", "/ledger/from-intake/{intake}", lambda c: {"ledger": "claim", "category": "help"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake, LedgerItem)),
     case("ledger.from-log", "/ledger/from-log/{log}", lambda c: {"ledger": "complaint", "category": "public_order"}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_log_to_escalate, watch=(FieldLog, LedgerItem)),

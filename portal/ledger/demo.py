@@ -26,9 +26,10 @@ async def seed_ledger() -> None:
     for day, name, worked in HOLIDAYS:
         await Holiday.insert(Holiday(date=day, name=name, is_workday=worked)).run()
     communities = {c["code"]: c["id"] for c in await Community.select(Community.id, Community.code).run()}
-    users = {u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.username.is_in(["officer", "officer2"])).run()}
+    users = {u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.username.is_in(["officer", "officer2", "head"])).run()}
     officer = await load_actor(users["officer"])
     officer2 = await load_actor(users["officer2"])
+    head = await load_actor(users["head"])
     xiguan, dongmen = communities["xiguan"], communities["dongmen"]
 
     def ago(days: float) -> dt.datetime:
@@ -52,14 +53,15 @@ async def seed_ledger() -> None:
     await move(lights, "handled", 35, note="联系街道办和供电所，路灯已修好。")
     await move(lights, "feedback_given", 35, note="路灯已经修好，感谢您的反映。")
     await rules.answer_from_tracking(lights["tracking_code"], True, "", None, at=ago(34))
-    # Closed, satisfied by phone.
+    # Closed, satisfied: the station head called the person back (回访).
     noise = await item(30, "complaint", "noise", "楼上棋牌室每天半夜还很吵。", landmark="西关小区 3 栋 502")
     await public(noise, "小区夜间噪音", "西关小区")
     await move(noise, "assigned", 29, officer_id=officer.id)
     await move(noise, "in_progress", 29)
     await move(noise, "handled", 27, note="上门劝导，棋牌室承诺 22 点前结束。")
     await move(noise, "feedback_given", 27, note="已上门劝导，棋牌室承诺晚上 10 点前结束。")
-    await move(noise, "closed", 25, via="phone", note="电话回访，表示满意。")
+    await rules.record_callback(head, noise["id"], "phone", "电话回访：棋牌室已按时结束，表示满意。", True, at=ago(25.5))
+    await move(noise, "closed", 25, note="所长电话回访，群众满意。")
     # Closed without confirmation: no answer after the reminder.
     bus = await item(25, "suggestion", "traffic", "建议在西关小学门口增设护学岗。")
     await public(bus, "学校门口增设护学岗的建议", "西关小学周边")

@@ -219,14 +219,36 @@ async def overdue_by_officer(actor: Actor, at: dt.datetime) -> list[dict]:
 
 
 async def satisfaction_rate(community_ids: list[int] | None, since: dt.datetime | None = None) -> dict:
-    """Answers of the people who raised items: satisfied vs not satisfied, and the rate
-    (None without answers). Items closed without confirmation are counted apart."""
-    query = LedgerEvent.select(LedgerEvent.kind, Count(alias="count")).where(LedgerEvent.kind.is_in(["satisfied", "reopened"]))
-    if community_ids is not None:
-        query = query.where(LedgerEvent.item.community.is_in(list(community_ids) or [0]))
+    """Satisfaction split by how it is known: closed satisfied by the person's own answer
+    (``by_person``), by a callback of a colleague of the accountable officer
+    (``by_callback``), by the officer's own word before callbacks were required
+    (``by_officer``); answers "not satisfied" (each reopening); closed without
+    confirmation (``unconfirmed``). The rate is the proven satisfied answers (the person's
+    own and callbacks) over those plus the "not satisfied" answers; items closed without
+    confirmation and the officer's own word are left out of it and shown apart."""
+    closed = LedgerItem.select(LedgerItem.stage, LedgerItem.satisfaction_via, Count(alias="count")).where(LedgerItem.stage.is_in(["closed", "closed_unconfirmed"]))
+    closed = _scoped(closed, community_ids)
     if since is not None:
-        query = query.where(LedgerEvent.created_at >= since)
-    rows = {r["kind"]: r["count"] for r in await query.group_by(LedgerEvent.kind).run()}
-    satisfied, not_satisfied = rows.get("satisfied", 0), rows.get("reopened", 0)
+        closed = closed.where(LedgerItem.closed_at >= since)
+    by_person = by_callback = by_officer = unconfirmed = 0
+    for row in await closed.group_by(LedgerItem.stage, LedgerItem.satisfaction_via).run():
+        if row["stage"] == "closed_unconfirmed":
+            unconfirmed += row["count"]
+        elif row["satisfaction_via"] == "tracking":
+            by_person += row["count"]
+        elif row["satisfaction_via"] == "callback":
+            by_callback += row["count"]
+        else:
+            by_officer += row["count"]
+    reopened = LedgerEvent.select(Count(alias="count")).where(LedgerEvent.kind == "reopened")
+    if community_ids is not None:
+        reopened = reopened.where(LedgerEvent.item.community.is_in(list(community_ids) or [0]))
+    if since is not None:
+        reopened = reopened.where(LedgerEvent.created_at >= since)
+    not_satisfied = (await reopened.first().run())["count"]
+    satisfied = by_person + by_callback
     answered = satisfied + not_satisfied
-    return {"satisfied": satisfied, "not_satisfied": not_satisfied, "rate": round(100 * satisfied / answered, 1) if answered else None}
+    return {
+        "satisfied": satisfied, "by_person": by_person, "by_callback": by_callback, "by_officer": by_officer,
+        "not_satisfied": not_satisfied, "unconfirmed": unconfirmed, "rate": round(100 * satisfied / answered, 1) if answered else None,
+    }

@@ -79,6 +79,18 @@ class MoveForm(VersionedForm):
     duplicate_of = StringField(_l("Number of the original item"), [Optional(), _max(32)])
 
 
+class CallbackForm(VersionedForm):
+    """A callback (回访) by someone other than the accountable officer."""
+
+    channel = SelectField(_l("How the person was reached"), choices=_choices(labels.VIA, ("phone", "in_person", "visit")), validators=[DataRequired(message=_l("Choose how the person was reached."))])
+    said = TextAreaField(_l("What the person said"), [DataRequired(message=_l("Write what the person said.")), _max(NOTE_MAX)])
+    satisfied = RadioField(
+        _l("Is the person satisfied?"),
+        choices=[("yes", _l("Yes, satisfied")), ("no", _l("No, not satisfied"))],
+        validators=[InputRequired(message=_l("Choose yes or no."))],
+    )
+
+
 class PrivateForm(VersionedForm):
     private = BooleanField(_l("Keep this item off the public ledger"))
     reason = TextAreaField(_l("Why"), [Optional(), _max(NOTE_MAX)])

@@ -66,6 +66,8 @@ VIA = {
     "tracking": N_("on the tracking page"),
     "phone": N_("by phone"),
     "in_person": N_("in person"),
+    "callback": N_("in a callback by a colleague"),
+    "visit": N_("on a visit"),
 }
 EVENTS = {
     "assigned": N_("Assigned to an accountable officer"),
@@ -80,6 +82,7 @@ EVENTS = {
     "private": N_("Kept private"),
     "public": N_("Shown on the public ledger again"),
     "note": N_("Note"),
+    "callback": N_("Callback recorded"),
 }
 STATUS = {"open": N_("Open"), "closed": N_("Closed")}
 

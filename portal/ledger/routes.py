@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
 from portal.ledger import export, figures, labels, rules
-from portal.ledger.forms import AnswerForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
+from portal.ledger.forms import AnswerForm, CallbackForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
@@ -95,7 +95,7 @@ class LedgerController(Controller):
             raise NotFoundException()
         return item
 
-    async def _detail(self, request: Request, item_id: int, *, move: MoveForm | None = None, private: PrivateForm | None = None, text: PublicTextForm | None = None, stale: bool = False, status: int = 200) -> Template:
+    async def _detail(self, request: Request, item_id: int, *, move: MoveForm | None = None, private: PrivateForm | None = None, text: PublicTextForm | None = None, callback: CallbackForm | None = None, stale: bool = False, status: int = 200) -> Template:
         item = await self._item(request, item_id)
         context = {
             "item": item,
@@ -103,6 +103,7 @@ class LedgerController(Controller):
             "move": move,
             "private_form": private or PrivateForm(data={"private": item["private"], "reason": item["private_reason"], "version": item["version"]}),
             "text_form": text or PublicTextForm(data={"public_summary": item["public_summary"], "place_public": item["place_public"], "version": item["version"]}),
+            "callback_form": callback or CallbackForm(data={"version": item["version"]}),
             "stale": stale,
             "filed": request.query_params.get("filed"),
             "pretty": public.pretty_code(item["tracking_code"]),
@@ -161,6 +162,13 @@ class LedgerController(Controller):
             await rules.set_public_text(request.user, item_id, form.public_summary.data or "", form.place_public.data or "", form.page_version())
 
         return await self._save(request, item_id, PublicTextForm, change, "text")
+
+    @post("/{item_id:int}/callback", name="ledger.callback")
+    async def callback(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        async def change(form: CallbackForm) -> None:
+            await rules.record_callback(request.user, item_id, form.channel.data or "", form.said.data or "", form.satisfied.data == "yes", form.page_version())
+
+        return await self._save(request, item_id, CallbackForm, change, "callback")
 
     @get("/overdue", name="ledger.overdue")
     async def overdue(self, request: Request, after: int | None = Parameter(default=None, ge=0)) -> Template:

@@ -26,6 +26,8 @@ from portal.ledger.tables import (
     LEDGERS,
     OPEN_STAGES,
     SOURCES,
+    CALLBACK_CHANNELS,
+    LedgerCallback,
     LedgerCounter,
     LedgerDeadlineRule,
     LedgerEscalation,
@@ -520,9 +522,14 @@ async def transition(
             changes.update({LedgerItem.feedback_text: note, LedgerItem.feedback_at: at, LedgerItem.reminder_sent_at: None, LedgerItem.satisfaction: ""})
             public_note = note
         elif to == "closed":
-            via = "tracking" if channel == "tracking" else via
-            if via not in CONFIRMED_VIA:
-                raise LedgerError(N_("Say how the person confirmed."), "via")
+            if channel == "tracking":
+                via = "tracking"
+            else:
+                # Satisfied, provably: the person's own answer (the tracking channel), or a
+                # satisfied callback since the feedback by someone other than the officer.
+                if not await callback_evidence(item):
+                    raise LedgerError(N_("Closing as satisfied needs the person's own answer or a callback recorded by someone other than the accountable officer."))
+                via = "callback"
             changes.update({LedgerItem.satisfaction: "satisfied", LedgerItem.satisfaction_via: via, LedgerItem.satisfaction_note: note, LedgerItem.closed_at: at})
             kind = "satisfied"
             public_note = note
@@ -645,6 +652,58 @@ async def set_public_text(actor: Actor, item_id: int, public_summary: str, place
         item = await _for_change(actor, item_id, expected_version)
         await LedgerItem.update({LedgerItem.public_summary: public_summary, LedgerItem.place_public: place_public, LedgerItem.updated_at: now(), LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
         await record("ledger.public_text", "ledger_item", item_id, actor=actor, before={"public_summary": item["public_summary"], "place_public": item["place_public"]}, after={"public_summary": public_summary, "place_public": place_public})
+    return await _load(item_id)
+
+
+# --- Callbacks (回访) -------------------------------------------------------------------
+
+
+async def callback_evidence(item: dict) -> dict | None:
+    """The latest satisfied callback on the item since its feedback, recorded by
+    someone other than its accountable officer (None when there is none)."""
+    query = LedgerCallback.select(*LedgerCallback.all_columns(), LedgerCallback.by_user.real_name).where(
+        (LedgerCallback.item == item["id"]) & (LedgerCallback.satisfied == True) & LedgerCallback.by_user.is_not_null()  # noqa: E712
+    )
+    if item["officer"]:
+        query = query.where(LedgerCallback.by_user != item["officer"])
+    if item["feedback_at"]:
+        query = query.where(LedgerCallback.created_at >= item["feedback_at"])
+    return await query.order_by(LedgerCallback.id, ascending=False).first().run()
+
+
+async def callbacks_of(item_id: int) -> list[dict]:
+    return await LedgerCallback.select(*LedgerCallback.all_columns(), LedgerCallback.by_user.real_name).where(LedgerCallback.item == item_id).order_by(LedgerCallback.id).limit(100).run()
+
+
+async def record_callback(actor: Actor, item_id: int, channel: str, said: str, satisfied: bool, expected_version: int | None = None, at: dt.datetime | None = None) -> dict:
+    """Record a callback: an officer of the community other than the item's accountable
+    officer asked the person, after the feedback, whether they are satisfied. The item
+    does not move; a satisfied callback is what lets it be closed as satisfied."""
+    said = _clean(said)
+    _check_length(said, NOTE_MAX, "said")
+    if channel not in CALLBACK_CHANNELS:
+        raise LedgerError(N_("Choose how the person was reached."), "channel")
+    if not said:
+        raise LedgerError(N_("Write what the person said."), "said")
+    at = at or now()
+    async with write_transaction():
+        item = await _for_change(actor, item_id, expected_version)
+        if actor.read_only:
+            raise LedgerError(N_("You may not change this item."))
+        if item["officer"] == actor.id:
+            raise LedgerError(N_("You are accountable for this item: the callback must be made by someone else."))
+        if item["stage"] != "feedback_given":
+            raise LedgerError(N_("A callback is recorded after the answer was given to the person."))
+        rows = await LedgerCallback.insert(LedgerCallback(item=item_id, by_user=actor.id, channel=channel, said=said, satisfied=satisfied, created_at=at)).returning(LedgerCallback.id).run()
+        await LedgerItem.update({LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
+        await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id, kind="callback", from_stage=item["stage"], to_stage=item["stage"], note=said, public=False, created_at=at)).run()
+        await record("ledger.callback", "ledger_item", item_id, actor=actor, before={"version": item["version"]}, after={"callback": rows[0]["id"], "channel": channel, "satisfied": satisfied, "said": said, "version": item["version"] + 1})
+        if item["officer"]:
+            await notify(
+                item["officer"], "ledger", N_("Callback on %(number)s"),
+                N_("A colleague called the person back: satisfied.") if satisfied else N_("A colleague called the person back: not satisfied."),
+                f"/ledger/{item_id}", number=item["number"],
+            )
     return await _load(item_id)
 
 
@@ -818,6 +877,8 @@ async def item_for_officer(actor: Actor, item_id: int) -> dict | None:
         original = await LedgerItem.select(LedgerItem.number).where(LedgerItem.id == item["duplicate_of"]).first().run()
         item["duplicate_number"] = original["number"] if original else ""
     item["moves"] = list(TRANSITIONS[item["ledger"]][item["stage"]])
+    item["callbacks"] = await callbacks_of(item_id)
+    item["evidence"] = await callback_evidence(item) if item["stage"] == "feedback_given" else None
     item["forward"] = NEXT_STEP.get(item["stage"])
     return item
 

@@ -9,7 +9,9 @@ An item's ``stage`` is one of:
 - ``handled``: the officer wrote what was done (``handled_note``).
 - ``feedback_given``: the answer was sent to the person (``feedback_text``); the item
   waits for the person to say satisfied or not.
-- ``closed``: the person confirmed satisfaction (``satisfaction_via`` says how).
+- ``closed``: the person confirmed satisfaction (``satisfaction_via`` says how): on the
+  tracking page themselves, or in a callback recorded by someone other than the
+  accountable officer (``LedgerCallback``; ``satisfaction_via`` "callback").
 - ``closed_unconfirmed``: no answer within the configured time after a reminder; closed
   with a reason and counted apart in every figure.
 - ``closed_duplicate``: the same matter as ``duplicate_of``.
@@ -36,6 +38,7 @@ CLOSED_STAGES = ("closed", "closed_unconfirmed", "closed_duplicate", "closed_out
 STAGES = OPEN_STAGES + CLOSED_STAGES
 SATISFACTION = ("satisfied", "not_satisfied")
 CONFIRMED_VIA = ("tracking", "phone", "in_person")
+CALLBACK_CHANNELS = ("phone", "in_person", "visit")
 
 
 class LedgerItem(Table, tablename="ledger_item"):
@@ -175,3 +178,16 @@ class LedgerMail(Table, tablename="ledger_mail"):
     dedupe_key = Varchar(length=80, unique=True)
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+
+
+class LedgerCallback(Table, tablename="ledger_callback"):
+    """A callback (回访): someone other than the accountable officer asked the person
+    whether they are satisfied with the answer. A satisfied callback recorded since the
+    feedback is what lets an officer close the item as satisfied."""
+
+    item = ForeignKey(references=LedgerItem, on_delete=OnDelete.cascade)
+    by_user = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    channel = Varchar(length=16, default="phone")
+    said = Text(default="")
+    satisfied = Boolean(default=False)
+    created_at = Timestamptz()

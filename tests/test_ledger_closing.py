@@ -1,0 +1,67 @@
+"""Closing only when the person is satisfied, provably, over HTTP: the callback (回访)
+form on the item page, the accountable officer refused with a message, the "close as
+satisfied" step refused without evidence, and the dashboard's split of satisfaction."""
+
+from __future__ import annotations
+
+from portal.accounts.rules import load_actor
+from portal.ledger import rules
+from portal.ledger.rules import NewItem
+from portal.ledger.tables import LedgerCallback, LedgerEvent, LedgerItem
+from tests.conftest import field_error, post_form
+from tests.unchanged import nothing_changes
+
+
+async def answered(owner_id: int, community_id: int) -> dict:
+    """A complaint the owner handled and answered: waiting for the person."""
+    owner = await load_actor(owner_id)
+    made = await rules.file_item(owner, NewItem(ledger="complaint", category="noise", community_id=community_id, summary="Karaoke until 2am", raised_by_name="Zhao Liu"))
+    await rules.transition(made["id"], "assigned", owner, officer_id=owner_id)
+    await rules.transition(made["id"], "in_progress", owner)
+    await rules.transition(made["id"], "handled", owner, "Spoke to the shop")
+    await rules.transition(made["id"], "feedback_given", owner, "The shop closes at 22:00 now")
+    return made
+
+
+async def version_of(item_id: int) -> int:
+    return (await LedgerItem.select(LedgerItem.version).where(LedgerItem.id == item_id).first().run())["version"]
+
+
+async def test_a_colleague_records_the_callback_and_only_then_the_owner_closes(client_for, area):
+    owner, owner_id = await client_for("officer")
+    colleague, colleague_id = await client_for("officer")
+    head, _ = await client_for("head")
+    made = await answered(owner_id, area.community_id)
+    item = f"/ledger/{made['id']}"
+    target = (LedgerItem, made["id"])
+    # The owner's page has no callback form, only the reason; closing is refused.
+    page = await owner.get(item)
+    assert "the callback must be made by someone else" in page.text and f'action="{item}/callback"' not in page.text
+    assert "needs the person's own answer or a callback" in page.text
+    async with nothing_changes(target, also=(LedgerEvent, LedgerCallback)):
+        response = await post_form(owner, f"{item}/move", {"to": "closed", "via": "phone", "note": "They said fine", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and "callback recorded by someone other than the accountable officer" in response.text
+        # A forged post of the owner's own callback is refused with the message.
+        response = await post_form(owner, f"{item}/callback", {"channel": "phone", "said": "Fine", "satisfied": "yes", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and "the callback must be made by someone else" in response.text
+    # The colleague's form: errors next to the fields, with the input kept.
+    page = await colleague.get(item)
+    assert f'action="{item}/callback"' in page.text
+    async with nothing_changes(target, also=(LedgerEvent, LedgerCallback)):
+        response = await post_form(colleague, f"{item}/callback", {"channel": "phone", "said": "", "satisfied": "yes", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "said") == "Write what the person said."
+    response = await post_form(colleague, f"{item}/callback", {"channel": "phone", "said": "Quiet since Monday, thanks", "satisfied": "yes", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    rows = await LedgerCallback.select().where(LedgerCallback.item == made["id"]).run()
+    assert [(r["by_user"], r["channel"], r["said"], r["satisfied"]) for r in rows] == [(colleague_id, "phone", "Quiet since Monday, thanks", True)]
+    # Now the owner's page shows the evidence and the owner closes.
+    page = await owner.get(item)
+    assert "the person is satisfied" in page.text and "Quiet since Monday, thanks" in page.text
+    response = await post_form(owner, f"{item}/move", {"to": "closed", "note": "Closed after the callback", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    closed = await LedgerItem.select(LedgerItem.stage, LedgerItem.satisfaction_via).where(LedgerItem.id == made["id"]).first().run()
+    assert closed == {"stage": "closed", "satisfaction_via": "callback"}
+    # The head's dashboard: split by how satisfaction is known, and how the rate is computed.
+    page = await head.get("/ledger/dashboard")
+    assert "Satisfied, by a callback of a colleague" in page.text and "How the rate is computed" in page.text
+    assert "<dt>Satisfied, by a callback of a colleague</dt><dd>1</dd>" in page.text
