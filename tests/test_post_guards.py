@@ -637,6 +637,10 @@ CASES = [
     # A callback by the item's accountable officer (officer_b) is refused by the rule.
     case("ledger.callback", "/ledger/{item}/callback", lambda c: {"channel": "phone", "said": "Satisfied, it is quiet now", "satisfied": "yes", "version": str(c.ids["item_version"])}, "officer",
          OFFICERS_OF_THE_OBJECT | {"officer_b": 422}, setup=with_ledger_feedback, watch=(LedgerItem, LedgerCallback)),
+    # Bulk reassignment: another community's officer or station head gets the page back with
+    # the item refused and nothing changed.
+    case("ledger.bulk-reassign", "/ledger/bulk-reassign", lambda c: {"item": str(c.ids["item"]), "officer": str(c.ids["officer"])}, "officer",
+         OFFICERS_OF_THE_OBJECT | {"officer_other": 200, "head_other": 200}, setup=with_ledger_item, watch=(LedgerItem,), ok=(200,)),
     case("ledger.from-intake", "/ledger/from-intake/{intake}", lambda c: {"ledger": "claim", "category": "help"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake, LedgerItem)),
     case("ledger.from-log", "/ledger/from-log/{log}", lambda c: {"ledger": "complaint", "category": "public_order"}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_log_to_escalate, watch=(FieldLog, LedgerItem)),

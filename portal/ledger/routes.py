@@ -13,10 +13,10 @@ from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
-from portal.ledger import export, figures, labels, rules
+from portal.ledger import export, figures, labels, rules, search
 from portal.ledger.forms import AnswerForm, CallbackForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
-from portal.ledger.tables import LEDGERS, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
+from portal.ledger.tables import LEDGERS, SOURCES, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
 from portal.stations.org import LEVEL_NAMES
 from portal.stations.rules import communities_by_id, parts_level
@@ -30,6 +30,15 @@ from portal.reception.visits import visit_for_item
 
 STAGE_FILTER = "^(open|closed|overdue|" + "|".join(STAGES) + ")$"
 LEDGER_FILTER = "^(" + "|".join(LEDGERS) + ")$"
+CATEGORY_FILTER = "^(" + "|".join(search.CATEGORY_CODES) + ")$"
+SOURCE_FILTER = "^(" + "|".join(SOURCES) + ")$"
+
+
+def _chosen(ledger, stage, community, mine, q, category, owner, source, due_within, sort) -> ListFilter:
+    return ListFilter(
+        ledger=ledger, stage=stage, community_id=community, mine=mine, q=(q or "").strip() or None, category=category,
+        owner=owner, source=source, due_within=due_within, sort=sort,
+    )
 
 
 def _fail(form, error: LedgerError) -> None:
@@ -56,11 +65,69 @@ class LedgerController(Controller):
         community: int | None = Parameter(default=None, ge=1),
         mine: bool = Parameter(default=False),
         after: int | None = Parameter(default=None, ge=0),
+        q: str | None = Parameter(default=None, max_length=200),
+        category: str | None = Parameter(default=None, pattern=CATEGORY_FILTER),
+        owner: str | None = Parameter(default=None, pattern=r"^(none|\d{1,9})$"),
+        source: str | None = Parameter(default=None, pattern=SOURCE_FILTER),
+        due_within: int | None = Parameter(default=None, ge=1, le=366),
+        sort: str = Parameter(default="new", pattern="^(new|due)$"),
+        cursor: str | None = Parameter(default=None, max_length=40),
     ) -> Template:
-        chosen = ListFilter(ledger=ledger, stage=stage, community_id=community, mine=mine)
-        page = await rules.item_page(request.user, chosen, after)
-        context = {"page": page, "chosen": chosen, "communities": await _community_choices(request.user), "stages": STAGES, "ledgers": LEDGERS, "at": now()}
+        chosen = _chosen(ledger, stage, community, mine, q, category, owner, source, due_within, sort)
+        page = await rules.item_page(request.user, chosen, cursor if sort == "due" else after)
+        context = {
+            "page": page, "chosen": chosen, "communities": await _community_choices(request.user), "stages": STAGES, "ledgers": LEDGERS, "at": now(),
+            "params": search.params_of(chosen), "views": search.VIEWS, "categories": search.CATEGORY_CODES, "sources": SOURCES,
+            "owners": await search.owners_of(request.user), "bulk": None,
+        }
         return render(request, "ledger/list.html", context, fragment="ledger/_rows.html", target="ledger-rows")
+
+    @get("/export", name="ledger.export")
+    async def export_items(
+        self,
+        request: Request,
+        format: str = Parameter(default="xlsx", pattern="^(xlsx|csv)$"),
+        ledger: str | None = Parameter(default=None, pattern=LEDGER_FILTER),
+        stage: str = Parameter(default="open", pattern=STAGE_FILTER),
+        community: int | None = Parameter(default=None, ge=1),
+        mine: bool = Parameter(default=False),
+        q: str | None = Parameter(default=None, max_length=200),
+        category: str | None = Parameter(default=None, pattern=CATEGORY_FILTER),
+        owner: str | None = Parameter(default=None, pattern=r"^(none|\d{1,9})$"),
+        source: str | None = Parameter(default=None, pattern=SOURCE_FILTER),
+        due_within: int | None = Parameter(default=None, ge=1, le=366),
+        sort: str = Parameter(default="new", pattern="^(new|due)$"),
+    ) -> Response:
+        """The filtered items as XLSX or CSV (no contact of the person, whoever asks)."""
+        chosen = _chosen(ledger, stage, community, mine, q, category, owner, source, due_within, sort)
+        rows = await search.export_rows(request.user, chosen)
+        stamp = now().strftime("%Y%m%d-%H%M")
+        if format == "csv":
+            body, media, name = search.export_csv(rows), "text/csv; charset=utf-8", f"ledger-items-{stamp}.csv"
+        else:
+            body, media, name = search.export_xlsx(rows), export.XLSX_TYPE, f"ledger-items-{stamp}.xlsx"
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+    @post("/bulk-reassign", name="ledger.bulk_reassign")
+    async def bulk_reassign(self, request: Request) -> Template:
+        """Assign the ticked items to one officer, each through the ledger's own step."""
+        data = await request.form()
+        ids = [int(v) for v in data.getall("item", []) if str(v).isdigit() and len(str(v)) < 10]
+        officer = str(data.get("officer") or "")
+        error = None
+        if not ids:
+            error = _("Tick the items to reassign.")
+        elif not officer.isdigit() or len(officer) > 9:
+            error = _("Choose an officer.")
+        done, refused = ([], []) if error else await search.bulk_reassign(request.user, ids, int(officer))
+        chosen = ListFilter(stage="open")
+        context = {
+            "page": await rules.item_page(request.user, chosen, None), "chosen": chosen, "communities": await _community_choices(request.user),
+            "stages": STAGES, "ledgers": LEDGERS, "at": now(), "params": search.params_of(chosen), "views": search.VIEWS,
+            "categories": search.CATEGORY_CODES, "sources": SOURCES, "owners": await search.owners_of(request.user),
+            "bulk": {"error": error, "done": done, "refused": refused},
+        }
+        return render(request, "ledger/list.html", context, status=422 if error else 200)
 
     async def _new_page(self, request: Request, form: FileForm, status: int = 200) -> Template:
         return render(request, "ledger/new.html", {"form": form}, status=status)

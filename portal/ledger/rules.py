@@ -832,33 +832,20 @@ class ListFilter:
     stage: str | None = None  # a stage, "open", "closed" or "overdue"
     community_id: int | None = None
     mine: bool = False
+    q: str | None = None  # words of the search (portal.ledger.search)
+    category: str | None = None
+    owner: str | None = None  # an officer's id, or "none": nobody accountable yet
+    source: str | None = None
+    due_within: int | None = None  # open items due within so many days (overdue too)
+    sort: str = "new"  # "new": newest first; "due": soonest deadline first
 
 
-async def item_page(actor: Actor, chosen: ListFilter, after: int | None, at: dt.datetime | None = None):
-    """Items of the actor's communities, newest first, filtered in SQL."""
-    from portal.web.pagination import Page, keyset_page
+async def item_page(actor: Actor, chosen: ListFilter, after: int | str | None, at: dt.datetime | None = None):
+    """Items of the actor's communities, filtered and searched in SQL (newest first, or by
+    deadline with ``after`` a cursor string)."""
+    from portal.ledger import search
 
-    scope = actor.communities("officer", "head")
-    query = LedgerItem.select(*LIST_COLUMNS)
-    if scope is not None:
-        if not scope:
-            return Page(rows=[], next_after=None)
-        query = query.where(LedgerItem.community.is_in(list(scope)))
-    if chosen.community_id:
-        query = query.where(LedgerItem.community == chosen.community_id)
-    if chosen.ledger in LEDGERS:
-        query = query.where(LedgerItem.ledger == chosen.ledger)
-    if chosen.stage == "open":
-        query = query.where(LedgerItem.stage.is_in(list(OPEN_STAGES)))
-    elif chosen.stage == "closed":
-        query = query.where(LedgerItem.stage.is_in(list(CLOSED_STAGES)))
-    elif chosen.stage == "overdue":
-        query = query.where(LedgerItem.stage.is_in(list(OPEN_STAGES)) & (LedgerItem.stage_due_at <= (at or now())))
-    elif chosen.stage in STATUS_OF_STAGE:
-        query = query.where(LedgerItem.stage == chosen.stage)
-    if chosen.mine:
-        query = query.where(LedgerItem.officer == actor.id)
-    return await keyset_page(query, LedgerItem.id, after, descending=True)
+    return await search.item_page(actor, chosen, LIST_COLUMNS, after, at)
 
 
 async def item_for_officer(actor: Actor, item_id: int) -> dict | None:
