@@ -4,6 +4,10 @@ satisfied" step refused without evidence, and the dashboard's split of satisfact
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from portal.accounts.rules import load_actor
 from portal.ledger import rules
 from portal.ledger.rules import NewItem
@@ -65,3 +69,9 @@ async def test_a_colleague_records_the_callback_and_only_then_the_owner_closes(c
     page = await head.get("/ledger/dashboard")
     assert "Satisfied, by a callback of a colleague" in page.text and "How the rate is computed" in page.text
     assert "<dt>Satisfied, by a callback of a colleague</dt><dd>1</dd>" in page.text
+    # The same split and sentence in the workbook's satisfaction sheet.
+    book = load_workbook(io.BytesIO((await head.get("/ledger/dashboard/export.xlsx")).content))
+    header, values = list(book["Satisfaction"].iter_rows(values_only=True))[:2]
+    sheet = dict(zip(header, values))
+    assert (sheet["Satisfied, by the person's own answer"], sheet["Satisfied, by a callback of a colleague"], sheet["Closed without confirmation"]) == (0, 1, 0)
+    assert sheet["Satisfaction rate (%)"] == 100 and sheet["How the rate is computed"].startswith("Satisfied answers (the person's own answer")

@@ -64,8 +64,15 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
         ),
         Sheet(
             _("Satisfaction"),
-            [_("Satisfied"), _("Not satisfied"), _("Satisfaction rate (%)"), _("Closed without confirmation")],
-            [[satisfaction["satisfied"], satisfaction["not_satisfied"], satisfaction["rate"], context["totals"]["closed_unconfirmed"]]],
-            ["int", "int", "number", "int"],
+            [
+                _("Satisfied"), _("Satisfied, by the person's own answer"), _("Satisfied, by a callback of a colleague"),
+                _("Satisfied, on the accountable officer's word (before callbacks)"), _("Not satisfied"), _("Satisfaction rate (%)"),
+                _("Closed without confirmation"), _("How the rate is computed"),
+            ],
+            [[
+                satisfaction["satisfied"], satisfaction["by_person"], satisfaction["by_callback"], satisfaction["by_officer"], satisfaction["not_satisfied"],
+                satisfaction["rate"], satisfaction["unconfirmed"], _(satisfaction["how"]),
+            ]],
+            ["int", "int", "int", "int", "int", "number", "int", "text"],
         ),
     ])

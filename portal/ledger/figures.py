@@ -18,6 +18,7 @@ from piccolo.query.functions.aggregate import Count
 from portal.accounts.rules import Actor
 from portal.db import engine
 from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, LedgerEvent, LedgerItem
+from portal.web.i18n import N_
 from portal.web.pagination import Page, keyset_page
 
 PUBLIC_COLUMNS = (
@@ -218,6 +219,12 @@ async def overdue_by_officer(actor: Actor, at: dt.datetime) -> list[dict]:
     return sorted(result, key=lambda r: (-r["count"], r["officer"]))
 
 
+RATE_SENTENCE = N_(
+    "Satisfied answers (the person's own answer, or a callback by someone other than the accountable officer) divided by those plus the "
+    "answers \"not satisfied\". Items closed without confirmation, and satisfaction on the accountable officer's own word, are not in the rate and are shown apart."
+)
+
+
 async def satisfaction_rate(community_ids: list[int] | None, since: dt.datetime | None = None) -> dict:
     """Satisfaction split by how it is known: closed satisfied by the person's own answer
     (``by_person``), by a callback of a colleague of the accountable officer
@@ -251,4 +258,5 @@ async def satisfaction_rate(community_ids: list[int] | None, since: dt.datetime 
     return {
         "satisfied": satisfied, "by_person": by_person, "by_callback": by_callback, "by_officer": by_officer,
         "not_satisfied": not_satisfied, "unconfirmed": unconfirmed, "rate": round(100 * satisfied / answered, 1) if answered else None,
+        "how": RATE_SENTENCE,
     }
