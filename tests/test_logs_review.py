@@ -351,7 +351,8 @@ async def test_a_page_of_fifty_rows_stays_small(area, client_for, make_user):
     ])
     page = (await client.get("/review/")).content
     assert page.count(b'<li id="log-') == 50
-    assert len(gzip.compress(page)) < 30_000 and len(page) < 90_000, (len(page), len(gzip.compress(page)))
+    # (Raw 90 KB → 95 KB for the rows' "File into the ledger" buttons: 4.5 KB raw, 0.2 KB gzipped.)
+    assert len(gzip.compress(page)) < 30_000 and len(page) < 95_000, (len(page), len(gzip.compress(page)))
 
 
 async def test_plain_post_goes_back_to_the_filtered_queue(area, client_for, make_user):

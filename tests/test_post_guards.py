@@ -558,6 +558,8 @@ CASES = [
     case("review.comment", "/review/{log}/comment", lambda c: {"version": c.ids["version"], "note": "Thanks"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_hazard, watch=(FieldLog, LogNote)),
     case("review.duplicate", "/review/{log}/duplicate", lambda c: {"version": c.ids["version"], "original": str(c.ids["original"]), "note": ""}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_two_logs, watch=(FieldLog, LogNote)),
+    case("review.file", "/review/{log}/file", lambda c: {"version": c.ids["version"], "ledger": "complaint:other"}, "officer", OFFICERS_OF_THE_OBJECT,
+         setup=with_hazard, watch=(FieldLog, LedgerItem)),
     # The bulk bar answers an officer of another community with the log listed as out of reach.
     case("review.bulk", "/review/bulk", lambda c: {"action": "accept", "log": [f"{c.ids['log']}:{c.ids['version']}"], "note": ""}, "officer",
          {"volunteer": 403, "host": 403, "officer_other": 200, "head_other": 200, "anonymous": LOGIN}, setup=with_hazard, watch=(FieldLog, LogNote), ok=(200,)),

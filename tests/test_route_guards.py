@@ -219,6 +219,7 @@ ROUTES = {
     ("POST", "/review/{log_id:int}/ask"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/review/{log_id:int}/comment"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/review/{log_id:int}/duplicate"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/review/{log_id:int}/file"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     # The three ledgers (the head of another station sees that station's dashboard):
     # the item is a complaint of the first community; empty forms
     # answer 422 (or 303 where an empty form is a valid "clear"); the public ledger and

@@ -42,7 +42,7 @@ ALLOWED_FROM = {
     "ask": frozenset({"submitted", "needs_info", "accepted"}),
     "duplicate": frozenset({"submitted", "needs_info", "accepted"}),
 }
-ACTIONS = ("accept", "ask", "duplicate", "comment")
+ACTIONS = ("accept", "ask", "duplicate", "comment", "file")
 
 # The columns the queue shows, and nothing more (the row template and the exports).
 QUEUE_COLUMNS = (
@@ -454,8 +454,62 @@ async def comment(actor, log_id: int, text: str | None, *, ip: str = "") -> dict
     return await review_log(actor, log_id)
 
 
-async def decide(actor, action: str, log_id: int, version: str | None, note: str | None, original_id: int | None = None, *, ip: str = "") -> dict:
+# --- Into a ledger ---------------------------------------------------------------------
+
+
+def ledger_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """What a log may be filed as: (ledger label, [("ledger:category", category label)]),
+    the ledgers' own categories (``portal.ledger.rules.CATEGORIES``), "other" first."""
+    from portal.ledger.labels import CATEGORIES as CATEGORY_NAMES
+    from portal.ledger.labels import LEDGER_ONE
+    from portal.ledger.rules import CATEGORIES
+
+    return [
+        (_(LEDGER_ONE[ledger]), [(f"{ledger}:{c}", _(CATEGORY_NAMES[c])) for c in sorted(categories, key=lambda c: c != "other")])
+        for ledger, categories in CATEGORIES.items()
+    ]
+
+
+def parse_ledger_choice(value: str | None) -> tuple[str, str]:
+    from portal.ledger.rules import CATEGORIES
+
+    ledger, _sep, category = (value or "").partition(":")
+    if category not in CATEGORIES.get(ledger, ()):
+        raise ReviewError(_("Choose the ledger and category to file into."), field="ledger")
+    return ledger, category
+
+
+async def ledger_items(log_ids: list[int]) -> dict[int, dict]:
+    """The ledger item each of ``log_ids`` was filed into: {log id: {"id", "number"}}."""
+    from portal.ledger.tables import LedgerItemLog
+
+    if not log_ids:
+        return {}
+    rows = await LedgerItemLog.select(LedgerItemLog.field_log, LedgerItemLog.item.id, LedgerItemLog.item.number).where(LedgerItemLog.field_log.is_in(list(log_ids))).run()
+    return {row["field_log"]: {"id": row["item.id"], "number": row["item.number"]} for row in rows}
+
+
+async def file_into_ledger(actor, log_id: int, choice: str | None, *, ip: str = "") -> dict:
+    """File a log into a ledger from the queue (``choice`` "ledger:category"): the ledger's
+    own rule (``escalate_log``, audited there) files it and links the two; a log already
+    filed keeps its item. A duplicate is not filed: its original is."""
+    from portal.ledger.rules import LedgerError, escalate_log
+
+    ledger, category = parse_ledger_choice(choice)
+    log = await _log_in_reach(actor, log_id)
+    if log["status"] == "duplicate":
+        raise ReviewError(_("Log #%(id)s is a duplicate: file the log it repeats.", id=log_id), field="ledger")
+    try:
+        await escalate_log(actor, log_id, ledger, category)
+    except LedgerError as error:
+        raise ReviewError(_(error.message, **error.params), field="ledger") from None
+    return await review_log(actor, log_id)
+
+
+async def decide(actor, action: str, log_id: int, version: str | None, note: str | None, original_id: int | None = None, *, ip: str = "", ledger: str | None = None) -> dict:
     """One decision by name (the row forms and the bulk bar share it)."""
+    if action == "file":
+        return await file_into_ledger(actor, log_id, ledger, ip=ip)
     if action == "accept":
         return await accept(actor, log_id, version, note, ip=ip)
     if action == "ask":
@@ -473,7 +527,7 @@ class BulkResult:
     refused: dict[int, str]  # log id -> why (stale, wrong status, out of reach)
 
 
-async def decide_many(actor, action: str, items: list[tuple[int, str | None]], note: str | None, original_id: int | None = None, *, ip: str = "") -> BulkResult:
+async def decide_many(actor, action: str, items: list[tuple[int, str | None]], note: str | None, original_id: int | None = None, *, ip: str = "", ledger: str | None = None) -> BulkResult:
     """The same decision on several logs, each in its own transaction: the ones that
     changed meanwhile (or cannot take it) are listed with the reason, the others done."""
     if action not in ACTIONS:
@@ -484,11 +538,13 @@ async def decide_many(actor, action: str, items: list[tuple[int, str | None]], n
         raise ReviewError(_("At most %(max)s logs at once.", max=BULK_LIMIT), field="ids")
     # A note a decision requires is checked once, before anything is written.
     _clean_note(note, required=action in ("ask", "comment"))
+    if action == "file":
+        parse_ledger_choice(ledger)
     done: list[int] = []
     refused: dict[int, str] = {}
     for log_id, version in items:
         try:
-            await decide(actor, action, log_id, version, note, original_id, ip=ip)
+            await decide(actor, action, log_id, version, note, original_id, ip=ip, ledger=ledger)
         except LogNotFound:
             refused[log_id] = _("Log #%(id)s is not in your communities.", id=log_id)
         except ReviewError as error:

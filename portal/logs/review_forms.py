@@ -83,14 +83,17 @@ class DecisionForm(Form):
     version = HiddenField()
     note = _note(_l("Note"))
     original = IntegerField(_l("Duplicate of log number"), [Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("Give a log number."))])
+    ledger = HiddenField()  # "ledger:category" when filing into a ledger (checked by the rules)
     next = HiddenField()
 
 
 class BulkForm(Form):
     """The action bar: ``log`` values are "id:version" of the ticked rows."""
 
-    action = SelectField(_l("Action"), choices=[("accept", _l("Accept")), ("ask", _l("Ask for more information")), ("duplicate", _l("Mark as duplicate")), ("comment", _l("Comment"))])
+    action = SelectField(_l("Action"), choices=[("accept", _l("Accept")), ("ask", _l("Ask for more information")), ("duplicate", _l("Mark as duplicate")), ("comment", _l("Comment")),
+                                            ("file", _l("File into a ledger"))])
     log = SelectMultipleField(choices=[], validate_choice=False)
+    ledger = HiddenField()  # "ledger:category" (a select on the page; checked by the rules)
     note = _note(_l("Note (sent with a question or a comment)"))
     original = IntegerField(_l("Duplicate of log number"), [Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("Give a log number."))])
     next = HiddenField()

@@ -65,6 +65,7 @@ class ReviewController(Controller):
             "counts": await review.status_counts(actor, filters), "count_cap": review.COUNT_CAP, "after": after or "",
             "here": QUEUE + (f"?{query}" if query else "") + (("&" if query else "?") + urlencode({"after": after}) if after else ""),
             "label": label, "names": labels.tables(), "result": None, "error": None,
+            "ledger_items": await review.ledger_items([row["id"] for row in page.rows]), "ledger_choices": review.ledger_choices(),
         }
 
     def _queue(self, request: Request, context: dict, status: int = 200) -> Template:
@@ -84,7 +85,7 @@ class ReviewController(Controller):
             row = await queue_row(request.user, log_id)
             if not row:
                 raise NotFoundException()
-            return render(request, "logs/review/_rows.html", {"rows": [row], "names": labels.tables(), "row_error": error}, status=status)
+            return render(request, "logs/review/_rows.html", {"rows": [row], "names": labels.tables(), "row_error": error, "ledger_items": await review.ledger_items([log_id])}, status=status)
         if is_htmx(request) and target == "review-actions":
             log = await review.review_log(request.user, log_id)
             return render(request, "logs/review/_actions.html", {"log": log, "review_error": error}, status=status)
@@ -103,7 +104,7 @@ class ReviewController(Controller):
             error = next(iter(e for field in form for e in field.errors), _("Please correct the fields marked below."))
         else:
             try:
-                await review.decide(request.user, action, log_id, form.version.data or "", form.note.data, form.original.data, ip=_ip(request))
+                await review.decide(request.user, action, log_id, form.version.data or "", form.note.data, form.original.data, ip=_ip(request), ledger=form.ledger.data)
             except review.LogNotFound:
                 raise NotFoundException() from None
             except review.ReviewError as failure:
@@ -132,6 +133,11 @@ class ReviewController(Controller):
     async def comment(self, request: Request, log_id: FromPath[int]) -> Template | Redirect:
         return await self._decide(request, log_id, "comment")
 
+    @post("/{log_id:int}/file", name="logs.review.file")
+    async def file(self, request: Request, log_id: FromPath[int]) -> Template | Redirect:
+        """File the log into the ledger and category chosen in the list's "File into" select."""
+        return await self._decide(request, log_id, "file")
+
     # --- the bulk bar ------------------------------------------------------------------
 
     @post("/bulk", name="logs.review.bulk")
@@ -145,7 +151,7 @@ class ReviewController(Controller):
             error = next(iter(e for field in form for e in field.errors), _("Please correct the fields marked below."))
         else:
             try:
-                result = await review.decide_many(request.user, form.action.data, form.items(), form.note.data, form.original.data, ip=_ip(request))
+                result = await review.decide_many(request.user, form.action.data, form.items(), form.note.data, form.original.data, ip=_ip(request), ledger=form.ledger.data)
             except review.ReviewError as failure:
                 error = failure.message
         # The list is shown again as the officer had filtered it (``next`` keeps the query).

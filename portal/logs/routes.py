@@ -295,6 +295,8 @@ async def _photo(request: Request, log_id: int, photo_id: int, thumb: bool) -> R
 
 
 async def _detail(request: Request, log: dict, *, saved: bool = False, answer_form: AnswerForm | None = None, stage_form: StageForm | None = None, status: int = 200) -> Template:
+    from portal.logs.review import ledger_items
+
     actor = request.user
     parties_visible = rules.may_see_parties(actor, log)
     stage_form = stage_form or StageForm(rectification_due=dt.date.today() + dt.timedelta(days=7))
@@ -312,6 +314,7 @@ async def _detail(request: Request, log: dict, *, saved: bool = False, answer_fo
         "answer_form": answer_form or AnswerForm(),
         "stage_form": stage_form,
         "reception_visit": await visit_for_log(log["id"]) if log["kind"] == "mediation" else None,
+        "ledger_item": (await ledger_items([log["id"]])).get(log["id"]),
         **labels(),
     }
     return render(request, "logs/detail.html", context, status=status)
