@@ -54,3 +54,11 @@ async def test_only_desk_roles_get_the_wide_layout(client_for):
         client, _ = await client_for(role)
         page = await client.get("/")
         assert page.status_code == 200 and ("desk" in body_classes(page.text)) is desk, role
+
+
+async def test_the_officer_lists_label_their_cells_for_the_phone(client_for, area, make_volunteer):
+    officer, _ = await client_for("officer")
+    await make_volunteer(real_name="Ang")
+    page = await officer.get(f"/communities/{area.community_id}/volunteers")
+    assert page.status_code == 200 and "Ang" in page.text
+    assert 'data-label="Status">' in page.text and 'data-label="Skills">' in page.text
