@@ -5,12 +5,14 @@ satisfied" step refused without evidence, and the dashboard's split of satisfact
 from __future__ import annotations
 
 import io
+import re
 
+import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.rules import load_actor
 from portal.ledger import rules
-from portal.ledger.rules import NewItem
+from portal.ledger.rules import LedgerError, NewItem
 from portal.ledger.tables import LedgerCallback, LedgerEvent, LedgerItem
 from tests.conftest import field_error, post_form
 from tests.unchanged import nothing_changes
@@ -23,6 +25,7 @@ async def answered(owner_id: int, community_id: int) -> dict:
     await rules.transition(made["id"], "assigned", owner, officer_id=owner_id)
     await rules.transition(made["id"], "in_progress", owner)
     await rules.transition(made["id"], "handled", owner, "Spoke to the shop")
+    await rules.set_public_text(owner, made["id"], "Late-night karaoke", "")
     await rules.transition(made["id"], "feedback_given", owner, "The shop closes at 22:00 now")
     return made
 
@@ -75,3 +78,40 @@ async def test_a_colleague_records_the_callback_and_only_then_the_owner_closes(c
     sheet = dict(zip(header, values))
     assert (sheet["Satisfied, by the person's own answer"], sheet["Satisfied, by a callback of a colleague"], sheet["Closed without confirmation"]) == (0, 1, 0)
     assert sheet["Satisfaction rate (%)"] == 100 and sheet["How the rate is computed"].startswith("Satisfied answers (the person's own answer")
+
+
+async def test_one_matter_made_public_answering_and_closing_need_the_public_summary_or_a_reason(client_for, area):
+    """The rule (一事一公开): the answer to the person and an officer's closing (but a
+    duplicate's) are refused while the item has no public summary and is not kept private
+    with a reason; nothing changes. The item page suggests a summary made from the
+    category, the community and the outcome only."""
+    client, owner_id = await client_for("officer")
+    owner = await load_actor(owner_id)
+    made = await rules.file_item(owner, NewItem(ledger="complaint", category="noise", community_id=area.community_id, summary="Zhao Liu's karaoke at Room 301", raised_by_name="Zhao Liu"))
+    other = await rules.file_item(owner, NewItem(ledger="claim", category="property", community_id=area.community_id, summary="Water cut for three days"))
+    for to in ("assigned", "in_progress", "handled"):
+        await rules.transition(made["id"], to, owner, "Spoke to the shop", officer_id=owner_id)
+    item = f"/ledger/{made['id']}"
+    # Refused over HTTP with the message, and by the rule; nothing changed.
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        response = await post_form(client, f"{item}/move", {"to": "feedback_given", "note": "The shop closes at 22:00", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and "One matter, made public: write the public summary" in response.text
+    async with nothing_changes((LedgerItem, other["id"]), also=(LedgerEvent,)):
+        with pytest.raises(LedgerError, match="One matter, made public"):
+            await rules.transition(other["id"], "closed_out_of_remit", owner, referred_to="Water company")
+    # The page suggests a summary from the category and outcome, never the person's words.
+    page = await client.get(item)
+    suggested = re.search(r'<textarea[^>]*name="public_summary"[^>]*>([^<]*)</textarea>', page.text).group(1).strip()
+    assert suggested == "Complaint or report about noise in Community A: handled." and "Zhao" not in suggested
+    # Saving it (the officer's own text) lets the answer through.
+    response = await post_form(client, f"{item}/public-text", {"public_summary": suggested, "place_public": "", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    response = await post_form(client, f"{item}/move", {"to": "feedback_given", "note": "The shop closes at 22:00", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    # A recorded reason not to publish counts too; a duplicate needs neither.
+    await rules.set_private(owner, other["id"], True, "It names the landlord")
+    closed = await rules.transition(other["id"], "closed_out_of_remit", owner, referred_to="Water company")
+    assert closed["stage"] == "closed_out_of_remit" and closed["public_summary"] == ""
+    third = await rules.file_item(owner, NewItem(ledger="complaint", category="noise", community_id=area.community_id, summary="Karaoke again"))
+    duplicate = await rules.transition(third["id"], "closed_duplicate", owner, duplicate_of=made["number"])
+    assert duplicate["stage"] == "closed_duplicate" and duplicate["public_summary"] == ""

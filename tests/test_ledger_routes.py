@@ -112,6 +112,7 @@ async def test_the_person_answers_on_the_tracking_page(client, client_for, area)
     await rules.transition(made["id"], "assigned", officer, officer_id=officer_id)
     await rules.transition(made["id"], "in_progress", officer)
     await rules.transition(made["id"], "handled", officer, "Internal: spoke to the landlord Mr Qian")
+    await rules.set_public_text(officer, made["id"], "Late-night karaoke", "")
     await rules.transition(made["id"], "feedback_given", officer, "The karaoke now closes at 22:00.")
     page = await client.get(f"/track/{made['tracking_code']}")
     assert page.status_code == 200

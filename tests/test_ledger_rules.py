@@ -60,6 +60,7 @@ async def walk(item_id: int, officer, *, to_feedback: bool = True, at: dt.dateti
     await rules.transition(item_id, "assigned", officer, officer_id=officer.id, at=at)
     await rules.transition(item_id, "in_progress", officer, at=at)
     await rules.transition(item_id, "handled", officer, "Spoke to the neighbour; music stops at 22:00.", at=at)
+    await rules.set_public_text(officer, item_id, "Noise at night", "")
     if to_feedback:
         return await rules.transition(item_id, "feedback_given", officer, "We spoke to your neighbour.", at=at)
     return await stage_of(item_id)
@@ -192,6 +193,7 @@ async def test_every_allowed_transition_is_taken_and_every_other_refused(databas
     for stage in ("registered", "assigned", "in_progress", "handled", "feedback_given"):
         for to in expected:
             made = await new_item(officer, area, ledger=ledger, category="other")
+            await rules.set_public_text(officer, made["id"], "A matter of the neighbourhood", "")
             await _to_stage(made["id"], stage, officer, colleague, area)
             extra = _extra(to, officer)
             note = extra.pop("note", "")
@@ -527,6 +529,7 @@ async def test_figures_match_the_items(database, area, people):
     await LedgerItem.update({LedgerItem.reminder_sent_at: june}).where(LedgerItem.id == b["id"]).run()
     await rules.transition(b["id"], "closed_unconfirmed", officer, "no answer", policy=POLICY, at=july)
     c = await new_item(officer, area, ledger="suggestion", category="traffic", at=july)
+    await rules.set_public_text(officer, c["id"], "A suggestion on traffic", "")
     await rules.transition(c["id"], "closed_out_of_remit", officer, referred_to="Traffic police", at=july + dt.timedelta(days=4))
     await new_item(officer, area, ledger="claim", category="documents", at=july)
     rows = await figures.monthly(community_ids=[area.community_id], since=dt.date(2030, 1, 1), until=dt.date(2030, 12, 31), timezone="Asia/Shanghai")

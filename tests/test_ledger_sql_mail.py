@@ -50,6 +50,7 @@ async def to_feedback(item_id: int, officer, at: dt.datetime, answer: str = "We 
     await rules.transition(item_id, "assigned", officer, officer_id=officer.id, at=at)
     await rules.transition(item_id, "in_progress", officer, at=at)
     await rules.transition(item_id, "handled", officer, "Visited", at=at)
+    await rules.set_public_text(officer, item_id, "Noise at night", "")
     await rules.transition(item_id, "feedback_given", officer, answer, at=at)
 
 
@@ -183,6 +184,7 @@ async def test_a_refused_feedback_queues_no_mail_and_no_smtp_sends_nothing(datab
     await rules.transition(made["id"], "assigned", officer, officer_id=officer.id, at=NOW)
     await rules.transition(made["id"], "in_progress", officer, at=NOW)
     await rules.transition(made["id"], "handled", officer, "Visited", at=NOW)
+    await rules.set_public_text(officer, made["id"], "Noise at night", "")
     async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent, LedgerMail)):
         with pytest.raises(LedgerError):
             await rules.transition(made["id"], "feedback_given", officer, "x" * (rules.NOTE_MAX + 1), at=NOW)

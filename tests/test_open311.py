@@ -169,8 +169,10 @@ async def test_request_fields_and_formats(client, area, make_user):
     officer = await officer_of(make_user)
     made = await file(area)
     await ledger.transition(made["id"], "assigned", officer, officer_id=officer.id)
-    closed = await file(area, ledger_name="suggestion", category="traffic", public_summary="", place_public="")
+    closed = await file(area, ledger_name="suggestion", category="traffic", public_summary="Referred elsewhere", place_public="")
     await ledger.transition(closed["id"], "closed_out_of_remit", officer, referred_to="Street office")
+    # As an item closed before the public summary was required: no public text at all.
+    await LedgerItem.update({LedgerItem.public_summary: ""}).where(LedgerItem.id == closed["id"]).run()
 
     body = json_of(await client.get(f"{BASE}/requests.json"))
     assert [r["service_request_id"] for r in body] == [closed["number"], made["number"]]  # newest first

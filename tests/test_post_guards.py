@@ -413,6 +413,7 @@ async def with_ledger_feedback(c: Ctx) -> None:
     await ledger_rules.transition(c.ids["item"], "assigned", owner, officer_id=owner.id)
     await ledger_rules.transition(c.ids["item"], "in_progress", owner)
     await ledger_rules.transition(c.ids["item"], "handled", owner, "Spoke to the neighbour")
+    await ledger_rules.set_public_text(owner, c.ids["item"], "Noise at night", "")
     await ledger_rules.transition(c.ids["item"], "feedback_given", owner, "We spoke to your neighbour")
     c.ids["item_version"] = (await LedgerItem.select(LedgerItem.version).where(LedgerItem.id == c.ids["item"]).first().run())["version"]
 

@@ -73,6 +73,7 @@ async def seed_ledger() -> None:
     await rules.feedback_fallback(ago(11), Policy())
     # Outside police remit, referred; and a duplicate of the first.
     water = await item(12, "claim", "property", "小区停水三天，物业不管。")
+    await public(water, "小区停水，已转自来水公司和街道办", "西关小区")
     await move(water, "closed_out_of_remit", 11, referred_to="西关街道办事处、自来水公司", note="已电话告知反映人。")
     again = await item(38, "complaint", "public_order", "西关大街路灯不亮。", raised_by_name="", raised_by_phone="", anonymous=True)
     await move(again, "closed_duplicate", 37, duplicate_of=lights["number"])

@@ -71,6 +71,12 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {ledger: dict(_COMMON) for 
 
 STALE_MESSAGE = N_("Someone else changed this item meanwhile; nothing was changed. Look at its current state and try again.")
 
+# One matter, made public (一事一公开): the answer to the person and every officer's
+# closing (but a duplicate's) need the public summary, or the item kept private with a
+# reason. The person's answer and the timed fallback close only after the answer.
+NEEDS_PUBLIC_TEXT = ("feedback_given", "closed", "closed_unconfirmed", "closed_out_of_remit")
+PUBLIC_TEXT_MISSING = N_("One matter, made public: write the public summary (below, under \"Public ledger\") or keep the item private with a reason first.")
+
 # The usual next step from each open stage (the item page opens its form first).
 NEXT_STEP = {"registered": "assigned", "assigned": "in_progress", "in_progress": "handled", "handled": "feedback_given", "feedback_given": "closed"}
 
@@ -577,6 +583,8 @@ async def transition(
             _check_length(referred_to, PLACE_MAX, "referred_to")
             changes.update({LedgerItem.referred_to: referred_to, LedgerItem.closure_note: note, LedgerItem.closed_at: at})
             public_note = referred_to
+        if to in NEEDS_PUBLIC_TEXT and channel == "portal" and not item["private"] and not (item["public_summary"] or "").strip():
+            raise LedgerError(PUBLIC_TEXT_MISSING, "public_summary")
         if to in CLOSED_STAGES:
             changes.update({LedgerItem.closed_month: month_key(at, item["community.timezone"]), LedgerItem.close_days: days_between(item["created_at"], at)})
         due = await due_for(item["ledger"], item["category"], to, at, item["community.timezone"])
@@ -653,6 +661,35 @@ async def set_public_text(actor: Actor, item_id: int, public_summary: str, place
         await LedgerItem.update({LedgerItem.public_summary: public_summary, LedgerItem.place_public: place_public, LedgerItem.updated_at: now(), LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
         await record("ledger.public_text", "ledger_item", item_id, actor=actor, before={"public_summary": item["public_summary"], "place_public": item["place_public"]}, after={"public_summary": public_summary, "place_public": place_public})
     return await _load(item_id)
+
+
+# Outcome words of the suggested public summary, by stage.
+_OUTCOMES = {
+    "registered": N_("registered, being looked at"),
+    "assigned": N_("an officer is handling it"),
+    "in_progress": N_("an officer is handling it"),
+    "handled": N_("handled"),
+    "feedback_given": N_("handled; the person was answered"),
+    "closed": N_("handled; the person is satisfied"),
+    "closed_unconfirmed": N_("handled; the person was answered"),
+    "closed_duplicate": N_("the same matter as another item"),
+    "closed_out_of_remit": N_("outside police remit; referred to %(referred_to)s"),
+}
+
+
+def suggested_public_summary(item: dict) -> str:
+    """A public summary made only from the category, the community and the outcome
+    (never the person's words, which may name people), in the officer's language: the
+    officer checks and saves it."""
+    from portal.ledger import labels
+    from portal.web.i18n import gettext, localized
+
+    outcome = gettext(_OUTCOMES.get(item["stage"], _OUTCOMES["in_progress"]), referred_to=item.get("referred_to") or "-")
+    return gettext(
+        "%(ledger)s about %(category)s in %(community)s: %(outcome)s.",
+        ledger=gettext(labels.LEDGER_ONE[item["ledger"]]), category=gettext(labels.CATEGORIES.get(item["category"], labels.CATEGORIES["other"])).lower(),
+        community=localized(item, "community.name"), outcome=outcome,
+    )
 
 
 # --- Callbacks (回访) -------------------------------------------------------------------
