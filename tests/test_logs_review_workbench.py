@@ -1,11 +1,16 @@
 """The review queue as a workbench: a log is filed into a ledger from its queue row (htmx
 and a plain form) and in bulk; once filed the row and the log's page show its ledger
-item; a duplicate, a bad choice or a log out of reach is refused and changes nothing."""
+item; a duplicate, a bad choice or a log out of reach is refused and changes nothing.
+A duplicate is chosen from the likely candidates (same place, category, nearby days)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from portal.audit.tables import AuditEntry
 from portal.ledger.tables import LedgerItem, LedgerItemLog
+from portal.logs import review
 from portal.logs.tables import FieldLog
 from tests.conftest import htmx_post, post_form
 from tests.test_logs_review import make_log
@@ -70,3 +75,42 @@ async def test_filing_logs_into_a_ledger_from_the_queue_row_and_in_bulk(area, cl
     async with nothing_changes(also=(LedgerItem, LedgerItemLog)):
         refused = await post_form(officer, "/review/bulk", {"action": "file", "ledger": "nope", "next": "/review/", "log": [f"{copy}:{version(rows[copy])}"]})
         assert refused.status_code == 422 and "Choose the ledger and category to file into." in refused.text
+
+
+async def test_duplicates_are_chosen_from_likely_candidates(area, client_for):
+    """Same community, kind and category within 3 days, never a duplicate itself; the
+    same place first, then the nearest in time; none: the number is asked for."""
+    from portal.logs.tables import Landmark
+    from tests.test_logs_review import NOW
+
+    officer, _id = await client_for("officer")
+    gate = (await Landmark.insert(Landmark(community=area.community_id, name_zh="东门", name_en="East gate", created_at=NOW)).returning(Landmark.id).run())[0]["id"]
+    day = dt.timedelta(days=1)
+    log_id = await make_log(area.community_id, landmark=gate, occurred_at=NOW, created_at=NOW)
+    near_elsewhere = await make_log(area.community_id, occurred_at=NOW - dt.timedelta(hours=2), created_at=NOW)
+    same_place = await make_log(area.community_id, landmark=gate, occurred_at=NOW - 2 * day, created_at=NOW, description="Gate lamp flickers")
+    later_elsewhere = await make_log(area.community_id, occurred_at=NOW + day, created_at=NOW)
+    too_old = await make_log(area.community_id, landmark=gate, occurred_at=NOW - 4 * day, created_at=NOW)
+    other_category = await make_log(area.community_id, landmark=gate, category="stairwell", occurred_at=NOW, created_at=NOW)
+    other_community = await make_log(area.other_community_id, occurred_at=NOW, created_at=NOW)
+    already_duplicate = await make_log(area.community_id, landmark=gate, occurred_at=NOW, created_at=NOW, status="duplicate", duplicate_of=same_place)
+
+    assert [c["id"] for c in await review.duplicate_candidates(log_id)] == [same_place, near_elsewhere, later_elsewhere]
+    page = (await officer.get(f"/logs/{log_id}")).text
+    offered = [int(n) for n in re.findall(r'<input type="radio" name="original" value="(\d+)"', page)]
+    assert offered == [same_place, near_elsewhere, later_elsewhere]
+    for excluded in (too_old, other_category, other_community, already_duplicate, log_id):
+        assert excluded not in offered
+    assert "Gate lamp flickers" in page and "same place" in page
+
+    # Choosing one marks the log a duplicate of it (the decision's own rules unchanged).
+    version = (await FieldLog.select(FieldLog.updated_at).where(FieldLog.id == log_id).first().run())["updated_at"].isoformat()
+    answer = await htmx_post(officer, f"/review/{log_id}/duplicate", {"version": version, "original": str(same_place)}, target="review-actions")
+    assert answer.status_code == 200
+    assert (await FieldLog.select(FieldLog.status, FieldLog.duplicate_of).where(FieldLog.id == log_id).first().run()) == {"status": "duplicate", "duplicate_of": same_place}
+
+    # A log with no likely duplicate asks for the number, and says why.
+    lonely = await make_log(area.community_id, kind="help", category="lost_child", severity=None, hazard_stage=None, people_count=1)
+    page = (await officer.get(f"/logs/{lonely}")).text
+    assert 'type="radio" name="original"' not in page and 'name="original" inputmode="numeric"' in page
+    assert "No log of the same kind and category within 3 days" in page

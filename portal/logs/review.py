@@ -454,6 +454,50 @@ async def comment(actor, log_id: int, text: str | None, *, ip: str = "") -> dict
     return await review_log(actor, log_id)
 
 
+# --- Likely duplicates -----------------------------------------------------------------
+
+DUPLICATE_DAYS = 3  # candidates happened this many days before or after the log
+DUPLICATE_CANDIDATES = 8
+
+
+async def duplicate_candidates(log_id: int) -> list[dict]:
+    """The logs this one most likely repeats, for the reviewer to choose from: the same
+    community, kind and category, within DUPLICATE_DAYS days, not themselves duplicates;
+    those at the same place (watch point, landmark or street) first, then the nearest in
+    time. Each row says whether it is at the same place (``same_place``)."""
+    log = await FieldLog.select(
+        FieldLog.id, FieldLog.community, FieldLog.kind, FieldLog.category, FieldLog.occurred_at, FieldLog.watch_point, FieldLog.landmark, FieldLog.place
+    ).where(FieldLog.id == log_id).first().run()
+    if not log:
+        return []
+    moment = _utc(log["occurred_at"])
+    window = dt.timedelta(days=DUPLICATE_DAYS)
+    query = FieldLog.select(
+        FieldLog.id, FieldLog.kind, FieldLog.category, FieldLog.status, FieldLog.occurred_at, FieldLog.watch_point, FieldLog.landmark, FieldLog.place,
+        FieldLog.description, FieldLog.landmark.name_zh.as_alias("landmark_name"), FieldLog.watch_point.name_zh.as_alias("point_name"),
+        FieldLog.community.timezone.as_alias("timezone"),
+    ).where(
+        (FieldLog.community == log["community"]) & (FieldLog.kind == log["kind"]) & (FieldLog.id != log_id) & (FieldLog.status != "duplicate")
+        & (FieldLog.occurred_at >= moment - window) & (FieldLog.occurred_at <= moment + window)
+    )
+    if log["category"]:
+        query = query.where(FieldLog.category == log["category"])
+    rows = await query.order_by(FieldLog.occurred_at).limit(200).run()
+
+    def same_place(row: dict) -> bool:
+        return any(log[k] and row[k] == log[k] for k in ("watch_point", "landmark", "place"))
+
+    for row in rows:
+        row["same_place"] = same_place(row)
+    rows.sort(key=lambda r: (not r["same_place"], abs((_utc(r["occurred_at"]) - moment).total_seconds()), r["id"]))
+    return rows[:DUPLICATE_CANDIDATES]
+
+
+async def duplicate_context(log_id: int) -> dict:
+    """What the "Mark as duplicate" decision offers (the templates' ``candidates``)."""
+    return {"candidates": await duplicate_candidates(log_id), "duplicate_days": DUPLICATE_DAYS}
+
+
 # --- Into a ledger ---------------------------------------------------------------------
 
 

@@ -88,7 +88,7 @@ class ReviewController(Controller):
             return render(request, "logs/review/_rows.html", {"rows": [row], "names": labels.tables(), "row_error": error, "ledger_items": await review.ledger_items([log_id])}, status=status)
         if is_htmx(request) and target == "review-actions":
             log = await review.review_log(request.user, log_id)
-            return render(request, "logs/review/_actions.html", {"log": log, "review_error": error}, status=status)
+            return render(request, "logs/review/_actions.html", {"log": log, "review_error": error, **await review.duplicate_context(log_id)}, status=status)
         back = safe_next(form.next.data, QUEUE)
         if error:
             # The queue as the officer had filtered it (``next`` keeps the query), the error on top.

@@ -295,7 +295,7 @@ async def _photo(request: Request, log_id: int, photo_id: int, thumb: bool) -> R
 
 
 async def _detail(request: Request, log: dict, *, saved: bool = False, answer_form: AnswerForm | None = None, stage_form: StageForm | None = None, status: int = 200) -> Template:
-    from portal.logs.review import ledger_items
+    from portal.logs.review import duplicate_context, ledger_items
 
     actor = request.user
     parties_visible = rules.may_see_parties(actor, log)
@@ -315,6 +315,7 @@ async def _detail(request: Request, log: dict, *, saved: bool = False, answer_fo
         "stage_form": stage_form,
         "reception_visit": await visit_for_log(log["id"]) if log["kind"] == "mediation" else None,
         "ledger_item": (await ledger_items([log["id"]])).get(log["id"]),
+        **(await duplicate_context(log["id"]) if actor.has("officer", "head", "admin") and actor.reaches(log["community"], "officer", "head") else {}),
         **labels(),
     }
     return render(request, "logs/detail.html", context, status=status)
