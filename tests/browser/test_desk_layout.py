@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from portal import db
 from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import LOCAL_HOSTS
+from tests.browser.test_accessibility import AXE, axe_violations
 from tests.browser.test_phone_journeys import fill_login_form, login_button
 
 PC = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
@@ -87,6 +88,7 @@ def test_the_dashboard_uses_a_pc_screen_without_breaking_words(browser, portal_u
     context = browser.new_context(base_url=portal_url, **PC)
     context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname in LOCAL_HOSTS else route.abort("blockedbyclient"))
     context.set_default_timeout(10_000)
+    context.add_init_script(path=str(AXE))
     try:
         page = context.new_page()
         fill_login_form(page, "head", DEMO_PASSWORD)
@@ -102,6 +104,7 @@ def test_the_dashboard_uses_a_pc_screen_without_breaking_words(browser, portal_u
         expect(page.get_by_role("heading", level=1)).to_have_text("Ledger dashboard")
         assert page.evaluate(BROKEN_WORDS) == []  # "Filed", "Closed", "Closed without confirmation"
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        assert axe_violations(page) == []
         page.screenshot(path=str(tmp_path / "dashboard-1366.png"), full_page=True)
     finally:
         context.close()
@@ -122,6 +125,7 @@ def test_a_phone_shows_the_figures_and_hours_as_labelled_cards(open_phone, setti
     resident.screenshot(path=str(tmp_path / "bulletin-figures-390.png"), full_page=True)
 
     officer = open_phone().page
+    officer.context.add_init_script(path=str(AXE))
     fill_login_form(officer, "officer", DEMO_PASSWORD)
     login_button(officer).tap()
     officer.wait_for_url(lambda url: "/login" not in url)
@@ -135,4 +139,8 @@ def test_a_phone_shows_the_figures_and_hours_as_labelled_cards(open_phone, setti
         assert cell["block"] == "block" and cell["label"] in cell["before"], cell  # "时长: 2.5", not "张建国 0 0 0"
     assert "2.5" in officer.locator("main table tbody").inner_text()
     assert officer.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")[0] <= 391
+    assert axe_violations(officer) == []  # sortable headers: links, aria-sort
+    # On a phone the header row is read by screen readers only; its sort link still works.
+    officer.goto(officer.url.split("?")[0] + officer.get_by_role("link", name="时长", exact=True).last.get_attribute("href"))
+    expect(officer.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
     officer.screenshot(path=str(tmp_path / "hours-390.png"), full_page=True)
