@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.rules import load_actor
-from portal.ledger import rules
+from portal.ledger import figures, rules
 from portal.ledger.rules import LedgerError, NewItem
-from portal.ledger.tables import LedgerCallback, LedgerEvent, LedgerItem
+from portal.ledger.tables import LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
 from tests.conftest import field_error, post_form
 from tests.unchanged import nothing_changes
 
@@ -115,3 +115,44 @@ async def test_one_matter_made_public_answering_and_closing_need_the_public_summ
     third = await rules.file_item(owner, NewItem(ledger="complaint", category="noise", community_id=area.community_id, summary="Karaoke again"))
     duplicate = await rules.transition(third["id"], "closed_duplicate", owner, duplicate_of=made["number"])
     assert duplicate["stage"] == "closed_duplicate" and duplicate["public_summary"] == ""
+
+
+async def test_referrals_to_other_bodies_are_recorded_answered_shown_and_counted(client_for, area):
+    client, owner_id = await client_for("officer")
+    stranger, _ = await client_for("officer", community_id=area.other_station_community_id)
+    head, _ = await client_for("head")
+    owner = await load_actor(owner_id)
+    made = await rules.file_item(owner, NewItem(ledger="claim", category="property", community_id=area.community_id, summary="Water cut for three days"))
+    item = f"/ledger/{made['id']}"
+    target = (LedgerItem, made["id"])
+    # Bad input: errors next to the fields, nothing recorded; an officer elsewhere gets 404.
+    async with nothing_changes(target, also=(LedgerEvent, LedgerReferral)):
+        response = await post_form(client, f"{item}/referrals", {"body_kind": "street_office", "body_name": "", "sent_on": "2999-01-01", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "body_name") == "Name the body it was sent to."
+        response = await post_form(client, f"{item}/referrals", {"body_kind": "street_office", "body_name": "Xiguan street office", "sent_on": "2999-01-01", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "sent_on") == "Enter the date it was sent (not in the future)."
+        response = await post_form(stranger, f"{item}/referrals", {"body_kind": "street_office", "body_name": "Xiguan street office", "sent_on": "2025-01-01"})
+        assert response.status_code == 404
+    response = await post_form(client, f"{item}/referrals", {"body_kind": "street_office", "body_name": "Xiguan street office", "sent_on": "2026-01-05", "note": "By fax", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    response = await post_form(client, f"{item}/referrals", {"body_kind": "property_management", "body_name": "Green Garden Property", "sent_on": "2026-01-06", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    referrals = await LedgerReferral.select().where(LedgerReferral.item == made["id"]).order_by(LedgerReferral.id).run()
+    assert [(r["body_kind"], r["body_name"], r["sent_on"].isoformat(), r["by_user"], r["answered_on"]) for r in referrals] == [
+        ("street_office", "Xiguan street office", "2026-01-05", owner_id, None), ("property_management", "Green Garden Property", "2026-01-06", owner_id, None),
+    ]
+    first = referrals[0]["id"]
+    # Their answer: not before it was sent; then recorded and shown on the item.
+    async with nothing_changes(target, also=(LedgerEvent, LedgerReferral)):
+        response = await post_form(client, f"{item}/referral-answer", {"referral": str(first), "answer": "Pipes fixed", "answered_on": "2026-01-01", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and "cannot come before the referral was sent" in response.text
+    response = await post_form(client, f"{item}/referral-answer", {"referral": str(first), "answer": "Pipes fixed on Friday", "answered_on": "2026-01-09", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    page = (await client.get(item)).text
+    assert "Xiguan street office" in page and "Pipes fixed on Friday" in page and "Green Garden Property" in page and "No answer yet" not in page
+    # Counted on the head's dashboard per kind of body.
+    figures_now = {r["kind"]: r for r in await figures.referral_counts([area.community_id])}
+    assert (figures_now["street_office"]["sent"], figures_now["street_office"]["answered"], figures_now["street_office"]["waiting"]) == (1, 1, 0)
+    assert (figures_now["property_management"]["sent"], figures_now["property_management"]["waiting"]) == (1, 1)
+    dashboard = (await head.get("/ledger/dashboard")).text
+    assert "Referrals to other bodies" in dashboard and "Property management" in dashboard

@@ -51,7 +51,7 @@ from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
-from portal.ledger.tables import Holiday, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerStation
+from portal.ledger.tables import Holiday, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
 from portal.logs.tables import FieldLog, Landmark, LogNote
@@ -418,6 +418,15 @@ async def with_ledger_feedback(c: Ctx) -> None:
     c.ids["item_version"] = (await LedgerItem.select(LedgerItem.version).where(LedgerItem.id == c.ids["item"]).first().run())["version"]
 
 
+async def with_ledger_referral(c: Ctx) -> None:
+    """A complaint referred to the street office, waiting for its answer."""
+    from portal.ledger import rules as ledger_rules
+
+    await with_ledger_item(c)
+    c.ids["referral"] = await ledger_rules.add_referral(await c.actor("officer_b"), c.ids["item"], "street_office", "Xiguan street office", dt.date(2025, 1, 2))
+    c.ids["item_version"] += 1
+
+
 async def with_log_to_escalate(c: Ctx) -> None:
     c.ids["log"] = await a_log(c)
 
@@ -644,6 +653,10 @@ CASES = [
     # the item refused and nothing changed.
     case("ledger.bulk-reassign", "/ledger/bulk-reassign", lambda c: {"item": str(c.ids["item"]), "officer": str(c.ids["officer"])}, "officer",
          OFFICERS_OF_THE_OBJECT | {"officer_other": 200, "head_other": 200}, setup=with_ledger_item, watch=(LedgerItem,), ok=(200,)),
+    case("ledger.referral", "/ledger/{item}/referrals", lambda c: {"body_kind": "street_office", "body_name": "Xiguan street office", "sent_on": "2025-01-02", "version": str(c.ids["item_version"])}, "officer",
+         OFFICERS_OF_THE_OBJECT, setup=with_ledger_item, watch=(LedgerItem, LedgerReferral)),
+    case("ledger.referral-answer", "/ledger/{item}/referral-answer", lambda c: {"referral": str(c.ids["referral"]), "answer": "Fixed", "answered_on": "2025-01-03", "version": str(c.ids["item_version"])}, "officer",
+         OFFICERS_OF_THE_OBJECT, setup=with_ledger_referral, watch=(LedgerItem, LedgerReferral)),
     case("ledger.from-intake", "/ledger/from-intake/{intake}", lambda c: {"ledger": "claim", "category": "help"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake, LedgerItem)),
     case("ledger.from-log", "/ledger/from-log/{log}", lambda c: {"ledger": "complaint", "category": "public_order"}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_log_to_escalate, watch=(FieldLog, LedgerItem)),

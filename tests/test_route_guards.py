@@ -241,6 +241,8 @@ ROUTES = {
     ("POST", "/ledger/{item_id:int}/private"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     ("POST", "/ledger/{item_id:int}/public-text"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     ("POST", "/ledger/{item_id:int}/callback"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/ledger/{item_id:int}/referrals"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("POST", "/ledger/{item_id:int}/referral-answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("GET", "/ledger/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/ledger/export"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/bulk-reassign"): row(LOGIN, 403, 403, 422, 422, 422, 422),

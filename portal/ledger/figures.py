@@ -260,3 +260,20 @@ async def satisfaction_rate(community_ids: list[int] | None, since: dt.datetime 
         "not_satisfied": not_satisfied, "unconfirmed": unconfirmed, "rate": round(100 * satisfied / answered, 1) if answered else None,
         "how": RATE_SENTENCE,
     }
+
+
+async def referral_counts(community_ids: list[int] | None) -> list[dict]:
+    """Referrals to other bodies per kind of body: sent, answered and still waiting."""
+    from portal.ledger.tables import REFERRAL_BODIES, LedgerReferral
+
+    query = LedgerReferral.select(LedgerReferral.body_kind, LedgerReferral.answered_on, Count(alias="count"))
+    if community_ids is not None:
+        query = query.where(LedgerReferral.item.community.is_in(list(community_ids) or [0]))
+    out = {kind: {"kind": kind, "sent": 0, "answered": 0, "waiting": 0} for kind in REFERRAL_BODIES}
+    for row in await query.group_by(LedgerReferral.body_kind, LedgerReferral.answered_on).run():
+        entry = out.get(row["body_kind"])
+        if entry is None:
+            continue
+        entry["sent"] += row["count"]
+        entry["answered" if row["answered_on"] is not None else "waiting"] += row["count"]
+    return list(out.values())

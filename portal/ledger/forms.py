@@ -91,6 +91,23 @@ class CallbackForm(VersionedForm):
     )
 
 
+class ReferralForm(VersionedForm):
+    """The item sent to another body."""
+
+    body_kind = SelectField(_l("Kind of body"), choices=_choices(labels.REFERRAL_BODIES, labels.REFERRAL_BODIES), validators=[DataRequired(message=_l("Choose the kind of body from the list."))])
+    body_name = StringField(_l("Sent to (name of the body)"), [DataRequired(message=_l("Name the body it was sent to.")), _max(PLACE_MAX)])
+    sent_on = DateField(_l("Date sent"), validators=[InputRequired(message=_l("Enter the date it was sent (not in the future)."))])
+    note = TextAreaField(_l("Note (officers only)"), [Optional(), _max(NOTE_MAX)])
+
+
+class ReferralAnswerForm(VersionedForm):
+    """The other body's answer to a referral."""
+
+    referral = IntegerField(validators=[InputRequired(message=_l("Choose a referral of this item."))])
+    answer = TextAreaField(_l("Their answer"), [DataRequired(message=_l("Write what they answered.")), _max(NOTE_MAX)])
+    answered_on = DateField(_l("Date of the answer"), validators=[InputRequired(message=_l("Enter the date of the answer (not in the future)."))])
+
+
 class PrivateForm(VersionedForm):
     private = BooleanField(_l("Keep this item off the public ledger"))
     reason = TextAreaField(_l("Why"), [Optional(), _max(NOTE_MAX)])

@@ -83,7 +83,15 @@ EVENTS = {
     "public": N_("Shown on the public ledger again"),
     "note": N_("Note"),
     "callback": N_("Callback recorded"),
+    "referred": N_("Referred to another body"),
+    "referral_answer": N_("The other body answered"),
+}
+REFERRAL_BODIES = {
+    "street_office": N_("Street office"),
+    "judicial_office": N_("Judicial office"),
+    "property_management": N_("Property management"),
+    "other_department": N_("Another department"),
 }
 STATUS = {"open": N_("Open"), "closed": N_("Closed")}
 
-ALL = SimpleNamespace(ledgers=LEDGERS, ledger_one=LEDGER_ONE, stages=STAGES, actions=ACTIONS, categories=CATEGORIES, sources=SOURCES, via=VIA, events=EVENTS, status=STATUS)
+ALL = SimpleNamespace(ledgers=LEDGERS, ledger_one=LEDGER_ONE, stages=STAGES, actions=ACTIONS, categories=CATEGORIES, sources=SOURCES, via=VIA, bodies=REFERRAL_BODIES, events=EVENTS, status=STATUS)

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
 from portal.ledger import export, figures, labels, rules, search
-from portal.ledger.forms import AnswerForm, CallbackForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
+from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, SOURCES, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
@@ -162,7 +162,7 @@ class LedgerController(Controller):
             raise NotFoundException()
         return item
 
-    async def _detail(self, request: Request, item_id: int, *, move: MoveForm | None = None, private: PrivateForm | None = None, text: PublicTextForm | None = None, callback: CallbackForm | None = None, stale: bool = False, status: int = 200) -> Template:
+    async def _detail(self, request: Request, item_id: int, *, move: MoveForm | None = None, private: PrivateForm | None = None, text: PublicTextForm | None = None, callback: CallbackForm | None = None, referral: ReferralForm | None = None, referral_answer: ReferralAnswerForm | None = None, stale: bool = False, status: int = 200) -> Template:
         item = await self._item(request, item_id)
         context = {
             "item": item,
@@ -172,6 +172,8 @@ class LedgerController(Controller):
             "text_form": text or PublicTextForm(data={"public_summary": item["public_summary"] or rules.suggested_public_summary(item), "place_public": item["place_public"], "version": item["version"]}),
             "suggested": not item["public_summary"],
             "callback_form": callback or CallbackForm(data={"version": item["version"]}),
+            "referral_form": referral or ReferralForm(data={"version": item["version"], "sent_on": now().date()}),
+            "answer_form": referral_answer,
             "stale": stale,
             "filed": request.query_params.get("filed"),
             "pretty": public.pretty_code(item["tracking_code"]),
@@ -237,6 +239,20 @@ class LedgerController(Controller):
             await rules.record_callback(request.user, item_id, form.channel.data or "", form.said.data or "", form.satisfied.data == "yes", form.page_version())
 
         return await self._save(request, item_id, CallbackForm, change, "callback")
+
+    @post("/{item_id:int}/referrals", name="ledger.referral")
+    async def referral(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        async def change(form: ReferralForm) -> None:
+            await rules.add_referral(request.user, item_id, form.body_kind.data or "", form.body_name.data or "", form.sent_on.data, form.note.data or "", form.page_version())
+
+        return await self._save(request, item_id, ReferralForm, change, "referral")
+
+    @post("/{item_id:int}/referral-answer", name="ledger.referral_answer")
+    async def referral_answer(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
+        async def change(form: ReferralAnswerForm) -> None:
+            await rules.answer_referral(request.user, item_id, form.referral.data, form.answer.data or "", form.answered_on.data, form.page_version())
+
+        return await self._save(request, item_id, ReferralAnswerForm, change, "referral_answer")
 
     @get("/overdue", name="ledger.overdue")
     async def overdue(self, request: Request, after: int | None = Parameter(default=None, ge=0)) -> Template:
@@ -309,6 +325,7 @@ class LedgerDashboardController(Controller):
             "by_part": await figures.by_part(ids, request.user.head_level, moment),
             "parts_name": _(LEVEL_NAMES[parts_level(request.user.head_level)]),
             "satisfaction": await figures.satisfaction_rate(ids),
+            "referrals": await figures.referral_counts(ids),
             "monthly": await figures.monthly(ids, since, today, timezone),
             "ids": ids,
         }

@@ -39,6 +39,7 @@ STAGES = OPEN_STAGES + CLOSED_STAGES
 SATISFACTION = ("satisfied", "not_satisfied")
 CONFIRMED_VIA = ("tracking", "phone", "in_person")
 CALLBACK_CHANNELS = ("phone", "in_person", "visit")
+REFERRAL_BODIES = ("street_office", "judicial_office", "property_management", "other_department")
 
 
 class LedgerItem(Table, tablename="ledger_item"):
@@ -190,4 +191,19 @@ class LedgerCallback(Table, tablename="ledger_callback"):
     channel = Varchar(length=16, default="phone")
     said = Text(default="")
     satisfied = Boolean(default=False)
+    created_at = Timestamptz()
+
+
+class LedgerReferral(Table, tablename="ledger_referral"):
+    """The item sent to another body (``body_kind`` one of ``REFERRAL_BODIES``, named in
+    ``body_name``) on ``sent_on`` by ``by_user``; their ``answer`` once it came."""
+
+    item = ForeignKey(references=LedgerItem, on_delete=OnDelete.cascade)
+    body_kind = Varchar(length=24, default="other_department")
+    body_name = Varchar(length=200, default="")
+    sent_on = Date()
+    by_user = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    note = Text(default="")
+    answer = Text(default="")
+    answered_on = Date(null=True, default=None)
     created_at = Timestamptz()
