@@ -38,7 +38,8 @@ from portal.ledger.tables import (
     LedgerMail,
     LedgerStation,
 )
-from portal.notifications.rules import notify
+from portal.ledger import labels
+from portal.notifications.rules import Translated, notify
 from portal.public.rules import new_tracking_code
 from portal.public.tables import Intake
 from portal.stations.tables import Community, Station
@@ -623,7 +624,8 @@ async def transition(
             elif to == "closed" and channel == "tracking":
                 await notify(item["officer"], "ledger", N_("Satisfied: %(number)s closed"), N_("The person confirmed satisfaction on the tracking page."), link, number=item["number"])
             elif to == "closed_unconfirmed":
-                await notify(item["officer"], "ledger", N_("%(number)s closed without confirmation"), N_("No answer from the person: %(reason)s"), link, number=item["number"], reason=note[:200])
+                reason = note[:200] if note else Translated(labels.EVENTS["timed_out"])
+                await notify(item["officer"], "ledger", N_("%(number)s closed without confirmation"), N_("No answer from the person: %(reason)s"), link, number=item["number"], reason=reason)
     return await _load(item_id)
 
 
@@ -870,7 +872,7 @@ async def escalate_overdue(at: dt.datetime, limit: int = 500) -> int:
                 await notify(
                     head, "ledger", N_("Overdue: %(number)s"), N_("Ledger item %(number)s is past its deadline at the stage \"%(stage)s\" (accountable: %(officer)s)."),
                     f"/ledger/{row['id']}", dedupe_key=f"ledger-escalation:{row['id']}:{row['stage']}:{row['reopened_count']}:{head}",
-                    number=row["number"], stage=row["stage"], officer=row["officer.real_name"] or "-",
+                    number=row["number"], stage=Translated(labels.STAGES[row["stage"]]), officer=row["officer.real_name"] or "-",
                 )
             done += 1
     return done

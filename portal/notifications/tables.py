@@ -1,6 +1,6 @@
 """One row per message to one user."""
 
-from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -17,3 +17,5 @@ class Notification(Table, tablename="notification"):
     # Same key, same message: a job run by several processes notifies once.
     dedupe_key = Varchar(length=160, null=True, default=None, unique=True)
     emailed_at = Timestamptz(null=True, default=None)
+    # The same subject and link again while the first is unread: one row, counted.
+    repeats = Integer(default=1)
