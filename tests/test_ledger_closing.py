@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from portal.accounts.rules import load_actor
 from portal.ledger import figures, rules
 from portal.ledger.rules import LedgerError, NewItem
-from portal.ledger.tables import LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
+from portal.ledger.tables import LedgerAnswerTemplate, LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
 from tests.conftest import field_error, post_form
 from tests.unchanged import nothing_changes
 
@@ -156,3 +156,37 @@ async def test_referrals_to_other_bodies_are_recorded_answered_shown_and_counted
     assert (figures_now["property_management"]["sent"], figures_now["property_management"]["waiting"]) == (1, 1)
     dashboard = (await head.get("/ledger/dashboard")).text
     assert "Referrals to other bodies" in dashboard and "Property management" in dashboard
+
+
+async def test_answer_templates_are_kept_per_station_and_fill_the_answer(client_for, area):
+    client, owner_id = await client_for("officer")
+    stranger, _ = await client_for("officer", community_id=area.other_station_community_id)
+    owner = await load_actor(owner_id)
+    assert 'href="/ledger/templates"' in (await client.get("/ledger")).text
+    page = await client.get("/ledger/templates")
+    assert page.status_code == 200 and "No answer templates yet." in page.text
+    # Bad input comes back with the errors and the input; nothing saved.
+    async with nothing_changes(also=(LedgerAnswerTemplate,)):
+        response = await post_form(client, "/ledger/templates", {"station": str(area.station_id), "category": "noise", "language": "en", "title": "", "body": "We spoke to them."})
+        assert response.status_code == 422 and field_error(response.text, "title") == "Give the template a title." and "We spoke to them." in response.text
+        response = await post_form(stranger, "/ledger/templates", {"station": str(area.station_id), "category": "noise", "language": "en", "title": "Noise", "body": "x"})
+        assert response.status_code == 422
+    for language, title, body in (("en", "Noise: spoke to them", "We spoke to your neighbour; the noise stops at 22:00."), ("zh_CN", "噪音：已劝导", "已上门劝导，晚上十点后不再扰民。")):
+        response = await post_form(client, "/ledger/templates", {"station": str(area.station_id), "category": "noise", "language": language, "title": title, "body": body})
+        assert response.status_code == 303
+    rows = await LedgerAnswerTemplate.select().order_by(LedgerAnswerTemplate.id).run()
+    assert [(r["station"], r["category"], r["language"], r["title"]) for r in rows] == [(area.station_id, "noise", "en", "Noise: spoke to them"), (area.station_id, "noise", "zh_CN", "噪音：已劝导")]
+    # The officer of another station neither sees nor removes them.
+    assert "Noise: spoke to them" not in (await stranger.get("/ledger/templates")).text
+    async with nothing_changes(also=(LedgerAnswerTemplate,)):
+        assert (await post_form(stranger, "/ledger/templates/remove", {"template": str(rows[0]["id"])})).status_code == 404
+    # On a handled item of the category, the answer step offers them and fills the answer.
+    made = await rules.file_item(owner, NewItem(ledger="complaint", category="noise", community_id=area.community_id, summary="Karaoke"))
+    for to in ("assigned", "in_progress", "handled"):
+        await rules.transition(made["id"], to, owner, "Spoke to the shop", officer_id=owner_id)
+    page = (await client.get(f"/ledger/{made['id']}")).text
+    assert f'href="/ledger/{made["id"]}?template={rows[0]["id"]}#steps"' in page
+    page = (await client.get(f"/ledger/{made['id']}?template={rows[0]['id']}")).text
+    assert re.search(r'<textarea id="feedback_given-note"[^>]*>We spoke to your neighbour; the noise stops at 22:00.</textarea>', page)
+    response = await post_form(client, "/ledger/templates/remove", {"template": str(rows[1]["id"])})
+    assert response.status_code == 303 and await LedgerAnswerTemplate.count().run() == 1

@@ -51,7 +51,7 @@ from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
-from portal.ledger.tables import Holiday, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerStation
+from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
 from portal.logs.tables import FieldLog, Landmark, LogNote
@@ -427,6 +427,12 @@ async def with_ledger_referral(c: Ctx) -> None:
     c.ids["item_version"] += 1
 
 
+async def with_answer_template(c: Ctx) -> None:
+    from portal.ledger import rules as ledger_rules
+
+    c.ids["template"] = await ledger_rules.save_template(await c.actor("officer_b"), c.area.station_id, "noise", "en", "Noise", "We spoke to them.")
+
+
 async def with_log_to_escalate(c: Ctx) -> None:
     c.ids["log"] = await a_log(c)
 
@@ -657,6 +663,10 @@ CASES = [
          OFFICERS_OF_THE_OBJECT, setup=with_ledger_item, watch=(LedgerItem, LedgerReferral)),
     case("ledger.referral-answer", "/ledger/{item}/referral-answer", lambda c: {"referral": str(c.ids["referral"]), "answer": "Fixed", "answered_on": "2025-01-03", "version": str(c.ids["item_version"])}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_ledger_referral, watch=(LedgerItem, LedgerReferral)),
+    case("ledger.template-save", "/ledger/templates", lambda c: {"station": str(c.area.station_id), "category": "noise", "language": "en", "title": "Noise", "body": "We spoke to them."}, "officer",
+         {"volunteer": 403, "host": 403, "head_other": 422, "anonymous": LOGIN, **OVERSEERS}, watch=(LedgerAnswerTemplate,)),
+    case("ledger.template-remove", "/ledger/templates/remove", lambda c: {"template": str(c.ids["template"])}, "officer",
+         {"volunteer": 403, "host": 403, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}, setup=with_answer_template, watch=(LedgerAnswerTemplate,)),
     case("ledger.from-intake", "/ledger/from-intake/{intake}", lambda c: {"ledger": "claim", "category": "help"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake, LedgerItem)),
     case("ledger.from-log", "/ledger/from-log/{log}", lambda c: {"ledger": "complaint", "category": "public_order"}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_log_to_escalate, watch=(FieldLog, LedgerItem)),

@@ -243,6 +243,10 @@ ROUTES = {
     ("POST", "/ledger/{item_id:int}/callback"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/ledger/{item_id:int}/referrals"): row(LOGIN, 403, 403, 422, 404, 422, 422),
     ("POST", "/ledger/{item_id:int}/referral-answer"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    # Answer templates: each officer and head keeps those of their own stations.
+    ("GET", "/ledger/templates"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("POST", "/ledger/templates"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("POST", "/ledger/templates/remove"): row(LOGIN, 403, 403, 404, 404, 404, 404),
     ("GET", "/ledger/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/ledger/export"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/bulk-reassign"): row(LOGIN, 403, 403, 422, 422, 422, 422),

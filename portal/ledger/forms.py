@@ -108,6 +108,17 @@ class ReferralAnswerForm(VersionedForm):
     answered_on = DateField(_l("Date of the answer"), validators=[InputRequired(message=_l("Enter the date of the answer (not in the future)."))])
 
 
+class TemplateForm(Form):
+    """An answer template of a station."""
+
+    template = HiddenField()
+    station = SelectField(_l("Station"), coerce=int, validators=[InputRequired(message=_l("Choose one of your stations."))])
+    category = SelectField(_l("Category"), choices=[("", _l("Any category")), *CATEGORY_CHOICES])
+    language = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
+    title = StringField(_l("Title"), [DataRequired(message=_l("Give the template a title.")), _max(100)])
+    body = TextAreaField(_l("The answer"), [DataRequired(message=_l("Write the answer.")), _max(NOTE_MAX)])
+
+
 class PrivateForm(VersionedForm):
     private = BooleanField(_l("Keep this item off the public ledger"))
     reason = TextAreaField(_l("Why"), [Optional(), _max(NOTE_MAX)])

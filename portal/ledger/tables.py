@@ -207,3 +207,16 @@ class LedgerReferral(Table, tablename="ledger_referral"):
     answer = Text(default="")
     answered_on = Date(null=True, default=None)
     created_at = Timestamptz()
+
+
+class LedgerAnswerTemplate(Table, tablename="ledger_answer_template"):
+    """A ready answer for the feedback to the person, kept by a station's officers per
+    category ("" = any) and language; an officer picks one and edits it."""
+
+    station = ForeignKey(references=Station, on_delete=OnDelete.cascade)
+    category = Varchar(length=32, default="")
+    language = Varchar(length=8, default="zh_CN")
+    title = Varchar(length=100, default="")
+    body = Text(default="")
+    updated_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz()
