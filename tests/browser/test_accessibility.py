@@ -25,7 +25,7 @@ ROLES = ("anonymous", "volunteer", "host", "officer", "head", "district_head", "
 SKIP = (".csv", ".xlsx", ".ics", ".atom", ".xml", ".json", "/logout", "/photo", "/thumb", "/text", "/static/", "/schema", "/open311/", "/boards", "/print")
 PER_ROLE = 60
 # Sections a menu may not link from the home page (a 403 or 404 is skipped).
-STAFF = ["/review", "/review/stats", "/ledger", "/ledger/new", "/ledger/overdue", "/ledger/dashboard", "/ledger/calendar", "/bulletins", "/bulletins/tips", "/intake", "/watchpoints", "/officer/applications"]
+STAFF = ["/review", "/review/stats", "/ledger", "/ledger/new", "/ledger/overdue", "/ledger/templates", "/ledger/dashboard", "/ledger/calendar", "/bulletins", "/bulletins/tips", "/intake", "/watchpoints", "/officer/applications"]
 START = {
     "anonymous": ["/login", "/track", "/volunteer/apply", "/c/xiguan", "/c/xiguan/ask/suggestion", "/c/xiguan/ledger", "/c/xiguan/bulletins"],
     "officer": STAFF + ["/communities/1/volunteers", "/shifts/manage/1", "/logs/landmarks/1", "/communities/1/board-registry"],

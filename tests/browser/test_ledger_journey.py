@@ -51,6 +51,10 @@ def test_complaint_from_resident_to_satisfied_and_public(open_phone):
     officer.get_by_label("办理情况").fill("与交警联合夜查，已在西关路设卡。")
     officer.get_by_role("button", name="标记为已办理").tap()
     expect(officer.locator(".badge")).to_have_text("已办理")
+    # One matter, made public: the answer waits for the public summary, pre-filled with a
+    # suggestion from the category and the outcome that the officer checks and saves.
+    officer.get_by_role("button", name="保存公开内容").tap()
+    expect(officer.locator(".badge")).to_have_text("已办理")
     officer.get_by_label("给群众的答复").fill("We now check Xiguan Road every night with the traffic police.")
     officer.get_by_role("button", name="反馈给群众").tap()
     expect(officer.locator(".badge")).to_have_text("已反馈")
