@@ -280,7 +280,7 @@ async def test_mediations_by_outcome_on_the_page_in_the_chat_text_and_the_mail(s
         text_en = (await reader.get(f"/c/a/bulletins/{WEEK}/text", headers={"Accept-Language": "en"})).text
         text_zh = (await reader.get(f"/c/a/bulletins/{WEEK}/text", headers={"Accept-Language": "zh-CN"})).text
         other = (await reader.get(f"/c/b/bulletins/{WEEK}", headers={"Accept-Language": "en"})).text
-    row = re.search(r"<th scope=\"row\">Mediations · Referred to court</th><td class=\"num\">(\d+)</td>\s*<td class=\"change (\w+)\">(\S+) ", page_en)
+    row = re.search(r"<th scope=\"row\">Mediations · Referred to court</th><td class=\"num\"[^>]*>(\d+)</td>\s*<td class=\"change (\w+)\"[^>]*>(\S+) ", page_en)
     assert row and row.groups() == ("0", "down", "−1")
     assert "Mediations · Referred to the people&#39;s mediation committee" in page_en and "Mediations · Partly resolved" in page_en
     assert "矛盾调解 · 转法院" in page_zh and "矛盾调解 · 转人民调解委员会" in page_zh

@@ -22,7 +22,7 @@ AXE = ROOT / "static" / "vendor" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ROLES = ("anonymous", "volunteer", "host", "officer", "head", "district_head", "admin")
 # Pages that are files, end the session or change state when opened.
-SKIP = (".csv", ".xlsx", ".ics", ".atom", ".xml", ".json", "/logout", "/photo", "/thumb", "/text", "/static/", "/schema", "/open311/", "/boards", "/print")
+SKIP = (".csv", ".xlsx", ".ics", ".atom", ".xml", ".json", "/logout", "/photo", "/thumb", "/text", "/static/", "/schema", "/open311/", "/boards", "/print", "/export")
 PER_ROLE = 60
 # Sections a menu may not link from the home page (a 403 or 404 is skipped).
 STAFF = ["/review", "/review/stats", "/ledger", "/ledger/new", "/ledger/overdue", "/ledger/templates", "/ledger/dashboard", "/ledger/calendar", "/bulletins", "/bulletins/tips", "/intake", "/watchpoints", "/officer/applications"]
