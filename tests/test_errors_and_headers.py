@@ -23,6 +23,9 @@ async def test_a_nul_byte_in_a_path_gets_the_404_page_on_both_engines(client, ar
         response = await client.get(path, headers={"Accept-Language": "en"})
         assert response.status_code == 404, path
         assert "Page not found" in response.text
+    # In a query: the intake form with a point slug that holds the byte is the form without a point.
+    response = await client.get("/c/a/ask/suggestion?point=ab%00cd", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
 
 
 async def test_oversized_bodies_are_refused_with_413(client, settings):

@@ -385,7 +385,7 @@ async def test_bad_input_is_explained_in_chinese_and_changes_nothing(client_for,
     officer, _ = await client_for("officer", preferred_language="zh_CN")
     kind = await rules.create_kind(None, area.community_id, KIND)
     base = f"/shifts/manage/{area.community_id}"
-    roster = {"kind": str(kind), "weekdays": ["0"], "start_time": "21:00", "end_time": "19:00", "min_people": "1", "max_people": "2", "weeks_ahead": "1", "starts_on": rules.utcnow().date().isoformat(), "active": "y"}
+    roster = {"kind": str(kind), "weekdays": ["0"], "start_time": "21:00", "end_time": "19:00", "min_people": "1", "max_people": "2", "weeks_ahead": "2", "starts_on": rules.utcnow().date().isoformat(), "active": "y"}
     async with nothing_changes((ShiftKind, kind), also=(RosterTemplate, Shift)):
         bad_kind = await post_form(officer, f"{base}/kinds/new", {"kind": "patrol", "name": "夜巡", "min_people": "3", "max_people": "2", "open_to": "volunteers", "buddy_min": "0", "required_skills": ["juggling"], "watch_point": "0"})
         assert bad_kind.status_code == 422 and field_error(bad_kind.text, "required_skills") == "未知技能：juggling。"

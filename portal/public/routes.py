@@ -127,7 +127,9 @@ class PublicController(Controller):
         if not community:
             raise NotFoundException()
         point = None
-        if point_slug:
+        # Slugs are letters and digits; anything else (a NUL byte, which PostgreSQL refuses
+        # in a query) names no point.
+        if point_slug and point_slug.isascii() and point_slug.isalnum():
             point = await WatchPoint.select(WatchPoint.id, WatchPoint.slug, WatchPoint.name_zh, WatchPoint.name_en, WatchPoint.community).where(WatchPoint.slug == point_slug[:32]).first().run()
             if point and point["community"] != community["id"]:
                 point = None

@@ -52,6 +52,6 @@ def test_a_volunteer_signs_up_checks_in_and_out_and_the_officer_sees_the_hours(o
     expect(page.locator("li", has_text="张建国")).to_contain_text("签退")
     expect(page.locator("li", has_text="张建国")).to_contain_text("小时")
     page.get_by_role("link", name="时长").first.tap()
-    expect(page.get_by_role("cell", name="张建国")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="张建国")).to_be_visible()  # each row is headed by the name
     assert_fits_the_phone(page)
     assert officer.offsite == []
