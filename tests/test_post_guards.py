@@ -420,17 +420,17 @@ async def with_ledger_feedback(c: Ctx) -> None:
 
 async def with_ledger_referral(c: Ctx) -> None:
     """A complaint referred to the street office, waiting for its answer."""
-    from portal.ledger import rules as ledger_rules
+    from portal.ledger import referrals as ledger_referrals
 
     await with_ledger_item(c)
-    c.ids["referral"] = await ledger_rules.add_referral(await c.actor("officer_b"), c.ids["item"], "street_office", "Xiguan street office", dt.date(2025, 1, 2))
+    c.ids["referral"] = await ledger_referrals.add_referral(await c.actor("officer_b"), c.ids["item"], "street_office", "Xiguan street office", dt.date(2025, 1, 2))
     c.ids["item_version"] += 1
 
 
 async def with_answer_template(c: Ctx) -> None:
-    from portal.ledger import rules as ledger_rules
+    from portal.ledger import answer_templates as ledger_answer_templates
 
-    c.ids["template"] = await ledger_rules.save_template(await c.actor("officer_b"), c.area.station_id, "noise", "en", "Noise", "We spoke to them.")
+    c.ids["template"] = await ledger_answer_templates.save_template(await c.actor("officer_b"), c.area.station_id, "noise", "en", "Noise", "We spoke to them.")
 
 
 async def with_log_to_escalate(c: Ctx) -> None:

@@ -13,7 +13,7 @@ from litestar.params import FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
-from portal.ledger import export, figures, labels, rules, search
+from portal.ledger import answer_templates, export, figures, labels, referrals, rules, search
 from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, TemplateForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, SOURCES, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
@@ -163,10 +163,10 @@ class LedgerController(Controller):
         return item
 
     async def _templates_page(self, request: Request, form: TemplateForm | None = None, status: int = 200) -> Template:
-        stations = await rules.template_stations(request.user)
+        stations = await answer_templates.template_stations(request.user)
         form = form or TemplateForm(data={"language": current_language()})
         form.station.choices = [(s["id"], localized(s, "name")) for s in stations]
-        context = {"form": form, "templates": await rules.templates_for([s["id"] for s in stations]), "stations": {s["id"]: s for s in stations}}
+        context = {"form": form, "templates": await answer_templates.templates_for([s["id"] for s in stations]), "stations": {s["id"]: s for s in stations}}
         return render(request, "ledger/templates.html", context, status=status)
 
     @get("/templates", name="ledger.templates")
@@ -176,11 +176,11 @@ class LedgerController(Controller):
     @post("/templates", name="ledger.template_save")
     async def template_save(self, request: Request) -> Template | Redirect | Response:
         form = await TemplateForm.from_request(request)
-        form.station.choices = [(s["id"], "") for s in await rules.template_stations(request.user)]
+        form.station.choices = [(s["id"], "") for s in await answer_templates.template_stations(request.user)]
         if form.validate():
             try:
                 template_id = int(form.template.data) if (form.template.data or "").isdigit() else None
-                await rules.save_template(request.user, form.station.data, form.category.data or "", form.language.data or "", form.title.data or "", form.body.data or "", template_id)
+                await answer_templates.save_template(request.user, form.station.data, form.category.data or "", form.language.data or "", form.title.data or "", form.body.data or "", template_id)
                 return navigate(request, "/ledger/templates")
             except LedgerError as error:
                 _fail(form, error)
@@ -190,14 +190,14 @@ class LedgerController(Controller):
     async def template_remove(self, request: Request) -> Redirect | Response:
         data = await request.form()
         raw = str(data.get("template") or "")
-        if not raw.isdigit() or not await rules.remove_template(request.user, int(raw)):
+        if not raw.isdigit() or not await answer_templates.remove_template(request.user, int(raw)):
             raise NotFoundException()
         return navigate(request, "/ledger/templates")
 
     async def _detail(self, request: Request, item_id: int, *, move: MoveForm | None = None, private: PrivateForm | None = None, text: PublicTextForm | None = None, callback: CallbackForm | None = None, referral: ReferralForm | None = None, referral_answer: ReferralAnswerForm | None = None, stale: bool = False, status: int = 200) -> Template:
         item = await self._item(request, item_id)
         # Answer templates of the item's station and category, for the answer to the person.
-        answer_templates = await rules.templates_for([item["station"]], item["category"]) if item["stage"] == "handled" else []
+        offered = await answer_templates.templates_for([item["station"]], item["category"]) if item["stage"] == "handled" else []
         context = {
             "item": item,
             "officers": await rules.officers_of(item["community"]),
@@ -207,8 +207,8 @@ class LedgerController(Controller):
             "suggested": not item["public_summary"],
             "callback_form": callback or CallbackForm(data={"version": item["version"]}),
             "referral_form": referral or ReferralForm(data={"version": item["version"], "sent_on": now().date()}),
-            "answer_templates": answer_templates,
-            "picked": next((t["body"] for t in answer_templates if str(t["id"]) == request.query_params.get("template")), ""),
+            "answer_templates": offered,
+            "picked": next((t["body"] for t in offered if str(t["id"]) == request.query_params.get("template")), ""),
             "answer_form": referral_answer,
             "stale": stale,
             "filed": request.query_params.get("filed"),
@@ -279,14 +279,14 @@ class LedgerController(Controller):
     @post("/{item_id:int}/referrals", name="ledger.referral")
     async def referral(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
         async def change(form: ReferralForm) -> None:
-            await rules.add_referral(request.user, item_id, form.body_kind.data or "", form.body_name.data or "", form.sent_on.data, form.note.data or "", form.page_version())
+            await referrals.add_referral(request.user, item_id, form.body_kind.data or "", form.body_name.data or "", form.sent_on.data, form.note.data or "", form.page_version())
 
         return await self._save(request, item_id, ReferralForm, change, "referral")
 
     @post("/{item_id:int}/referral-answer", name="ledger.referral_answer")
     async def referral_answer(self, request: Request, item_id: FromPath[int]) -> Template | Redirect | Response:
         async def change(form: ReferralAnswerForm) -> None:
-            await rules.answer_referral(request.user, item_id, form.referral.data, form.answer.data or "", form.answered_on.data, form.page_version())
+            await referrals.answer_referral(request.user, item_id, form.referral.data, form.answer.data or "", form.answered_on.data, form.page_version())
 
         return await self._save(request, item_id, ReferralAnswerForm, change, "referral_answer")
 

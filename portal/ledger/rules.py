@@ -27,10 +27,7 @@ from portal.ledger.tables import (
     OPEN_STAGES,
     SOURCES,
     CALLBACK_CHANNELS,
-    REFERRAL_BODIES,
-    LedgerAnswerTemplate,
     LedgerCallback,
-    LedgerReferral,
     LedgerCounter,
     LedgerDeadlineRule,
     LedgerEscalation,
@@ -749,125 +746,6 @@ async def record_callback(actor: Actor, item_id: int, channel: str, said: str, s
     return await _load(item_id)
 
 
-# --- Referrals to other bodies --------------------------------------------------------
-
-
-async def referrals_of(item_id: int) -> list[dict]:
-    return await LedgerReferral.select(*LedgerReferral.all_columns(), LedgerReferral.by_user.real_name).where(LedgerReferral.item == item_id).order_by(LedgerReferral.id).limit(100).run()
-
-
-async def add_referral(actor: Actor, item_id: int, body_kind: str, body_name: str, sent_on: dt.date | None, note: str = "", expected_version: int | None = None, at: dt.datetime | None = None) -> int:
-    """Record that the item was sent to another body (when, by whom, to whom); audited."""
-    body_name, note = _clean(body_name), _clean(note)
-    if body_kind not in REFERRAL_BODIES:
-        raise LedgerError(N_("Choose the kind of body from the list."), "body_kind")
-    if not body_name:
-        raise LedgerError(N_("Name the body it was sent to."), "body_name")
-    _check_length(body_name, PLACE_MAX, "body_name")
-    _check_length(note, NOTE_MAX, "note")
-    at = at or now()
-    if sent_on is None or sent_on > at.date() + dt.timedelta(days=1):
-        raise LedgerError(N_("Enter the date it was sent (not in the future)."), "sent_on")
-    async with write_transaction():
-        item = await _for_change(actor, item_id, expected_version)
-        if actor.read_only:
-            raise LedgerError(N_("You may not change this item."))
-        rows = await LedgerReferral.insert(LedgerReferral(item=item_id, body_kind=body_kind, body_name=body_name, sent_on=sent_on, by_user=actor.id, note=note, created_at=at)).returning(LedgerReferral.id).run()
-        await LedgerItem.update({LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
-        await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id, kind="referred", from_stage=item["stage"], to_stage=item["stage"], note=body_name, public=False, created_at=at)).run()
-        await record("ledger.referral", "ledger_item", item_id, actor=actor, before={"version": item["version"]}, after={"referral": rows[0]["id"], "body_kind": body_kind, "body_name": body_name, "sent_on": sent_on.isoformat(), "version": item["version"] + 1})
-    return rows[0]["id"]
-
-
-async def answer_referral(actor: Actor, item_id: int, referral_id: int, answer: str, answered_on: dt.date | None, expected_version: int | None = None, at: dt.datetime | None = None) -> None:
-    """Record the other body's answer to a referral of the item; audited."""
-    answer = _clean(answer)
-    if not answer:
-        raise LedgerError(N_("Write what they answered."), "answer")
-    _check_length(answer, NOTE_MAX, "answer")
-    at = at or now()
-    if answered_on is None or answered_on > at.date() + dt.timedelta(days=1):
-        raise LedgerError(N_("Enter the date of the answer (not in the future)."), "answered_on")
-    async with write_transaction():
-        item = await _for_change(actor, item_id, expected_version)
-        if actor.read_only:
-            raise LedgerError(N_("You may not change this item."))
-        before = await LedgerReferral.select(LedgerReferral.answer, LedgerReferral.answered_on, LedgerReferral.sent_on).where((LedgerReferral.id == referral_id) & (LedgerReferral.item == item_id)).first().run()
-        if not before:
-            raise LedgerError(N_("Choose a referral of this item."), "referral")
-        if answered_on < before["sent_on"]:
-            raise LedgerError(N_("The answer cannot come before the referral was sent."), "answered_on")
-        await LedgerReferral.update({LedgerReferral.answer: answer, LedgerReferral.answered_on: answered_on}).where(LedgerReferral.id == referral_id).run()
-        await LedgerItem.update({LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
-        await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id, kind="referral_answer", from_stage=item["stage"], to_stage=item["stage"], note=answer, public=False, created_at=at)).run()
-        await record(
-            "ledger.referral_answer", "ledger_item", item_id, actor=actor,
-            before={"referral": referral_id, "answer": before["answer"], "answered_on": before["answered_on"].isoformat() if before["answered_on"] else None},
-            after={"referral": referral_id, "answer": answer, "answered_on": answered_on.isoformat()},
-        )
-
-
-# --- Answer templates -------------------------------------------------------------------
-
-
-async def template_stations(actor: Actor) -> list[dict]:
-    """The stations whose answer templates the actor keeps: those of the communities they
-    reach as officer or head (none for heads above a station, who only read)."""
-    scope = actor.communities("officer", "head")
-    query = Community.select(Community.station, Community.station.name_zh, Community.station.name_en).distinct()
-    if scope is not None:
-        query = query.where(Community.id.is_in(list(scope) or [0]))
-    rows = await query.order_by(Community.station).limit(200).run()
-    return [{"id": r["station"], "name_zh": r["station.name_zh"], "name_en": r["station.name_en"]} for r in rows]
-
-
-async def templates_for(station_ids: list[int], category: str | None = None) -> list[dict]:
-    query = LedgerAnswerTemplate.select(*LedgerAnswerTemplate.all_columns(), LedgerAnswerTemplate.updated_by.real_name).where(LedgerAnswerTemplate.station.is_in(station_ids or [0]))
-    if category is not None:
-        query = query.where(LedgerAnswerTemplate.category.is_in([category, ""]))
-    return await query.order_by(LedgerAnswerTemplate.category).order_by(LedgerAnswerTemplate.title).limit(500).run()
-
-
-async def save_template(actor: Actor, station_id: int, category: str, language: str, title: str, body: str, template_id: int | None = None) -> int:
-    """Add an answer template of the station, or change one (audited)."""
-    title, body = _clean(title), _clean(body)
-    if actor.read_only or station_id not in {s["id"] for s in await template_stations(actor)}:
-        raise LedgerError(N_("Choose one of your stations."), "station")
-    if category and category not in {c for cats in CATEGORIES.values() for c in cats}:
-        raise LedgerError(N_("Choose a category from the list."), "category")
-    if language not in ("zh_CN", "en"):
-        raise LedgerError(N_("Choose a language from the list."), "language")
-    if not title:
-        raise LedgerError(N_("Give the template a title."), "title")
-    if not body:
-        raise LedgerError(N_("Write the answer."), "body")
-    _check_length(title, 100, "title")
-    _check_length(body, NOTE_MAX, "body")
-    values = {"station": station_id, "category": category, "language": language, "title": title, "body": body}
-    async with write_transaction():
-        at = now()
-        if template_id:
-            before = await LedgerAnswerTemplate.select(*LedgerAnswerTemplate.all_columns()).where(LedgerAnswerTemplate.id == template_id).first().run()
-            if not before or before["station"] not in {s["id"] for s in await template_stations(actor)}:
-                raise LedgerError(N_("No such template."))
-            await LedgerAnswerTemplate.update({**{getattr(LedgerAnswerTemplate, k): v for k, v in values.items()}, LedgerAnswerTemplate.updated_by: actor.id, LedgerAnswerTemplate.updated_at: at}).where(LedgerAnswerTemplate.id == template_id).run()
-            await record("ledger.template", "ledger_answer_template", template_id, actor=actor, before={k: before[k] for k in values}, after=values)
-            return template_id
-        rows = await LedgerAnswerTemplate.insert(LedgerAnswerTemplate(**values, updated_by=actor.id, updated_at=at)).returning(LedgerAnswerTemplate.id).run()
-        await record("ledger.template", "ledger_answer_template", rows[0]["id"], actor=actor, after=values)
-        return rows[0]["id"]
-
-
-async def remove_template(actor: Actor, template_id: int) -> bool:
-    async with write_transaction():
-        before = await LedgerAnswerTemplate.select(*LedgerAnswerTemplate.all_columns()).where(LedgerAnswerTemplate.id == template_id).first().run()
-        if actor.read_only or not before or before["station"] not in {s["id"] for s in await template_stations(actor)}:
-            return False
-        await LedgerAnswerTemplate.delete().where(LedgerAnswerTemplate.id == template_id).run()
-        await record("ledger.template_removed", "ledger_answer_template", template_id, actor=actor, before={k: before[k] for k in ("station", "category", "language", "title", "body")})
-    return True
-
-
 # --- The person on the tracking page -------------------------------------------------
 
 
@@ -1026,6 +904,8 @@ async def item_for_officer(actor: Actor, item_id: int) -> dict | None:
         item["duplicate_number"] = original["number"] if original else ""
     item["moves"] = list(TRANSITIONS[item["ledger"]][item["stage"]])
     item["callbacks"] = await callbacks_of(item_id)
+    from portal.ledger.referrals import referrals_of  # a module built on this one
+
     item["referrals"] = await referrals_of(item_id)
     item["evidence"] = await callback_evidence(item) if item["stage"] == "feedback_given" else None
     item["forward"] = NEXT_STEP.get(item["stage"])
