@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
@@ -127,9 +128,9 @@ class PublicController(Controller):
         if not community:
             raise NotFoundException()
         point = None
-        # Slugs are letters and digits; anything else (a NUL byte, which PostgreSQL refuses
-        # in a query) names no point.
-        if point_slug and point_slug.isascii() and point_slug.isalnum():
+        # Slugs are URL-safe base64 (letters, digits, - and _); anything else (a NUL byte,
+        # which PostgreSQL refuses in a query) names no point.
+        if point_slug and re.fullmatch(SLUG, point_slug):
             point = await WatchPoint.select(WatchPoint.id, WatchPoint.slug, WatchPoint.name_zh, WatchPoint.name_en, WatchPoint.community).where(WatchPoint.slug == point_slug[:32]).first().run()
             if point and point["community"] != community["id"]:
                 point = None

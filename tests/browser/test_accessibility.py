@@ -36,6 +36,9 @@ START = {
 
 
 def axe_violations(page: Page) -> list[str]:
+    # After a click the new page may not have its style sheet yet: unstyled links are
+    # smaller than the 24 px targets the page really has.
+    page.wait_for_load_state("load")
     # From the portal's own static folder: the CSP (rightly) refuses an inline copy.
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(url="/static/vendor/axe.min.js")
