@@ -186,13 +186,7 @@ async def station_figures(week: str, monday: dt.date, members: list[dict], reuse
     (``C.station_zone``), so every figure of it counts the same window. Communities already
     compiled in that zone (``reuse``) are not compiled again; the others (those in another
     zone) are."""
-    zone = C.station_zone(members)
-    reuse = reuse or {}
-    ready = {m["id"]: reuse[m["id"]] for m in members if m["id"] in reuse and reuse[m["id"]].figures["timezone"] == zone}
-    again = [m for m in members if m["id"] not in ready]
-    for part in await compile_figures(week, monday, again, zone) if again else []:
-        ready[part.community_id] = part
-    return C.roll_up({}, [ready[m["id"]] for m in sorted(members, key=lambda m: m["id"])])
+    return C.roll_up({}, await _ready_parts(week, monday, members, reuse or {}))
 
 
 async def _ready_parts(week: str, monday: dt.date, members: list[dict], reuse: dict[int, C.Compiled]) -> list[C.Compiled]:

@@ -15,6 +15,7 @@ from portal.ledger.tables import LEDGERS
 from portal.public.forms import PHONE_PATTERN, IntakeForm
 from portal.web.forms import Form
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 
 
 def _max(limit: int) -> Length:
@@ -151,7 +152,7 @@ class EscalateLogForm(FileIntakeForm):
 
 class HolidayForm(Form):
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
-    name = StringField(_l("Name"), [Optional(), _max(100)])
+    name = StringField(_lp("thing", "Name"), [Optional(), _max(100)])
     is_workday = BooleanField(_l("A weekend day worked instead (adjusted working day)"))
 
 
