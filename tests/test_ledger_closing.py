@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.rules import load_actor
+from portal.audit.tables import AuditEntry
 from portal.ledger import figures, rules
 from portal.ledger.rules import LedgerError, NewItem
 from portal.ledger.tables import LedgerAnswerTemplate, LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
@@ -115,6 +116,51 @@ async def test_one_matter_made_public_answering_and_closing_need_the_public_summ
     third = await rules.file_item(owner, NewItem(ledger="complaint", category="noise", community_id=area.community_id, summary="Karaoke again"))
     duplicate = await rules.transition(third["id"], "closed_duplicate", owner, duplicate_of=made["number"])
     assert duplicate["stage"] == "closed_duplicate" and duplicate["public_summary"] == ""
+
+
+async def test_once_answered_the_public_summary_is_changed_never_emptied_and_not_shown_without_one(client_for, area):
+    """一事一公开 cannot be undone: after the answer (and after closing) the public summary
+    is not emptied on a public item, and an item kept private without one is not shown
+    again; each refusal is a 422 with the message next to the field and the input back,
+    and changes nothing. Another text stays allowed and is audited; before the answer the
+    summary may still be emptied."""
+    client, owner_id = await client_for("officer")
+    owner = await load_actor(owner_id)
+    made = await answered(owner_id, area.community_id)
+    item = f"/ledger/{made['id']}"
+    async with nothing_changes((LedgerItem, made["id"]), also=(LedgerEvent,)):
+        response = await post_form(client, f"{item}/public-text", {"public_summary": "  ", "place_public": "Near the east market", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422
+        assert field_error(response.text, "public_summary") == rules.PUBLIC_TEXT_KEPT
+        assert 'value="Near the east market"' in response.text
+    response = await post_form(client, f"{item}/public-text", {"public_summary": "Noise from a karaoke bar at night", "place_public": "Near the east market", "version": str(await version_of(made["id"]))})
+    assert response.status_code == 303
+    entry = await AuditEntry.select().where((AuditEntry.action == "ledger.public_text") & (AuditEntry.object_id == str(made["id"]))).order_by(AuditEntry.id, ascending=False).output(load_json=True).first().run()
+    assert (entry["actor"], entry["before"]["public_summary"], entry["after"]["public_summary"]) == (owner_id, "Late-night karaoke", "Noise from a karaoke bar at night")
+    # Closed (here without the person's answer, kept private with a reason): not shown
+    # again without a summary, nor made private without a reason.
+    other = await rules.file_item(owner, NewItem(ledger="claim", category="property", community_id=area.community_id, summary="Water cut at Li Na's flat"))
+    await rules.set_private(owner, other["id"], True, "It names the person")
+    await rules.transition(other["id"], "closed_out_of_remit", owner, referred_to="Water company")
+    url = f"/ledger/{other['id']}"
+    async with nothing_changes((LedgerItem, other["id"]), also=(LedgerEvent,)):
+        response = await post_form(client, f"{url}/private", {"reason": "", "version": str(await version_of(other["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "private") == rules.SHOWN_WITHOUT_TEXT
+        with pytest.raises(LedgerError, match="before the item is shown"):
+            await rules.set_private(owner, other["id"], False, "")
+        response = await post_form(client, f"{url}/private", {"private": "y", "reason": " ", "version": str(await version_of(other["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "reason") == "Say why the item is kept private."
+    # With a summary written first it is shown again; then the summary stays.
+    await rules.set_public_text(owner, other["id"], "A water cut, referred to the water company", "")
+    response = await post_form(client, f"{url}/private", {"reason": "", "version": str(await version_of(other["id"]))})
+    assert response.status_code == 303
+    async with nothing_changes((LedgerItem, other["id"]), also=(LedgerEvent,)):
+        with pytest.raises(LedgerError, match="cannot be emptied"):
+            await rules.set_public_text(owner, other["id"], "", "")
+    # Before the answer nothing was made public yet: the summary may be emptied.
+    fresh = await rules.file_item(owner, NewItem(ledger="suggestion", category="traffic", community_id=area.community_id, summary="A crossing at the school"))
+    await rules.set_public_text(owner, fresh["id"], "A crossing near a school", "")
+    assert (await rules.set_public_text(owner, fresh["id"], "", ""))["public_summary"] == ""
 
 
 async def test_referrals_to_other_bodies_are_recorded_answered_shown_and_counted(client_for, area):

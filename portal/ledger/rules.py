@@ -77,6 +77,10 @@ STALE_MESSAGE = N_("Someone else changed this item meanwhile; nothing was change
 # reason. The person's answer and the timed fallback close only after the answer.
 NEEDS_PUBLIC_TEXT = ("feedback_given", "closed", "closed_unconfirmed", "closed_out_of_remit")
 PUBLIC_TEXT_MISSING = N_("One matter, made public: write the public summary (below, under \"Public ledger\") or keep the item private with a reason first.")
+# ... and once answered, that cannot be undone: the summary is not emptied on a public
+# item, nor is an item without one shown on the public ledger again.
+PUBLIC_TEXT_KEPT = N_("One matter, made public: the person was answered, so the public summary cannot be emptied. Write another text without names or addresses, or keep the item private with a reason.")
+SHOWN_WITHOUT_TEXT = N_("One matter, made public: the person was answered; write the public summary before the item is shown on the public ledger again.")
 
 # The usual next step from each open stage (the item page opens its form first).
 NEXT_STEP = {"registered": "assigned", "assigned": "in_progress", "in_progress": "handled", "handled": "feedback_given", "feedback_given": "closed"}
@@ -638,14 +642,24 @@ async def _for_change(actor: Actor, item_id: int, expected_version: int | None) 
     return item
 
 
+def made_public(item: dict) -> bool:
+    """The item was answered (it may have been reopened since) or closed under the rule
+    of one matter, made public: from then on it keeps a public summary or a recorded
+    reason not to publish."""
+    return item["stage"] in NEEDS_PUBLIC_TEXT or bool(item["feedback_text"])
+
+
 async def set_private(actor: Actor, item_id: int, private: bool, reason: str, expected_version: int | None = None) -> dict:
-    """Hide an item from the public pages (or show it again), with a reason; audited."""
+    """Hide an item from the public pages (or show it again), with a reason; audited.
+    An answered item without a public summary is not shown again."""
     reason = reason.strip()
     _check_length(reason, NOTE_MAX, "reason")
     if private and not reason:
         raise LedgerError(N_("Say why the item is kept private."), "reason")
     async with write_transaction():
         item = await _for_change(actor, item_id, expected_version)
+        if not private and made_public(item) and not (item["public_summary"] or "").strip():
+            raise LedgerError(SHOWN_WITHOUT_TEXT, "private")
         at = now()
         await LedgerItem.update({LedgerItem.private: private, LedgerItem.private_reason: reason if private else "", LedgerItem.updated_at: at, LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
         await LedgerEvent.insert(LedgerEvent(item=item_id, actor=actor.id, kind="private" if private else "public", note=reason, public=False, created_at=at)).run()
@@ -654,12 +668,15 @@ async def set_private(actor: Actor, item_id: int, private: bool, reason: str, ex
 
 
 async def set_public_text(actor: Actor, item_id: int, public_summary: str, place_public: str, expected_version: int | None = None) -> dict:
-    """The public summary and generalised place: the only text the public pages show."""
+    """The public summary and generalised place: the only text the public pages show.
+    Once the item is made public its summary is changed, never emptied."""
     public_summary, place_public = public_summary.strip(), place_public.strip()
     _check_length(public_summary, SUMMARY_MAX, "public_summary")
     _check_length(place_public, PLACE_MAX, "place_public")
     async with write_transaction():
         item = await _for_change(actor, item_id, expected_version)
+        if not public_summary and not item["private"] and made_public(item):
+            raise LedgerError(PUBLIC_TEXT_KEPT, "public_summary")
         await LedgerItem.update({LedgerItem.public_summary: public_summary, LedgerItem.place_public: place_public, LedgerItem.updated_at: now(), LedgerItem.version: item["version"] + 1}).where(LedgerItem.id == item_id).run()
         await record("ledger.public_text", "ledger_item", item_id, actor=actor, before={"public_summary": item["public_summary"], "place_public": item["place_public"]}, after={"public_summary": public_summary, "place_public": place_public})
     return await _load(item_id)
