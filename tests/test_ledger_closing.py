@@ -4,6 +4,7 @@ satisfied" step refused without evidence, and the dashboard's split of satisfact
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 
 from portal.accounts.rules import load_actor
 from portal.audit.tables import AuditEntry
-from portal.ledger import figures, rules
+from portal.ledger import figures, referrals, rules
 from portal.ledger.rules import LedgerError, NewItem
 from portal.ledger.tables import LedgerAnswerTemplate, LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
 from tests.conftest import field_error, post_form
@@ -202,6 +203,43 @@ async def test_referrals_to_other_bodies_are_recorded_answered_shown_and_counted
     assert (figures_now["property_management"]["sent"], figures_now["property_management"]["waiting"]) == (1, 1)
     dashboard = (await head.get("/ledger/dashboard")).text
     assert "Referrals to other bodies" in dashboard and "Property management" in dashboard
+
+
+async def test_the_dashboard_workbook_counts_referrals_per_kind_of_body_in_the_heads_scope(client_for, area):
+    """The heads' workbook has the page's referrals table: per kind of body, sent,
+    answered and waiting, numbers as numbers, in the reader's language; a referral of
+    another station is not counted."""
+    _, owner_id = await client_for("officer")
+    _, stranger_id = await client_for("officer", community_id=area.other_station_community_id)
+    head, head_id = await client_for("head")
+    head_zh, _ = await client_for("head", preferred_language="zh_CN")
+    owner, stranger = await load_actor(owner_id), await load_actor(stranger_id)
+    first = await rules.file_item(owner, NewItem(ledger="claim", category="property", community_id=area.community_id, summary="Water cut"))
+    second = await rules.file_item(None, NewItem(ledger="complaint", category="noise", community_id=area.other_community_id, summary="Building site at night"))
+    elsewhere = await rules.file_item(stranger, NewItem(ledger="claim", category="dispute", community_id=area.other_station_community_id, summary="A fence"))
+    sent = dt.date(2026, 1, 5)
+    answered_one = await referrals.add_referral(owner, first["id"], "street_office", "Xiguan street office", sent)
+    await referrals.answer_referral(owner, first["id"], answered_one, "Pipes fixed", sent + dt.timedelta(days=3))
+    await referrals.add_referral(owner, first["id"], "property_management", "Green Garden Property", sent)
+    await referrals.add_referral(await load_actor(head_id), second["id"], "street_office", "Xiguan street office", sent)
+    await referrals.add_referral(stranger, elsewhere["id"], "judicial_office", "Chengdong judicial office", sent)
+    response = await head.get("/ledger/dashboard/export.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["Referrals to other bodies"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows == [
+        ("Kind of body", "Referrals sent", "Answered", "Waiting for an answer"),
+        ("Street office", 2, 1, 1), ("Judicial office", 0, 0, 0), ("Property management", 1, 0, 1), ("Another department", 0, 0, 0),
+    ]
+    assert all(isinstance(v, int) for row in rows[1:] for v in row[1:])
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:D5"
+    # The page shows the same counts.
+    page = (await head.get("/ledger/dashboard")).text
+    assert re.search(r"<td><strong>Street office</strong></td><td[^>]*>2</td><td[^>]*>1</td><td[^>]*>1</td>", page)
+    # In the reader's language: the sheet's name and the kinds of body.
+    book_zh = load_workbook(io.BytesIO((await head_zh.get("/ledger/dashboard/export.xlsx")).content))
+    assert [c.value for c in book_zh["转其他单位办理"][1]][:2] == ["单位类别", "转办数"]
 
 
 async def test_answer_templates_are_kept_per_station_and_fill_the_answer(client_for, area):

@@ -1,5 +1,6 @@
-"""The head's dashboard as an XLSX workbook: numbers as numbers, months as dates,
-headers in the reader's language, and no personal data (no names of the people who
+"""The head's dashboard as an XLSX workbook, a sheet per table of the page (by month,
+by ledger, open by age, overdue by officer, by unit, referrals per kind of body,
+satisfaction): numbers as numbers, months as dates, headers in the reader's language, and no personal data (no names of the people who
 raised items, no contacts, no texts)."""
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
             [_("Unit"), _("Code"), _("Filed"), _("Open"), _("Overdue"), _("Closed"), _("Closed, satisfied")],
             [[localized(r["unit"], "name") if r["unit"] else _("No district yet"), r["unit"]["code"] if r["unit"] else "", r["filed"], r["open"], r["overdue"], r["closed"], r["closed_satisfied"]] for r in context["by_part"]],
             ["text", "code", *counts],
+        ),
+        Sheet(
+            _("Referrals to other bodies"),
+            [_("Kind of body"), _("Referrals sent"), _("Answered"), _("Waiting for an answer")],
+            [[_(labels.REFERRAL_BODIES[r["kind"]]), r["sent"], r["answered"], r["waiting"]] for r in context["referrals"]],
+            ["text", "int", "int", "int"],
         ),
         Sheet(
             _("Satisfaction"),
