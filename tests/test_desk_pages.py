@@ -42,6 +42,12 @@ async def test_the_hours_table_sorts_by_a_whitelisted_column_and_labels_its_cell
     assert names_in_order(by_name.text) == ["Ang", "Bai", "Chen"] and 'aria-sort="ascending"><a class="sort" href="?month=' + month + '&amp;sort=-name"' in by_name.text
     assert names_in_order((await officer.get(base + "&sort=-name")).text) == ["Chen", "Bai", "Ang"]
     assert names_in_order((await officer.get(base + "&sort=hours")).text) == ["Bai", "Chen", "Ang"]
+    # The phone's "Sort by" form (the header row is hidden under the cards there) asks for
+    # the same orders and keeps the month.
+    form = by_name.text[by_name.text.index('<form method="get" class="sort-by">'):]
+    form = form[: form.index("</form>")]
+    assert f'<input type="hidden" name="month" value="{month}">' in form and '<option value="name" selected>Name, ascending</option>' in form
+    assert re.findall(r'<option value="([^"]*)"', form) == ["name", "-name", "-shifts", "shifts", "-hours", "hours", "-no_shows", "no_shows"]
     # A column not in the list is the default order, never an error.
     for odd in ("password", "-real;drop", "x" * 12):
         answer = await officer.get(base + "&sort=" + odd)

@@ -20,8 +20,10 @@ from portal.stations.rules import communities_by_id
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import requires
 from portal.web.i18n import gettext as _
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.i18n import localized
 from portal.web.pages import invalid, is_htmx, public_address, render, safe_next, see_other
+from portal.web.sorting import SORT_MAX_LENGTH, SortKey, Sorts
 
 
 def policy(request: Request) -> rules.Policy:
@@ -429,24 +431,25 @@ class OfficerShiftsController(Controller):
         except ValueError:
             return rules.utcnow().date().replace(day=1)
 
-    # The hours table's sortable columns: the query's ``sort`` (a leading "-" for
-    # descending) must be one of these; anything else is the default, most hours first.
-    HOURS_SORTS = {"name": lambda r: (r["real_name"] or "", r["username"]), "shifts": lambda r: (r["shifts"], r["hours"]), "hours": lambda r: (r["hours"], r["shifts"]), "no_shows": lambda r: (r["no_shows"], r["hours"])}
+    # The hours table's sortable columns (a month's rows, read in full: sorted in Python);
+    # by default most hours first.
+    HOURS_SORTS = Sorts({
+        "name": SortKey(_l("Name"), key=lambda r: (r["real_name"] or "", r["username"])),
+        "shifts": SortKey(_l("Shifts worked"), key=lambda r: (r["shifts"], r["hours"]), descending_first=True),
+        "hours": SortKey(_l("Hours"), key=lambda r: (r["hours"], r["shifts"]), descending_first=True),
+        "no_shows": SortKey(_l("Unexcused no-shows"), key=lambda r: (r["no_shows"], r["hours"]), descending_first=True),
+    }, default="-hours")
 
     @get("/hours", name="shifts.hours_report")
     async def hours_report(
         self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7),
-        sort: str | None = Parameter(default=None, max_length=12),
+        sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH),
     ) -> Template:
         first = self._month(month)
-        rows = await rules.hours_report(community_id, first)
-        key = (sort or "").removeprefix("-")
-        if key in self.HOURS_SORTS:
-            rows = sorted(rows, key=self.HOURS_SORTS[key], reverse=(sort or "").startswith("-"))
-            order = (key, "descending" if (sort or "").startswith("-") else "ascending")
-        else:
-            order = ("hours", "descending")
-        return render(request, "shifts/hours.html", {"community": await self._community(community_id), "month": first, "rows": rows, "order": order})
+        order = self.HOURS_SORTS.parse(sort)
+        rows = order.sorted(await rules.hours_report(community_id, first))
+        filters = [("month", first.strftime("%Y-%m"))]
+        return render(request, "shifts/hours.html", {"community": await self._community(community_id), "month": first, "rows": rows, "order": order, "filters": filters})
 
     def _table(self, rows: list[dict]) -> list[list]:
         header = [_("Name"), _("Username"), _("Shifts worked"), _("Hours"), _("Unexcused no-shows")]
