@@ -142,6 +142,8 @@ def check_headers(path: str, response, signed_in: bool) -> list[str]:
         problems.append(f"{path}: CSP allows unsafe-inline/eval")
     if headers.get("x-content-type-options") != "nosniff":
         problems.append(f"{path}: no nosniff")
+    if headers.get("content-type", "").lower().count("charset") > 1:
+        problems.append(f"{path}: charset named twice ({headers.get('content-type')})")
     if headers.get("referrer-policy") not in {"same-origin", "no-referrer", "strict-origin-when-cross-origin"}:
         problems.append(f"{path}: referrer policy {headers.get('referrer-policy')}")
     # The reception phrasebook (service scripts, no personal data) is kept by the browser

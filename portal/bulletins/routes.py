@@ -231,7 +231,7 @@ class BulletinPublicController(Controller):
         bulletin = await rules.published(rules.community_key(community["id"]), week)
         if not bulletin:
             return Response(content=_("No bulletin has been published for the week %(week)s.", week=week), status_code=404, media_type=MediaType.TEXT)
-        return Response(content=R.as_text(bulletin, public_address(request)), media_type="text/plain; charset=utf-8")
+        return Response(content=R.as_text(bulletin, public_address(request)), media_type=MediaType.TEXT)
 
     @get("/c/{code:str}/subscribe", name="bulletins.subscribe")
     async def subscribe_form(self, request: Request, code: FromPath[str]) -> Template:

@@ -103,7 +103,8 @@ class LedgerController(Controller):
         rows = await search.export_rows(request.user, chosen)
         stamp = now().strftime("%Y%m%d-%H%M")
         if format == "csv":
-            body, media, name = search.export_csv(rows), "text/csv; charset=utf-8", f"ledger-items-{stamp}.csv"
+            # Litestar adds "; charset=utf-8" to every text/* type itself.
+            body, media, name = search.export_csv(rows), "text/csv", f"ledger-items-{stamp}.csv"
         else:
             body, media, name = search.export_xlsx(rows), export.XLSX_TYPE, f"ledger-items-{stamp}.xlsx"
         return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})

@@ -173,7 +173,7 @@ class ReviewController(Controller):
     async def export_csv(self, request: Request) -> Stream:
         filters = await self._export_filters(request)
         return Stream(
-            export.csv_chunks(request.user, filters), media_type="text/csv; charset=utf-8",
+            export.csv_chunks(request.user, filters), media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{self._filename("csv")}"', "Cache-Control": "private, no-store"},
         )
 

@@ -146,7 +146,7 @@ async def calendar_feed(token: FromPath[str]) -> Response:
     if user_id is None:
         raise NotFoundException()
     body = await rules.calendar_feed(user_id, rules.utcnow())
-    return Response(content=body, media_type="text/calendar; charset=utf-8", headers={"Cache-Control": "private, no-store"})
+    return Response(content=body, media_type="text/calendar", headers={"Cache-Control": "private, no-store"})
 
 
 class OfficerShiftsController(Controller):
@@ -464,7 +464,7 @@ class OfficerShiftsController(Controller):
             # Cells a spreadsheet would run as a formula are quoted as text.
             writer.writerow(["'" + c if isinstance(c, str) and c[:1] in "=+-@" else c for c in line])
         filename = f"hours-{community_id}-{first:%Y-%m}.csv"
-        return Response(content="\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(content="\ufeff" + buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @get("/hours.xlsx", name="shifts.hours_xlsx")
     async def hours_xlsx(self, request: Request, community_id: FromPath[int], month: str | None = Parameter(default=None, max_length=7)) -> Response:
