@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from portal.accounts.rules import load_actor
 from portal.audit.tables import AuditEntry
-from portal.ledger import figures, referrals, rules
+from portal.ledger import answer_templates, figures, referrals, rules
 from portal.ledger.rules import LedgerError, NewItem
 from portal.ledger.tables import LedgerAnswerTemplate, LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
 from tests.conftest import field_error, post_form
@@ -274,3 +274,41 @@ async def test_answer_templates_are_kept_per_station_and_fill_the_answer(client_
     assert re.search(r'<textarea id="feedback_given-note"[^>]*>We spoke to your neighbour; the noise stops at 22:00.</textarea>', page)
     response = await post_form(client, "/ledger/templates/remove", {"template": str(rows[1]["id"])})
     assert response.status_code == 303 and await LedgerAnswerTemplate.count().run() == 1
+
+
+async def test_answer_templates_are_edited_in_place_by_the_stations_officers_and_head(client_for, area, make_user):
+    """Each template on /ledger/templates has its edit form (category, language, title,
+    text): bad input comes back next to the field with the input and changes nothing; a
+    change is audited with before and after; an officer of another station gets 404 and a
+    head above the station reads the page without the forms and is refused."""
+    client, owner_id = await client_for("officer")
+    head, head_id = await client_for("head")
+    stranger, _ = await client_for("officer", community_id=area.other_station_community_id)
+    overseer, _ = await client_for("district_head")
+    owner = await load_actor(owner_id)
+    template_id = await answer_templates.save_template(owner, area.station_id, "noise", "en", "Noise: spoke to them", "We spoke to your neighbour.")
+    url, names = f"/ledger/templates/{template_id}/edit", (lambda **values: {f"t{template_id}-{k}": v for k, v in values.items()})
+    page = (await client.get("/ledger/templates")).text
+    assert f'action="{url}"' in page and f'id="t{template_id}-title"' in page and 'value="Noise: spoke to them"' in page
+    target = (LedgerAnswerTemplate, template_id)
+    async with nothing_changes(target):
+        response = await post_form(client, url, names(category="noise", language="en", title=" ", body="We spoke to them twice."))
+        assert response.status_code == 422 and field_error(response.text, f"t{template_id}-title") == "Give the template a title."
+        assert "We spoke to them twice." in response.text and f'<details id="template-{template_id}" open>' in response.text
+        response = await post_form(client, url, names(category="no-such", language="en", title="Noise", body="x"))
+        assert response.status_code == 422 and field_error(response.text, f"t{template_id}-category")
+        assert (await post_form(stranger, url, names(category="noise", language="en", title="Taken", body="x"))).status_code == 404
+        assert (await post_form(overseer, url, names(category="noise", language="en", title="Taken", body="x"))).status_code == 403
+    overseer_page = await overseer.get("/ledger/templates")
+    assert overseer_page.status_code == 200 and f'action="{url}"' not in overseer_page.text
+    response = await post_form(client, url, names(category="", language="zh_CN", title="噪音：已劝导", body="已上门劝导，晚上十点后不再扰民。"))
+    assert response.status_code == 303
+    row = await LedgerAnswerTemplate.select().where(LedgerAnswerTemplate.id == template_id).first().run()
+    assert (row["station"], row["category"], row["language"], row["title"], row["body"], row["updated_by"]) == (area.station_id, "", "zh_CN", "噪音：已劝导", "已上门劝导，晚上十点后不再扰民。", owner_id)
+    entry = await AuditEntry.select().where((AuditEntry.action == "ledger.template") & (AuditEntry.object_id == str(template_id))).order_by(AuditEntry.id, ascending=False).output(load_json=True).first().run()
+    assert entry["actor"] == owner_id
+    assert entry["before"] == {"category": "noise", "language": "en", "title": "Noise: spoke to them", "body": "We spoke to your neighbour."}
+    assert entry["after"] == {"category": "", "language": "zh_CN", "title": "噪音：已劝导", "body": "已上门劝导，晚上十点后不再扰民。"}
+    # The station's head keeps them too.
+    assert (await post_form(head, url, names(category="noise", language="zh_CN", title="噪音", body="已劝导。"))).status_code == 303
+    assert (await LedgerAnswerTemplate.select(LedgerAnswerTemplate.updated_by).where(LedgerAnswerTemplate.id == template_id).first().run())["updated_by"] == head_id

@@ -247,6 +247,8 @@ ROUTES = {
     ("GET", "/ledger/templates"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/templates"): row(LOGIN, 403, 403, 422, 422, 422, 422),
     ("POST", "/ledger/templates/remove"): row(LOGIN, 403, 403, 404, 404, 404, 404),
+    # The answer template is the first station's: its officers and head edit it in place.
+    ("POST", "/ledger/templates/{answer_template_id:int}/edit"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("GET", "/ledger/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/ledger/export"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/bulk-reassign"): row(LOGIN, 403, 403, 422, 422, 422, 422),
@@ -257,6 +259,8 @@ ROUTES = {
     # The reception rooms' figures: officers read their communities', heads their area's.
     ("GET", "/reception/figures"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
     ("GET", "/reception/figures.xlsx"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
+    ("GET", "/overview"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
+    ("GET", "/overview/export.xlsx"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
     ("GET", "/stations/{station_id:int}/reception"): everyone(200),
     ("GET", "/ledger/calendar"): admin_only(200),
     ("POST", "/ledger/calendar/holidays"): admin_only(422),
@@ -436,6 +440,15 @@ async def _ledger_objects(community_id: int) -> int:
     return made["id"]
 
 
+async def _answer_template_objects(station_id: int) -> int:
+    """An answer template of the first station."""
+    from portal.accounts.rules import now
+    from portal.ledger.tables import LedgerAnswerTemplate
+
+    made = LedgerAnswerTemplate(station=station_id, category="noise", language="en", title="Noise", body="We spoke to them.", updated_at=now())
+    return (await LedgerAnswerTemplate.insert(made).returning(LedgerAnswerTemplate.id).run())[0]["id"]
+
+
 async def _reception_objects(community_id: int) -> dict:
     """A verified reception room of the first community and a consultation at its desk."""
     import datetime as dt
@@ -507,6 +520,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     shift_ids = await _shift_objects(area.community_id, target_id)
     log_ids = await _log_objects(app, area.community_id, target_id)
     ledger_item = await _ledger_objects(area.community_id)
+    answer_template = await _answer_template_objects(area.station_id)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
     room_ids = await _room_objects(area.community_id, area.station_id)
@@ -532,7 +546,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
                 "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
-                "room_id": reception_ids["room"], "visit_id": reception_ids["visit"],
+                "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template,
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

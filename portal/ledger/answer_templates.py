@@ -32,11 +32,10 @@ async def templates_for(station_ids: list[int], category: str | None = None) -> 
     return await query.order_by(LedgerAnswerTemplate.category).order_by(LedgerAnswerTemplate.title).limit(500).run()
 
 
-async def save_template(actor: Actor, station_id: int, category: str, language: str, title: str, body: str, template_id: int | None = None) -> int:
-    """Add an answer template of the station, or change one (audited)."""
+def _checked(category: str, language: str, title: str, body: str) -> dict:
+    """A template's text fields, cleaned, or the refusal of the first bad one: the same
+    checks for adding and for changing one."""
     title, body = _clean(title), _clean(body)
-    if actor.read_only or station_id not in {s["id"] for s in await template_stations(actor)}:
-        raise LedgerError(N_("Choose one of your stations."), "station")
     if category and category not in {c for cats in CATEGORIES.values() for c in cats}:
         raise LedgerError(N_("Choose a category from the list."), "category")
     if language not in ("zh_CN", "en"):
@@ -47,7 +46,39 @@ async def save_template(actor: Actor, station_id: int, category: str, language: 
         raise LedgerError(N_("Write the answer."), "body")
     _check_length(title, 100, "title")
     _check_length(body, NOTE_MAX, "body")
-    values = {"station": station_id, "category": category, "language": language, "title": title, "body": body}
+    return {"category": category, "language": language, "title": title, "body": body}
+
+
+async def kept_template(actor: Actor, template_id: int) -> dict | None:
+    """The template if the actor keeps it (an officer or head of its station; never a
+    head above a station, who only reads), else None."""
+    if actor.read_only:
+        return None
+    row = await LedgerAnswerTemplate.select(*LedgerAnswerTemplate.all_columns()).where(LedgerAnswerTemplate.id == template_id).first().run()
+    if not row or row["station"] not in {s["id"] for s in await template_stations(actor)}:
+        return None
+    return row
+
+
+async def update_template(actor: Actor, template_id: int, category: str, language: str, title: str, body: str) -> None:
+    """Change an answer template in place (its station stays); audited with before and
+    after. Refused like adding one; a template the actor does not keep is "no such"."""
+    values = _checked(category, language, title, body)
+    async with write_transaction():
+        before = await kept_template(actor, template_id)
+        if before is None:
+            raise LedgerError(N_("No such template."))
+        await LedgerAnswerTemplate.update(
+            {**{getattr(LedgerAnswerTemplate, k): v for k, v in values.items()}, LedgerAnswerTemplate.updated_by: actor.id, LedgerAnswerTemplate.updated_at: now()}
+        ).where(LedgerAnswerTemplate.id == template_id).run()
+        await record("ledger.template", "ledger_answer_template", template_id, actor=actor, before={k: before[k] for k in values}, after=values)
+
+
+async def save_template(actor: Actor, station_id: int, category: str, language: str, title: str, body: str, template_id: int | None = None) -> int:
+    """Add an answer template of the station, or change one (audited)."""
+    if actor.read_only or station_id not in {s["id"] for s in await template_stations(actor)}:
+        raise LedgerError(N_("Choose one of your stations."), "station")
+    values = {"station": station_id, **_checked(category, language, title, body)}
     async with write_transaction():
         at = now()
         if template_id:

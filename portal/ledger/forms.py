@@ -109,15 +109,21 @@ class ReferralAnswerForm(VersionedForm):
     answered_on = DateField(_l("Date of the answer"), validators=[InputRequired(message=_l("Enter the date of the answer (not in the future)."))])
 
 
-class TemplateForm(Form):
-    """An answer template of a station."""
+class TemplateEditForm(Form):
+    """An answer template changed in place: everything but its station. Shown once per
+    template on one page, so each is made with ``prefix="t<id>"`` (unique ids and names)."""
 
-    template = HiddenField()
-    station = SelectField(_l("Station"), coerce=int, validators=[InputRequired(message=_l("Choose one of your stations."))])
     category = SelectField(_l("Category"), choices=[("", _l("Any category")), *CATEGORY_CHOICES])
     language = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
     title = StringField(_l("Title"), [DataRequired(message=_l("Give the template a title.")), _max(100)])
     body = TextAreaField(_l("The answer"), [DataRequired(message=_l("Write the answer.")), _max(NOTE_MAX)])
+
+
+class TemplateForm(TemplateEditForm):
+    """A new answer template of a station."""
+
+    template = HiddenField()
+    station = SelectField(_l("Station"), coerce=int, validators=[InputRequired(message=_l("Choose one of your stations."))])
 
 
 class PrivateForm(VersionedForm):

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
 from portal.ledger import answer_templates, export, figures, labels, referrals, rules, search
-from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, TemplateForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
+from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, TemplateEditForm, TemplateForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, SOURCES, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
@@ -163,11 +163,17 @@ class LedgerController(Controller):
             raise NotFoundException()
         return item
 
-    async def _templates_page(self, request: Request, form: TemplateForm | None = None, status: int = 200) -> Template:
+    async def _templates_page(self, request: Request, form: TemplateForm | None = None, status: int = 200, editing: tuple[int, TemplateEditForm] | None = None) -> Template:
+        """The station's templates, each with its edit form (``editing``: the one sent
+        back with its errors), and the form to add one."""
         stations = await answer_templates.template_stations(request.user)
         form = form or TemplateForm(data={"language": current_language()})
         form.station.choices = [(s["id"], localized(s, "name")) for s in stations]
-        context = {"form": form, "templates": await answer_templates.templates_for([s["id"] for s in stations]), "stations": {s["id"]: s for s in stations}}
+        templates = await answer_templates.templates_for([s["id"] for s in stations])
+        edit_forms = {} if request.user.read_only else {t["id"]: TemplateEditForm(prefix=f"t{t['id']}", data=t) for t in templates}
+        if editing:
+            edit_forms[editing[0]] = editing[1]
+        context = {"form": form, "templates": templates, "stations": {s["id"]: s for s in stations}, "edit_forms": edit_forms, "editing": editing[0] if editing else None}
         return render(request, "ledger/templates.html", context, status=status)
 
     @get("/templates", name="ledger.templates")
@@ -186,6 +192,22 @@ class LedgerController(Controller):
             except LedgerError as error:
                 _fail(form, error)
         return await self._templates_page(request, form, 422)
+
+    @post("/templates/{answer_template_id:int}/edit", name="ledger.template_update")
+    async def template_update(self, request: Request, answer_template_id: FromPath[int]) -> Template | Redirect | Response:
+        """Change a template in place: officers and the head of its station only."""
+        if not await answer_templates.kept_template(request.user, answer_template_id):
+            raise NotFoundException()
+        form = await TemplateEditForm.from_request(request, prefix=f"t{answer_template_id}")
+        if form.validate():
+            try:
+                await answer_templates.update_template(request.user, answer_template_id, form.category.data or "", form.language.data or "", form.title.data or "", form.body.data or "")
+                return navigate(request, "/ledger/templates")
+            except LedgerError as error:
+                if not error.field:
+                    raise NotFoundException() from error  # removed meanwhile
+                _fail(form, error)
+        return await self._templates_page(request, status=422, editing=(answer_template_id, form))
 
     @post("/templates/remove", name="ledger.template_remove")
     async def template_remove(self, request: Request) -> Redirect | Response:
