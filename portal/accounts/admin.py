@@ -17,10 +17,18 @@ from portal.db import icontains
 from portal.stations.rules import city_choices, community_choices, district_choices, station_choices
 from portal.volunteers.rules import ensure_profile
 from portal.web.guards import requires
-from portal.web.pagination import keyset_page
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.pages import invalid, is_htmx, render, see_other
+from portal.web.sorting import CURSOR_MAX_LENGTH, SORT_MAX_LENGTH, SortKey, Sorts, sorted_page
 
 USER_COLUMNS = (User.id, User.username, User.real_name, User.phone, User.active, User.last_login_at)
+# The user list's sortable columns, each served by an index on portal_user (username's
+# own unique index; (real_name, id) and (last_login_at, id) from the accounts migrations).
+USER_SORTS = Sorts({
+    "username": SortKey(_l("Username"), column=User.username),
+    "name": SortKey(_l("Name"), column=User.real_name),
+    "last_login": SortKey(_l("Last login"), column=User.last_login_at, descending_first=True),
+}, default="username")
 # The unit a grant is scoped to, whichever level it is.
 UNIT_NAMES = (
     RoleGrant.community.name_zh, RoleGrant.community.name_en, RoleGrant.station.name_zh, RoleGrant.station.name_en,
@@ -63,11 +71,9 @@ class AdminUsersController(Controller):
         community: int = Parameter(default=0, ge=0, le=2**31 - 1),
         station: int = Parameter(default=0, ge=0, le=2**31 - 1),
         status: str = Parameter(default="", max_length=16),
-        after: int | None = Parameter(default=None, ge=0, le=2**31 - 1),
+        sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH),
+        after: str | None = Parameter(default=None, max_length=CURSOR_MAX_LENGTH),
     ) -> Template:
-        query = User.select(*USER_COLUMNS)
-        if q.strip():
-            query = query.where(icontains(User.username, q.strip()) | icontains(User.real_name, q.strip()))
         # Role and unit filter the users by their grants, in SQL; a community role's grant
         # names its station too, so a station is its heads and everyone in its communities.
         grants = []
@@ -77,21 +83,33 @@ class AdminUsersController(Controller):
             grants.append(RoleGrant.community == community)
         if station:
             grants.append(RoleGrant.station == station)
-        if grants:
-            condition = grants[0]
-            for more in grants[1:]:
-                condition = condition & more
-            query = query.where(User.id.is_in(RoleGrant.select(RoleGrant.user).where(condition)))
-        if status in ("active", "deactivated"):
-            query = query.where(User.active == (status == "active"))
-        page = await keyset_page(query, User.id, after)
+
+        def select():
+            query = User.select(*USER_COLUMNS)
+            if q.strip():
+                query = query.where(icontains(User.username, q.strip()) | icontains(User.real_name, q.strip()))
+            if grants:
+                condition = grants[0]
+                for more in grants[1:]:
+                    condition = condition & more
+                query = query.where(User.id.is_in(RoleGrant.select(RoleGrant.user).where(condition)))
+            if status in ("active", "deactivated"):
+                query = query.where(User.active == (status == "active"))
+            return query
+
+        order = USER_SORTS.parse(sort)
+        page = await sorted_page(select, order, User.id, after)
         await _attach_grants(page.rows)
         filters = {"q": q, "role": role, "community": community, "station": station, "status": status}
+        filter_items = [(key, value) for key, value in filters.items() if value]
         context = {
             "page": page,
             "q": q,
             "filters": filters,
-            "query": urlencode({key: value for key, value in filters.items() if value}),
+            "order": order,
+            "filter_items": filter_items,
+            "filter_query": urlencode(filter_items),
+            "query": urlencode(filter_items + order.query_items()),
             "community_choices": await community_choices(),
             "station_choices": await station_choices(),
         }

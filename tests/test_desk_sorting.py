@@ -1,0 +1,108 @@
+"""Every desk table sorts the same way (portal/web/sorting.py): each whitelisted key orders
+the rows as stated here, ascending and descending (rows made to differ in every
+column); a key not in the list is the default order, never an error; keyset pages in an
+order that is not the default visit every row once, in that order; and each paged
+order is read from an index (no sort of the rows on either engine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from portal.accounts.tables import User
+from portal.web.sorting import query_plan, sorted_query
+
+UTC = dt.timezone.utc
+ODD_KEYS = ("password", "-id;drop", "--name", "x" * 32)
+
+
+def html_order(html: str, pattern: str) -> list[str]:
+    return re.findall(pattern, html)
+
+
+async def walk_pages(client, url: str, pattern: str) -> list[str]:
+    """Every row's key, following the "Next page" links from ``url``."""
+    seen: list[str] = []
+    for _ in range(20):
+        page = await client.get(url)
+        assert page.status_code == 200, page.status_code
+        seen += html_order(page.text, pattern)
+        link = re.search(r'<a class="button"(?: rel="next")? href="([^"]*after=[^"]*)"[^>]*>Next page</a>', page.text)
+        if not link:
+            return seen
+        url = link.group(1).replace("&amp;", "&")
+    raise AssertionError("the pages never end")
+
+
+async def assert_read_from_index(query, index: str, engine_name: str) -> None:
+    plan = await query_plan(query)
+    assert index in plan, plan
+    assert ("TEMP B-TREE" not in plan) if engine_name == "sqlite" else ("Sort" not in plan), plan
+
+
+# --- Admin: the user list -----------------------------------------------------------------
+
+USER_ROW = r'<tr id="user-\d+">\s*<td><a href="/admin/users/\d+">([^<]+)</a>'
+
+
+async def test_the_user_list_sorts_by_username_name_and_last_login(client_for):
+    admin, _ = await client_for("admin")
+    now = dt.datetime(2026, 5, 1, tzinfo=UTC)
+    for username, name, login in (("sort-b", "Zhao", now + dt.timedelta(days=2)), ("sort-c", "Ang", None), ("sort-a", "Mei", now + dt.timedelta(days=4))):
+        await User.insert(User(username=username, password_hash="x", real_name=name, created_at=now, last_login_at=login)).run()
+
+    async def order(sort: str | None) -> list[str]:
+        page = await admin.get("/admin/users/?q=sort-" + (f"&sort={sort}" if sort is not None else ""))
+        assert page.status_code == 200
+        return html_order(page.text, USER_ROW)
+
+    default = await order(None)
+    assert default == ["sort-a", "sort-b", "sort-c"] == await order("username")
+    assert await order("-username") == ["sort-c", "sort-b", "sort-a"]
+    assert await order("name") == ["sort-c", "sort-a", "sort-b"]  # Ang, Mei, Zhao
+    assert await order("-name") == ["sort-b", "sort-a", "sort-c"]
+    assert await order("-last_login") == ["sort-a", "sort-b", "sort-c"]  # latest first, never last
+    assert await order("last_login") == ["sort-c", "sort-b", "sort-a"]
+    for odd in ODD_KEYS:
+        assert await order(odd) == default, odd
+    assert (await admin.get("/admin/users/?sort=" + "x" * 40)).status_code == 400
+    page = (await admin.get("/admin/users/?q=sort-&sort=-name")).text
+    assert '<th scope="col" aria-sort="descending"><a class="sort" href="?q=sort-&amp;sort=name">Name<span class="arrow" aria-hidden="true">▼</span></a></th>' in page
+    assert '<a class="sort" href="?q=sort-&amp;sort=-last_login">Last login</a>' in page
+    assert '<input type="hidden" name="q" value="sort-">' in page and '<option value="-name" selected>Name, descending</option>' in page
+    assert 'data-label="Last login">Never</td>' in page
+
+
+async def test_the_user_list_pages_in_a_chosen_order(client_for, engine_name):
+    admin, _ = await client_for("admin")
+    now = dt.datetime(2026, 5, 1, tzinfo=UTC)
+    # Names that repeat (ties broken by id) and logins in another order than the names.
+    users = [User(username=f"page{n:02d}", password_hash="x", real_name=f"Name {n % 7}", created_at=now, last_login_at=None if n % 5 == 0 else now + dt.timedelta(hours=(n * 37) % 61)) for n in range(60)]
+    await User.insert(*users).run()
+    rows = await User.select(User.id, User.username, User.real_name, User.last_login_at).where(User.username.like("page%")).run()
+    by_name = [r["username"] for r in sorted(rows, key=lambda r: (r["real_name"], r["id"]), reverse=True)]
+    assert await walk_pages(admin, "/admin/users/?q=page&sort=-name", USER_ROW) == by_name
+    logged = sorted((r for r in rows if r["last_login_at"]), key=lambda r: (r["last_login_at"], r["id"]), reverse=True)
+    never = sorted((r for r in rows if not r["last_login_at"]), key=lambda r: r["id"], reverse=True)
+    assert await walk_pages(admin, "/admin/users/?q=page&sort=-last_login", USER_ROW) == [r["username"] for r in logged + never]
+    # A mangled cursor is the first page, not an error.
+    assert (await admin.get("/admin/users/?after=minus&sort=-name")).status_code == 200
+
+
+@pytest.mark.parametrize("sort,index", [("username", "username"), ("-name", "portal_user_real_name_id"), ("-last_login", "portal_user_last_login_id")])
+async def test_the_user_list_orders_are_read_from_an_index(database, engine_name, sort, index):
+    from portal.accounts.admin import USER_SORTS
+    from portal.web.sorting import decode_cursor, encode_cursor
+
+    order = USER_SORTS.parse(sort)
+    column = order.sort_key.column
+    value = {"username": "m", "name": "m", "last_login": dt.datetime(2026, 1, 1, tzinfo=UTC)}[order.key]
+    position = decode_cursor(column, encode_cursor(column, value, 10))
+    query = sorted_query(lambda: User.select(User.id), order, User.id, "value", position, 51)
+    if order.key == "username":
+        plan = await query_plan(query)  # Piccolo names the unique constraint's index itself
+        assert ("TEMP B-TREE" not in plan) if engine_name == "sqlite" else ("Sort" not in plan), plan
+    else:
+        await assert_read_from_index(query, index, engine_name)
