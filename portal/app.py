@@ -35,6 +35,7 @@ from portal.open311.routes import Open311Controller, Open311KeysController, api_
 from portal.public.routes import IntakeController, PublicController
 from portal.reception.rooms_routes import ROOM_CONTROLLERS
 from portal.reception.figures_routes import FiguresController, PublicFiguresController
+from portal.overview.routes import OverviewController
 from portal.reception.desk_routes import DeskController
 from portal.watchpoints.routes import CommunityBoardsController, DutyController, OfficerPhotoController, WatchPointController
 from portal.shifts.routes import SHIFT_CONTROLLERS
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicLedgerController,
             *ROOM_CONTROLLERS,
             FiguresController,
+            OverviewController,
             PublicFiguresController,
             DeskController,
             *REVIEW_CONTROLLERS,

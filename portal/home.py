@@ -8,6 +8,7 @@ from litestar.response import Response, Template
 from portal import db
 from portal.boards.rules import counts as board_counts
 from portal.boards.rules import local_today
+from portal.overview.page import glance
 from portal.shifts.rules import Policy, overdue_checkouts, utcnow
 from portal.stations.rules import communities_by_id, without_officer
 from portal.volunteers.facts import volunteer_facts
@@ -21,6 +22,8 @@ async def home(request: Request) -> Template:
     if actor:
         context["without_officer"] = await without_officer(actor.communities("head")) if actor.has("head", "admin") else []
         context["member_of"] = await communities_by_id(actor.communities("volunteer", "host"))
+        # Heads see their area's month at a glance; officers a link to the same overview.
+        context["glance"] = await glance(actor, request.app.state.settings.timezone, utcnow()) if actor.head_level or actor.has("admin") else []
         if actor.read_only:
             return render(request, "home/overseer.html", context | await _overseer_context(actor))
         context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []

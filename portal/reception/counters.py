@@ -24,9 +24,7 @@ grouped by room over at most rooms × days rows, split into parts in Python.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from dataclasses import dataclass
 from typing import Mapping
 
 from piccolo.engine.postgres import PostgresEngine
@@ -34,6 +32,7 @@ from piccolo.engine.postgres import PostgresEngine
 from portal.db import engine, fetch
 from portal.reception.tables import VISIT_CATEGORIES
 from portal.web.i18n import N_
+from portal.web.periods import PRESETS, Period, choose_period, preset_period, shifted  # noqa: F401 - the reception pages' periods
 
 # The articles' counters, in the order they are shown: key -> how it is summed.
 COUNTERS = (
@@ -64,8 +63,6 @@ CATEGORY_LABELS = {
     "foreign_visitor": N_("Service to a foreign visitor"),
 }
 _COLUMNS = ("visits", "people", *VISIT_CATEGORIES, "mediation_resolved", "foreign_people")
-PRESETS = ("week", "month", "quarter", "year")
-LONGEST_PERIOD = dt.timedelta(days=366 * 5)
 
 
 def _postgres() -> bool:
@@ -143,72 +140,6 @@ async def rebuild_daily() -> None:
     async with write_transaction():
         for statement in rebuild_sql():
             await fetch(statement)
-
-
-# --- periods ---
-
-
-@dataclass(frozen=True)
-class Period:
-    first: dt.date
-    last: dt.date
-    preset: str  # one of PRESETS, or "custom"
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-
-def preset_period(preset: str, today: dt.date) -> Period:
-    """The week (Monday to Sunday), month, quarter or year that holds ``today``."""
-    if preset == "week":
-        first = today - dt.timedelta(days=today.weekday())
-        return Period(first, first + dt.timedelta(days=6), preset)
-    if preset == "quarter":
-        month = 3 * ((today.month - 1) // 3) + 1
-        first = dt.date(today.year, month, 1)
-        last_month = month + 2
-        return Period(first, dt.date(today.year, last_month, calendar.monthrange(today.year, last_month)[1]), preset)
-    if preset == "year":
-        return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31), preset)
-    return Period(dt.date(today.year, today.month, 1), dt.date(today.year, today.month, calendar.monthrange(today.year, today.month)[1]), "month")
-
-
-def shifted(period: Period, steps: int) -> Period:
-    """The same preset ``steps`` periods earlier (negative) or later."""
-    if period.preset == "week":
-        return preset_period("week", period.first + dt.timedelta(weeks=steps))
-    months = {"month": 1, "quarter": 3, "year": 12}.get(period.preset)
-    if months is None:
-        length = dt.timedelta(days=period.days * steps)
-        return Period(period.first + length, period.last + length, "custom")
-    index = period.first.year * 12 + period.first.month - 1 + months * steps
-    return preset_period(period.preset, dt.date(index // 12, index % 12 + 1, 1))
-
-
-def choose_period(preset: str | None, first: str | None, last: str | None, today: dt.date, default: str = "month") -> tuple[Period, dict[str, str]]:
-    """The period asked for in a page's query: a preset (around ``at`` = today by default)
-    or ``from``/``to`` dates. Returns the period and the field errors (message ids, not
-    yet translated); with errors the period is the default preset."""
-    errors: dict[str, str] = {}
-    if first or last:
-        days = {}
-        for name, text in (("from", first), ("to", last)):
-            try:
-                days[name] = dt.date.fromisoformat((text or "").strip())
-            except ValueError:
-                errors[name] = N_("Give the date as 2026-12-08.")
-        if not errors:
-            if days["from"] > days["to"]:
-                errors["to"] = N_("The last day comes before the first.")
-            elif days["to"] - days["from"] > LONGEST_PERIOD:
-                errors["to"] = N_("Choose at most five years.")
-            elif not (dt.date(2000, 1, 1) <= days["from"] and days["to"] <= dt.date(2100, 12, 31)):
-                errors["from"] = N_("Choose days between 2000 and 2100.")
-        if not errors:
-            return Period(days["from"], days["to"], "custom"), errors
-        return preset_period(default, today), errors
-    return preset_period(preset if preset in PRESETS else default, today), errors
 
 
 # --- the figures ---

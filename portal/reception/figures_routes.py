@@ -13,20 +13,20 @@ from litestar.response import Template
 
 from portal.accounts.rules import now
 from portal.reception import counters
-from portal.reception.counters import CATEGORY_LABELS, COUNTER_LABELS, PRESETS
+from portal.reception.counters import CATEGORY_LABELS, COUNTER_LABELS
 from portal.stations.org import LEVEL_NAMES
 from portal.stations.tables import Community, Station
 from portal.web.guards import requires
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
 from portal.web.pages import render
+from portal.web.xlsx import safe_text
+from portal.web.periods import PRESET_FILTER, PRESET_LABELS, PRESETS, Period, at_day, choose_period, from_to, neighbour_links
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEVELS = ("city", "district", "station", "community", "room")
 ROOM_LEVEL = N_("reception room")
-PRESET_LABELS = {"week": N_("This week"), "month": N_("This month"), "quarter": N_("This quarter"), "year": N_("This year")}
 BY_FILTER = "^(" + "|".join(LEVELS) + ")$"
-PRESET_FILTER = "^(" + "|".join(PRESETS) + ")$"
 
 
 def level_name(level: str) -> str:
@@ -37,33 +37,13 @@ def _today(request: Request, timezone: str | None = None) -> dt.date:
     return now().astimezone(ZoneInfo(timezone or request.app.state.settings.timezone)).date()
 
 
-def _at(text: str | None, today: dt.date) -> dt.date:
-    """The day a preset is taken around (``at``, for the previous and next links)."""
-    try:
-        day = dt.date.fromisoformat((text or "")[:10])
-    except ValueError:
-        return today
-    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31) else today
-
-
 def _from_to(request: Request) -> tuple[str | None, str | None]:
-    """The ``from`` and ``to`` days of the query (names a Python parameter cannot take)."""
-    return (request.query_params.get("from") or "")[:40] or None, (request.query_params.get("to") or "")[:40] or None
+    return from_to(request.query_params)
 
 
-def _period(request: Request, preset, first, last, at, today: dt.date, default: str) -> tuple[counters.Period, dict[str, str]]:
-    period, errors = counters.choose_period(preset, first, last, _at(at, today), default)
+def _period(request: Request, preset, first, last, at, today: dt.date, default: str) -> tuple[Period, dict[str, str]]:
+    period, errors = choose_period(preset, first, last, at_day(at, today), default)
     return period, {name: _(message) for name, message in errors.items()}
-
-
-def _links(base: str, period: counters.Period, extra: str = "") -> dict:
-    """The previous and next periods of a preset, as query strings."""
-    if period.preset == "custom":
-        return {}
-    return {
-        "previous": f"{base}?preset={period.preset}&at={counters.shifted(period, -1).first.isoformat()}{extra}",
-        "next": f"{base}?preset={period.preset}&at={counters.shifted(period, 1).first.isoformat()}{extra}",
-    }
 
 
 class FiguresController(Controller):
@@ -87,7 +67,7 @@ class FiguresController(Controller):
         context = {
             "period": period, "errors": errors, "figures": figures, "level": level, "levels": [(lv, level_name(lv)) for lv in levels],
             "level_name": level_name(level), "presets": [(p, _(PRESET_LABELS[p])) for p in PRESETS],
-            "counter_labels": COUNTER_LABELS, "category_labels": CATEGORY_LABELS, "links": _links("/reception/figures", period, extra), "extra": extra,
+            "counter_labels": COUNTER_LABELS, "category_labels": CATEGORY_LABELS, "links": neighbour_links("/reception/figures", period, extra), "extra": extra,
             "query": request.url.query or "", "first_text": first or "", "last_text": last or "",
         }
         return context, 422 if errors else 200
@@ -114,18 +94,13 @@ class FiguresController(Controller):
         return Response(content=content, media_type=XLSX_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _text(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is kept as text.
-    return "'" + value if value[:1] in "=+-@" else value
-
-
 def _unit_name(unit: dict | None) -> str:
     from portal.web.i18n import localized
 
-    return _text(localized(unit, "name")) if unit else _("No district yet")
+    return safe_text(localized(unit, "name")) if unit else _("No district yet")
 
 
-def workbook(figures: dict, monthly: list[dict], level_label: str, period: counters.Period) -> bytes:
+def workbook(figures: dict, monthly: list[dict], level_label: str, period: Period) -> bytes:
     """The figures as an XLSX made for Excel and WPS (portal.web.xlsx): bold frozen
     headers, autofilter, widths from the content, numbers as numbers, months as dates,
     sheet names and headers in the reader's language. Counts only: no visitor, note or
@@ -170,7 +145,7 @@ class PublicFiguresController(Controller):
         context = {
             "station": station, "communities": communities, "period": period, "errors": errors, "figures": figures,
             "monthly": await counters.monthly(ids, period.first, period.last), "presets": [(p, _(PRESET_LABELS[p])) for p in PRESETS],
-            "counter_labels": COUNTER_LABELS, "links": _links(f"/stations/{station_id}/reception", period), "extra": "",
+            "counter_labels": COUNTER_LABELS, "links": neighbour_links(f"/stations/{station_id}/reception", period), "extra": "",
             "first_text": first or "", "last_text": last or "",
         }
         return render(request, "reception/figures_public.html", context, status=422 if errors else 200)
