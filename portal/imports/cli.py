@@ -84,11 +84,14 @@ def import_command(kind: str, path: Path, username: str | None, confirm: bool, l
     if not entries:
         return
     if passwords_path:
+        from portal.web.xlsx import safe_text
+
         descriptor = os.open(passwords_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", newline="", encoding="utf-8-sig") as out:
             writer = csv.writer(out)
             writer.writerow(["name", "username", "one_time_password", "role"])
-            writer.writerows([[e["name"], e["username"], e["password"], e["role"]] for e in entries])
+            # The names come from the imported sheet: neutralised like every export.
+            writer.writerows([[safe_text(e["name"]), e["username"], e["password"], e["role"]] for e in entries])
         click.echo(f"One-time passwords of {len(entries)} new accounts written to {passwords_path}.")
     else:
         click.echo("One-time passwords (shown once; each is changed at the first login):")

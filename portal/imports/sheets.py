@@ -160,7 +160,10 @@ async def example_rows(actor: Actor, kind: str, language: str) -> list[list]:
 
 
 async def example(actor: Actor, kind: str, language: str, fmt: str) -> bytes:
-    rows = await example_rows(actor, kind, language)
+    from portal.web.xlsx import safe_text
+
+    # Unit names and codes come from the database: neutralised like every export.
+    rows = [[safe_text(value) for value in row] for row in await example_rows(actor, kind, language)]
     return _sheet_of_rows(kind, language, rows) if fmt == "xlsx" else _csv(kind, language, rows)
 
 

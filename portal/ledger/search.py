@@ -26,6 +26,7 @@ from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, SOURCES, S
 from portal.public.rules import normalise_code
 from portal.web.i18n import gettext as _
 from portal.web.i18n import localized
+from portal.web.xlsx import safe_text
 
 MAX_TERMS = 6
 TERM_MAX = 60
@@ -189,11 +190,6 @@ async def export_rows(actor: Actor, chosen, at: dt.datetime | None = None) -> li
     return await query.limit(EXPORT_MAX).run()
 
 
-def _text(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is kept as text.
-    return "'" + value if value[:1] in "=+-@\t\r" else value
-
-
 def _local(moment, timezone: str):
     from zoneinfo import ZoneInfo
 
@@ -216,9 +212,9 @@ def export_table(rows: list[dict]) -> list[list]:
         zone = row["community.timezone"]
         table.append([
             row["number"], _(labels.LEDGER_ONE[row["ledger"]]), _(labels.CATEGORIES.get(row["category"], row["category"])), _(labels.STAGES[row["stage"]]),
-            _(labels.SOURCES[row["source"]]) if row["source"] in labels.SOURCES else row["source"], _text(localized(row, "community.name")),
-            _text(row["officer.real_name"] or ""), _local(row["created_at"], zone), _local(row["stage_due_at"], zone), _local(row["closed_at"], zone),
-            _text(row["summary"]),
+            _(labels.SOURCES[row["source"]]) if row["source"] in labels.SOURCES else row["source"], safe_text(localized(row, "community.name")),
+            safe_text(row["officer.real_name"] or ""), _local(row["created_at"], zone), _local(row["stage_due_at"], zone), _local(row["closed_at"], zone),
+            safe_text(row["summary"]),
         ])
     return table
 

@@ -20,6 +20,7 @@ from portal.logs.review import QueueFilters, walk_queue
 from portal.volunteers.rules import display_name
 from portal.web.i18n import gettext as _
 from portal.web.i18n import localized
+from portal.web.xlsx import safe_text
 
 BATCH = 500
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,11 +68,6 @@ def values(row: dict) -> list:
     return [value(row) for _header, value in COLUMNS]
 
 
-def _safe_text(value):
-    """Text a spreadsheet would run as a formula is kept as text."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 async def csv_chunks(actor, filters: QueueFilters) -> AsyncIterator[str]:
     """The CSV a batch at a time (a BOM first, so spreadsheet programs read UTF-8)."""
     buffer = io.StringIO()
@@ -80,7 +76,7 @@ async def csv_chunks(actor, filters: QueueFilters) -> AsyncIterator[str]:
     yield "\ufeff" + _drain(buffer)
     count = 0
     async for row in walk_queue(actor, filters, batch=BATCH):
-        writer.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else _safe_text(v)) for v in values(row)])
+        writer.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else safe_text(v)) for v in values(row)])
         count += 1
         if count % BATCH == 0:
             yield _drain(buffer)
@@ -125,7 +121,7 @@ async def xlsx_file(actor, filters: QueueFilters) -> tempfile.SpooledTemporaryFi
     async for row in walk_queue(actor, filters, batch=BATCH):
         cells = []
         for index, value in enumerate(values(row)):
-            cell = WriteOnlyCell(sheet, value=_safe_text(value))
+            cell = WriteOnlyCell(sheet, value=safe_text(value))
             if index in DATE_COLUMNS and value is not None:
                 cell.number_format = "yyyy-mm-dd hh:mm"
             cells.append(cell)

@@ -460,9 +460,10 @@ class OfficerShiftsController(Controller):
         first = self._month(month)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
+        from portal.web.xlsx import safe_text
+
         for line in self._table(await rules.hours_report(community_id, first)):
-            # Cells a spreadsheet would run as a formula are quoted as text.
-            writer.writerow(["'" + c if isinstance(c, str) and c[:1] in "=+-@" else c for c in line])
+            writer.writerow([safe_text(c) for c in line])
         filename = f"hours-{community_id}-{first:%Y-%m}.csv"
         return Response(content="\ufeff" + buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -43,9 +43,21 @@ def display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def safe_text(value: str) -> str:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    return "'" + value if value[:1] in "=+-@" else value
+# What makes Excel, WPS or LibreOffice run a cell (a formula or a DDE call): = + - @ at
+# the start, also behind leading spaces, and a tab or carriage return first (OWASP's
+# CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@")
+CONTROL_STARTS = ("\t", "\r", "\n")
+
+
+def safe_text(value):
+    """The one neutraliser of every export (CSV and XLSX): text a spreadsheet would run
+    is kept as text by a leading quote; anything else is returned as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(CONTROL_STARTS) or value.lstrip(" \t\r\n\u3000").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _cell_value(value, kind: str):
