@@ -75,10 +75,13 @@ async def october(area, make_volunteer, make_user):
     await log(a, "hazard", local(8), fixed_at=local(9), verified_at=local(12))
     await log(c, "hazard", local(9))
     await log(b, "hazard", local(25, month=9), fixed_at=local(2))
-    # Mediation resolved (a), one referred (c); help with 3 people (b); publicity 40 (b).
+    # Mediation resolved (a), one referred (c); help with 3 and 2 people (b); publicity 40 (b).
     await log(a, "mediation", local(10), outcome="resolved")
     await log(c, "mediation", local(11), outcome="referred_court")
     await log(b, "help", local(12), people_count=3)
+    # On either side of the month's first local midnight (16:00 UTC the day before).
+    await log(b, "help", local(1, 0, 30), people_count=2)
+    await log(b, "help", local(30, 23, 30, month=9), people_count=1)
     await log(b, "publicity", local(13), people_count=40)
     # Volunteers: vol_a worked 2 h in a (and logged there), vol_c 3 h in c.
     await worked(a, vol_a, local(14), 2)
@@ -109,12 +112,12 @@ BY_COMMUNITY = {
           "Active volunteers": 1, "Volunteer hours": 2, "Public messages received": 2, "Public messages answered": 1, "Public messages filed into a ledger": 1,
           "Ledger items filed": 2, "Ledger items closed": 1, "Satisfied, by the person's own answer": 1, "Callbacks recorded": 1, "Answers \"not satisfied\"": 1,
           "Referrals sent": 1, "Referrals answered": 1},
-    "b": {"Hazards fixed": 1, "Help given": 1, "People helped": 3, "Publicity sessions": 1, "Publicity audience": 40, "Ledger items closed": 1,
+    "b": {"Hazards fixed": 1, "Help given": 2, "People helped": 5, "Publicity sessions": 1, "Publicity audience": 40, "Ledger items closed": 1,
           "Satisfied, by a callback": 1, "People received": 5, "Consultations and requests for help": 2, "Disputes resolved": 1, "Reception visits logged": 3},
     "c": {"Patrols": 1, "Patrol hours": 1, "Hazards found": 1, "Mediations": 1, "Active volunteers": 1, "Volunteer hours": 3, "Ledger items filed": 1,
           "Ledger items closed": 1, "Closed without confirmation": 1},
 }
-SEPTEMBER = {"a": {"Patrols": 1, "Patrol hours": 1}, "b": {"Hazards found": 1, "Ledger items filed": 1}, "c": {"Public messages received": 1, "Public messages answered": 1}}
+SEPTEMBER = {"a": {"Patrols": 1, "Patrol hours": 1}, "b": {"Hazards found": 1, "Ledger items filed": 1, "Help given": 1, "People helped": 1}, "c": {"Public messages received": 1, "Public messages answered": 1}}
 
 
 def summed(*communities: str) -> dict:
