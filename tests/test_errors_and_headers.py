@@ -102,3 +102,37 @@ async def test_pages_carry_no_inline_script_and_send_the_csrf_header_from_body(c
 async def test_static_css_is_compressed(client):
     response = await client.get("/static/css/portal.css", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200 and response.headers.get("content-encoding") == "gzip"
+
+
+async def test_a_nul_byte_in_a_static_path_is_a_404_not_a_500(client):
+    """The file system lookup refuses the byte (ValueError: embedded null byte): no static
+    path with it reaches the lookup."""
+    for path in ("/static/%00", "/static/css/%00.css", "/static/css/portal.css%00", "/static/vendor/%00htmx.min.js"):
+        for method in ("GET", "HEAD"):
+            response = await client.request(method, path)
+            assert response.status_code in (400, 404), (method, path, response.status_code)
+
+
+async def test_a_logged_path_has_its_control_characters_escaped(settings, database, caplog):
+    """A decoded path written as it came could forge a log line (a line feed) or hide
+    the rest of it (a NUL, an escape sequence, a line separator)."""
+    import logging
+
+    @get("/explode/{rest:path}", name="explode.path")
+    async def explode(rest: str) -> str:
+        raise RuntimeError("boom")
+
+    app = create_app(settings)
+    app.register(explode)
+    portal_log = logging.getLogger("portal")
+    portal_log.addHandler(caplog.handler)  # Litestar's logging set-up replaced the root's handlers
+    try:
+        async with http_client(app) as client:
+            response = await client.get("/explode/a%0a2026-01-01 INFO forged%0d%1b[31m%e2%80%a8end")
+    finally:
+        portal_log.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.getMessage().startswith("unhandled error on GET /explode/")]
+    message = record.getMessage()
+    assert "\n" not in message and "\r" not in message and "\x1b" not in message and "\u2028" not in message
+    assert message == "unhandled error on GET /explode/a\\n2026-01-01 INFO forged\\r\\x1b[31m\\u2028end"

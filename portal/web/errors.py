@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -79,8 +80,18 @@ def _out_of_range(exc: Exception) -> bool:
     return type(exc).__name__ == "DataError" and "out of int" in text and "range" in text
 
 
+def printable(text: str) -> str:
+    """``text`` with every control, format or line-separating character escaped (\\n,
+    \\x00, \\u2028...): a decoded path written to the log as it came could start a
+    forged line or hide what follows."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+        for ch in text
+    )
+
+
 def server_error(request: Request, exc: Exception) -> Template:
     if _out_of_range(exc):
         return _page(request, 404)
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, printable(request.url.path), exc_info=exc)
     return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)
