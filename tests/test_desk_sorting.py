@@ -106,3 +106,82 @@ async def test_the_user_list_orders_are_read_from_an_index(database, engine_name
         assert ("TEMP B-TREE" not in plan) if engine_name == "sqlite" else ("Sort" not in plan), plan
     else:
         await assert_read_from_index(query, index, engine_name)
+    if column._meta.null:  # those who never logged in
+        query = sorted_query(lambda: User.select(User.id), order, User.id, "null", (None, 10), 51)
+        await assert_read_from_index(query, "portal_user_never_logged_in" if engine_name == "postgres" else "portal_user_", engine_name)
+
+
+# --- Contact boards registry --------------------------------------------------------------
+
+BOARD_ROW = r'<td data-label="Board code"><a href="/communities/\d+/board-registry/\d+">([^<]+)</a>'
+
+
+async def add_boards(community_id: int, rows) -> None:
+    from portal.boards.tables import Board
+
+    now = dt.datetime.now(UTC)
+    for code, name, printed, due in rows:
+        await Board.insert(Board(community=community_id, code=code, name_zh=name, printed_on=printed, replace_due=due, created_at=now, updated_at=now)).run()
+
+
+async def test_the_board_registry_sorts_by_code_place_printing_and_due(client_for, area):
+    officer, _ = await client_for("officer")
+    day = dt.date(2026, 3, 1)
+    await add_boards(area.community_id, [
+        ("B-2", "Market", day, day + dt.timedelta(days=400)),
+        ("B-3", "Stairwell", None, None),
+        ("B-1", "Alley", day + dt.timedelta(days=30), day + dt.timedelta(days=200)),
+    ])
+    await add_boards(area.other_community_id, [("B-0", "别处", day, day)])  # another community's: never listed
+    url = f"/communities/{area.community_id}/board-registry"
+
+    async def order(sort: str | None) -> list[str]:
+        page = await officer.get(url + (f"?sort={sort}" if sort is not None else ""))
+        assert page.status_code == 200
+        return html_order(page.text, BOARD_ROW)
+
+    default = await order(None)
+    assert default == ["B-1", "B-2", "B-3"] == await order("code")
+    assert await order("-code") == ["B-3", "B-2", "B-1"]
+    assert await order("place") == ["B-1", "B-2", "B-3"]  # Alley, Market, Stairwell
+    assert await order("-place") == ["B-3", "B-2", "B-1"]
+    assert await order("-printed") == ["B-1", "B-2", "B-3"]  # latest printing first, never printed last
+    assert await order("printed") == ["B-3", "B-2", "B-1"]
+    assert await order("due") == ["B-1", "B-2", "B-3"]  # soonest due first, no date last
+    assert await order("-due") == ["B-3", "B-2", "B-1"]
+    for odd in ODD_KEYS:
+        assert await order(odd) == default, odd
+    # The filters stay in the header links and the phone's form.
+    page = (await officer.get(url + "?kind=other&sort=-due")).text
+    assert '<a class="sort" href="?kind=other&amp;sort=due">Replacement due<span class="arrow" aria-hidden="true">▼</span></a>' in page
+    assert '<input type="hidden" name="kind" value="other">' in page and '<option value="-due" selected>Replacement due, descending</option>' in page
+
+
+async def test_the_board_registry_pages_in_a_chosen_order(client_for, area):
+    officer, _ = await client_for("officer")
+    day = dt.date(2026, 3, 1)
+    await add_boards(area.community_id, [
+        (f"B-{n:03d}", f"P{(n * 7) % 13:02d}", None if n % 4 == 0 else day + dt.timedelta(days=(n * 11) % 17), None if n % 3 == 0 else day + dt.timedelta(days=n % 5))
+        for n in range(57)
+    ])
+    from portal.boards.tables import Board
+
+    rows = await Board.select(Board.id, Board.code, Board.replace_due, Board.name_zh).where(Board.community == area.community_id).run()
+    url = f"/communities/{area.community_id}/board-registry"
+    dated = sorted((r for r in rows if r["replace_due"]), key=lambda r: (r["replace_due"], r["id"]), reverse=True)
+    undated = sorted((r for r in rows if not r["replace_due"]), key=lambda r: r["id"], reverse=True)
+    assert await walk_pages(officer, url + "?sort=-due", BOARD_ROW) == [r["code"] for r in undated + dated]
+    by_place = sorted(rows, key=lambda r: (r["name_zh"], r["id"]))
+    assert await walk_pages(officer, url + "?sort=place", BOARD_ROW) == [r["code"] for r in by_place]
+    assert await walk_pages(officer, url + "?sort=-code", BOARD_ROW) == sorted((r["code"] for r in rows), reverse=True)
+
+
+@pytest.mark.parametrize("sort", ["code", "-place", "-printed", "due"])
+async def test_the_board_registry_orders_are_read_from_an_index(area, engine_name, sort):
+    from portal.boards.rules import BOARD_SORTS, ListFilter, _filtered
+    from portal.boards.tables import Board
+
+    order = BOARD_SORTS.parse(sort)
+    for part in ("value", "null") if order.sort_key.column._meta.null else ("value",):
+        query = sorted_query(lambda: _filtered(Board.select(Board.id), area.community_id, ListFilter(), dt.date(2026, 1, 1)), order, Board.id, part, None, 51)
+        await assert_read_from_index(query, "contact_board_community_", engine_name)

@@ -21,6 +21,7 @@ from portal.watchpoints.rules import community_with_station, officers_of
 from portal.web.guards import requires
 from portal.web.i18n import gettext as _
 from portal.web.pages import public_address, render, see_other
+from portal.web.sorting import CURSOR_MAX_LENGTH, SORT_MAX_LENGTH
 
 MAX_ID = 2**31 - 1
 
@@ -63,16 +64,20 @@ class BoardRegistryController(Controller):
         kind: str = Parameter(default="", max_length=20),
         due: str = Parameter(default="", max_length=3),
         retired: str = Parameter(default="", max_length=3),
-        after: int | None = Parameter(default=None, ge=0, le=MAX_ID),
+        sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH),
+        after: str | None = Parameter(default=None, max_length=CURSOR_MAX_LENGTH),
     ) -> Template:
         community = await _community_or_404(community_id)
         today = rules.local_today(community["timezone"])
         chosen = rules.ListFilter(kind=kind if kind in PLACE_KIND_LABELS else "", due=bool(due), retired=bool(retired))
-        page = await rules.board_page(community_id, chosen, after, today)
+        order = rules.BOARD_SORTS.parse(sort)
+        page = await rules.board_page(community_id, chosen, order, after, today)
         filters = {"kind": chosen.kind, "due": "1" if chosen.due else "", "retired": "1" if chosen.retired else ""}
+        filter_items = [(k, v) for k, v in filters.items() if v]
         context = {
             "community": community, "page": page, "filters": filters, "labels": labels(),
-            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "order": order, "filter_items": filter_items, "filter_query": urlencode(filter_items),
+            "query": urlencode(filter_items + order.query_items()),
             "counts": await rules.totals([community_id], today), "may_edit": rules.may_edit(request.user, community_id),
             "printed": request.query_params.get("printed"),
         }

@@ -33,7 +33,8 @@ from portal.audit.rules import record
 from portal.boards.tables import PLACE_KINDS, SHOWS, Board
 from portal.db import fetch, write_transaction
 from portal.web.i18n import gettext as _
-from portal.web.pagination import Page, keyset_page
+from portal.web.i18n import lazy_gettext as _l
+from portal.web.sorting import Order, SortedPage, SortKey, Sorts, sorted_page
 
 READ_ROLES = ("officer", "head", "district_head", "city_head")
 DEFAULT_SHOWS = ("officers", "emergency", "qr")
@@ -306,8 +307,18 @@ def _filtered(query, community_id: int, chosen: ListFilter, today: dt.date):
     return query
 
 
-async def board_page(community_id: int, chosen: ListFilter, after: int | None, today: dt.date) -> Page:
-    page = await keyset_page(_filtered(Board.select(), community_id, chosen, today), Board.id, after)
+# The registry's sortable columns, each led by the community in an index (the code's
+# unique index; the others from the boards migrations); by default by code.
+BOARD_SORTS = Sorts({
+    "code": SortKey(_l("Board code"), column=Board.code, alone=True),
+    "place": SortKey(_l("Place"), column=Board.name_zh),
+    "printed": SortKey(_l("Printed on"), column=Board.printed_on, descending_first=True),
+    "due": SortKey(_l("Replacement due"), column=Board.replace_due, nulls="high"),
+}, default="code")
+
+
+async def board_page(community_id: int, chosen: ListFilter, order: Order, after: str | None, today: dt.date) -> SortedPage:
+    page = await sorted_page(lambda: _filtered(Board.select(), community_id, chosen, today), order, Board.id, after)
     for row in page.rows:
         row["due"] = is_due(row, today)
     return page

@@ -38,13 +38,16 @@ class SortKey:
     """One sortable column. ``label`` is shown as is (a lazy translation); ``column`` orders
     a paged query in SQL, ``key`` a bounded list in Python. ``descending_first``: the first
     click on the header shows the largest first (counts, hours); ``nulls``: whether a
-    missing value sorts as the smallest ("low") or the largest ("high") of the column."""
+    missing value sorts as the smallest ("low") or the largest ("high") of the column;
+    ``alone``: the column is unique among the list's rows (a code unique per community),
+    so it orders without the tie-breaking key, on its own unique index."""
 
     label: Any
     column: Column | None = None
     key: Callable[[dict], Any] | None = None
     descending_first: bool = False
     nulls: str = "low"
+    alone: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ def sorted_query(select: Callable[[], Select], order: Order, unique: Column, par
     if column._meta.null:
         query = query.where(column.is_not_null())
     # A unique column orders alone (its own index serves it); others end on ``unique``.
-    alone = column._meta.unique and not column._meta.null
+    alone = (column._meta.unique or order.sort_key.alone) and not column._meta.null
     if position is not None:
         value, last = position
         if alone:
