@@ -185,3 +185,69 @@ async def test_the_board_registry_orders_are_read_from_an_index(area, engine_nam
     for part in ("value", "null") if order.sort_key.column._meta.null else ("value",):
         query = sorted_query(lambda: _filtered(Board.select(Board.id), area.community_id, ListFilter(), dt.date(2026, 1, 1)), order, Board.id, part, None, 51)
         await assert_read_from_index(query, "contact_board_community_", engine_name)
+
+
+# --- Watch points -------------------------------------------------------------------------
+
+POINT_ROW = r'<td><a href="/watchpoints/\d+">([^<]+)</a>'
+
+
+async def add_points(community_id: int, rows) -> None:
+    import uuid
+
+    from portal.watchpoints.tables import WatchPoint
+
+    now = dt.datetime.now(UTC)
+    await WatchPoint.insert(*[
+        WatchPoint(community=community_id, slug=uuid.uuid4().hex[:20], name_zh=name, kind="shop", address="路", status="verified" if verified else "pending",
+                   verified_at=verified, idempotency_key=str(uuid.uuid4()), created_at=now, updated_at=now)
+        for name, verified in rows
+    ]).run()
+
+
+async def test_the_watch_points_sort_by_name_and_last_verification(client_for, area):
+    officer, _ = await client_for("officer")
+    day = dt.datetime(2026, 2, 1, tzinfo=UTC)
+    await add_points(area.community_id, [("Bakery", day + dt.timedelta(days=9)), ("Apothecary", None), ("Cafe", day)])
+    await add_points(area.other_station_community_id, [("Aaa elsewhere", None)])
+
+    async def order(sort: str | None) -> list[str]:
+        page = await officer.get("/watchpoints" + (f"?sort={sort}" if sort is not None else ""))
+        assert page.status_code == 200
+        return html_order(page.text, POINT_ROW)
+
+    default = await order(None)
+    assert default == ["Apothecary", "Cafe", "Bakery"] == await order("verified")  # never verified, then the stalest
+    assert await order("-verified") == ["Bakery", "Cafe", "Apothecary"]
+    assert await order("name") == ["Apothecary", "Bakery", "Cafe"]
+    assert await order("-name") == ["Cafe", "Bakery", "Apothecary"]
+    for odd in ODD_KEYS:
+        assert await order(odd) == default, odd
+    page = (await officer.get(f"/watchpoints?community={area.community_id}&status=all&sort=name")).text
+    assert f'<th scope="col" aria-sort="ascending"><a class="sort" href="?community={area.community_id}&amp;status=all&amp;sort=-name">Name<span class="arrow" aria-hidden="true">▲</span></a></th>' in page
+    assert f'<input type="hidden" name="community" value="{area.community_id}"><input type="hidden" name="status" value="all">' in page
+
+
+async def test_the_watch_points_page_in_a_chosen_order(client_for, area):
+    officer, _ = await client_for("officer")
+    day = dt.datetime(2026, 2, 1, tzinfo=UTC)
+    await add_points(area.community_id, [(f"P{(n * 11) % 17:02d}", None if n % 6 == 0 else day + dt.timedelta(hours=(n * 5) % 13)) for n in range(56)])
+    from portal.watchpoints.tables import WatchPoint
+
+    rows = await WatchPoint.select(WatchPoint.id, WatchPoint.name_zh, WatchPoint.verified_at).run()
+    by_name = [r["name_zh"] for r in sorted(rows, key=lambda r: (r["name_zh"], r["id"]), reverse=True)]
+    assert await walk_pages(officer, "/watchpoints?sort=-name", POINT_ROW) == by_name
+    verified = sorted((r for r in rows if r["verified_at"]), key=lambda r: (r["verified_at"], r["id"]), reverse=True)
+    never = sorted((r for r in rows if not r["verified_at"]), key=lambda r: r["id"], reverse=True)
+    assert await walk_pages(officer, "/watchpoints?sort=-verified", POINT_ROW) == [r["name_zh"] for r in verified + never]
+
+
+@pytest.mark.parametrize("sort", ["-name", "verified"])
+async def test_the_watch_point_orders_are_read_from_an_index(area, engine_name, sort):
+    from portal.watchpoints.rules import POINT_SORTS
+    from portal.watchpoints.tables import WatchPoint
+
+    order = POINT_SORTS.parse(sort)
+    for part in ("value", "null") if order.sort_key.column._meta.null else ("value",):
+        query = sorted_query(lambda: WatchPoint.select(WatchPoint.id).where(WatchPoint.community.is_in([area.community_id])), order, WatchPoint.id, part, None, 51)
+        await assert_read_from_index(query, "watch_point_community_", engine_name)

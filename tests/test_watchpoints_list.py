@@ -58,9 +58,11 @@ async def test_status_and_community_filters_apply_on_every_page(make_user, area)
     assert (await rules.points_to_oversee(officer, community_id=area.other_community_id)).rows == []
 
 
-@pytest.mark.parametrize("cursor", ["", "n", "n.x", "v.1", "v.x.1", "v.99999999999999999999999.1", "z.1.2", "n.1.2.3"])
+@pytest.mark.parametrize("cursor", ["", "n", "n.x", "v.1", "v.x.1", "v.99999999999999999999999.1", "z.1.2", "n.1.2.3", "WyJ4IiwyXQ", "W251bGwsIngiXQ"])
 def test_malformed_cursors_mean_the_first_page(cursor):
-    assert rules.parse_cursor(cursor) is None
+    from portal.web.sorting import decode_cursor
+
+    assert decode_cursor(WatchPoint.verified_at, cursor) is None
 
 
 async def test_next_links_keep_the_filters_and_walk_the_list_without_javascript(client_for, make_user, area, monkeypatch):

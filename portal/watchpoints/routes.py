@@ -4,6 +4,7 @@ community's duty roster; officers' photos for the boards."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
 
 import segno
 from litestar import Controller, Request, get, post
@@ -24,6 +25,7 @@ from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import localized
 from portal.web.pages import invalid, is_htmx, public_address, render, see_other
+from portal.web.sorting import CURSOR_MAX_LENGTH, SORT_MAX_LENGTH
 
 UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # the photo (5 MB) and the rest of the form
 
@@ -90,12 +92,18 @@ class WatchPointController(Controller):
         request: Request,
         community: int | None = Parameter(default=None, ge=0, le=2**31),
         status: str = Parameter(default="all", pattern="^(all|pending|verified|suspended)$"),
-        after: str | None = Parameter(default=None, max_length=64),
+        sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH),
+        after: str | None = Parameter(default=None, max_length=CURSOR_MAX_LENGTH),
     ) -> Template:
-        page = await rules.points_to_oversee(request.user, community or None, status, after)
+        order = rules.POINT_SORTS.parse(sort)
+        page = await rules.points_to_oversee(request.user, community or None, status, after, order=order)
         communities = await communities_by_id(request.user.communities("officer"))
         filters = {"community": community or 0, "status": status}
-        context = {"points": page.rows, "next_after": page.next_after, "after": after, "filters": filters, "communities": communities, "community": community, "status": status, **labels()}
+        filter_items = list(filters.items())
+        context = {
+            "points": page.rows, "next_after": page.next_after, "after": after, "filters": dict(filter_items + order.query_items()), "communities": communities,
+            "community": community, "status": status, "order": order, "filter_items": filter_items, "filter_query": urlencode(filter_items), **labels(),
+        }
         return render(request, "watchpoints/list.html", context)
 
     @get("/mine", name="watchpoints.mine", guards=[requires("host", "volunteer")])

@@ -23,6 +23,9 @@ from portal.watchpoints import hours as H
 from portal.uploads import MAX_BYTES, ProcessedImage, Storage, UploadError, new_key, process_image
 from portal.watchpoints.tables import CAPABILITIES, KINDS, WatchPoint, WatchPointVisit
 from portal.web.i18n import gettext as _
+from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
+from portal.web.sorting import Order, SortedPage, SortKey, Sorts, sorted_page
 
 PHOTO_MAX_BYTES = MAX_BYTES
 MAX_CLOSED_DATES = 60
@@ -304,69 +307,33 @@ async def set_suspended(actor: Actor, point_id: int, suspended: bool, note: str 
 
 LIST_PAGE_SIZE = 50
 LIST_STATUSES = ("all", "pending", "verified", "suspended")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+# The officers' list's sortable columns, each led by the community in an index (the
+# watchpoints migrations); by default never verified first (oldest application first),
+# then the stalest verification.
+POINT_SORTS = Sorts({
+    "name": SortKey(_lp("place", "Name"), column=WatchPoint.name_zh),
+    "verified": SortKey(_l("Last verified"), column=WatchPoint.verified_at),
+}, default="verified")
 
 
-@dataclass(frozen=True)
-class PointsPage:
-    rows: list[dict]
-    next_after: str | None
-
-
-def _cursor(row: dict) -> str:
-    """Where the next page starts: ``n.<id>`` among the never verified, else
-    ``v.<verified_at in microseconds>.<id>``."""
-    if row["verified_at"] is None:
-        return f"n.{row['id']}"
-    return f"v.{(row['verified_at'] - _EPOCH) // dt.timedelta(microseconds=1)}.{row['id']}"
-
-
-def parse_cursor(raw: str | None) -> tuple[dt.datetime | None, int] | None:
-    """A cursor from a link back into (verified_at or None, id); None for anything else,
-    which shows the first page."""
-    parts = (raw or "").split(".")
-    try:
-        if len(parts) == 2 and parts[0] == "n":
-            return None, int(parts[1])
-        if len(parts) == 3 and parts[0] == "v":
-            return _EPOCH + dt.timedelta(microseconds=int(parts[1])), int(parts[2])
-    except (ValueError, OverflowError):
-        return None
-    return None
-
-
-async def points_to_oversee(actor: Actor, community_id: int | None = None, status: str = "all", after: str | None = None, size: int | None = None) -> PointsPage:
-    """Points of the actor's communities a page at a time (keyset, never OFFSET): never
-    verified first (oldest application first), then the stalest verification. Served by
-    the (community, verified_at, id) index."""
+async def points_to_oversee(actor: Actor, community_id: int | None = None, status: str = "all", after: str | None = None, size: int | None = None, order: Order | None = None) -> SortedPage:
+    """Points of the actor's communities a page at a time (keyset, never OFFSET) in
+    ``order`` (by default the stalest verification first), read from the (community,
+    column, id) indexes."""
     size = size or LIST_PAGE_SIZE
     scope = actor.communities("officer")
     columns = (*POINT_COLUMNS, WatchPoint.community.name_zh, WatchPoint.community.name_en, WatchPoint.host.real_name)
     where = WatchPoint.id > 0
     if scope is not None:
         if not scope:
-            return PointsPage([], None)
+            return SortedPage([], None)
         where = WatchPoint.community.is_in(list(scope))
     if community_id:
         where = where & (WatchPoint.community == community_id)
     if status in ("pending", "verified", "suspended"):
         where = where & (WatchPoint.status == status)
-    cursor = parse_cursor(after)
-    rows: list[dict] = []
-    if cursor is None or cursor[0] is None:
-        never = where & WatchPoint.verified_at.is_null()
-        if cursor is not None:
-            never = never & (WatchPoint.id > cursor[1])
-        rows = await WatchPoint.select(*columns).where(never).order_by(WatchPoint.id).limit(size + 1).run()
-    if len(rows) <= size:
-        verified = where & WatchPoint.verified_at.is_not_null()
-        if cursor is not None and cursor[0] is not None:
-            moment, last_id = cursor
-            verified = verified & ((WatchPoint.verified_at > moment) | ((WatchPoint.verified_at == moment) & (WatchPoint.id > last_id)))
-        rows += await WatchPoint.select(*columns).where(verified).order_by(WatchPoint.verified_at).order_by(WatchPoint.id).limit(size + 1 - len(rows)).run()
-    more = len(rows) > size
-    rows = rows[:size]
-    return PointsPage(rows, _cursor(rows[-1]) if more and rows else None)
+    return await sorted_page(lambda: WatchPoint.select(*columns).where(where), order or POINT_SORTS.parse(None), WatchPoint.id, after, size)
 
 
 async def points_of_host(actor: Actor) -> list[dict]:
