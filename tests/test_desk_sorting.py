@@ -251,3 +251,75 @@ async def test_the_watch_point_orders_are_read_from_an_index(area, engine_name, 
     for part in ("value", "null") if order.sort_key.column._meta.null else ("value",):
         query = sorted_query(lambda: WatchPoint.select(WatchPoint.id).where(WatchPoint.community.is_in([area.community_id])), order, WatchPoint.id, part, None, 51)
         await assert_read_from_index(query, "watch_point_community_", engine_name)
+
+
+# --- A community's volunteers -------------------------------------------------------------
+
+VOLUNTEER_ROW = r'<td><a href="/officer/volunteers/\d+">([^<]+)</a>'
+
+
+async def add_volunteers(make_user, community_id: int, rows) -> None:
+    from portal.volunteers.tables import VolunteerProfile
+
+    for name, status, applied in rows:
+        user = await make_user("volunteer", community_id=community_id, real_name=name)
+        await VolunteerProfile.insert(VolunteerProfile(user=user, community=community_id, status=status, applied_at=applied, consent_at=applied)).run()
+
+
+async def test_the_volunteers_sort_by_status_and_application(client_for, make_user, area):
+    officer, _ = await client_for("officer")
+    day = dt.datetime(2026, 1, 10, tzinfo=UTC)
+    await add_volunteers(make_user, area.community_id, [("Bai", "verified", day), ("Ang", "pending", day + dt.timedelta(days=3)), ("Chen", "suspended", day - dt.timedelta(days=3)), ("Gone", "deleted", day)])
+    url = f"/communities/{area.community_id}/volunteers"
+
+    async def order(sort: str | None) -> list[str]:
+        page = await officer.get(url + (f"?sort={sort}" if sort is not None else ""))
+        assert page.status_code == 200
+        return html_order(page.text, VOLUNTEER_ROW)
+
+    default = await order(None)
+    assert default == ["Chen", "Bai", "Ang"] == await order("applied")  # oldest application first; a deleted account is not listed
+    assert await order("-applied") == ["Ang", "Bai", "Chen"]
+    assert await order("status") == ["Ang", "Chen", "Bai"]  # pending, suspended, verified (by the status's code)
+    assert await order("-status") == ["Bai", "Chen", "Ang"]
+    for odd in ODD_KEYS:
+        assert await order(odd) == default, odd
+    page = (await officer.get(url + "?status=verified&sort=-applied")).text
+    assert '<a class="sort" href="?status=verified&amp;sort=applied">Applied on<span class="arrow" aria-hidden="true">▼</span></a>' in page
+    assert '<input type="hidden" name="status" value="verified">' in page and 'data-label="Applied on">' in page
+
+
+async def test_the_volunteers_page_in_a_chosen_order(client_for, area):
+    """60 volunteers (their accounts inserted in one statement): by application, latest
+    first, across pages; and by status, where most rows tie and the id decides."""
+    from portal.accounts.tables import User
+    from portal.volunteers.tables import VolunteerProfile
+
+    officer, _ = await client_for("officer")
+    day = dt.datetime(2026, 1, 10, tzinfo=UTC)
+    users = await User.insert(*[User(username=f"vol-{n:02d}", password_hash="x", real_name=f"V{n:02d}", created_at=day) for n in range(60)]).returning(User.id).run()
+    statuses = ("verified", "pending", "rejected", "suspended")
+    await VolunteerProfile.insert(*[
+        VolunteerProfile(user=row["id"], community=area.community_id, status=statuses[n % 4 if n % 3 else 0], applied_at=day + dt.timedelta(hours=(n * 7) % 23))
+        for n, row in enumerate(users)
+    ]).run()
+    rows = await VolunteerProfile.select(VolunteerProfile.id, VolunteerProfile.status, VolunteerProfile.applied_at, VolunteerProfile.user.real_name).run()
+    url = f"/communities/{area.community_id}/volunteers"
+    latest = sorted(rows, key=lambda r: (r["applied_at"], r["id"]), reverse=True)
+    assert await walk_pages(officer, url + "?sort=-applied", VOLUNTEER_ROW) == [r["user.real_name"] for r in latest]
+    by_status = sorted(rows, key=lambda r: (r["status"], r["id"]))
+    assert await walk_pages(officer, url + "?sort=status", VOLUNTEER_ROW) == [r["user.real_name"] for r in by_status]
+    assert await walk_pages(officer, url + "?status=pending&sort=-applied", VOLUNTEER_ROW) == [r["user.real_name"] for r in latest if r["status"] == "pending"]
+
+
+@pytest.mark.parametrize("sort,status", [("applied", ""), ("-applied", "verified"), ("status", ""), ("-status", "pending")])
+async def test_the_volunteer_orders_are_read_from_an_index(area, engine_name, sort, status):
+    from portal.volunteers.rules import LISTED_STATUSES, VOLUNTEER_SORTS
+    from portal.volunteers.tables import VolunteerProfile
+
+    def select():
+        query = VolunteerProfile.select(VolunteerProfile.id).where(VolunteerProfile.community == area.community_id)
+        return query.where(VolunteerProfile.status == status) if status else query.where(VolunteerProfile.status.is_in(list(LISTED_STATUSES)))
+
+    query = sorted_query(select, VOLUNTEER_SORTS.parse(sort), VolunteerProfile.id, "value", None, 51)
+    await assert_read_from_index(query, "volunteer_profile_community_", engine_name)

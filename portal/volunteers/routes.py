@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
@@ -19,6 +21,7 @@ from portal.web.guards import requires
 from portal.web.i18n import current_language
 from portal.web.middleware import client_ip
 from portal.web.pages import invalid, render, see_other
+from portal.web.sorting import CURSOR_MAX_LENGTH, SORT_MAX_LENGTH
 
 
 class VolunteerController(Controller):
@@ -151,14 +154,21 @@ class OfficerVolunteersController(Controller):
         request: Request,
         community_id: FromPath[int],
         status: str = Parameter(default="", max_length=16),
-        after: int | None = Parameter(default=None, ge=0),
+        sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH),
+        after: str | None = Parameter(default=None, max_length=CURSOR_MAX_LENGTH),
     ) -> Template:
-        page = await rules.volunteers_page(request.user, community_id, status, after)
+        order = rules.VOLUNTEER_SORTS.parse(sort)
+        page = await rules.volunteers_page(request.user, community_id, status, after, order)
         skills = await rules.skills_of([r["user"] for r in page.rows])
         community = (await rules.community_names([community_id])).get(community_id)
         if not community:
             raise NotFoundException()
-        context = {"page": page, "skills": skills, "status": status if status in LISTED_STATUSES else "", "statuses": LISTED_STATUSES, "community": community}
+        status = status if status in LISTED_STATUSES else ""
+        filter_items = [("status", status)] if status else []
+        context = {
+            "page": page, "skills": skills, "status": status, "statuses": LISTED_STATUSES, "community": community,
+            "order": order, "filter_items": filter_items, "filter_query": urlencode(filter_items), "query": urlencode(filter_items + order.query_items()),
+        }
         return render(request, "volunteers/list.html", context)
 
     async def _detail(self, request: Request, profile_id: int, form: ReasonForm | None = None, status: int = 200) -> Template:

@@ -22,7 +22,9 @@ from portal.stations.tables import Community
 from portal.volunteers.tables import SKILLS, VolunteerProfile, VolunteerSkill
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.pagination import Page, keyset_page
+from portal.web.sorting import Order, SortedPage, SortKey, Sorts, sorted_page
 
 # Applications per client address, counted in the database like the public intake forms:
 # an account factory is refused, a family or a registration desk sharing one address is not.
@@ -243,13 +245,23 @@ async def pending_page(actor: Actor, after: int | None) -> Page:
     return await keyset_page(query, VolunteerProfile.id, after)
 
 
-async def volunteers_page(actor: Actor, community_id: int, status: str | None, after: int | None) -> Page:
-    query = _scoped(VolunteerProfile.select(*PROFILE_COLUMNS).where(VolunteerProfile.community == community_id), actor)
-    if status in LISTED_STATUSES:
-        query = query.where(VolunteerProfile.status == status)
-    else:
-        query = query.where(VolunteerProfile.status.is_in(list(LISTED_STATUSES)))
-    return await keyset_page(query, VolunteerProfile.id, after)
+# A community's volunteers sort by the profile's own columns, each under the community in
+# an index (the volunteers migrations); the name is the account's (another table), which
+# no index of the profiles can order.
+VOLUNTEER_SORTS = Sorts({
+    "status": SortKey(_l("Status"), column=VolunteerProfile.status),
+    "applied": SortKey(_l("Applied on"), column=VolunteerProfile.applied_at),
+}, default="applied")
+
+
+async def volunteers_page(actor: Actor, community_id: int, status: str | None, after: str | None, order: Order | None = None) -> SortedPage:
+    def select():
+        query = _scoped(VolunteerProfile.select(*PROFILE_COLUMNS).where(VolunteerProfile.community == community_id), actor)
+        if status in LISTED_STATUSES:
+            return query.where(VolunteerProfile.status == status)
+        return query.where(VolunteerProfile.status.is_in(list(LISTED_STATUSES)))
+
+    return await sorted_page(select, order or VOLUNTEER_SORTS.parse(None), VolunteerProfile.id, after)
 
 
 async def profile_for_officer(actor: Actor, profile_id: int) -> dict | None:
