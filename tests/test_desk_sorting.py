@@ -323,3 +323,50 @@ async def test_the_volunteer_orders_are_read_from_an_index(area, engine_name, so
 
     query = sorted_query(select, VOLUNTEER_SORTS.parse(sort), VolunteerProfile.id, "value", None, 51)
     await assert_read_from_index(query, "volunteer_profile_community_", engine_name)
+
+
+# --- Reception rooms' figures (one row per unit, sorted in Python) ---------------------------
+
+FIGURE_ROW = r'<tr><th scope="row">([^<]+?) <span class="muted">'
+
+
+async def test_the_reception_figures_sort_by_unit_and_by_each_counter(client_for, area):
+    from tests.test_reception_counters import insert_visits, make_room
+
+    officer, _ = await client_for("officer")
+    rooms = {await make_room(area.community_id, slug, name): area.community_id for slug, name in (("room-b", "Beta"), ("room-a", "Alpha"), ("room-c", "Gamma"))}
+    beta, alpha, gamma = rooms
+    day = dt.date(2026, 11, 10)
+
+    def visit(room, category, people=1, outcome="", language="zh"):
+        return {"room": room, "community": area.community_id, "category": category, "people": people, "language": language, "outcome": outcome,
+                "local_day": day, "contact_name": "", "contact_phone": ""}
+
+    await insert_visits(
+        [visit(alpha, "consultation")] * 3 + [visit(beta, "emergency", people=5)] + [visit(gamma, "errand", people=2)] * 2
+    )
+    url = "/reception/figures?from=2026-11-01&to=2026-11-30"
+
+    async def order(sort: str | None) -> list[str]:
+        page = await officer.get(url + (f"&sort={sort}" if sort is not None else ""))
+        assert page.status_code == 200
+        return [name.replace(" EN", "") for name in html_order(page.text, FIGURE_ROW)]
+
+    default = await order(None)
+    assert default == ["Alpha", "Beta", "Gamma"] == await order("unit")  # by the room's code
+    assert await order("-unit") == ["Gamma", "Beta", "Alpha"]
+    assert await order("-people_received") == ["Beta", "Gamma", "Alpha"]  # 5, 4, 3
+    assert await order("people_received") == ["Alpha", "Gamma", "Beta"]
+    assert await order("-visits") == ["Alpha", "Gamma", "Beta"]  # 3, 2, 1
+    assert await order("visits") == ["Beta", "Gamma", "Alpha"]
+    assert await order("-emergency_rescues") == ["Beta", "Alpha", "Gamma"]  # 1, then the ties by unit
+    assert await order("-errands") == ["Gamma", "Alpha", "Beta"]
+    for odd in ODD_KEYS:
+        assert await order(odd) == default, odd
+    assert (await officer.get(url + "&sort=" + "x" * 40)).status_code == 400
+    page = (await officer.get(url + "&sort=-visits")).text
+    assert '<a class="sort" href="?from=2026-11-01&amp;to=2026-11-30&amp;sort=visits">Visits logged<span class="arrow" aria-hidden="true">▼</span></a>' in page
+    assert '<input type="hidden" name="from" value="2026-11-01"><input type="hidden" name="to" value="2026-11-30">' in page
+    assert '<option value="-visits" selected>Visits logged, descending</option>' in page
+    # The total stays the table's foot whatever the order.
+    assert page.index("<tfoot>") > page.index("Alpha") and page.index("<tfoot>") > page.index("Beta")

@@ -4,6 +4,7 @@ public page of a station (counts only, by month)."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get
@@ -19,7 +20,9 @@ from portal.stations.tables import Community, Station
 from portal.web.guards import requires
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.pages import render
+from portal.web.sorting import SORT_MAX_LENGTH, SortKey, Sorts
 from portal.web.xlsx import safe_text
 from portal.web.periods import PRESET_FILTER, PRESET_LABELS, PRESETS, Period, at_day, choose_period, from_to, neighbour_links
 
@@ -27,6 +30,22 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEVELS = ("city", "district", "station", "community", "room")
 ROOM_LEVEL = N_("reception room")
 BY_FILTER = "^(" + "|".join(LEVELS) + ")$"
+
+
+def _unit_key(row: dict) -> tuple:
+    return (row["unit"] is None, (row["unit"] or {}).get("code") or "", row["part"] or 0)
+
+
+# The figures' sortable columns: the unit (by its code, the organisation's own order,
+# which is the default) and every counter, largest first on the first click. The parts
+# are one row per unit, read in full: sorted in Python, where the sort is stable either
+# way, so units with the same count stay in the units' order.
+FIGURE_SORTS = Sorts({
+    "unit": SortKey(_l("Unit"), key=_unit_key),
+    **{name: SortKey(_l(label), key=lambda row, name=name: row[name], descending_first=True) for name, label in COUNTER_LABELS.items()},
+    "visits": SortKey(_l("Visits logged"), key=lambda row: row["visits"], descending_first=True),
+}, default="unit")
+FILTERS = ("preset", "at", "from", "to", "by")
 
 
 def level_name(level: str) -> str:
@@ -53,7 +72,7 @@ class FiguresController(Controller):
     path = "/reception"
     guards = [requires("officer", "head")]
 
-    async def _context(self, request: Request, preset, at, by) -> tuple[dict, int]:
+    async def _context(self, request: Request, preset, at, by, sort: str | None = None) -> tuple[dict, int]:
         actor = request.user
         first, last = _from_to(request)
         scope = actor.communities("officer", "head")
@@ -63,8 +82,12 @@ class FiguresController(Controller):
         today = _today(request)
         period, errors = _period(request, preset, first, last, at, today, "month")
         figures = await counters.figures(scope, period.first, period.last, level)
+        order = FIGURE_SORTS.parse(sort)
+        figures["parts"] = order.sorted(sorted(figures["parts"], key=_unit_key))
+        filter_items = [(name, request.query_params[name][:40]) for name in FILTERS if request.query_params.get(name)]
         extra = f"&by={level}" if level != default_level else ""
         context = {
+            "order": order, "filter_items": filter_items, "filter_query": urlencode(filter_items),
             "period": period, "errors": errors, "figures": figures, "level": level, "levels": [(lv, level_name(lv)) for lv in levels],
             "level_name": level_name(level), "presets": [(p, _(PRESET_LABELS[p])) for p in PRESETS],
             "counter_labels": COUNTER_LABELS, "category_labels": CATEGORY_LABELS, "links": neighbour_links("/reception/figures", period, extra), "extra": extra,
@@ -75,9 +98,9 @@ class FiguresController(Controller):
     @get("/figures", name="reception.figures")
     async def page(
         self, request: Request, preset: str | None = Parameter(default=None, pattern=PRESET_FILTER), at: str | None = Parameter(default=None, max_length=40),
-        by: str | None = Parameter(default=None, pattern=BY_FILTER),
+        by: str | None = Parameter(default=None, pattern=BY_FILTER), sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH),
     ) -> Template:
-        context, status = await self._context(request, preset, at, by)
+        context, status = await self._context(request, preset, at, by, sort)
         return render(request, "reception/figures.html", context, status=status)
 
     @get("/figures.xlsx", name="reception.figures_xlsx")
