@@ -15,10 +15,11 @@ from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from piccolo.engine.postgres import PostgresEngine
 
 from portal.accounts.tables import LANGUAGES, ROLES, LoginFailure, RoleGrant, User, UserSession
 from portal.audit.rules import record
-from portal.db import fetch, true, write_transaction
+from portal.db import engine, fetch, true, write_transaction
 from portal.web.i18n import gettext as _
 from portal.stations.tables import City, Community, District, Station
 
@@ -327,7 +328,12 @@ class LoginResult:
     deactivated: bool = False  # the right password for an account that was deactivated
 
 
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 async def _locked_for(username: str, ip: str, max_failures: int) -> int:
+    """Seconds the account (or the address) stays locked by the attempts counted so far."""
     since = now() - THROTTLE_WINDOW
     by_user = await LoginFailure.select(LoginFailure.at).where((LoginFailure.username == username) & (LoginFailure.at > since)).order_by(LoginFailure.at).run()
     by_ip = await LoginFailure.count().where((LoginFailure.ip == ip) & (LoginFailure.at > since)).run()
@@ -339,23 +345,48 @@ async def _locked_for(username: str, ip: str, max_failures: int) -> int:
     return 0
 
 
+async def _reserve_attempt(username: str, ip: str, max_failures: int) -> tuple[int | None, int]:
+    """Count the attempt before the slow hash: under a lock per account and per address
+    (SQLite: the write lock of BEGIN IMMEDIATE; PostgreSQL: transaction advisory locks,
+    taken in one order), the attempts so far are counted and, below the limits, this
+    one's row is inserted and committed. Attempts sent at once queue there one by one,
+    so no burst has more passwords checked than the limits allow.
+    Returns (the reserved row's id, 0) or (None, seconds locked)."""
+    async with write_transaction():
+        if isinstance(engine(), PostgresEngine):
+            for key in sorted({_lock_key(f"login-user:{username}"), _lock_key(f"login-ip:{ip}")}):
+                await LoginFailure.raw("SELECT pg_advisory_xact_lock({})", key).run()
+        locked = await _locked_for(username, ip, max_failures)
+        if locked:
+            return None, locked
+        created = await LoginFailure.insert(LoginFailure(username=username, ip=ip, at=now())).returning(LoginFailure.id).run()
+    return created[0]["id"], 0
+
+
+async def _forget_attempt(attempt_id: int) -> None:
+    async with write_transaction():
+        await LoginFailure.delete().where(LoginFailure.id == attempt_id).run()
+
+
 async def log_in(username: str, password: str, ip: str, max_failures: int) -> LoginResult:
-    """Check a username and password, throttled per account and per address."""
+    """Check a username and password, throttled per account and per address. The
+    attempt is reserved (a failure row) before the password is checked and stays a
+    failure unless the password was right or the attempt was refused unchecked."""
     username = username.strip().lower()
-    locked = await _locked_for(username, ip, max_failures)
-    if locked:
+    attempt, locked = await _reserve_attempt(username, ip[:64], max_failures)
+    if attempt is None:
         await record("login.throttled", "user", username, ip=ip)
         return LoginResult(locked_seconds=locked)
     user = await User.select(User.id, User.username, User.password_hash, User.active).where(User.username == username).first().run()
     password_ok = await check_password(user["password_hash"] if user else _DUMMY_HASH, password) and user is not None
     if password_ok and not user["active"]:
         # Only who knows the password learns that the account exists and was deactivated.
+        await _forget_attempt(attempt)
         await record("login.deactivated", "user", user["id"], ip=ip)
         return LoginResult(deactivated=True)
     ok = password_ok
     async with write_transaction():
         if not ok:
-            await LoginFailure.insert(LoginFailure(username=username, ip=ip[:64], at=now())).run()
             await record("login.failed", "user", user["id"] if user else username, ip=ip)
             return LoginResult()
         await LoginFailure.delete().where(LoginFailure.username == username).run()
