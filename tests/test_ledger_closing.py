@@ -15,7 +15,9 @@ from portal.accounts.rules import load_actor
 from portal.audit.tables import AuditEntry
 from portal.ledger import answer_templates, figures, referrals, rules
 from portal.ledger.rules import LedgerError, NewItem
-from portal.ledger.tables import LedgerAnswerTemplate, LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
+from portal.ledger.mail import answer_token
+from portal.ledger.tables import LedgerAnswerTemplate, LedgerCallback, LedgerEvent, LedgerItem, LedgerMail, LedgerReferral
+from portal.notifications.tables import Notification
 from tests.conftest import field_error, post_form
 from tests.unchanged import nothing_changes
 
@@ -312,3 +314,50 @@ async def test_answer_templates_are_edited_in_place_by_the_stations_officers_and
     # The station's head keeps them too.
     assert (await post_form(head, url, names(category="noise", language="zh_CN", title="噪音", body="已劝导。"))).status_code == 303
     assert (await LedgerAnswerTemplate.select(LedgerAnswerTemplate.updated_by).where(LedgerAnswerTemplate.id == template_id).first().run())["updated_by"] == head_id
+
+
+async def test_the_answer_emails_link_records_the_persons_answer_once_and_showing_it_records_nothing(client, client_for, area, settings):
+    """The answer e-mail's signed link opens a page with the tracking page's form: opening
+    it (as mail scanners do) records nothing; a wrong token is not found; the answer goes
+    through the person's rule once (satisfaction_via "email") and counts as the person's
+    own on the heads' dashboard; an item not waiting for the answer is refused."""
+    _, owner_id = await client_for("officer")
+    head, _ = await client_for("head")
+    made = await answered(owner_id, area.community_id)
+    waiting = await rules.file_item(await load_actor(owner_id), NewItem(ledger="suggestion", category="traffic", community_id=area.community_id, summary="A crossing"))
+    url = f"/satisfaction/{answer_token(settings.secret_key, made['id'])}"
+    signature = url.rpartition(".")[2]
+    wrong = [f"{made['id']}.{'A' * 22}", f"{waiting['id']}.{signature}", url.rpartition("/")[2][:-1], "not-a-token", f"{made['id']}", f"0{made['id']}.{signature}"]
+    target = (LedgerItem, made["id"])
+    async with nothing_changes(target, also=(LedgerEvent, LedgerMail, LedgerCallback)):
+        for _ in range(2):  # a scanner, then the person
+            page = await client.get(url)
+            assert page.status_code == 200 and f'action="{url}"' in page.text and 'name="answer"' in page.text and "The shop closes at 22:00 now" in page.text
+        for token in wrong:
+            assert (await client.get(f"/satisfaction/{token}")).status_code == 404, token
+            assert (await post_form(client, f"/satisfaction/{token}", {"answer": "satisfied", "version": str(await version_of(made["id"]))})).status_code == 404, token
+        # Not satisfied needs the reason: next to the field, the answer kept.
+        response = await post_form(client, url, {"answer": "not_satisfied", "reason": " ", "version": str(await version_of(made["id"]))})
+        assert response.status_code == 422 and field_error(response.text, "reason") == "Say why the person is not satisfied."
+        assert re.search(r'value="not_satisfied" checked', response.text)
+    version = str(await version_of(made["id"]))
+    response = await post_form(client, url, {"answer": "satisfied", "reason": "Quiet now, thank you", "version": version})
+    assert response.status_code == 303 and response.headers["location"] == f"/track/{made['tracking_code']}?answered=yes"
+    closed = await LedgerItem.select(LedgerItem.stage, LedgerItem.satisfaction, LedgerItem.satisfaction_via, LedgerItem.satisfaction_note).where(LedgerItem.id == made["id"]).first().run()
+    assert closed == {"stage": "closed", "satisfaction": "satisfied", "satisfaction_via": "email", "satisfaction_note": "Quiet now, thank you"}
+    # Sent again (a double tap, the back button): refused, recorded once.
+    async with nothing_changes(target, also=(LedgerEvent,)):
+        again = await post_form(client, url, {"answer": "satisfied", "version": version})
+        assert again.status_code == 409 and "not waiting for your answer" in again.text
+        shown = await client.get(url)
+        assert shown.status_code == 200 and "not waiting for your answer" in shown.text and 'name="answer"' not in shown.text
+    # An item nobody answered yet: its page has no form and a post is refused.
+    early = f"/satisfaction/{answer_token(settings.secret_key, waiting['id'])}"
+    async with nothing_changes((LedgerItem, waiting["id"]), also=(LedgerEvent,)):
+        assert 'name="answer"' not in (await client.get(early)).text
+        assert (await post_form(client, early, {"answer": "satisfied", "version": str(await version_of(waiting["id"]))})).status_code == 409
+    # The person's own answer on the dashboard, and the officer is told how it came.
+    assert (await figures.satisfaction_rate([area.community_id]))["by_person"] == 1
+    assert "<dt>Satisfied, by the person's own answer</dt><dd>1</dd>" in (await head.get("/ledger/dashboard")).text
+    inbox = await Notification.select(Notification.user, Notification.body).where(Notification.user == owner_id).order_by(Notification.id, ascending=False).first().run()
+    assert "by the link in the answer e-mail" in str(inbox["body"])

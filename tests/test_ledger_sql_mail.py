@@ -15,7 +15,7 @@ import pytest
 from portal.accounts.rules import load_actor
 from portal.audit.tables import AuditEntry
 from portal.ledger import figures, rules
-from portal.ledger.mail import deliver_pending
+from portal.ledger.mail import answer_token, deliver_pending
 from portal.ledger.rules import LedgerError, NewItem, Policy
 from portal.ledger.tables import LedgerCounter, LedgerEscalation, LedgerEvent, LedgerItem, LedgerMail, LedgerStation
 from portal.settings import load_settings
@@ -145,7 +145,8 @@ async def test_the_feedback_and_the_reminder_are_mailed_once_in_the_persons_lang
     by_address = {e.rcpt_tos[0]: e.content.decode() for e in received}
     english = by_address["zhang@example.org"]
     assert "Answer to your matter" in english and mine["number"] in english and "22:00" in english
-    assert f"https://portal.example.org/track/{mine['tracking_code']}" in english
+    # The link is the item's signed answer page; the tracking code is in the text.
+    assert f"https://portal.example.org/satisfaction/{answer_token(settings.secret_key, mine['id'])}" in english and mine["tracking_code"] in english
     for leak in ("另一件事", other["number"], other["tracking_code"], "Li Si", "lisi@"):
         assert leak not in english
     assert "zhang@" not in by_address["lisi@example.org"]
@@ -160,6 +161,7 @@ async def test_the_feedback_and_the_reminder_are_mailed_once_in_the_persons_lang
     assert await deliver_pending(settings, later) == 2
     reminder = {e.rcpt_tos[0]: e.content.decode() for e in received[2:]}
     assert "Are you satisfied" in reminder["zhang@example.org"] and mine["tracking_code"] in reminder["zhang@example.org"]
+    assert f"/satisfaction/{answer_token(settings.secret_key, mine['id'])}" in reminder["zhang@example.org"]
     assert set(reminder) == {"zhang@example.org", "lisi@example.org"}
 
 

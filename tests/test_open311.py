@@ -559,3 +559,92 @@ async def test_a_window_at_the_ends_of_the_calendar_is_cut_there(client, area):
     assert json_of(await client.get(f"{BASE}/requests.json?end_date=0001-01-02")) == []
     assert json_of(await client.get(f"{BASE}/servicerequestupdates.json?start_date=9999-12-30")) == []
     assert "W3C" in json_errors(await client.get(f"{BASE}/requests.json?start_date=0000-01-01"), 400)[0]
+
+
+# --- The person's answer as an update (FixMyStreet's POST servicerequestupdates) -------
+
+
+async def filed_and_answered(client, key: str, officer, answer: bool = True) -> dict:
+    """A request POSTed with ``key``, answered by ``officer`` when ``answer``: waiting for
+    the person's answer."""
+    created = json_of(await client.post(f"{BASE}/requests.json", data={"api_key": key, "service_code": "complaint-noise", "description": "Karaoke until 2am", "address_id": "a"}))
+    item = await LedgerItem.select(LedgerItem.id, LedgerItem.number).where(LedgerItem.number == created[0]["service_request_id"]).first().run()
+    if answer:
+        for to in ("assigned", "in_progress", "handled"):
+            await ledger.transition(item["id"], to, officer, "Spoke to the shop", officer_id=officer.id)
+        await ledger.set_public_text(officer, item["id"], "Late-night karaoke", "")
+        await ledger.transition(item["id"], "feedback_given", officer, "The shop closes at 22:00 now")
+    return item
+
+
+async def test_the_client_that_filed_a_request_sends_the_persons_answer_once(client, client_for, area, admin, make_user):
+    """The application that POSTed a request sends the person's answer as an update
+    (status CLOSED or FIXED: satisfied): recorded once through the person's rule with
+    satisfaction_via "open311", counted as the person's own; another key's request is not
+    found; a request not waiting for the answer is refused; the same update_id again
+    answers the same and records nothing."""
+    from portal.ledger import figures
+    from portal.ledger.tables import LedgerEvent
+    from portal.open311.tables import FeedbackUpdate
+    from tests.unchanged import nothing_changes
+
+    key, other_key = await issue_key(admin), await issue_key(admin, name="Another app")
+    officer = await officer_of(make_user)
+    early = await filed_and_answered(client, key, officer, answer=False)
+    item = await filed_and_answered(client, key, officer)
+    update = {"api_key": key, "service_request_id": item["number"], "status": "CLOSED", "update_id": "fms-1", "updated_datetime": "2026-12-01T10:00:00+08:00", "description": "Fixed, thank you", "first_name": "Ming"}
+    async with nothing_changes((LedgerItem, item["id"]), (LedgerItem, early["id"]), also=(LedgerEvent, FeedbackUpdate)):
+        assert item["number"] in " ".join(json_errors(await client.post(f"{BASE}/servicerequestupdates.json", data={**update, "api_key": other_key}), 404))
+        assert "api_key" in " ".join(xml_errors(await client.post(f"{BASE}/servicerequestupdates.xml", data={**update, "api_key": ""}), 403))
+        assert "status" in " ".join(json_errors(await client.post(f"{BASE}/servicerequestupdates.json", data={**update, "status": "IN_PROGRESS"}), 400))
+        assert "description" in " ".join(json_errors(await client.post(f"{BASE}/servicerequestupdates.json", data={**update, "status": "OPEN", "description": ""}), 400))
+        assert "not waiting" in " ".join(json_errors(await client.post(f"{BASE}/servicerequestupdates.json", data={**update, "service_request_id": early["number"]}), 400))
+        assert "jurisdiction_id" in " ".join(json_errors(await client.post(f"{BASE}/servicerequestupdates.json", data={**update, "jurisdiction_id": "city.gov"}), 404))
+    response = await client.post(f"{BASE}/servicerequestupdates.xml", data=update)
+    root = xml_of(response)
+    assert response.status_code == 200 and root.tag == "service_request_updates" and [c.tag for c in root[0]] == ["update_id", "account_id"]
+    update_id = root[0].findtext("update_id")
+    closed = await LedgerItem.select(LedgerItem.stage, LedgerItem.satisfaction_via, LedgerItem.satisfaction_note).where(LedgerItem.id == item["id"]).first().run()
+    assert closed == {"stage": "closed", "satisfaction_via": "open311", "satisfaction_note": "Fixed, thank you"}
+    event = await LedgerEvent.select(LedgerEvent.id, LedgerEvent.kind).where(LedgerEvent.item == item["id"]).order_by(LedgerEvent.id, ascending=False).first().run()
+    assert (str(event["id"]), event["kind"]) == (update_id, "satisfied")
+    # Sent again (a retry after a lost answer): the same update_id, nothing recorded; a
+    # new update on the closed request is refused.
+    async with nothing_changes((LedgerItem, item["id"]), also=(LedgerEvent, FeedbackUpdate)):
+        assert json_of(await client.post(f"{BASE}/servicerequestupdates.json", data=update)) == [{"update_id": update_id, "account_id": None}]
+        assert "not waiting" in " ".join(json_errors(await client.post(f"{BASE}/servicerequestupdates.json", data={**update, "update_id": "fms-2"}), 400))
+    # The update is in the feed the client polls, and the heads count the person's answer.
+    feed = json_of(await client.get(f"{BASE}/servicerequestupdates.json"))
+    assert {"update_id": update_id, "service_request_id": item["number"], "status": "closed"}.items() <= next(u for u in feed if u["update_id"] == update_id).items()
+    assert (await figures.satisfaction_rate([area.community_id]))["by_person"] == 1
+    head, _ = await client_for("head")
+    assert "<dt>Satisfied, by the person's own answer</dt><dd>1</dd>" in (await head.get("/ledger/dashboard")).text
+    assert await AuditEntry.exists().where((AuditEntry.action == "open311.feedback") & (AuditEntry.object_id == str(item["id"]))).run()
+
+
+async def test_an_update_not_satisfied_reopens_the_request_with_the_persons_words(client, area, admin, make_user):
+    key = await issue_key(admin)
+    officer = await officer_of(make_user)
+    item = await filed_and_answered(client, key, officer)
+    body = json_of(await client.post(f"{BASE}/servicerequestupdates.json", data={"api_key": key, "service_request_id": item["number"], "status": "REOPEN", "description": "Still loud after 23:00"}))
+    assert len(body) == 1 and body[0]["update_id"].isdigit()
+    reopened = await LedgerItem.select(LedgerItem.stage, LedgerItem.satisfaction, LedgerItem.satisfaction_via, LedgerItem.satisfaction_note, LedgerItem.reopened_count).where(LedgerItem.id == item["id"]).first().run()
+    assert reopened == {"stage": "in_progress", "satisfaction": "not_satisfied", "satisfaction_via": "open311", "satisfaction_note": "Still loud after 23:00", "reopened_count": 1}
+
+
+async def test_requests_filed_before_get_their_key_from_the_audit_trail(client, area, admin):
+    """The migration matches items POSTed before it to their key (the audit trail)."""
+    import importlib
+
+    from portal.db import engine
+    from portal.open311.tables import FiledRequest
+
+    key = await issue_key(admin)
+    created = json_of(await client.post(f"{BASE}/requests.json", data={"api_key": key, "service_code": "complaint-noise", "description": "Noise", "address_id": "a"}))
+    expected = await FiledRequest.select(FiledRequest.item, FiledRequest.api_key).run()
+    assert len(expected) == 1 and created[0]["service_request_id"]
+    await FiledRequest.delete(force=True).run()
+    migration = importlib.import_module("portal.open311.migrations.open311_2026_12_09t09_00_00_000000")
+    await migration.backfill(engine())
+    await migration.backfill(engine())  # twice: once
+    assert await FiledRequest.select(FiledRequest.item, FiledRequest.api_key).run() == expected

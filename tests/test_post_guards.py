@@ -24,12 +24,13 @@ in the upload storage. Actors (created when a case names them):
   ``head_city``: the heads of the first station's district and of the city, who read
   everything below them and change nothing;
 - Open311 clients, without a session: ``api_client`` (a valid key), ``no_key``,
-  ``unknown_key``, ``revoked_key``.
+  ``unknown_key``, ``revoked_key``, ``other_client`` (a valid key of another application).
 
 Not here, reachable by everyone by design: ``/login``, ``/language``, ``/logout``, the
 public intake form ``/c/{code}/ask/{kind}``, ``/c/{code}/subscribe``, the bulletin
 confirm/unsubscribe tokens and ``/track/{code}/answer`` (the secret in the URL is the
-guard; unknown codes are 404 in test_route_guards). Not here either, because they have
+guard; unknown codes are 404 in test_route_guards), and ``/satisfaction/{token}`` (the
+answer e-mail's signed link: the same, its tests are in test_ledger_closing). Not here either, because they have
 no form at all (the empty post of test_route_guards is the complete request) and act only
 on the actor's own data: ``/inbox/read-all``. Everything else that writes is a case.
 """
@@ -160,7 +161,7 @@ class Ctx:
             await client.__aexit__(None, None, None)
 
 
-OPEN311_CLIENTS = ("api_client", "no_key", "unknown_key", "revoked_key")
+OPEN311_CLIENTS = ("api_client", "no_key", "unknown_key", "revoked_key", "other_client")
 
 # Refused-actor sets that many cases share.
 OVERSEERS = {"head_district": 403, "head_city": 403}  # they read, never write
@@ -461,6 +462,22 @@ async def with_api_keys(c: Ctx) -> None:
     c.ids["key_id"], c.ids["api_key"] = await open311.issue_key(admin, "Residents' app", None)
     revoked_id, c.ids["revoked_key"] = await open311.issue_key(admin, "Old app", None)
     await open311.revoke_key(admin, revoked_id)
+    c.ids["other_key_id"], c.ids["other_key"] = await open311.issue_key(admin, "Another app", None)
+
+
+async def with_open311_answer_awaited(c: Ctx) -> None:
+    """A request POSTed with the api_client's key and answered: waiting for the person."""
+    from portal.ledger import rules as ledger_rules
+    from portal.open311 import rules as open311
+
+    await with_api_keys(c)
+    item = await open311.create_request(await open311.key_for(c.ids["api_key"]), open311_request(c), "en")
+    c.ids["open311_number"] = item["number"]
+    owner = await c.actor("officer_b")
+    for to in ("assigned", "in_progress", "handled"):
+        await ledger_rules.transition(item["id"], to, owner, "Spoke to the shop", officer_id=owner.id)
+    await ledger_rules.set_public_text(owner, item["id"], "Noise at night", "")
+    await ledger_rules.transition(item["id"], "feedback_given", owner, "We spoke to the shop")
 
 
 async def with_bulletin(c: Ctx) -> None:
@@ -529,9 +546,17 @@ def roster_form(c: Ctx) -> dict:
     }
 
 
+def open311_key(c: Ctx) -> str:
+    names = {"api_client": c.ids.get("api_key"), "unknown_key": "o311_not-a-key", "revoked_key": c.ids.get("revoked_key"), "other_client": c.ids.get("other_key")}
+    return names.get(c.actor_name) or ""
+
+
 def open311_request(c: Ctx) -> dict:
-    key = {"api_client": c.ids.get("api_key"), "unknown_key": "o311_not-a-key", "revoked_key": c.ids.get("revoked_key")}.get(c.actor_name, "")
-    return {"api_key": key, "service_code": "complaint-noise", "description": "Karaoke until 2am", "address_id": "a"}
+    return {"api_key": open311_key(c), "service_code": "complaint-noise", "description": "Karaoke until 2am", "address_id": "a"}
+
+
+def open311_feedback(c: Ctx) -> dict:
+    return {"api_key": open311_key(c), "service_request_id": c.ids["open311_number"], "status": "CLOSED", "update_id": "fms-1", "description": "Fixed, thanks"}
 
 
 def application_form(c: Ctx) -> dict:
@@ -731,6 +756,13 @@ CASES = [
              {"no_key": 403, "unknown_key": 403, "revoked_key": 403, "admin": 403}, setup=with_api_keys, watch=(LedgerItem,), ok=(200,), raw=True, ignore=("public_rate_hit",))
         for fmt in ("json", "xml")
     ],
+    # The person's answer as an update: only from the application that filed the request.
+    *[
+        case(f"open311.updates.{fmt}", f"/open311/v2/servicerequestupdates.{fmt}", open311_feedback, "api_client",
+             {"no_key": 403, "unknown_key": 403, "revoked_key": 403, "other_client": 404, "admin": 403}, setup=with_open311_answer_awaited,
+             watch=(LedgerItem,), ok=(200,), raw=True, ignore=("public_rate_hit",))
+        for fmt in ("json", "xml")
+    ],
     # Bulletins: officers of the community (and its station's heads) manage its drafts;
     # officers and heads keep the tip library.
     case("bulletins.edit", "/bulletins/{bulletin}/edit", lambda c: {"headline_zh": "本周平安", "headline_en": "A calm week", "note_en": "Thanks to all volunteers."}, "officer",
@@ -847,7 +879,7 @@ def test_every_writing_post_route_is_a_case_or_said_to_be_public():
     from tests.test_route_guards import ROUTES
 
     public = {"/login", "/language", "/logout", "/c/{code:str}/ask/{kind:str}", "/c/{code:str}/subscribe", "/bulletins/confirm/{token:str}",
-              "/bulletins/unsubscribe/{token:str}", "/track/{code:str}/answer", "/inbox/read-all"}
+              "/bulletins/unsubscribe/{token:str}", "/track/{code:str}/answer", "/satisfaction/{token:str}", "/inbox/read-all"}
     posts = [path for method, path in ROUTES if method == "POST"]
     covered = {_route_of(param.values[0].path, posts) for param in CASES}
     assert set(posts) - public - covered == set()

@@ -271,6 +271,9 @@ ROUTES = {
     ("GET", "/c/{code:str}/ledger"): everyone(200),
     ("GET", "/s/{station_id:int}/ledger"): everyone(200),
     ("POST", "/track/{code:str}/answer"): everyone(404),
+    # The answer e-mail's signed link: "not-a-token" is no signed token of any item.
+    ("GET", "/satisfaction/{token:str}"): everyone(404),
+    ("POST", "/satisfaction/{token:str}"): everyone(404),
     # Open311 (open311): the API reads only public items and ignores the session, so it
     # answers every role the same; a POST without an api_key is refused with the spec's
     # 403. The service file is a known service, the request and token files unknown ones.
@@ -287,6 +290,8 @@ ROUTES = {
     ("GET", "/open311/v2/tokens/{token_file:str}"): everyone(404),
     ("GET", "/open311/v2/servicerequestupdates.xml"): everyone(200),
     ("GET", "/open311/v2/servicerequestupdates.json"): everyone(200),
+    ("POST", "/open311/v2/servicerequestupdates.xml"): everyone(403),
+    ("POST", "/open311/v2/servicerequestupdates.json"): everyone(403),
     ("GET", "/schema"): everyone(200),
     ("GET", "/schema/openapi.json"): everyone(200),
     ("GET", "/schema/{path:str}"): everyone(200),

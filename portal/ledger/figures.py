@@ -17,7 +17,7 @@ from piccolo.query.functions.aggregate import Count
 
 from portal.accounts.rules import Actor
 from portal.db import engine
-from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, LedgerEvent, LedgerItem
+from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, PERSON_VIA, LedgerEvent, LedgerItem
 from portal.web.i18n import N_
 from portal.web.pagination import Page, keyset_page
 
@@ -227,7 +227,7 @@ RATE_SENTENCE = N_(
 
 async def satisfaction_rate(community_ids: list[int] | None, since: dt.datetime | None = None) -> dict:
     """Satisfaction split by how it is known: closed satisfied by the person's own answer
-    (``by_person``), by a callback of a colleague of the accountable officer
+    (``by_person``: the tracking page, the answer e-mail's link or an Open311 update), by a callback of a colleague of the accountable officer
     (``by_callback``), by the officer's own word before callbacks were required
     (``by_officer``); answers "not satisfied" (each reopening); closed without
     confirmation (``unconfirmed``). The rate is the proven satisfied answers (the person's
@@ -241,7 +241,7 @@ async def satisfaction_rate(community_ids: list[int] | None, since: dt.datetime 
     for row in await closed.group_by(LedgerItem.stage, LedgerItem.satisfaction_via).run():
         if row["stage"] == "closed_unconfirmed":
             unconfirmed += row["count"]
-        elif row["satisfaction_via"] == "tracking":
+        elif row["satisfaction_via"] in PERSON_VIA:
             by_person += row["count"]
         elif row["satisfaction_via"] == "callback":
             by_callback += row["count"]

@@ -64,6 +64,8 @@ SOURCES = {
 }
 VIA = {
     "tracking": N_("on the tracking page"),
+    "email": N_("by the link in the answer e-mail"),
+    "open311": N_("through the application they filed it with (Open311)"),
     "phone": N_("by phone"),
     "in_person": N_("in person"),
     "callback": N_("in a callback by a colleague"),

@@ -1,6 +1,11 @@
 """E-mail to the person who raised an item, when they left an address: the feedback
-(the answer and the tracking link) and the reminder to say whether they are satisfied,
-in the language they used.
+(the answer) and the reminder to say whether they are satisfied, in the language they
+used, each with the item's signed answer link (``/satisfaction/<token>``): a page where
+they say satisfied or not without typing the tracking code.
+
+The link's token is the item's id and an HMAC of it with the app's secret
+(``PORTAL_SECRET_KEY``): unguessable, checked without a lookup table, and made when the
+message is sent (the job holds the settings; the rules that queue the message do not).
 
 ``queue()`` writes the message into ``ledger_mail`` inside the change's own write
 transaction (so a refused change sends nothing); ``deliver_pending()`` is the job that
@@ -12,8 +17,12 @@ answer and tracking link; once sent (or too old to send) its address and text ar
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 
@@ -31,13 +40,35 @@ MAX_AGE = dt.timedelta(days=7)
 TEXTS = {
     "feedback": (
         N_("Answer to your matter %(number)s"),
-        N_("We have dealt with your matter %(number)s. Our answer:\n\n%(answer)s\n\nPlease tell us on the tracking page whether you are satisfied (tracking code %(code)s):"),
+        N_("We have dealt with your matter %(number)s. Our answer:\n\n%(answer)s\n\nAre you satisfied? Please tell us on the page of this link (the tracking page with the tracking code %(code)s shows the matter too):"),
     ),
     "reminder": (
         N_("Are you satisfied with the answer to %(number)s?"),
-        N_("We answered your matter %(number)s and have not heard from you. Please tell us on the tracking page whether you are satisfied (tracking code %(code)s):"),
+        N_("We answered your matter %(number)s and have not heard from you. Are you satisfied? Please tell us on the page of this link (the tracking page with the tracking code %(code)s shows the matter too):"),
     ),
 }
+# The messages whose link is the item's signed answer page.
+ANSWER_KINDS = ("feedback", "reminder")
+_TOKEN = re.compile(r"^([1-9][0-9]{0,9})\.([A-Za-z0-9_-]{22})$")
+
+
+def _signature(secret: str, item_id: int) -> str:
+    digest = hmac.new(secret.encode(), f"ledger-answer:{item_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")  # 128 bits
+
+
+def answer_token(secret: str, item_id: int) -> str:
+    """The token of an item's answer page: ``<id>.<signature>``."""
+    return f"{item_id}.{_signature(secret, item_id)}"
+
+
+def item_of_token(secret: str, token: str) -> int | None:
+    """The item a token was made for, or None when it is malformed or not signed by us."""
+    found = _TOKEN.match(token or "")
+    if not found:
+        return None
+    item_id = int(found.group(1))
+    return item_id if hmac.compare_digest(found.group(2), _signature(secret, item_id)) else None
 
 
 async def queue(item: dict, kind: str, at: dt.datetime, key: str) -> bool:
@@ -66,7 +97,8 @@ def _message(settings: Settings, row: dict) -> EmailMessage:
     message["From"] = settings.mail_from
     message["To"] = row["recipient"]
     message["Subject"] = row["subject"]
-    message.set_content(f"{row['body']}\n\n{settings.public_base()}{row['link']}\n")
+    link = f"/satisfaction/{answer_token(settings.secret_key, row['item'])}" if row["kind"] in ANSWER_KINDS else row["link"]
+    message.set_content(f"{row['body']}\n\n{settings.public_base()}{link}\n")
     return message
 
 

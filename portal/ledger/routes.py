@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.rules import now
 from portal.ledger import answer_templates, export, figures, labels, referrals, rules, search
+from portal.ledger import mail as ledger_mail
 from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, TemplateEditForm, TemplateForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, SOURCES, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
@@ -503,6 +504,44 @@ class PublicLedgerController(Controller):
             raise NotFoundException()
         station["communities"] = await Community.select(Community.code, Community.name_zh, Community.name_en).where(Community.station == station_id).order_by(Community.id).limit(100).run()
         return await self._public(request, community=None, station=station, ledger=ledger, after=after)
+
+    async def _mailed(self, request: Request, token: str) -> dict:
+        """The public view of the item an answer e-mail's signed link names; 404 for any
+        other token."""
+        item_id = ledger_mail.item_of_token(request.app.state.settings.secret_key, token)
+        row = await LedgerItem.select(LedgerItem.tracking_code).where(LedgerItem.id == item_id).first().run() if item_id else None
+        item = await rules.tracked(row["tracking_code"]) if row else None
+        if not item:
+            raise NotFoundException()
+        return item
+
+    def _mailed_page(self, request: Request, token: str, item: dict, form: AnswerForm | None = None, status: int = 200) -> Template:
+        context = {"item": {"ledger": item}, "answer_form": form, "answer_action": f"/satisfaction/{token}", "stale": status == 409 and item["stage"] == "feedback_given"}
+        return render(request, "ledger/satisfaction.html", context, status=status)
+
+    @get("/satisfaction/{token:str}", name="ledger.mail_answer")
+    async def mail_answer(self, request: Request, token: FromPath[str]) -> Template:
+        """The answer e-mail's link: the form only. Mail scanners open links before the
+        person does, so showing the page records nothing."""
+        return self._mailed_page(request, token, await self._mailed(request, token))
+
+    @post("/satisfaction/{token:str}", name="ledger.mail_answer_save")
+    async def mail_answer_save(self, request: Request, token: FromPath[str]) -> Template | Redirect | Response:
+        """The person's answer from the e-mail's page, through the tracking page's rule."""
+        item = await self._mailed(request, token)
+        form = await AnswerForm.from_request(request)
+        if item["stage"] != "feedback_given":
+            return self._mailed_page(request, token, item, status=409)  # answered already, or not yet asked
+        if form.validate():
+            satisfied = form.answer.data == "satisfied"
+            try:
+                await rules.answer_from_person(item["id"], satisfied, form.reason.data or "", form.page_version(), via="email")
+                return navigate(request, f"/track/{item['tracking_code']}?answered={'yes' if satisfied else 'no'}")
+            except LedgerError as error:
+                if error.params.get("stale"):
+                    return self._mailed_page(request, token, await self._mailed(request, token), form, status=409)
+                form.fail("reason" if error.field == "note" else "", _(error.message, **error.params))
+        return self._mailed_page(request, token, item, form, status=422)
 
     @post("/track/{code:str}/answer", name="ledger.track_answer")
     async def answer(self, request: Request, code: FromPath[str]) -> Template | Redirect | Response:

@@ -25,6 +25,7 @@ from portal.ledger.tables import (
     CONFIRMED_VIA,
     LEDGERS,
     OPEN_STAGES,
+    PERSON_VIA,
     SOURCES,
     CALLBACK_CHANNELS,
     LedgerCallback,
@@ -489,7 +490,8 @@ async def transition(
     at: dt.datetime | None = None,
 ) -> dict:
     """Move an item to ``to``. ``channel``: "portal" (an officer, ``actor``), "tracking"
-    (the person on the tracking page) or "system" (the timed fallback). Raises
+    (the person themselves: ``via`` says whether on the tracking page, by the answer
+    e-mail's link or through Open311) or "system" (the timed fallback). Raises
     ``LedgerError`` and changes nothing when the step is not allowed, a required note is
     missing, or ``expected_version`` is not the item's version (a stale page)."""
     at = at or now()
@@ -534,7 +536,7 @@ async def transition(
             public_note = note
         elif to == "closed":
             if channel == "tracking":
-                via = "tracking"
+                via = via if via in PERSON_VIA else "tracking"
             else:
                 # Satisfied, provably: the person's own answer (the tracking channel), or a
                 # satisfied callback since the feedback by someone other than the officer.
@@ -547,8 +549,9 @@ async def transition(
         elif to == "in_progress" and stage == "feedback_given":
             if not note:
                 raise LedgerError(N_("Say why the person is not satisfied."), "note")
-            via = "tracking" if channel == "tracking" else via
-            if via not in CONFIRMED_VIA:
+            if channel == "tracking":
+                via = via if via in PERSON_VIA else "tracking"
+            elif via not in CONFIRMED_VIA:
                 raise LedgerError(N_("Say how the person answered."), "via")
             changes.update({
                 LedgerItem.satisfaction: "not_satisfied", LedgerItem.satisfaction_via: via, LedgerItem.satisfaction_note: note,
@@ -623,8 +626,10 @@ async def transition(
         if item["officer"] and item["officer"] != (actor.id if actor else None):
             if notify_officer:
                 await notify(item["officer"], "ledger", notify_officer[0], notify_officer[1], link, number=item["number"], reason=note[:200])
-            elif to == "closed" and channel == "tracking":
+            elif to == "closed" and channel == "tracking" and via == "tracking":
                 await notify(item["officer"], "ledger", N_("Satisfied: %(number)s closed"), N_("The person confirmed satisfaction on the tracking page."), link, number=item["number"])
+            elif to == "closed" and channel == "tracking":
+                await notify(item["officer"], "ledger", N_("Satisfied: %(number)s closed"), N_("The person confirmed satisfaction %(via)s."), link, number=item["number"], via=Translated(labels.VIA[via]))
             elif to == "closed_unconfirmed":
                 reason = note[:200] if note else Translated(labels.EVENTS["timed_out"])
                 await notify(item["officer"], "ledger", N_("%(number)s closed without confirmation"), N_("No answer from the person: %(reason)s"), link, number=item["number"], reason=reason)
@@ -782,14 +787,22 @@ async def tracked(code: str) -> dict | None:
     return item
 
 
+async def answer_from_person(item_id: int, satisfied: bool, reason: str, expected_version: int | None, via: str = "tracking", at: dt.datetime | None = None) -> dict:
+    """The person's own answer, whichever way it came (``via``: the tracking page, the
+    answer e-mail's link, Open311): satisfied closes, not satisfied with a reason reopens.
+    Refused unless the item waits for their answer, so a second answer records nothing."""
+    if via not in PERSON_VIA:
+        raise LedgerError(N_("This step is not allowed from the current stage."))
+    to = "closed" if satisfied else "in_progress"
+    return await transition(item_id, to, None, reason, expected_version, channel="tracking", via=via, at=at)
+
+
 async def answer_from_tracking(code: str, satisfied: bool, reason: str, expected_version: int | None, at: dt.datetime | None = None) -> dict:
     """The person says satisfied (closes) or not satisfied with a reason (reopens)."""
     item = await LedgerItem.select(LedgerItem.id).where(LedgerItem.tracking_code == code).first().run()
     if not item:
         raise LedgerError(N_("No such item."))
-    if satisfied:
-        return await transition(item["id"], "closed", None, reason, expected_version, channel="tracking", at=at)
-    return await transition(item["id"], "in_progress", None, reason, expected_version, channel="tracking", at=at)
+    return await answer_from_person(item["id"], satisfied, reason, expected_version, "tracking", at)
 
 
 # --- Jobs ----------------------------------------------------------------------------

@@ -9,9 +9,11 @@ An item's ``stage`` is one of:
 - ``handled``: the officer wrote what was done (``handled_note``).
 - ``feedback_given``: the answer was sent to the person (``feedback_text``); the item
   waits for the person to say satisfied or not.
-- ``closed``: the person confirmed satisfaction (``satisfaction_via`` says how): on the
-  tracking page themselves, or in a callback recorded by someone other than the
-  accountable officer (``LedgerCallback``; ``satisfaction_via`` "callback").
+- ``closed``: the person confirmed satisfaction (``satisfaction_via`` says how): their own
+  answer on the tracking page ("tracking"), by the signed link of the answer e-mail
+  ("email") or as an update from the Open311 application they filed it with ("open311");
+  or in a callback recorded by someone other than the accountable officer
+  (``LedgerCallback``; ``satisfaction_via`` "callback").
 - ``closed_unconfirmed``: no answer within the configured time after a reminder; closed
   with a reason and counted apart in every figure.
 - ``closed_duplicate``: the same matter as ``duplicate_of``.
@@ -38,6 +40,8 @@ CLOSED_STAGES = ("closed", "closed_unconfirmed", "closed_duplicate", "closed_out
 STAGES = OPEN_STAGES + CLOSED_STAGES
 SATISFACTION = ("satisfied", "not_satisfied")
 CONFIRMED_VIA = ("tracking", "phone", "in_person")
+# How the person's own answer reached us (each counts as "by the person" in the figures).
+PERSON_VIA = ("tracking", "email", "open311")
 CALLBACK_CHANNELS = ("phone", "in_person", "visit")
 REFERRAL_BODIES = ("street_office", "judicial_office", "property_management", "other_department")
 

@@ -1,5 +1,7 @@
 """Open311 GeoReport v2 under ``/open311/v2/`` (XML, which the spec requires, and JSON),
-and the administrators' page that issues and revokes API keys.
+FixMyStreet's servicerequestupdates (read, and POST for the person's answer by the
+application that filed the request), and the administrators' page that issues and
+revokes API keys.
 
 The API answers every role the same: it reads only public items and ignores the
 session. It is exempt from CSRF on purpose: a POST is authorised by its ``api_key``
@@ -72,7 +74,7 @@ _TOO_LONG = N_("%(name)s is too long: at most %(largest)d characters.")
 _LENGTHS = {
     "description": rules.DESCRIPTION_MAX, "first_name": rules.NAME_MAX, "last_name": rules.NAME_MAX, "phone": rules.PHONE_MAX,
     "email": rules.EMAIL_MAX, "address_string": rules.ADDRESS_MAX, "address_id": rules.ADDRESS_ID_MAX, "service_code": rules.SERVICE_CODE_MAX,
-    "lat": rules.COORDINATE_MAX, "long": rules.COORDINATE_MAX,
+    "lat": rules.COORDINATE_MAX, "long": rules.COORDINATE_MAX, "update_id": rules.UPDATE_ID_MAX,
 }
 _PARAMETER_ERRORS.update({name: (_TOO_LONG, {"largest": largest}) for name, largest in _LENGTHS.items()})
 
@@ -200,6 +202,24 @@ class ServiceRequestForm(msgspec.Struct):
     phone: Annotated[str, msgspec.Meta(max_length=rules.PHONE_MAX)] | None = None
     description: Annotated[str, msgspec.Meta(max_length=rules.DESCRIPTION_MAX)] | None = None
     media_url: str | None = None
+
+
+class ServiceRequestUpdateForm(msgspec.Struct):
+    """The form of POST servicerequestupdates as FixMyStreet's Open311 client sends it
+    (application/x-www-form-urlencoded); here it carries the person's answer."""
+
+    api_key: str | None = None
+    jurisdiction_id: str | None = None
+    service_request_id: Annotated[str, msgspec.Meta(max_length=rules.REQUEST_ID_MAX)] | None = None
+    update_id: Annotated[str, msgspec.Meta(max_length=rules.UPDATE_ID_MAX, description="The client's id of the update: sent again, it records nothing")] | None = None
+    status: Annotated[str, msgspec.Meta(max_length=32, description="CLOSED or FIXED: the person is satisfied; OPEN or REOPEN: not satisfied")] | None = None
+    updated_datetime: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    description: Annotated[str, msgspec.Meta(max_length=rules.DESCRIPTION_MAX, description="What the person said (needed when not satisfied)")] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=rules.EMAIL_MAX)] | None = None
+    first_name: Annotated[str, msgspec.Meta(max_length=rules.NAME_MAX)] | None = None
+    last_name: Annotated[str, msgspec.Meta(max_length=rules.NAME_MAX)] | None = None
+    media_url: str | None = None
+    account_id: str | None = None
 
 
 _Jurisdiction = Annotated[str | None, QueryParameter(max_length=200, description="Optional: this server serves one jurisdiction.")]
@@ -352,6 +372,28 @@ class Open311Controller(Controller):
         raise rules.Open311Error(404, N_("token not found: this server answers every POST with its service_request_id at once."))
 
     # --- FixMyStreet's servicerequestupdates -----------------------------------------
+
+    async def _post_update(self, request: Request, data: ServiceRequestUpdateForm, fmt: str) -> Response:
+        """The person's answer, from the application that filed the request: the same
+        key and address limits as POST requests."""
+        settings = request.app.state.settings
+        if await over_limit([(address_bucket(client_ip(request), settings.secret_key), *rules.POST_PER_ADDRESS)]):
+            raise rules.Open311Error(429, N_("Too many requests from this address; try again later."))
+        rules.check_jurisdiction(data.jurisdiction_id, _jurisdiction(request))
+        key = await rules.key_for(data.api_key or request.query_params.get("api_key"))
+        if await over_limit([(f"open311-key:{key['id']}", *rules.POST_PER_KEY)]):
+            raise rules.Open311Error(429, N_("Too many requests with this api_key; try again later."))
+        fields = {name: value for name, value in msgspec.structs.asdict(data).items() if isinstance(value, str)}
+        update_id = await rules.post_feedback(key, fields)
+        return _answer(fmt, "service_request_updates", [S.UpdateCreated(update_id=update_id, account_id=None)])
+
+    @post("/servicerequestupdates.xml", status_code=200, operation_class=_XmlOnly, responses=_docs(None, "", 400, 403, 404, 413, 429), summary="The person's answer as an update (XML answer)")
+    async def post_update_xml(self, request: Request, data: Annotated[ServiceRequestUpdateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[bytes]:
+        return await self._post_update(request, data, "xml")
+
+    @post("/servicerequestupdates.json", status_code=200, operation_class=_JsonOnly, responses=_docs(list[S.UpdateCreated], "Our update_id of the recorded answer", 400, 403, 404, 413, 429), summary="The person's answer as an update (JSON answer)")
+    async def post_update_json(self, request: Request, data: Annotated[ServiceRequestUpdateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[bytes]:
+        return await self._post_update(request, data, "json")
 
     async def _updates(self, request: Request, params: dict) -> list[S.RequestUpdate]:
         rules.check_jurisdiction(params.pop("jurisdiction_id"), _jurisdiction(request))

@@ -1,6 +1,7 @@
 """Open311 GeoReport v2 over the public ledgers: the services (one per ledger and
 category), the public items as service requests, their status changes (FixMyStreet's
-``servicerequestupdates``), requests POSTed by partner applications, and API keys.
+``servicerequestupdates``), requests POSTed by partner applications, the person's answer
+POSTed as an update by the application that filed the request, and API keys.
 
 Only public fields leave, as on the public ledger page: an item's number, ledger and
 category, stage (as open/closed with a note), dates and deadline, the station, its
@@ -31,7 +32,7 @@ from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.ledger import rules as ledger
 from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, LedgerEvent, LedgerItem
-from portal.open311.tables import ApiKey
+from portal.open311.tables import ApiKey, FeedbackUpdate, FiledRequest
 from portal.stations.tables import Community
 from portal.web.i18n import N_
 from portal.web.pagination import Page, keyset_page
@@ -395,17 +396,76 @@ async def create_request(key: dict, fields: Mapping[str, str], language: str) ->
     if lat is not None:
         details = (details + "\n\n" if details else "") + f"lat {lat:.6f}, long {lon:.6f} (Open311)"
     try:
-        item = await ledger.file_item(
-            None,
-            ledger.NewItem(
-                ledger=chosen.ledger, category=chosen.category, community_id=community_id, summary=summary, details=details,
-                landmark=address, raised_by_name=name, raised_by_phone=phone, raised_by_email=email,
-                source="public", language=language, idempotency_key=str(uuid.uuid4()),
-            ),
-        )
+        async with write_transaction():
+            item = await ledger.file_item(
+                None,
+                ledger.NewItem(
+                    ledger=chosen.ledger, category=chosen.category, community_id=community_id, summary=summary, details=details,
+                    landmark=address, raised_by_name=name, raised_by_phone=phone, raised_by_email=email,
+                    source="public", language=language, idempotency_key=str(uuid.uuid4()),
+                ),
+            )
+            at = now()
+            await FiledRequest.insert(FiledRequest(item=item["id"], api_key=key["id"], created_at=at)).run()
+            await ApiKey.update({ApiKey.last_used_at: at}).where(ApiKey.id == key["id"]).run()
+            await record("open311.request_created", "ledger_item", item["id"], after={"key": key["id"], "key_name": key["name"], "number": item["number"], "service_code": code})
     except ledger.LedgerError as error:
         raise Open311Error(400, error.message, **error.params) from None
-    async with write_transaction():
-        await ApiKey.update({ApiKey.last_used_at: now()}).where(ApiKey.id == key["id"]).run()
-        await record("open311.request_created", "ledger_item", item["id"], after={"key": key["id"], "key_name": key["name"], "number": item["number"], "service_code": code})
     return item
+
+
+# --- POST an update: the person's answer ----------------------------------------------
+
+# FixMyStreet's upper-case update statuses, read as the person's answer to our feedback:
+# the matter is settled (satisfied) or it is not (not satisfied, with the description).
+SATISFIED_STATUSES = ("CLOSED", "FIXED")
+NOT_SATISFIED_STATUSES = ("OPEN", "REOPEN")
+UPDATE_ID_MAX = 64
+REQUEST_ID_MAX = 32
+
+
+async def post_feedback(key: dict, fields: Mapping[str, str], at: dt.datetime | None = None) -> str:
+    """Record the person's answer that the application which filed the request sends as
+    an update (``status`` CLOSED or FIXED: satisfied; OPEN or REOPEN: not satisfied, the
+    ``description`` saying why), through the ledger's rule for the person's own answer
+    (``satisfaction_via`` "open311"). Returns our update_id (the timeline line's id). A
+    request another key filed is not found; one not waiting for the answer is refused;
+    the same ``update_id`` sent again answers the same and records nothing."""
+    number = _text(fields, "service_request_id", REQUEST_ID_MAX)
+    if not number:
+        raise Open311Error(400, N_("service_request_id is required."))
+    status = _text(fields, "status", 32).upper()
+    if status not in SATISFIED_STATUSES + NOT_SATISFIED_STATUSES:
+        raise Open311Error(400, N_("status must be CLOSED or FIXED (the person is satisfied) or OPEN or REOPEN (the person is not satisfied)."))
+    description = _text(fields, "description", ledger.NOTE_MAX)
+    client_update_id = _text(fields, "update_id", UPDATE_ID_MAX)
+    async with write_transaction():
+        filed = await FiledRequest.select(FiledRequest.item).where(
+            (FiledRequest.api_key == key["id"]) & (FiledRequest.item.number == number)
+        ).first().run()
+        if not filed:
+            raise Open311Error(404, N_("service_request_id not found: %(id)s."), id=number[:40])
+        if client_update_id:
+            sent = await FeedbackUpdate.select(FeedbackUpdate.event, FeedbackUpdate.item).where(
+                (FeedbackUpdate.api_key == key["id"]) & (FeedbackUpdate.client_update_id == client_update_id)
+            ).first().run()
+            if sent:
+                if sent["item"] != filed["item"]:
+                    raise Open311Error(400, N_("update_id was already used for another request."))
+                return str(sent["event"])
+        satisfied = status in SATISFIED_STATUSES
+        try:
+            await ledger.answer_from_person(filed["item"], satisfied, description, None, via="open311", at=at)
+        except ledger.LedgerError as error:
+            if error.field == "note":
+                raise Open311Error(400, N_("description is required when the person is not satisfied: say what is still wrong.")) from None
+            raise Open311Error(400, N_("service_request_id is not waiting for the person's answer: it was answered already, or it is still being handled.")) from None
+        event = await LedgerEvent.select(LedgerEvent.id).where(LedgerEvent.item == filed["item"]).order_by(LedgerEvent.id, ascending=False).first().run()
+        if client_update_id:
+            await FeedbackUpdate.insert(FeedbackUpdate(api_key=key["id"], client_update_id=client_update_id, item=filed["item"], event=event["id"], created_at=at or now())).run()
+        await ApiKey.update({ApiKey.last_used_at: at or now()}).where(ApiKey.id == key["id"]).run()
+        await record(
+            "open311.feedback", "ledger_item", filed["item"],
+            after={"key": key["id"], "key_name": key["name"], "number": number, "status": status, "satisfied": satisfied, "update_id": client_update_id or None, "event": event["id"]},
+        )
+    return str(event["id"])

@@ -31,6 +31,7 @@ _ITEM_TAGS = {
     "formats": "format",
     "service_requests": "request",
     "service_requests_updates": "request_update",
+    "service_request_updates": "request_update",  # the answer to POST servicerequestupdates
     "errors": "error",
 }
 # Characters XML 1.0 cannot carry at all (controls, surrogates, U+FFFE/U+FFFF).
@@ -107,6 +108,13 @@ class Created(msgspec.Struct):
 class TokenAnswer(msgspec.Struct):
     service_request_id: str
     token: str
+
+
+class UpdateCreated(msgspec.Struct):
+    """The answer to POST servicerequestupdates (mySociety's extension): our update_id."""
+
+    update_id: str
+    account_id: str | None
 
 
 class RequestUpdate(msgspec.Struct):
