@@ -9,7 +9,6 @@ from typing import AsyncIterator
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -46,11 +45,10 @@ from portal.volunteers.routes import OfficerVolunteersController, VolunteerContr
 from portal.volunteers.rules import SKILL_LABELS, display_name
 from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
-from portal.web.middleware import context_middleware, security_headers
+from portal.web.csrf import CSRF_HEADER, csrf_middleware
+from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
 from portal.web.static import static_cache_headers, static_url
 from portal.web.ceiling import review_ceiling
-
-CSRF_HEADER = "x-csrftoken"
 
 
 def template_environment(settings: Settings) -> Environment:
@@ -147,16 +145,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            header_name=CSRF_HEADER,
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            exclude=["/healthz"],
-        ),
-        middleware=[context_middleware(settings, sessions)],
+        # CSRF tokens bound to the session (portal.web.csrf), not Litestar's double-submit cookie.
+        middleware=[context_middleware(settings, sessions), csrf_middleware(settings, SESSION_COOKIE)],
         before_send=[security_headers(settings), static_cache_headers],
         exception_handlers={
             NotAuthorizedException: not_authorized,

@@ -22,6 +22,8 @@ from portal.accounts import rules as accounts
 from portal.app import create_app
 from portal.settings import load_settings
 from portal.stations.tables import City, Community, District, Station
+from portal.web.csrf import PRESESSION_COOKIE
+from portal.web.middleware import SESSION_COOKIE
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -201,14 +203,38 @@ def make_user(area):
     return make
 
 
+# The token a page carries, in a form's field or in the htmx header on <body>.
+CSRF_IN_PAGE = re.compile(r'name="_csrf_token" value="([^"]+)"|"x-csrftoken": "([^"]+)"')
+
+
+def _csrf_binding(client: httpx.AsyncClient) -> tuple:
+    """The cookies a token is bound to (session or pre-session, plain or __Host-)."""
+    names = {SESSION_COOKIE, PRESESSION_COOKIE}
+    return tuple(sorted((c.name, c.value) for c in client.cookies.jar if c.name.removeprefix("__Host-") in names))
+
+
+def token_in(html: str) -> str:
+    match = CSRF_IN_PAGE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
 def csrf_token(client: httpx.AsyncClient) -> str:
-    return client.cookies.get("csrftoken") or ""
+    """The token read last for the client's current session ("" if it changed since)."""
+    known = getattr(client, "_portal_csrf", None)
+    return known[1] if known and known[0] == _csrf_binding(client) else ""
 
 
 async def ensure_csrf(client: httpx.AsyncClient) -> str:
-    if not csrf_token(client):
-        await client.get("/login")
-    return csrf_token(client)
+    """A token for the client's current session, read from a page as a browser would: the
+    token is bound to the session, so a login or logout needs a page read again."""
+    token = csrf_token(client)
+    if not token:
+        signed_in = any(c.name.removeprefix("__Host-") == SESSION_COOKIE for c in client.cookies.jar)
+        page = await client.get("/account/password" if signed_in else "/login", follow_redirects=True)
+        token = token_in(page.text)
+        client._portal_csrf = (_csrf_binding(client), token)
+    return token
 
 
 async def post_form(client: httpx.AsyncClient, url: str, data: dict | None = None, **kwargs):

@@ -25,7 +25,7 @@ from portal.audit.tables import AuditEntry
 from portal.logs.tables import FieldLog, LogPhoto, MediationParty
 from portal.settings import ROOT
 from portal.uploads import storage_for
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token, ensure_csrf
 from tests.test_logs_routes import valid
 from tests.test_uploads import jpeg_with_gps
 
@@ -103,9 +103,9 @@ class Server:
 
 async def _logged_in(url: str, username: str) -> httpx.AsyncClient:
     client = httpx.AsyncClient(base_url=url, trust_env=False, timeout=20)
-    await client.get("/login")
-    response = await client.post("/login", data={"username": username, "password": PASSWORD, "_csrf_token": client.cookies.get("csrftoken")})
+    response = await client.post("/login", data={"username": username, "password": PASSWORD, "_csrf_token": await ensure_csrf(client)})
     assert response.status_code == 303, response.text[:500]
+    await ensure_csrf(client)  # the new session's token, read once from a page
     return client
 
 
@@ -124,7 +124,7 @@ async def serve_and_log_in(settings, make_user, tmp_path: Path, clients: int) ->
 
 async def _submit(client: httpx.AsyncClient, kind: str, data: dict) -> httpx.Response:
     files = [("photos", ("door.jpg", jpeg_with_gps(), "image/jpeg"))] if kind == "hazard" else None
-    return await client.post(f"/logs/new/{kind}", data={**data, "_csrf_token": client.cookies.get("csrftoken")}, files=files)
+    return await client.post(f"/logs/new/{kind}", data={**data, "_csrf_token": csrf_token(client)}, files=files)
 
 
 async def _consistent(settings) -> list[dict]:
@@ -197,7 +197,7 @@ async def test_kill_9_during_64_concurrent_submissions_loses_nothing_answered(se
         response = await _submit(again, "mediation", valid("mediation", area.community_id))
         assert response.status_code == 303 and SAVED.match(response.headers["location"])
         old_key, old_id = next(iter(answered.items()))
-        response = await again.post("/logs/new/mediation", data={**valid("mediation", area.community_id), "idempotency_key": old_key, "_csrf_token": again.cookies.get("csrftoken")})
+        response = await again.post("/logs/new/mediation", data={**valid("mediation", area.community_id), "idempotency_key": old_key, "_csrf_token": csrf_token(again)})
         assert response.headers["location"] == f"/logs/{old_id}?saved=1"
         assert await FieldLog.count().run() == len(logs) + 1
         await _consistent(files_settings)

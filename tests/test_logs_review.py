@@ -24,7 +24,7 @@ from portal.logs.labels import label
 from portal.logs.tables import STATUSES, FieldLog, LogNote, MediationParty
 from portal.notifications.tables import Notification
 from portal.web import i18n
-from tests.conftest import htmx_post, post_form
+from tests.conftest import ensure_csrf, htmx_post, post_form
 from tests.unchanged import nothing_changes, snapshot
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.timezone.utc)
@@ -623,7 +623,7 @@ async def test_xlsx_export_has_typed_cells_and_chinese_headers(area, client_for,
     author = await make_user("volunteer")
     await mediation_with_parties(area.community_id, author)
     await make_log(area.community_id, author, kind="help", category="lost_child", severity=None, hazard_stage=None, people_count=3, created_at=NOW + dt.timedelta(hours=1))
-    await officer.post("/language", data={"language": "zh_CN", "_csrf_token": officer.cookies.get("csrftoken")})
+    await officer.post("/language", data={"language": "zh_CN", "_csrf_token": await ensure_csrf(officer)})
     response = await officer.get("/review/export.xlsx")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active

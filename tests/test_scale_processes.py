@@ -24,7 +24,7 @@ from portal.jobs.runner import all_jobs
 from portal.jobs.tables import JobRun
 from portal.settings import ROOT
 from portal.web.middleware import SESSION_COOKIE
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ensure_csrf
 
 PROCESSES = 3
 STARTUP_SECONDS = 40
@@ -107,15 +107,8 @@ async def portals(settings, area, tmp_path):
                 process.wait()
 
 
-async def _csrf(client: httpx.AsyncClient) -> str:
-    if not client.cookies.get("csrftoken"):
-        await client.get("/login")
-    return client.cookies.get("csrftoken") or ""
-
-
 async def _log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    token = await _csrf(client)
-    return await client.post("/login", data={"username": username, "password": password, "_csrf_token": token})
+    return await client.post("/login", data={"username": username, "password": password, "_csrf_token": await ensure_csrf(client)})
 
 
 async def test_a_login_made_through_one_process_works_on_the_others_and_logging_out_ends_it_everywhere(portals, make_user):
@@ -123,13 +116,13 @@ async def test_a_login_made_through_one_process_works_on_the_others_and_logging_
     async with httpx.AsyncClient(base_url=portals[0], trust_env=False, timeout=10) as first:
         assert (await _log_in(first, "walker", PASSWORD)).status_code == 303
         session = first.cookies.get(SESSION_COOKIE)
-        csrf = first.cookies.get("csrftoken")
+        csrf = await ensure_csrf(first)  # bound to the session: good on every process (one secret)
     assert session
     for url in portals[1:]:
-        async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=10, cookies={SESSION_COOKIE: session, "csrftoken": csrf}) as other:
+        async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=10, cookies={SESSION_COOKIE: session}) as other:
             home = await other.get("/")
             assert home.status_code == 200 and "Wang Walker" in home.text, url
-    async with httpx.AsyncClient(base_url=portals[2], trust_env=False, timeout=10, cookies={SESSION_COOKIE: session, "csrftoken": csrf}) as last:
+    async with httpx.AsyncClient(base_url=portals[2], trust_env=False, timeout=10, cookies={SESSION_COOKIE: session}) as last:
         assert (await last.post("/logout", data={"_csrf_token": csrf})).status_code == 303
     async with httpx.AsyncClient(base_url=portals[0], trust_env=False, timeout=10, cookies={SESSION_COOKIE: session}) as first:
         home = await first.get("/")
@@ -155,7 +148,7 @@ async def test_the_public_forms_limit_counts_messages_sent_to_every_process(port
     answers = []
     for number in range(allowed + 1):
         async with httpx.AsyncClient(base_url=portals[number % PROCESSES], trust_env=False, timeout=10) as client:
-            token = await _csrf(client)
+            token = await ensure_csrf(client)
             answer = await client.post(
                 "/c/a/ask/suggestion",
                 data={"text": f"Street light {number} is out", "idempotency_key": str(uuid.uuid4()), "_csrf_token": token},

@@ -14,14 +14,14 @@ from portal.accounts.forms import LoginForm, PasswordChangeForm
 from portal.web import i18n
 from portal.web.guards import logged_in
 from portal.web.i18n import gettext as _
-from portal.web.middleware import SESSION_COOKIE, client_ip
+from portal.web.middleware import client_ip, session_cookie_name
 from portal.web.pages import invalid, navigate, render, safe_next, see_other
 
 
 def session_cookie(request: Request, token: str | None) -> Cookie:
     settings = request.app.state.settings
     return Cookie(
-        key=SESSION_COOKIE,
+        key=session_cookie_name(settings),
         value=token or "",
         max_age=settings.session_hours * 3600 if token else 0,
         httponly=True,
@@ -34,7 +34,7 @@ def session_cookie(request: Request, token: str | None) -> Cookie:
 async def start_session(request: Request, user_id: int, redirect_to: str) -> Response:
     """A new session id at every login: the old one (if any) ends first."""
     sessions = request.app.state.sessions
-    if old := request.cookies.get(SESSION_COOKIE):
+    if old := request.cookies.get(session_cookie_name(request.app.state.settings)):
         await sessions.end(old)
     token = await sessions.create(user_id, client_ip(request), request.headers.get("user-agent", ""))
     response = navigate(request, redirect_to)

@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.accounts.rules import SessionStore, load_actor_and_unread
 from portal.settings import HTMX_CDN_URL, Settings
+from portal.web.csrf import cookie_name
 from portal.web import i18n
 
 SESSION_COOKIE = "shouwang_session"
@@ -22,6 +23,10 @@ def _redirect(connection: ASGIConnection, path: str) -> ASGIResponse:
     if connection.headers.get("hx-request") == "true":
         return ASGIResponse(status_code=200, headers={"HX-Redirect": path})
     return ASGIRedirectResponse(path=path, status_code=303)
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return cookie_name(settings, SESSION_COOKIE)
 
 
 def client_ip(connection: ASGIConnection) -> str:
@@ -41,6 +46,8 @@ def request_language(connection: ASGIConnection, settings: Settings) -> str:
 def context_middleware(settings: Settings, sessions: SessionStore):
     """Sets ``scope['user']`` (an Actor or None), ``scope['session_token']`` and the language."""
 
+    session_name = session_cookie_name(settings)
+
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
@@ -50,7 +57,7 @@ def context_middleware(settings: Settings, sessions: SessionStore):
                 # No record has a NUL in its code, and PostgreSQL refuses the byte in a query.
                 raise NotFoundException()
             connection = ASGIConnection(scope)
-            token = connection.cookies.get(SESSION_COOKIE)
+            token = connection.cookies.get(session_name)
             actor, unread = None, 0
             if token and not scope["path"].startswith("/static/"):
                 user_id = await sessions.user_id_for(token)
