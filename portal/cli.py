@@ -75,7 +75,8 @@ def migrate() -> None:
 def init() -> None:
     import os
 
-    from portal.accounts.rules import MIN_PASSWORD_LENGTH, AccountError, create_user
+    from portal.accounts.passwords import password_problem
+    from portal.accounts.rules import AccountError, create_user
     from portal.accounts.tables import User
 
     settings = _settings()
@@ -83,8 +84,9 @@ def init() -> None:
     username = environ.get("PORTAL_INIT_ADMIN_USERNAME") or click.prompt("Administrator's username")
     real_name = environ.get("PORTAL_INIT_ADMIN_NAME") or click.prompt("Administrator's real name")
     password = environ.get("PORTAL_INIT_ADMIN_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    i18n.activate(settings.default_language)
+    if problem := password_problem(password, username):
+        raise click.ClickException(problem)
 
     async def go():
         await db.migrate()
@@ -201,12 +203,14 @@ def users() -> None:
 @click.option("--language", default="zh_CN", type=click.Choice(["zh_CN", "en"]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(username, real_name, role, community_code, station_ref, district_code, city_code, phone, email, language, password_stdin) -> None:
-    from portal.accounts.rules import MIN_PASSWORD_LENGTH, AccountError, create_user
+    from portal.accounts.passwords import password_problem
+    from portal.accounts.rules import AccountError, create_user
     from portal.stations.tables import City, Community, District, Station
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    i18n.activate(_settings().default_language)
+    if problem := password_problem(password, username):
+        raise click.ClickException(problem)
 
     async def unit_id(table, code, what):
         if not code:

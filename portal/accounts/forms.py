@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
-from portal.accounts.rules import MIN_PASSWORD_LENGTH
+from portal.accounts.passwords import MIN_PASSWORD_LENGTH, password_problem
 from portal.web.forms import Form
 from portal.web.i18n import lazy_gettext as _l
 
@@ -87,3 +87,7 @@ class UserCreateForm(RoleForm):
         [DataRequired(message=_l("Enter a first password.")), Length(min=MIN_PASSWORD_LENGTH, max=256, message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))],
     )
     must_change_password = BooleanField(_l("Must choose a new password at first login"), default=True)
+
+    def validate_password(self, field):
+        if not field.errors and (problem := password_problem(field.data or "", self.username.data or "")):
+            raise ValidationError(problem)

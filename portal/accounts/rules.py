@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from piccolo.engine.postgres import PostgresEngine
 
+from portal.accounts.passwords import MIN_PASSWORD_LENGTH, password_problem  # noqa: F401 - forms read the length here
 from portal.accounts.tables import LANGUAGES, ROLES, LoginFailure, RoleGrant, User, UserSession
 from portal.audit.rules import record
 from portal.db import engine, fetch, true, write_transaction
@@ -42,7 +43,6 @@ def configure_passwords(settings) -> None:
     _DUMMY_HASH = _hasher.hash("not-a-real-password")
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 SESSION_TOUCH_EVERY = dt.timedelta(minutes=5)
-MIN_PASSWORD_LENGTH = 10
 SCOPED_ROLES = {"volunteer": "community", "host": "community", "officer": "community", "head": "station", "district_head": "district", "city_head": "city", "admin": None}
 
 
@@ -427,6 +427,8 @@ async def change_password(actor: Actor, current: str, new: str, sessions: Sessio
         raise AccountError("current_password", _("The current password is not correct."))
     if current == new:
         raise AccountError("new_password", _("Choose a password different from the current one."))
+    if problem := password_problem(new, actor.username):
+        raise AccountError("new_password", problem)
     async with write_transaction():
         await User.update({User.password_hash: hash_password(new), User.must_change_password: False}).where(User.id == actor.id).run()
         await record("password.changed", "user", actor.id, actor=actor)

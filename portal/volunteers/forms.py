@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordFi
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.forms import PHONE_PATTERN, USERNAME_PATTERN
-from portal.accounts.rules import MIN_PASSWORD_LENGTH
+from portal.accounts.passwords import MIN_PASSWORD_LENGTH, password_problem
 from portal.volunteers.rules import MAX_AVAILABILITY, MAX_REASON, SKILL_LABELS
 from portal.volunteers.tables import SKILLS
 from portal.web.forms import Form
@@ -86,6 +86,10 @@ class ApplicationForm(SkillsForm):
     def validate_community(self, field):
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError(gettext("Choose a community from the list."))
+
+    def validate_password(self, field):
+        if not field.errors and (problem := password_problem(field.data or "", self.username.data or "")):
+            raise ValidationError(problem)
 
     def validate_application_key(self, field):
         try:
