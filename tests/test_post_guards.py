@@ -52,7 +52,7 @@ from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
-from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerStation
+from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerSavedView, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
 from portal.logs.tables import FieldLog, Landmark, LogNote
@@ -434,6 +434,12 @@ async def with_answer_template(c: Ctx) -> None:
     c.ids["template"] = await ledger_answer_templates.save_template(await c.actor("officer_b"), c.area.station_id, "noise", "en", "Noise", "We spoke to them.")
 
 
+async def with_saved_view(c: Ctx) -> None:
+    from portal.ledger.saved_views import save_view
+
+    c.ids["view"] = await save_view(await c.actor("officer"), "Noise", {"stage": "open", "category": "noise"})
+
+
 async def with_log_to_escalate(c: Ctx) -> None:
     c.ids["log"] = await a_log(c)
 
@@ -695,6 +701,11 @@ CASES = [
          OF_THE_STATION, setup=with_answer_template, watch=(LedgerAnswerTemplate,)),
     case("ledger.template-remove", "/ledger/templates/remove", lambda c: {"template": str(c.ids["template"])}, "officer",
          {"volunteer": 403, "host": 403, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}, setup=with_answer_template, watch=(LedgerAnswerTemplate,)),
+    # Saved views: each user's own.
+    case("ledger.view-save", "/ledger/views", lambda c: {"name": "Noise by deadline", "stage": "open", "category": "noise", "sort": "due"}, "officer",
+         {"volunteer": 403, "host": 403, "anonymous": LOGIN, **OVERSEERS}, watch=(LedgerSavedView,)),
+    case("ledger.view-remove", "/ledger/views/{view}/remove", nothing, "officer",
+         {"officer_b": 404, "head": 404, "admin": 404, "volunteer": 403, "host": 403, "anonymous": LOGIN, **OVERSEERS}, setup=with_saved_view, watch=(LedgerSavedView,)),
     case("ledger.from-intake", "/ledger/from-intake/{intake}", lambda c: {"ledger": "claim", "category": "help"}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake, LedgerItem)),
     case("ledger.from-log", "/ledger/from-log/{log}", lambda c: {"ledger": "complaint", "category": "public_order"}, "officer",
          OFFICERS_OF_THE_OBJECT, setup=with_log_to_escalate, watch=(FieldLog, LedgerItem)),

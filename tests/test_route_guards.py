@@ -249,6 +249,9 @@ ROUTES = {
     ("POST", "/ledger/templates/remove"): row(LOGIN, 403, 403, 404, 404, 404, 404),
     # The answer template is the first station's: its officers and head edit it in place.
     ("POST", "/ledger/templates/{answer_template_id:int}/edit"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    # Saved views: each user's own ("view_id" is another officer's view: 404 for everyone).
+    ("POST", "/ledger/views"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("POST", "/ledger/views/{view_id:int}/remove"): row(LOGIN, 403, 403, 404, 404, 404, 404),
     ("GET", "/ledger/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/ledger/export"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("POST", "/ledger/bulk-reassign"): row(LOGIN, 403, 403, 422, 422, 422, 422),
@@ -454,6 +457,15 @@ async def _answer_template_objects(station_id: int) -> int:
     return (await LedgerAnswerTemplate.insert(made).returning(LedgerAnswerTemplate.id).run())[0]["id"]
 
 
+async def _saved_view_objects(make_user) -> int:
+    """A saved view of an officer nobody in the table logs in as."""
+    from portal.accounts.rules import load_actor
+    from portal.ledger.saved_views import save_view
+
+    owner = await load_actor(await make_user("officer", username="view-owner"))
+    return await save_view(owner, "Noise", {"stage": "open", "category": "noise"})
+
+
 async def _reception_objects(community_id: int) -> dict:
     """A verified reception room of the first community and a consultation at its desk."""
     import datetime as dt
@@ -526,6 +538,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     log_ids = await _log_objects(app, area.community_id, target_id)
     ledger_item = await _ledger_objects(area.community_id)
     answer_template = await _answer_template_objects(area.station_id)
+    saved_view = await _saved_view_objects(make_user)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
     room_ids = await _room_objects(area.community_id, area.station_id)
@@ -551,7 +564,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
                 "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
-                "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template,
+                "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template, "view_id": saved_view,
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

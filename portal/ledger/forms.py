@@ -126,6 +126,25 @@ class TemplateForm(TemplateEditForm):
     station = SelectField(_l("Station"), coerce=int, validators=[InputRequired(message=_l("Choose one of your stations."))])
 
 
+class SavedViewForm(Form):
+    """The list's current filters (hidden, as the page drew them) kept under a name."""
+
+    name = StringField(_l("Name of the view"), [DataRequired(message=_l("Give the view a name.")), _max(60)])
+    q = HiddenField()
+    ledger = HiddenField()
+    category = HiddenField()
+    stage = HiddenField()
+    community = HiddenField()
+    owner = HiddenField()
+    source = HiddenField()
+    due_within = HiddenField()
+    sort = HiddenField()
+    mine = HiddenField()
+
+    def filters(self) -> dict[str, str | None]:
+        return {field.name: field.data for field in self if field.name != "name"}
+
+
 class PrivateForm(VersionedForm):
     private = BooleanField(_l("Keep this item off the public ledger"))
     reason = TextAreaField(_l("Why"), [Optional(), _max(NOTE_MAX)])

@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from portal.accounts.rules import now
 from portal.ledger import answer_templates, export, figures, labels, referrals, rules, search
 from portal.ledger import mail as ledger_mail
-from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, TemplateEditForm, TemplateForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
+from portal.ledger import saved_views
+from portal.ledger.forms import AnswerForm, CallbackForm, ReferralAnswerForm, ReferralForm, SavedViewForm, TemplateEditForm, TemplateForm, EscalateLogForm, FileForm, FileIntakeForm, HolidayForm, MoveForm, PrefixForm, PrivateForm, PublicTextForm, RuleForm
 from portal.ledger.rules import LedgerError, ListFilter, NewItem
 from portal.ledger.tables import LEDGERS, SOURCES, STAGES, Holiday, LedgerDeadlineRule, LedgerItem
 from portal.public import rules as public
@@ -29,10 +30,7 @@ from portal.web.i18n import gettext as _
 from portal.web.pages import invalid, is_htmx, navigate, render, see_other
 from portal.reception.visits import visit_for_item
 
-STAGE_FILTER = "^(open|closed|overdue|" + "|".join(STAGES) + ")$"
-LEDGER_FILTER = "^(" + "|".join(LEDGERS) + ")$"
-CATEGORY_FILTER = "^(" + "|".join(search.CATEGORY_CODES) + ")$"
-SOURCE_FILTER = "^(" + "|".join(SOURCES) + ")$"
+STAGE_FILTER, LEDGER_FILTER, CATEGORY_FILTER, SOURCE_FILTER = saved_views.STAGE_FILTER, saved_views.LEDGER_FILTER, saved_views.CATEGORY_FILTER, saved_views.SOURCE_FILTER
 
 
 def _chosen(ledger, stage, community, mine, q, category, owner, source, due_within, sort) -> ListFilter:
@@ -75,13 +73,49 @@ class LedgerController(Controller):
         cursor: str | None = Parameter(default=None, max_length=40),
     ) -> Template:
         chosen = _chosen(ledger, stage, community, mine, q, category, owner, source, due_within, sort)
-        page = await rules.item_page(request.user, chosen, cursor if sort == "due" else after)
+        return await self._list_page(request, chosen, cursor if sort == "due" else after, fragment=True)
+
+    async def _list_page(self, request: Request, chosen: ListFilter, after, *, bulk: dict | None = None, view_form: SavedViewForm | None = None, fragment: bool = False, status: int = 200) -> Template:
+        """The list with its filters, the preset and the person's own saved views."""
+        params = search.params_of(chosen)
+        mine = await saved_views.views_of(request.user.id)
         context = {
-            "page": page, "chosen": chosen, "communities": await _community_choices(request.user), "stages": STAGES, "ledgers": LEDGERS, "at": now(),
-            "params": search.params_of(chosen), "views": search.VIEWS, "categories": search.CATEGORY_CODES, "sources": SOURCES,
-            "owners": await search.owners_of(request.user), "bulk": None,
+            "page": await rules.item_page(request.user, chosen, after), "chosen": chosen, "communities": await _community_choices(request.user), "stages": STAGES,
+            "ledgers": LEDGERS, "at": now(), "params": params, "views": search.VIEWS, "categories": search.CATEGORY_CODES, "sources": SOURCES,
+            "owners": await search.owners_of(request.user), "bulk": bulk, "my_views": mine, "view_form": view_form or SavedViewForm(),
+            "views_full": len(mine) >= saved_views.MAX_VIEWS,
         }
-        return render(request, "ledger/list.html", context, fragment="ledger/_rows.html", target="ledger-rows")
+        if fragment:
+            return render(request, "ledger/list.html", context, fragment="ledger/_rows.html", target="ledger-rows", status=status)
+        return render(request, "ledger/list.html", context, status=status)
+
+    @post("/views", name="ledger.view_save")
+    async def view_save(self, request: Request) -> Template | Redirect | Response:
+        """Keep the list's current filters under a name, for the person only."""
+        form = await SavedViewForm.from_request(request)
+        valid = form.validate()
+        filters = saved_views.clean_filters(form.filters())
+        if filters is None:
+            form.fail("", _("These filters cannot be saved: show the list with them again and save it from there."))
+        elif valid:
+            try:
+                await saved_views.save_view(request.user, form.name.data or "", filters)
+                return navigate(request, f"/ledger?{saved_views.query_of(filters)}")
+            except LedgerError as error:
+                _fail(form, error)
+        filters = filters or {}
+        chosen = _chosen(
+            filters.get("ledger"), filters.get("stage", "open"), int(filters["community"]) if "community" in filters else None, "mine" in filters, filters.get("q"),
+            filters.get("category"), filters.get("owner"), filters.get("source"), int(filters["due_within"]) if "due_within" in filters else None, filters.get("sort", "new"),
+        )
+        return await self._list_page(request, chosen, None, view_form=form, status=422)
+
+    @post("/views/{view_id:int}/remove", name="ledger.view_remove")
+    async def view_remove(self, request: Request, view_id: FromPath[int]) -> Redirect | Response:
+        """Remove one of the person's own views; anyone else's is not found."""
+        if not await saved_views.remove_view(request.user, view_id):
+            raise NotFoundException()
+        return navigate(request, "/ledger")
 
     @get("/export", name="ledger.export")
     async def export_items(
@@ -122,14 +156,7 @@ class LedgerController(Controller):
         elif not officer.isdigit() or len(officer) > 9:
             error = _("Choose an officer.")
         done, refused = ([], []) if error else await search.bulk_reassign(request.user, ids, int(officer))
-        chosen = ListFilter(stage="open")
-        context = {
-            "page": await rules.item_page(request.user, chosen, None), "chosen": chosen, "communities": await _community_choices(request.user),
-            "stages": STAGES, "ledgers": LEDGERS, "at": now(), "params": search.params_of(chosen), "views": search.VIEWS,
-            "categories": search.CATEGORY_CODES, "sources": SOURCES, "owners": await search.owners_of(request.user),
-            "bulk": {"error": error, "done": done, "refused": refused},
-        }
-        return render(request, "ledger/list.html", context, status=422 if error else 200)
+        return await self._list_page(request, ListFilter(stage="open"), None, bulk={"error": error, "done": done, "refused": refused}, status=422 if error else 200)
 
     async def _new_page(self, request: Request, form: FileForm, status: int = 200) -> Template:
         return render(request, "ledger/new.html", {"form": form}, status=status)

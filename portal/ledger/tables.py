@@ -224,3 +224,13 @@ class LedgerAnswerTemplate(Table, tablename="ledger_answer_template"):
     body = Text(default="")
     updated_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     updated_at = Timestamptz()
+
+
+class LedgerSavedView(Table, tablename="ledger_saved_view"):
+    """An officer's own view of the ledger list: its filters and order (``query``, the
+    list's query string) under a ``name`` unique for its ``owner``."""
+
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    name = Varchar(length=60)
+    query = Text(default="")
+    created_at = Timestamptz()
