@@ -59,7 +59,11 @@ def template_environment(settings: Settings) -> Environment:
         undefined=StrictUndefined if not settings.production else Environment().undefined,
         auto_reload=not settings.production,
     )
-    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
+    # Newstyle gettext formats the translation with the call's variables itself: the
+    # callables only translate (a plural's extra variables would be lost otherwise).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.translate, ngettext=i18n.translate_plural, pgettext=i18n.translate_context, npgettext=i18n.translate_context_plural, newstyle=True
+    )
     env.globals.update(
         settings=settings,
         htmx_url=static_url(settings.htmx_url.removeprefix("/static/")) if settings.htmx_self_hosted else settings.htmx_url,

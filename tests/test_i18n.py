@@ -1,6 +1,8 @@
 """Languages: negotiation, the switch, complete catalogs, locale formatting."""
 
 import datetime as dt
+import os
+import sys
 
 import pytest
 from babel.messages.pofile import read_po
@@ -75,20 +77,53 @@ def test_catalogs_are_complete(language):
     assert untranslated == [] and fuzzy == []
 
 
-def test_catalogs_hold_every_string_in_the_code():
-    """Re-extracting finds nothing missing from the catalogs (scripts/i18n update was run)."""
+@pytest.fixture(scope="module")
+def extracted():
+    """The code's strings as they are now (scripts/i18n extract), with their places."""
     import subprocess
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "python"), "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--ignore-dirs", ".* __pycache__ .venv var node_modules", "-o", f"{tmp}/messages.pot", "."],
-            cwd=ROOT, check=True,
-        )
+        subprocess.run([str(ROOT / "scripts" / "i18n"), "extract", f"{tmp}/messages.pot"], cwd=ROOT, check=True, env={**os.environ, "PYTHON": sys.executable})
         with open(f"{tmp}/messages.pot", "rb") as handle:
-            extracted = {m.id for m in read_po(handle) if m.id}
-    known = {m.id for m in _entries("zh_CN")}
-    assert extracted - known == set()
+            return [m for m in read_po(handle) if m.id]
+
+
+def _key(message) -> tuple:
+    return (message.context, message.id if isinstance(message.id, str) else message.id[0])
+
+
+def test_catalogs_hold_every_string_in_the_code(extracted):
+    """Re-extracting finds nothing missing from the catalogs (scripts/i18n update was run),
+    each string with its context."""
+    known = {_key(m) for m in _entries("zh_CN")}
+    assert {_key(m) for m in extracted} - known == set()
+
+
+# English words that mean different things in different places ("Open": a message to open,
+# a shop open now, a matter not yet closed): wherever they are used they say which meaning
+# they have, so that each meaning gets its own translation (pgettext, _lp, NC_).
+AMBIGUOUS = (
+    "Open", "Closed", "Close", "Name", "New", "Save", "Hours", "Save the hours", "Status", "State", "Type", "Kind",
+    "Field log", "Log", "Filed", "Visit", "Visits", "Answer", "Post", "Order", "Sort", "Back", "Due", "Position",
+    "Review", "Report", "Record", "Check", "Return", "Present", "Leave", "Free", "Book", "Case", "Point",
+)
+
+
+def test_short_words_with_several_meanings_always_carry_a_context(extracted):
+    bare = sorted(f"{_key(m)[1]!r} at {path}:{line}" for m in extracted if _key(m)[1] in AMBIGUOUS and not m.context for path, line in m.locations)
+    assert bare == []
+
+
+def test_each_context_of_a_word_has_its_own_translation():
+    """A context is there for a meaning of its own: two contexts (or a context and the bare
+    word) that read the same in Chinese are one meaning, or one of them is mistranslated."""
+    meanings: dict[str, dict] = {}
+    for message in _entries("zh_CN"):
+        context, msgid = _key(message)
+        meanings.setdefault(msgid, {})[context] = message.string if isinstance(message.string, str) else message.string[0]
+    same = {msgid: by_context for msgid, by_context in meanings.items() if len(by_context) > 1 and len(set(by_context.values())) < len(by_context)}
+    assert same == {}
 
 
 def test_zh_cn_translations_keep_their_placeholders():
@@ -123,9 +158,13 @@ async def test_short_words_carry_their_meaning_in_chinese(client_for):
 
     token = i18n.activate("zh_CN")
     try:
-        assert (i18n.pgettext("message", "Open"), i18n.pgettext("opening hours", "Open"), i18n.gettext("Open")) == ("打开", "营业", "在办")
-        assert (i18n.pgettext("opening hours", "Closed"), i18n.gettext("Closed")) == ("休息", "已办结")
-        assert (i18n.pgettext("place", "Name"), i18n.pgettext("thing", "Name"), i18n.gettext("Name")) == ("名称", "名称", "姓名")
+        assert (i18n.pgettext("message", "Open"), i18n.pgettext("opening hours", "Open"), i18n.pgettext("matter state", "Open")) == ("打开", "营业", "在办")
+        assert (i18n.pgettext("opening hours", "Closed"), i18n.pgettext("matter state", "Closed")) == ("休息", "已办结")
+        assert (i18n.pgettext("thing", "Name"), i18n.pgettext("person", "Name")) == ("名称", "姓名")
+        assert i18n.pgettext("ledger source", "Field log") == "工作日志"
+        assert (i18n.pgettext("opening hours", "Save the hours"), i18n.pgettext("time served", "Save the hours")) == ("保存营业时间", "保存时长")
+        # A word marked with its context where it is defined keeps it when shown by _().
+        assert i18n.gettext(i18n.NC_("matter state", "Open")) == "在办"
     finally:
         i18n.restore(token)
     volunteer, user_id = await client_for("volunteer", preferred_language="zh_CN")

@@ -184,7 +184,7 @@ async def test_the_head_exports_the_dashboard_without_personal_data(client_for, 
     for secret in (SECRET_NAME, SECRET_PHONE, "Karaoke", made["tracking_code"]):
         assert secret not in text
     first = book.worksheets[0]
-    assert first.cell(1, 1).value == "月份" and first.cell(1, 3).value == "登记"
+    assert first.cell(1, 1).value == "月份" and first.cell(1, 3).value == "登记数"
     assert isinstance(first.cell(2, 3).value, int)
     per_ledger = book.worksheets[1]
     assert [r[1] for r in per_ledger.iter_rows(min_row=2, values_only=True)] == [1, 0, 1]

@@ -18,6 +18,7 @@ from portal.stations.rules import city_choices, community_choices, district_choi
 from portal.volunteers.rules import ensure_profile
 from portal.web.guards import requires
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.pages import invalid, is_htmx, render, see_other
 from portal.web.sorting import CURSOR_MAX_LENGTH, SORT_MAX_LENGTH, SortKey, Sorts, sorted_page
 
@@ -26,7 +27,7 @@ USER_COLUMNS = (User.id, User.username, User.real_name, User.phone, User.active,
 # own unique index; (real_name, id) and (last_login_at, id) from the accounts migrations).
 USER_SORTS = Sorts({
     "username": SortKey(_l("Username"), column=User.username),
-    "name": SortKey(_l("Name"), column=User.real_name),
+    "name": SortKey(_lp("person", "Name"), column=User.real_name),
     "last_login": SortKey(_l("Last login"), column=User.last_login_at, descending_first=True),
 }, default="username")
 # The unit a grant is scoped to, whichever level it is.

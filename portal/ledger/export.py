@@ -11,6 +11,7 @@ from portal.ledger import labels
 from portal.ledger.tables import OPEN_STAGES
 from portal.web.i18n import localized
 from portal.web.i18n import gettext as _
+from portal.web.i18n import pgettext
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +33,7 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
     return workbook_bytes([
         Sheet(
             _("By month"),
-            [_("Month"), _("Ledger"), _("Filed"), _("Closed"), _("Closed, satisfied"), _("Closed without confirmation"), _("Closed as duplicate or outside remit"), _("Median days to close")],
+            [_("Month"), _("Ledger"), pgettext("how many", "Filed"), pgettext("how many", "Closed"), _("Closed, satisfied"), _("Closed without confirmation"), _("Closed as duplicate or outside remit"), _("Median days to close")],
             [
                 [dt.date.fromisoformat(r["month"] + "-01"), _ledger(r), r["filed"], r["closed"], r["closed_satisfied"], r["closed_unconfirmed"], r["closed_other"], r["median_days"]]
                 for r in context["monthly"]
@@ -41,7 +42,7 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
         ),
         Sheet(
             _("By ledger"),
-            [_("Ledger"), _("Filed"), _("Closed"), _("Closed, satisfied"), _("Closed without confirmation")],
+            [_("Ledger"), pgettext("how many", "Filed"), pgettext("how many", "Closed"), _("Closed, satisfied"), _("Closed without confirmation")],
             [[_ledger(r), r["filed"], r["closed"], r["closed_satisfied"], r["closed_unconfirmed"]] for r in context["per_ledger"]],
             ["text", *counts],
         ),
@@ -59,7 +60,7 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
         ),
         Sheet(
             _("By unit"),
-            [_("Unit"), _("Code"), _("Filed"), _("Open"), _("Overdue"), _("Closed"), _("Closed, satisfied")],
+            [_("Unit"), _("Code"), pgettext("how many", "Filed"), pgettext("how many", "Open"), _("Overdue"), pgettext("how many", "Closed"), _("Closed, satisfied")],
             [[localized(r["unit"], "name") if r["unit"] else _("No district yet"), r["unit"]["code"] if r["unit"] else "", r["filed"], r["open"], r["overdue"], r["closed"], r["closed_satisfied"]] for r in context["by_part"]],
             ["text", "code", *counts],
         ),

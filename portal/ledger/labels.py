@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from portal.web.i18n import N_
+from portal.web.i18n import N_, NC_
 
 LEDGERS = {
     "suggestion": N_("Suggestions"),
@@ -58,7 +58,7 @@ CATEGORIES = {
 }
 SOURCES = {
     "public": N_("Public form"),
-    "field_log": N_("Field log"),
+    "field_log": NC_("ledger source", "Field log"),
     "reception": N_("Reception room (walk-in or phone)"),
     "officer_visit": N_("Raised during a visit"),
 }
@@ -94,6 +94,6 @@ REFERRAL_BODIES = {
     "property_management": N_("Property management"),
     "other_department": N_("Another department"),
 }
-STATUS = {"open": N_("Open"), "closed": N_("Closed")}
+STATUS = {"open": NC_("matter state", "Open"), "closed": NC_("matter state", "Closed")}
 
 ALL = SimpleNamespace(ledgers=LEDGERS, ledger_one=LEDGER_ONE, stages=STAGES, actions=ACTIONS, categories=CATEGORIES, sources=SOURCES, via=VIA, bodies=REFERRAL_BODIES, events=EVENTS, status=STATUS)

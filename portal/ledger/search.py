@@ -25,6 +25,7 @@ from portal.ledger import labels
 from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, SOURCES, STAGES, LedgerItem
 from portal.public.rules import normalise_code
 from portal.web.i18n import gettext as _
+from portal.web.i18n import pgettext
 from portal.web.i18n import localized
 from portal.web.xlsx import safe_text
 
@@ -203,7 +204,7 @@ def _local(moment, timezone: str):
 
 
 def export_header() -> list[str]:
-    return [_("Number"), _("Ledger"), _("Category"), _("Stage"), _("Source"), _("Community"), _("Accountable officer"), _("Filed"), _("Due"), _("Closed"), _("Summary")]
+    return [_("Number"), _("Ledger"), _("Category"), _("Stage"), _("Source"), _("Community"), _("Accountable officer"), pgettext("when", "Filed"), pgettext("deadline", "Due"), pgettext("when", "Closed"), _("Summary")]
 
 
 def export_table(rows: list[dict]) -> list[list]:

@@ -19,6 +19,7 @@ from portal.logs.labels import label
 from portal.logs.review import QueueFilters, walk_queue
 from portal.volunteers.rules import display_name
 from portal.web.i18n import gettext as _
+from portal.web.i18n import pgettext
 from portal.web.i18n import localized
 from portal.web.xlsx import safe_text
 
@@ -38,7 +39,7 @@ def _local(moment: dt.datetime | None, tz: str) -> dt.datetime | None:
 # (header, value of a queue row); the value's Python type decides the XLSX cell type.
 COLUMNS: list[tuple[Callable[[], str], Callable[[dict], object]]] = [
     (lambda: _("Log number"), lambda r: r["id"]),
-    (lambda: _("Kind"), lambda r: label("kind", r["kind"])),
+    (lambda: pgettext("kind of", "Kind"), lambda r: label("kind", r["kind"])),
     (lambda: _("Review status"), lambda r: label("status", r["status"])),
     (lambda: _("Community"), lambda r: localized({"name_zh": r["community_name_zh"], "name_en": r["community_name_en"]}, "name")),
     (lambda: _("Logged by"), lambda r: display_name(r["author_name"]) if r["author_name"] else ""),

@@ -13,6 +13,7 @@ from portal.logs.review import NOTE_MAX, QueueFilters
 from portal.logs.stats import MAX_DAYS
 from portal.web.forms import Form, _FormData
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.i18n import localized
 
 ANY = ("", _l("Any"))
@@ -32,7 +33,7 @@ class _Period:
 
 
 class QueueFilterForm(_Period, Form):
-    kind = SelectField(_l("Kind"), choices=[ANY] + [(k, _l(v)) for k, v in KIND_LABELS.items()], default="")
+    kind = SelectField(_lp("kind of", "Kind"), choices=[ANY] + [(k, _l(v)) for k, v in KIND_LABELS.items()], default="")
     status = SelectField(_l("Review status"), choices=[ANY] + [(k, _l(v)) for k, v in STATUS_LABELS.items()], default="")
     community = SelectField(_l("Community"), coerce=_optional_int, choices=[], default=None)
     volunteer = SelectField(_l("Logged by"), coerce=_optional_int, choices=[], default=None)

@@ -29,7 +29,7 @@ from portal.shifts.tables import Signup
 from portal.uploads import ProcessedImage, Storage, new_key
 from portal.volunteers.facts import volunteer_facts
 from portal.watchpoints.tables import WatchPoint
-from portal.web.i18n import N_
+from portal.web.i18n import N_, NC_
 from portal.web.i18n import gettext as _
 from portal.web.pagination import Page, keyset_page
 
@@ -41,7 +41,7 @@ MAX_PARTIES = 6
 
 # Labels of the audit actions on a log's page; other features add theirs to this dict.
 ACTION_LABELS = {"log.created": N_("Logged"), "log.answered": N_("The author answered"), "log.hazard_stage": N_("Hazard stage changed"), **REVIEW_ACTION_LABELS}
-NOTE_LABELS = {"comment": N_("Comment"), "question": N_("Question"), "answer": N_("Answer"), "decision": N_("Decision")}
+NOTE_LABELS = {"comment": N_("Comment"), "question": N_("Question"), "answer": NC_("note kind", "Answer"), "decision": N_("Decision")}
 
 # The hazard lifecycle: stage -> stages it may go to. "verified" and "reopened" are the
 # outcomes of a re-inspection, which the reporter may not make.

@@ -20,6 +20,7 @@ from portal.reception.counters import COUNTER_LABELS
 from portal.web.i18n import N_, babel_locale, localized
 from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.i18n import gettext as _
+from portal.web.i18n import pgettext
 from portal.web.periods import Period, preset_period
 
 LABELS = {
@@ -206,8 +207,8 @@ def workbook(figures: Figures, context: dict, period: Period) -> bytes:
     return workbook_bytes([
         Sheet(_("Figures"), [_("Section"), _("Figure"), *labels], figure_rows, ["text", "text", *["number"] * TREND]),
         Sheet(_("By %(level)s", level=context["level_name"]), [_("Unit"), _("Code"), *context["compared"]], unit_rows, ["text", "code", *["number"] * len(context["compared"])], bold_last_row=True),
-        Sheet(_("By ledger"), [_("Ledger"), _("Filed"), _("Closed"), _("Closed, satisfied")], ledger_rows, ["text", *counts]),
-        Sheet(_("By source"), [_("Source"), _("Filed"), _("Closed"), _("Closed, satisfied")], source_rows, ["text", *counts]),
+        Sheet(_("By ledger"), [_("Ledger"), pgettext("how many", "Filed"), pgettext("how many", "Closed"), _("Closed, satisfied")], ledger_rows, ["text", *counts]),
+        Sheet(_("By source"), [_("Source"), pgettext("how many", "Filed"), pgettext("how many", "Closed"), _("Closed, satisfied")], source_rows, ["text", *counts]),
         Sheet(_("Overdue by officer"), [_("Officer"), _("Overdue")], [[safe_text(r["officer"]) or _("Nobody yet"), r["count"]] for r in context["overdue"]], ["text", "int"]),
         Sheet(_("Period"), [_("First day"), _("Last day")], [[period.first, period.last]], ["date", "date"]),
     ])

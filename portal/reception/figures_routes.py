@@ -21,6 +21,7 @@ from portal.web.guards import requires
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import pgettext
 from portal.web.pages import render
 from portal.web.sorting import SORT_MAX_LENGTH, SortKey, Sorts
 from portal.web.xlsx import safe_text
@@ -136,13 +137,13 @@ def workbook(figures: dict, monthly: list[dict], level_label: str, period: Perio
     total = figures["totals"]
     rows.append([_("Total"), "", *[total[key] for key in counters.COUNTERS], total["visits"]])
     return workbook_bytes([
-        Sheet(_("By %(level)s", level=level_label), [_("Unit"), _("Code"), *counter_headers, _("Visits")], rows, ["text", "code", *counts], bold_last_row=True),
+        Sheet(_("By %(level)s", level=level_label), [_("Unit"), _("Code"), *counter_headers, pgettext("reception", "Visits")], rows, ["text", "code", *counts], bold_last_row=True),
         Sheet(
-            _("By month"), [_("Month"), *counter_headers, _("Visits")],
+            _("By month"), [_("Month"), *counter_headers, pgettext("reception", "Visits")],
             [[dt.date.fromisoformat(m["month"] + "-01"), *[m[key] for key in counters.COUNTERS], m["visits"]] for m in monthly],
             ["month", *counts],
         ),
-        Sheet(_("By category"), [_("Category"), _("Visits")], [[_(CATEGORY_LABELS[name]), total["categories"][name]] for name in CATEGORY_LABELS], ["text", "int"]),
+        Sheet(_("By category"), [_("Category"), pgettext("reception", "Visits")], [[_(CATEGORY_LABELS[name]), total["categories"][name]] for name in CATEGORY_LABELS], ["text", "int"]),
         Sheet(_("Period"), [_("First day"), _("Last day")], [[period.first, period.last]], ["date", "date"]),
     ])
 

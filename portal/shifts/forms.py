@@ -26,7 +26,7 @@ def _people(label):
 
 class ShiftKindForm(Form):
     idempotency_key = HiddenField()
-    kind = SelectField(_l("Kind"), choices=[(k, _l(v)) for k, v in KIND_NAMES.items()], validators=[DataRequired(message=_l("Choose a kind from the list."))])
+    kind = SelectField(_lp("kind of", "Kind"), choices=[(k, _l(v)) for k, v in KIND_NAMES.items()], validators=[DataRequired(message=_l("Choose a kind from the list."))])
     name = StringField(_lp("thing", "Name"), [DataRequired(message=_l("Give the shift kind a name.")), Length(max=100, message=_l("At most %(max)d characters.", max=100))])
     place = StringField(_l("Place or route"), [Optional(), Length(max=200, message=_l("At most %(max)d characters.", max=200))])
     description = TextAreaField(_l("Description"), [Optional(), Length(max=2000, message=_l("At most %(max)d characters.", max=2000))])
@@ -116,5 +116,5 @@ class NoShowForm(Form):
 
 
 class HoursForm(Form):
-    hours = DecimalField(_l("Hours"), [InputRequired(message=_l("Enter the hours, e.g. 2.5.")), NumberRange(min=0, max=24, message=_l("Between %(min)s and %(max)s.", min=0, max=24))], places=2)
+    hours = DecimalField(_lp("time served", "Hours"), [InputRequired(message=_l("Enter the hours, e.g. 2.5.")), NumberRange(min=0, max=24, message=_l("Between %(min)s and %(max)s.", min=0, max=24))], places=2)
     note = StringField(_l("Note"), [DataRequired(message=_l("Say why the hours are corrected.")), Length(max=200, message=_l("At most %(max)d characters.", max=200))])

@@ -21,6 +21,8 @@ from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
+from portal.web.i18n import pgettext
 from portal.web.i18n import localized
 from portal.web.pages import invalid, is_htmx, public_address, render, safe_next, see_other
 from portal.web.sorting import SORT_MAX_LENGTH, SortKey, Sorts
@@ -434,9 +436,9 @@ class OfficerShiftsController(Controller):
     # The hours table's sortable columns (a month's rows, read in full: sorted in Python);
     # by default most hours first.
     HOURS_SORTS = Sorts({
-        "name": SortKey(_l("Name"), key=lambda r: (r["real_name"] or "", r["username"])),
+        "name": SortKey(_lp("person", "Name"), key=lambda r: (r["real_name"] or "", r["username"])),
         "shifts": SortKey(_l("Shifts worked"), key=lambda r: (r["shifts"], r["hours"]), descending_first=True),
-        "hours": SortKey(_l("Hours"), key=lambda r: (r["hours"], r["shifts"]), descending_first=True),
+        "hours": SortKey(_lp("time served", "Hours"), key=lambda r: (r["hours"], r["shifts"]), descending_first=True),
         "no_shows": SortKey(_l("Unexcused no-shows"), key=lambda r: (r["no_shows"], r["hours"]), descending_first=True),
     }, default="-hours")
 
@@ -452,7 +454,7 @@ class OfficerShiftsController(Controller):
         return render(request, "shifts/hours.html", {"community": await self._community(community_id), "month": first, "rows": rows, "order": order, "filters": filters})
 
     def _table(self, rows: list[dict]) -> list[list]:
-        header = [_("Name"), _("Username"), _("Shifts worked"), _("Hours"), _("Unexcused no-shows")]
+        header = [pgettext("person", "Name"), _("Username"), _("Shifts worked"), pgettext("time served", "Hours"), _("Unexcused no-shows")]
         return [header] + [[r["real_name"], r["username"], r["shifts"], r["hours"], r["no_shows"]] for r in rows]
 
     @get("/hours.csv", name="shifts.hours_csv")

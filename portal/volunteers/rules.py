@@ -23,6 +23,7 @@ from portal.volunteers.tables import SKILLS, VolunteerProfile, VolunteerSkill
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.pagination import Page, keyset_page
 from portal.web.sorting import Order, SortedPage, SortKey, Sorts, sorted_page
 
@@ -249,7 +250,7 @@ async def pending_page(actor: Actor, after: int | None) -> Page:
 # an index (the volunteers migrations); the name is the account's (another table), which
 # no index of the profiles can order.
 VOLUNTEER_SORTS = Sorts({
-    "status": SortKey(_l("Status"), column=VolunteerProfile.status),
+    "status": SortKey(_lp("state", "Status"), column=VolunteerProfile.status),
     "applied": SortKey(_l("Applied on"), column=VolunteerProfile.applied_at),
 }, default="applied")
 

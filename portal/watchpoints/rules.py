@@ -312,7 +312,7 @@ LIST_STATUSES = ("all", "pending", "verified", "suspended")
 # watchpoints migrations); by default never verified first (oldest application first),
 # then the stalest verification.
 POINT_SORTS = Sorts({
-    "name": SortKey(_lp("place", "Name"), column=WatchPoint.name_zh),
+    "name": SortKey(_lp("thing", "Name"), column=WatchPoint.name_zh),
     "verified": SortKey(_l("Last verified"), column=WatchPoint.verified_at),
 }, default="verified")
 

@@ -44,25 +44,66 @@ def restore(token: contextvars.Token) -> None:
     _current.reset(token)
 
 
+class Contextual(str):
+    """A msgid marked with its context where it is defined (``NC_``), translated with
+    that context wherever it is shown, even by a plain ``_()``."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str):
+        marked = super().__new__(cls, message)
+        marked.context = context
+        return marked
+
+
+def translate(message: str) -> str:
+    """The translation alone, not formatted (Jinja's newstyle gettext formats it)."""
+    if isinstance(message, Contextual):
+        return translations(_current.get()).pgettext(message.context, message)
+    return translations(_current.get()).ugettext(message)
+
+
+def translate_context(context: str, message: str) -> str:
+    return translations(_current.get()).pgettext(context, message)
+
+
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    if isinstance(singular, Contextual):
+        return translations(_current.get()).npgettext(singular.context, singular, plural, n)
+    return translations(_current.get()).ungettext(singular, plural, n)
+
+
+def translate_context_plural(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).npgettext(context, singular, plural, n)
+
+
 def gettext(message: str, **variables) -> str:
-    text = translations(_current.get()).ugettext(message)
+    text = translate(message)
     return text % variables if variables else text
 
 
 def pgettext(context: str, message: str, **variables) -> str:
     """A short word whose meaning depends on where it stands (Open, Closed, Name, ...)."""
-    text = translations(_current.get()).pgettext(context, message)
+    text = translate_context(context, message)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, n: int, **variables) -> str:
-    text = translations(_current.get()).ungettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    return translate_plural(singular, plural, n) % {"num": n, **variables}
+
+
+def npgettext(context: str, singular: str, plural: str, n: int, **variables) -> str:
+    return translate_context_plural(context, singular, plural, n) % {"num": n, **variables}
 
 
 def N_(message: str) -> str:
     """Marks a string for extraction; it is translated where it is shown."""
     return message
+
+
+def NC_(context: str, message: str) -> Contextual:
+    """``N_`` for a short word with several meanings: the mark keeps its context."""
+    return Contextual(context, message)
 
 
 def lazy_gettext(message: str, **variables) -> LazyProxy:

@@ -134,13 +134,13 @@ def test_a_phone_shows_the_figures_and_hours_as_labelled_cards(open_phone, setti
     officer.goto(f"/shifts/manage/{community}/hours")  # goto waits for "load"
     expect(officer.get_by_role("rowheader", name="张建国")).to_be_visible()
     cells = officer.evaluate(LABELS, "main table")
-    assert {c["label"] for c in cells} == {"完成班次", "时长", "无故缺勤次数"} and len(cells) % 3 == 0, cells
+    assert {c["label"] for c in cells} == {"完成班次", "服务时长", "无故缺勤次数"} and len(cells) % 3 == 0, cells
     for cell in cells:
-        assert cell["block"] == "block" and cell["label"] in cell["before"], cell  # "时长: 2.5", not "张建国 0 0 0"
+        assert cell["block"] == "block" and cell["label"] in cell["before"], cell  # "服务时长: 2.5", not "张建国 0 0 0"
     assert "2.5" in officer.locator("main table tbody").inner_text()
     assert officer.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")[0] <= 391
     assert axe_violations(officer) == []  # sortable headers: links, aria-sort
     # On a phone the header row is read by screen readers only; its sort link still works.
-    officer.goto(officer.url.split("?")[0] + officer.get_by_role("link", name="时长", exact=True).last.get_attribute("href"))
+    officer.goto(officer.url.split("?")[0] + officer.get_by_role("link", name="服务时长", exact=True).last.get_attribute("href"))
     expect(officer.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
     officer.screenshot(path=str(tmp_path / "hours-390.png"), full_page=True)
