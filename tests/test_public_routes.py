@@ -177,11 +177,19 @@ async def test_tracking_codes_are_unguessable_and_unknown_codes_look_alike(clien
     assert found.status_code == 200 and "路灯坏了" in found.text
 
 
-async def test_guessing_codes_in_bulk_is_refused(client, area, monkeypatch):
-    monkeypatch.setattr(rules, "TRACK_MISSES_PER_ADDRESS", (3, rules.TRACK_MISSES_PER_ADDRESS[1]))
-    statuses = [(await client.get(f"/track/{rules.new_tracking_code()}")).status_code for _ in range(5)]
-    assert statuses == [404, 404, 404, 429, 429]
-    assert "Too many unknown codes" in (await client.get("/track/AAAABBBBCCCC")).text
+async def test_guessing_codes_in_bulk_is_slowed_down_not_refused(client, area, monkeypatch):
+    import time
+
+    monkeypatch.setattr(rules, "TRACK_FREE_MISSES", 3)
+    monkeypatch.setattr(rules, "TRACK_FIRST_DELAY", 0.05)
+    monkeypatch.setattr(rules, "TRACK_DOUBLING", 1)
+    waits, statuses = [], []
+    for _ in range(6):
+        started = time.monotonic()
+        statuses.append((await client.get(f"/track/{rules.new_tracking_code()}")).status_code)
+        waits.append(time.monotonic() - started)
+    assert statuses == [404] * 6
+    assert waits[3] >= 0.05 and waits[4] >= 0.1 and waits[5] >= 0.2  # a delay that doubles
 
 
 async def test_officer_sees_new_intake_of_their_community_with_contact_and_answers(client, client_for, area):

@@ -14,7 +14,10 @@ from portal.accounts.forms import LoginForm, PasswordChangeForm
 from portal.web import i18n
 from portal.web.guards import logged_in
 from portal.web.i18n import gettext as _
+from portal.web.csrf import cookie_name
 from portal.web.middleware import client_ip, session_cookie_name
+
+DEVICE_COOKIE = "shouwang_device"
 from portal.web.pages import invalid, navigate, render, safe_next, see_other
 
 
@@ -59,7 +62,8 @@ class AccountController(Controller):
         if not form.validate():
             return invalid(request, "accounts/login.html", context, **page)
         settings = request.app.state.settings
-        result = await rules.log_in(form.username.data, form.password.data, client_ip(request), settings.login_max_failures)
+        device = rules.trusted_device(request.cookies.get(cookie_name(settings, DEVICE_COOKIE)), form.username.data, settings.secret_key)
+        result = await rules.log_in(form.username.data, form.password.data, client_ip(request), settings.login_max_failures, device)
         if result.locked_seconds:
             minutes = max(1, round(result.locked_seconds / 60))
             form.form_errors.append(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
@@ -72,7 +76,13 @@ class AccountController(Controller):
             form.form_errors.append(_("The username or password is not correct."))
             form.password.data = ""
             return invalid(request, "accounts/login.html", context, **page)
-        return await start_session(request, result.user_id, next_path)
+        response = await start_session(request, result.user_id, next_path)
+        # This browser is now a trusted device of the account (a new id at every login).
+        response.cookies.append(Cookie(
+            key=cookie_name(settings, DEVICE_COOKIE), value=rules.device_cookie_value(form.username.data, settings.secret_key),
+            max_age=int(rules.DEVICE_TRUST.total_seconds()), httponly=True, secure=settings.secure_cookies, samesite="lax", path="/",
+        ))
+        return response
 
     @post("/logout", name="logout")
     async def logout(self, request: Request) -> Redirect:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -42,6 +44,10 @@ def configure_passwords(settings) -> None:
     _hasher = PasswordHasher(time_cost=wanted[0], memory_cost=wanted[1], parallelism=wanted[2])
     _DUMMY_HASH = _hasher.hash("not-a-real-password")
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
+# A login attempt waits at most this long for earlier ones in flight to end.
+RESERVE_WAIT = dt.timedelta(seconds=10)
+# An attempt in flight for longer than this (its process died) counts as a failure.
+IN_FLIGHT = dt.timedelta(minutes=1)
 SESSION_TOUCH_EVERY = dt.timedelta(minutes=5)
 SCOPED_ROLES = {"volunteer": "community", "host": "community", "officer": "community", "head": "station", "district_head": "district", "city_head": "city", "admin": None}
 
@@ -332,35 +338,68 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-async def _locked_for(username: str, ip: str, max_failures: int) -> int:
-    """Seconds the account (or the address) stays locked by the attempts counted so far."""
+def _seconds_left(attempts: list[dict], limit: int) -> int:
+    """Seconds until fewer than ``limit`` of ``attempts`` (oldest first) fall in the window."""
+    if len(attempts) < limit:
+        return 0
+    return max(1, int((attempts[-limit]["at"] + THROTTLE_WINDOW - now()).total_seconds()))
+
+
+def _split(rows: list[dict]) -> tuple[list[dict], int]:
+    """(failures, attempts in flight): an attempt still pending after IN_FLIGHT (its
+    process died during the check) counts as a failure."""
+    stale = now() - IN_FLIGHT
+    in_flight = [row for row in rows if row["pending"] and row["at"] > stale]
+    return [row for row in rows if not (row["pending"] and row["at"] > stale)], len(in_flight)
+
+
+async def _locked_for(username: str, ip: str, max_failures: int, device: str = "") -> tuple[int, bool]:
+    """(seconds locked by the failures so far, whether attempts in flight fill what the
+    limits leave). A trusted device is held to its own failures only: other clients'
+    failures (someone guessing, a shared NAT) neither lock it out nor count against it."""
     since = now() - THROTTLE_WINDOW
-    by_user = await LoginFailure.select(LoginFailure.at).where((LoginFailure.username == username) & (LoginFailure.at > since)).order_by(LoginFailure.at).run()
-    by_ip = await LoginFailure.count().where((LoginFailure.ip == ip) & (LoginFailure.at > since)).run()
-    if len(by_user) >= max_failures:
-        oldest_counted = by_user[-max_failures]["at"]
-        return max(1, int((oldest_counted + THROTTLE_WINDOW - now()).total_seconds()))
-    if by_ip >= max_failures * 4:
-        return int(THROTTLE_WINDOW.total_seconds())
-    return 0
+    columns = (LoginFailure.at, LoginFailure.pending)
+    if device:
+        scope = (LoginFailure.device == device) & (LoginFailure.at > since)
+    else:
+        scope = (LoginFailure.username == username) & (LoginFailure.device == "") & (LoginFailure.at > since)
+    failed, in_flight = _split(await LoginFailure.select(*columns).where(scope).order_by(LoginFailure.at).run())
+    if locked := _seconds_left(failed, max_failures):
+        return locked, False
+    busy = len(failed) + in_flight >= max_failures
+    if device:
+        return 0, busy
+    failed_here, in_flight_here = _split(await LoginFailure.select(*columns).where((LoginFailure.ip == ip) & (LoginFailure.at > since)).run())
+    if len(failed_here) >= max_failures * 4:
+        return int(THROTTLE_WINDOW.total_seconds()), False
+    return 0, busy or len(failed_here) + in_flight_here >= max_failures * 4
 
 
-async def _reserve_attempt(username: str, ip: str, max_failures: int) -> tuple[int | None, int]:
+async def _reserve_attempt(username: str, ip: str, max_failures: int, device: str = "") -> tuple[int | None, int]:
     """Count the attempt before the slow hash: under a lock per account and per address
     (SQLite: the write lock of BEGIN IMMEDIATE; PostgreSQL: transaction advisory locks,
-    taken in one order), the attempts so far are counted and, below the limits, this
-    one's row is inserted and committed. Attempts sent at once queue there one by one,
-    so no burst has more passwords checked than the limits allow.
+    taken in one order), the failures and the attempts in flight are counted and, below
+    the limits, this one is inserted as in flight and committed. Attempts sent at once
+    queue there one by one, so no burst has more passwords checked than the limits
+    allow; while attempts in flight fill the limit, the next waits for their outcome
+    (right passwords free their place, wrong ones lock) up to RESERVE_WAIT.
     Returns (the reserved row's id, 0) or (None, seconds locked)."""
-    async with write_transaction():
-        if isinstance(engine(), PostgresEngine):
-            for key in sorted({_lock_key(f"login-user:{username}"), _lock_key(f"login-ip:{ip}")}):
-                await LoginFailure.raw("SELECT pg_advisory_xact_lock({})", key).run()
-        locked = await _locked_for(username, ip, max_failures)
-        if locked:
-            return None, locked
-        created = await LoginFailure.insert(LoginFailure(username=username, ip=ip, at=now())).returning(LoginFailure.id).run()
-    return created[0]["id"], 0
+    deadline = time.monotonic() + RESERVE_WAIT.total_seconds()
+    while True:
+        async with write_transaction():
+            if isinstance(engine(), PostgresEngine):
+                names = [f"login-device:{device}"] if device else [f"login-user:{username}", f"login-ip:{ip}"]
+                for key in sorted({_lock_key(name) for name in names}):
+                    await LoginFailure.raw("SELECT pg_advisory_xact_lock({})", key).run()
+            locked, busy = await _locked_for(username, ip, max_failures, device)
+            if locked:
+                return None, locked
+            if not busy:
+                created = await LoginFailure.insert(LoginFailure(username=username, ip=ip, at=now(), device=device, pending=True)).returning(LoginFailure.id).run()
+                return created[0]["id"], 0
+        if time.monotonic() > deadline:
+            return None, 60
+        await asyncio.sleep(0.05)
 
 
 async def _forget_attempt(attempt_id: int) -> None:
@@ -368,12 +407,13 @@ async def _forget_attempt(attempt_id: int) -> None:
         await LoginFailure.delete().where(LoginFailure.id == attempt_id).run()
 
 
-async def log_in(username: str, password: str, ip: str, max_failures: int) -> LoginResult:
-    """Check a username and password, throttled per account and per address. The
-    attempt is reserved (a failure row) before the password is checked and stays a
-    failure unless the password was right or the attempt was refused unchecked."""
+async def log_in(username: str, password: str, ip: str, max_failures: int, device: str = "") -> LoginResult:
+    """Check a username and password, throttled per account and per address, or, from
+    a trusted ``device`` of this account (see trusted_device), per device only. The
+    attempt is reserved (in flight) before the password is checked; a wrong password
+    turns it into a failure, a right one removes it with the account's failures."""
     username = username.strip().lower()
-    attempt, locked = await _reserve_attempt(username, ip[:64], max_failures)
+    attempt, locked = await _reserve_attempt(username, ip[:64], max_failures, device)
     if attempt is None:
         await record("login.throttled", "user", username, ip=ip)
         return LoginResult(locked_seconds=locked)
@@ -387,14 +427,46 @@ async def log_in(username: str, password: str, ip: str, max_failures: int) -> Lo
     ok = password_ok
     async with write_transaction():
         if not ok:
+            await LoginFailure.update({LoginFailure.pending: False}).where(LoginFailure.id == attempt).run()
             await record("login.failed", "user", user["id"] if user else username, ip=ip)
             return LoginResult()
-        await LoginFailure.delete().where(LoginFailure.username == username).run()
+        # Its failures go, not other attempts still in flight (their outcome counts).
+        await LoginFailure.delete().where((LoginFailure.username == username) & ((LoginFailure.pending == False) | (LoginFailure.id == attempt))).run()  # noqa: E712
         await User.update({User.last_login_at: now()}).where(User.id == user["id"]).run()
         await record("login", "user", user["id"], actor=_Ref(user["id"], user["username"]), ip=ip)
     if _hasher.check_needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: await asyncio.to_thread(_bounded, hash_password, password)}).where(User.id == user["id"]).run()
     return LoginResult(user_id=user["id"])
+
+
+# --- Trusted devices (OWASP's device cookies) -------------------------------------------------
+
+DEVICE_TRUST = dt.timedelta(days=365)
+
+
+def _device_signature(secret: str, payload: str) -> str:
+    key = hashlib.sha256(b"shouwang-device:" + secret.encode()).digest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def device_cookie_value(username: str, secret: str) -> str:
+    """A new device id for the account, signed: the browser gets it after a successful login."""
+    payload = f"{secrets.token_urlsafe(16)}.{int(now().timestamp())}.{username.strip().lower()}"
+    return f"{payload}.{_device_signature(secret, payload)}"
+
+
+def trusted_device(value: str | None, username: str, secret: str) -> str:
+    """The device id of a signed device cookie of this account issued within a year, or "".
+    A correct password from such a device passes the account's and the address's locks
+    (it is held to its own failures), so a stranger's guesses cannot lock the owner out."""
+    if not value or len(value) > 200:
+        return ""
+    payload, _, signature = value.rpartition(".")
+    if not payload or not hmac.compare_digest(signature, _device_signature(secret, payload)):
+        return ""
+    device, issued, owner = payload.split(".", 2)
+    fresh = issued.isdigit() and now().timestamp() - int(issued) < DEVICE_TRUST.total_seconds()
+    return device if fresh and owner == username.strip().lower() else ""
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,13 @@ class UserSession(Table, tablename="user_session"):
 
 
 class LoginFailure(Table, tablename="login_failure"):
+    """A login attempt reserved before its password is checked (``pending``, in flight);
+    a wrong password makes it a failure, a right one removes it.
+    ``device``: the trusted device's id (from its signed cookie), "" for any other client."""
+
     username = Varchar(length=64)
     ip = Varchar(length=64)
     at = Timestamptz(default=TimestamptzNow())
+    device = Varchar(length=64, default="")
+    pending = Boolean(default=False)
 

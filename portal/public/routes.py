@@ -176,24 +176,34 @@ class PublicController(Controller):
             normalised = rules.normalise_code(code)
             if normalised:
                 return see_other(f"/track/{normalised}")
-            return await self._unknown(request, code)
+            return await self._slowed(request) or await self._unknown(request, code)
         return render(request, "public/track.html", {"code": "", "unknown": False, "received": bool(received), "limited": False})
 
+    @staticmethod
+    def _miss_bucket(request: Request) -> str:
+        return "miss:" + rules.address_bucket(client_ip(request), request.app.state.settings.secret_key)
+
+    async def _slowed(self, request: Request) -> Template | None:
+        """Wait the address's rising delay (rules.slow_down); None, or the 429 page when
+        too many of its lookups wait already."""
+        try:
+            await rules.slow_down(self._miss_bucket(request))
+        except rules.TrackingBusy as busy:
+            page = render(request, "public/track.html", {"code": "", "unknown": False, "received": False, "limited": True}, status=429)
+            page.headers["Retry-After"] = str(busy.retry_after)
+            return page
+        return None
+
     async def _unknown(self, request: Request, typed: str) -> Template:
-        """An unknown code and a malformed one get the same page; repeated misses from one
-        address are refused for a while, so codes cannot be tried in bulk."""
-        settings = request.app.state.settings
-        bucket = "miss:" + rules.address_bucket(client_ip(request), settings.secret_key)
-        limited = await rules.over_limit([(bucket, *rules.TRACK_MISSES_PER_ADDRESS)])
-        context = {"code": typed[:20], "unknown": True, "received": False, "limited": limited}
-        return render(request, "public/track.html", context, status=429 if limited else 404)
+        """An unknown code and a malformed one get the same page, and count as a miss of
+        the address (its later lookups slow down)."""
+        await rules.record_miss(self._miss_bucket(request))
+        return render(request, "public/track.html", {"code": typed[:20], "unknown": True, "received": False, "limited": False}, status=404)
 
     @get("/track/{code:str}", name="public.tracking")
     async def tracking(self, request: Request, code: FromPath[str]) -> Template:
-        settings = request.app.state.settings
-        bucket = "miss:" + rules.address_bucket(client_ip(request), settings.secret_key)
-        if await rules.count_only(bucket, *rules.TRACK_MISSES_PER_ADDRESS):
-            return render(request, "public/track.html", {"code": "", "unknown": True, "received": False, "limited": True}, status=429)
+        if busy := await self._slowed(request):
+            return busy
         normalised = rules.normalise_code(code)
         item = await rules.tracked(normalised) if normalised else None
         if not item:

@@ -8,8 +8,10 @@ answer as a malformed one.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 
@@ -25,12 +27,38 @@ CODE_PATTERN = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 TEXT_MAX = 2000
 ANSWER_MAX = 2000
 
-# (bucket prefix, most requests, window): submissions per client address and per point,
-# and tracking-code misses per address (so codes cannot be tried in bulk).
+# (bucket prefix, most requests, window): submissions per client address and per point.
 SUBMIT_PER_ADDRESS = (5, dt.timedelta(minutes=15))
 SUBMIT_PER_POINT = (30, dt.timedelta(hours=1))
-TRACK_MISSES_PER_ADDRESS = (20, dt.timedelta(minutes=15))
 KEEP_HITS = dt.timedelta(days=1)
+
+# Unknown tracking codes from one address slow its lookups down instead of refusing
+# them (OWASP's advice against lockouts: a shared NAT must not lose real codes). Past
+# TRACK_FREE_MISSES misses in the window every lookup from the address, of a real code
+# too (or the answer's speed would tell a hit), waits a delay that doubles every
+# TRACK_DOUBLING misses, up to TRACK_MAX_DELAY. The wait is an asyncio sleep: it holds
+# no thread, only the connection, and the worker serves other requests meanwhile. In a
+# process an address's delayed lookups queue one behind the other, so parallel requests
+# do not multiply its rate; one that would queue past TRACK_MAX_WAIT, or beyond
+# TRACK_MAX_SLEEPING sleeping lookups in the process, is answered 429 at once, so the
+# sleeping connections stay few.
+TRACK_MISS_WINDOW = dt.timedelta(minutes=15)
+TRACK_FREE_MISSES = 10
+TRACK_FIRST_DELAY = 0.25
+TRACK_DOUBLING = 4
+TRACK_MAX_DELAY = 8.0
+TRACK_MAX_WAIT = 30.0
+TRACK_MAX_SLEEPING = 100
+_track_queues: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+_track_sleeping = [0]
+
+
+class TrackingBusy(Exception):
+    """Too many lookups wait already: try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def new_tracking_code() -> str:
@@ -67,10 +95,41 @@ async def over_limit(buckets: list[tuple[str, int, dt.timedelta]], at: dt.dateti
     return False
 
 
-async def count_only(bucket: str, limit: int, window: dt.timedelta, at: dt.datetime | None = None) -> bool:
-    """True when ``bucket`` is already full (without counting this request)."""
-    at = at or now()
-    return await RateHit.count().where((RateHit.bucket == bucket) & (RateHit.at > at - window)).run() >= limit
+def miss_delay(misses: int) -> float:
+    """Seconds a lookup waits after ``misses`` unknown codes from its address in the window."""
+    if misses < TRACK_FREE_MISSES:
+        return 0.0
+    return min(TRACK_MAX_DELAY, TRACK_FIRST_DELAY * 2 ** ((misses - TRACK_FREE_MISSES) / TRACK_DOUBLING))
+
+
+async def record_miss(bucket: str) -> None:
+    async with write_transaction():
+        await RateHit.insert(RateHit(bucket=bucket, at=now())).run()
+        if secrets.randbelow(50) == 0:  # now and then, forget old hits
+            await RateHit.delete().where(RateHit.at < now() - KEEP_HITS).run()
+
+
+async def slow_down(bucket: str) -> float:
+    """Wait the address's delay before a lookup (see TRACK_FREE_MISSES); returns it.
+    Raises TrackingBusy when the wait would be too long."""
+    misses = await RateHit.count().where((RateHit.bucket == bucket) & (RateHit.at > now() - TRACK_MISS_WINDOW)).run()
+    delay = miss_delay(misses)
+    if not delay:
+        return 0.0
+    lock, waiting = _track_queues.setdefault(bucket, (asyncio.Lock(), [0]))
+    if (waiting[0] + 1) * delay > TRACK_MAX_WAIT or _track_sleeping[0] >= TRACK_MAX_SLEEPING:
+        raise TrackingBusy(math.ceil(delay * (waiting[0] + 1)))
+    waiting[0] += 1
+    _track_sleeping[0] += 1
+    try:
+        async with lock:
+            await asyncio.sleep(delay)
+    finally:
+        waiting[0] -= 1
+        _track_sleeping[0] -= 1
+        if not waiting[0]:
+            _track_queues.pop(bucket, None)
+    return delay
 
 
 async def create_intake(
