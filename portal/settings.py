@@ -41,7 +41,7 @@ class Settings:
     """
 
     env: str = field(default="development", metadata={"help": "`development` or `production`; production refuses the demo secret."})
-    secret_key: str = field(default=DEMO_SECRET, metadata={"help": "Signs CSRF tokens. At least 32 characters in production."})
+    secret_key: str = field(default=DEMO_SECRET, metadata={"help": "Keys the CSRF tokens (bound to the session), the device cookies and the hashes of client addresses. At least 32 characters in production."})
     database_url: str = field(default=f"sqlite:///{ROOT / 'var' / 'portal.sqlite3'}", metadata={"help": "`sqlite:///path/to/file.sqlite3` (default under `var/`) or `postgresql://user:pass@host:5432/db`."})
     redis_url: str = field(default="", metadata={"help": "When set (`redis://host:6379/0`), sessions live in Redis instead of the database."})
     host: str = field(default="127.0.0.1", metadata={"help": "Address `portal serve` listens on."})
@@ -52,7 +52,7 @@ class Settings:
     default_language: str = field(default="zh_CN", metadata={"help": "`zh_CN` or `en`: the language when the browser states no preference we have."})
     timezone: str = field(default="Asia/Shanghai", metadata={"help": "Time zone of new communities and of pages without one."})
     session_hours: int = field(default=24 * 7, metadata={"help": "A session ends after this many hours without a request."})
-    login_max_failures: int = field(default=5, metadata={"help": "Failed logins per account (or 4x per address) within 15 minutes before logins are refused for 15 minutes."})
+    login_max_failures: int = field(default=5, metadata={"help": "Failed logins per account (or 4x per address) within 15 minutes before logins are refused for 15 minutes; a browser that logged in to the account before is held to its own failures instead."})
     max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
     sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
     pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
