@@ -370,3 +370,76 @@ async def test_the_reception_figures_sort_by_unit_and_by_each_counter(client_for
     assert '<option value="-visits" selected>Visits logged, descending</option>' in page
     # The total stays the table's foot whatever the order.
     assert page.index("<tfoot>") > page.index("Alpha") and page.index("<tfoot>") > page.index("Beta")
+
+
+# --- The review queue ---------------------------------------------------------------------
+
+LOG_ROW = r'<tr id="log-(\d+)"'
+
+
+async def test_the_review_queue_sorts_by_when_received_and_when_it_happened(client_for, area):
+    from tests.test_logs_review import NOW, insert_logs, log_row
+
+    officer, _ = await client_for("officer")
+    hour = dt.timedelta(hours=1)
+    # Received in the order a, b, c; happened in the order c, a, b.
+    a, b, c = await insert_logs([
+        log_row(area.community_id, created_at=NOW, occurred_at=NOW - 5 * hour),
+        log_row(area.community_id, created_at=NOW + hour, occurred_at=NOW - 2 * hour),
+        log_row(area.community_id, created_at=NOW + 2 * hour, occurred_at=NOW - 9 * hour),
+    ])
+
+    async def order(sort: str | None, extra: str = "") -> list[int]:
+        page = await officer.get("/review/?" + extra + (f"&sort={sort}" if sort is not None else ""))
+        assert page.status_code == 200
+        return [int(i) for i in html_order(page.text, LOG_ROW)]
+
+    default = await order(None)
+    assert default == [c, b, a] == await order("-received")  # newest received first
+    assert await order("received") == [a, b, c] == await order(None, "order=oldest")
+    assert await order("-occurred") == [b, a, c]
+    assert await order("occurred") == [c, a, b]
+    for odd in ODD_KEYS:
+        assert await order(odd) == default, odd
+    assert (await officer.get("/review/?sort=" + "x" * 40)).status_code == 400
+    page = (await officer.get("/review/?kind=hazard&sort=occurred")).text
+    assert '<th scope="col" aria-sort="ascending"><a class="sort" href="?kind=hazard&amp;sort=-occurred">Happened<span class="arrow" aria-hidden="true">▲</span></a></th>' in page
+    assert '<a class="sort" href="?kind=hazard&amp;sort=-received">Received</a>' in page
+    assert '<input type="hidden" name="kind" value="hazard">' in page and '<option value="occurred" selected>Happened, ascending</option>' in page
+    # The filter form keeps the order; the exports follow it.
+    assert '<input type="hidden" name="sort" value="occurred">' in page and 'href="/review/export.csv?kind=hazard&amp;sort=occurred"' in page
+    exported = (await officer.get("/review/export.csv?sort=occurred")).content.decode("utf-8-sig").splitlines()[1:]
+    assert [int(line.split(",")[0]) for line in exported] == [c, a, b]
+
+
+async def test_the_review_queue_pages_in_a_chosen_order(client_for, make_user, area):
+    """120 logs in two communities of a station head (each community read on its own
+    index, the pages merged), by when they happened, oldest first, with a filter."""
+    from portal.logs.tables import FieldLog
+    from tests.test_logs_review import NOW, insert_logs, log_row
+
+    head, _ = await client_for("head")
+    await insert_logs([
+        log_row(area.community_id if n % 3 else area.other_community_id, created_at=NOW + dt.timedelta(minutes=n), occurred_at=NOW - dt.timedelta(minutes=(n * 37) % 101),
+                status="submitted" if n % 4 else "accepted")
+        for n in range(120)
+    ])
+    rows = await FieldLog.select(FieldLog.id, FieldLog.occurred_at, FieldLog.status).run()
+    expected = [r["id"] for r in sorted(rows, key=lambda r: (r["occurred_at"], r["id"]))]
+    assert [int(i) for i in await walk_pages(head, "/review/?sort=occurred", LOG_ROW)] == expected
+    wanted = [r["id"] for r in sorted((r for r in rows if r["status"] == "submitted"), key=lambda r: (r["occurred_at"], r["id"]), reverse=True)]
+    assert [int(i) for i in await walk_pages(head, "/review/?status=submitted&sort=-occurred", LOG_ROW)] == wanted
+
+
+@pytest.mark.parametrize("community,filters", [
+    (True, {}), (True, {"status": "submitted"}), (True, {"kind": "hazard"}), (True, {"severity": "high"}), (True, {"volunteer": 7}),
+    (False, {}), (False, {"status": "submitted"}),
+])
+@pytest.mark.parametrize("sort", ["occurred", "-received"])
+async def test_the_review_orders_are_read_from_an_index(area, engine_name, community, filters, sort):
+    from portal.logs import review
+
+    order = review.REVIEW_SORTS.parse(sort)
+    chosen = review.QueueFilters(**filters, oldest_first=not order.descending, by=order.key)
+    query = review.keys_query(area.community_id if community else None, review._where(chosen), order.sort_key.column, order.descending, 51)
+    await assert_read_from_index(query, "field_log_", engine_name)

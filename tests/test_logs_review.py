@@ -277,8 +277,9 @@ async def test_accept_from_the_list_without_javascript(area, client_for):
     data = controls.submission(button)
     assert data["next"] == "/review/?kind=hazard" and data["_csrf_token"]
     # One form carries the CSRF token for every row (beside the bulk bar's, the logout's
-    # and the language switch's), however many rows there are.
-    assert page.count('name="_csrf_token"') == 4 and page.count("<form") == 5
+    # and the language switch's), however many rows there are; the other forms are the
+    # filters and the phone's Sort by (GET).
+    assert page.count('name="_csrf_token"') == 4 and page.count("<form") == 6
     response = await client.post(button["formaction"], data=data, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/review/?kind=hazard"
     assert [(await status_of(i))["status"] for i in ids] == ["submitted", "accepted", "submitted"]
@@ -294,25 +295,25 @@ async def test_accept_from_the_list_without_javascript(area, client_for):
 
 async def test_accept_from_the_list_with_htmx_swaps_the_row(area, client_for):
     """htmx posts what the browser would (the related form's fields and the button's
-    value) with the CSRF header, targeting the row (``hx-target="closest li"`` on the
-    list); the answer is the row in its new state, without Accept."""
+    value) with the CSRF header, targeting the row (``hx-target="closest tr"`` on the
+    table's body); the answer is the row in its new state, without Accept."""
     client, _officer = await client_for("officer")
     log_id = await make_log(area.community_id)
     page = (await client.get("/review/")).text
-    assert '<ul class="rows review-rows" hx-target="closest li" hx-swap="outerHTML">' in page
+    assert '<tbody class="review-rows" hx-target="closest tr" hx-swap="outerHTML">' in page
     controls = Controls(page)
     button = controls.accept_button(log_id)
     data = {k: v for k, v in controls.submission(button).items() if k != "_csrf_token"}
     response = await htmx_post(client, button["hx-post"], data, target=f"log-{log_id}")
     assert response.status_code == 200
     row = response.text.strip()
-    assert row.startswith(f'<li id="log-{log_id}"') and row.endswith("</li>") and row.count("<li") == 1
+    assert row.startswith(f'<tr id="log-{log_id}"') and row.endswith("</tr>") and row.count("<tr") == 1
     assert '<span class="tag status">Accepted</span>' in row and "/accept" not in row
     assert f'href="/logs/{log_id}#review-actions"' in row
     # The same button again: stale, said in the row (422 is swapped by the htmx config).
     async with nothing_changes((FieldLog, log_id), also=(LogNote,)):
         again = await htmx_post(client, button["hx-post"], data, target=f"log-{log_id}")
-        assert again.status_code == 422 and "changed since you opened it" in again.text and again.text.lstrip().startswith(f'<li id="log-{log_id}"')
+        assert again.status_code == 422 and "changed since you opened it" in again.text and again.text.lstrip().startswith(f'<tr id="log-{log_id}"')
     assert await audit_actions(log_id) == ["log.accepted"]
 
 
@@ -323,15 +324,15 @@ async def test_a_row_shows_the_log_and_leads_to_the_other_decisions(area, client
     copy = await make_log(area.community_id, author, status="duplicate", duplicate_of=original, photo_count=2, minutes=25)
     mediation = await make_log(area.community_id, None, kind="mediation", category="neighbours", severity=None, hazard_stage=None, people_count=3, outcome="resolved")
     page = (await client.get("/review/")).text
-    row = page[page.index(f'<li id="log-{copy}"'):]
-    row = row[: row.index("</li>")]
+    row = page[page.index(f'<tr id="log-{copy}"'):]
+    row = row[: row.index("</tr>")]
     for text in (f"#{copy} Hazard", "Broken lighting", "Medium", "Duplicate", "Community A", "巡逻员乙", "25 min", "2 photos", f"duplicate of #{original}", "Lamp out at gate 2", "Reported"):
         assert text in row, text
     assert 'datetime="2026-11-20T02:00:00+00:00"' in row and "/accept" not in row  # a duplicate is not accepted from here
     assert f'href="/logs/{copy}#review-actions"' in row and f'aria-labelledby="select-log log-{copy}-name"' in row
     assert '<span id="select-log" hidden>Select log</span>' in page
-    other = page[page.index(f'<li id="log-{mediation}"'):]
-    other = other[: other.index("</li>")]
+    other = page[page.index(f'<tr id="log-{mediation}"'):]
+    other = other[: other.index("</tr>")]
     for text in ("Mediation", "people: 3", "Resolved", "unknown author"):
         assert text in other, text
     # The other decisions are on the log's page.
@@ -350,9 +351,10 @@ async def test_a_page_of_fifty_rows_stays_small(area, client_for, make_user):
         for i in range(60)
     ])
     page = (await client.get("/review/")).content
-    assert page.count(b'<li id="log-') == 50
-    # (Raw 90 KB → 95 KB for the rows' "File into the ledger" buttons: 4.5 KB raw, 0.2 KB gzipped.)
-    assert len(gzip.compress(page)) < 30_000 and len(page) < 95_000, (len(page), len(gzip.compress(page)))
+    assert page.count(b'<tr id="log-') == 50
+    # (Raw 90 KB → 95 KB for the rows' "File into the ledger" buttons: 4.5 KB raw, 0.2 KB gzipped;
+    # → 105 KB for the table's cells with their phone labels and the received time: 90.3 → 103.4 KB raw, 10.8 → 11.5 KB gzipped.)
+    assert len(gzip.compress(page)) < 30_000 and len(page) < 105_000, (len(page), len(gzip.compress(page)))
 
 
 async def test_plain_post_goes_back_to_the_filtered_queue(area, client_for, make_user):
@@ -584,11 +586,11 @@ async def test_pages_follow_over_http_with_the_filters_kept(area, client_for):
 
     while url:
         page = (await officer.get(url)).text
-        seen += [int(i) for i in re.findall(r'<li id="log-(\d+)"', page)]
+        seen += [int(i) for i in re.findall(r'<tr id="log-(\d+)"', page)]
         found = re.search(r'<a class="button" href="(/review/\?[^"]*after=[^"]+)"', page)
         url = found.group(1).replace("&amp;", "&") if found else None
         if url:
-            assert "kind=hazard" in url and "order=oldest" in url
+            assert "kind=hazard" in url and "sort=received" in url  # order=oldest: a link made before the sortable columns
     assert seen == ids
     assert "First page" in (await officer.get(f"/review/?after={review.encode_cursor({'id': ids[10], 'created_at': NOW})}")).text
     assert (await officer.get("/review/?after=garbage")).status_code == 200

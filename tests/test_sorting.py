@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.boards.tables import Board
-from portal.web.i18n import N_
+from portal.web.i18n import N_, activate, restore
 from portal.web.sorting import Sorts, SortKey, decode_cursor, encode_cursor, sorted_page
 
 SORTS = Sorts({
@@ -32,7 +32,11 @@ def test_a_header_asks_for_the_other_direction_or_the_columns_first_one():
     assert order.toggle("due") == "-due" and SORTS.parse("-due").toggle("due") == "due"
     assert order.toggle("code") == "code" and order.toggle("printed") == "-printed"  # a date printed: latest first
     assert [value for value, _label in order.choices()] == ["code", "-code", "due", "-due", "-printed", "printed"]
-    assert order.choices()[0][1] == "Board code, ascending"
+    token = activate("en")
+    try:
+        assert order.choices()[0][1] == "Board code, ascending"
+    finally:
+        restore(token)
 
 
 def test_a_cursor_is_read_back_only_for_its_own_column():

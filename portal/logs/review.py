@@ -2,9 +2,10 @@
 and the decisions taken on a log (accept, ask the author for information, mark as a
 duplicate of another log, comment), each audited.
 
-The queue is read by keyset on (created_at, id), newest or oldest first, so page 10,000
-costs what page 1 does; every filter is an equality or a range on a column that leads one
-of the composite indexes of ``field_log`` (see the logs migrations). Nothing here reads
+The queue is read by keyset on (created_at, id) or (occurred_at, id), newest or oldest
+first (``REVIEW_SORTS``), so page 10,000 costs what page 1 does; every filter is an
+equality or a range on a column that leads one of the composite indexes of ``field_log``
+(see the logs migrations). Nothing here reads
 ``mediation_party``: the parties of a mediation never reach the queue or its exports.
 """
 
@@ -27,7 +28,11 @@ from portal.notifications.rules import notify
 from portal.stations.tables import Community
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
+from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.pagination import parse_time_cursor, time_cursor
+from portal.web.sorting import Order, SortKey, Sorts
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # status tabs above this say "1,000+"
@@ -114,16 +119,42 @@ class QueueFilters:
     volunteer: int | None = None
     severity: str | None = None
     oldest_first: bool = False
+    by: str = "received"  # the moment the queue is ordered by: "received" or "occurred"
     tz: str = "Asia/Shanghai"
 
-    def query_items(self) -> list[tuple[str, str]]:
-        """The filters as GET parameters (links to the next page and to the exports)."""
+    @property
+    def order(self) -> Order:
+        return REVIEW_SORTS.parse(("" if self.oldest_first else "-") + self.by)
+
+    def filter_items(self) -> list[tuple[str, str]]:
+        """The filters without the order, as GET parameters (the sortable headers)."""
         items = [
             ("kind", self.kind), ("status", self.status), ("community", self.community),
             ("date_from", self.date_from and self.date_from.isoformat()), ("date_to", self.date_to and self.date_to.isoformat()),
-            ("volunteer", self.volunteer), ("severity", self.severity), ("order", "oldest" if self.oldest_first else None),
+            ("volunteer", self.volunteer), ("severity", self.severity),
         ]
         return [(k, str(v)) for k, v in items if v]
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """The filters and the order as GET parameters (links to the next page and to the exports)."""
+        return self.filter_items() + self.order.query_items()
+
+
+# The queue's orders: when the log was received (the default, newest first) or when what
+# it tells happened. Each is read from the (…, moment, id) indexes of field_log.
+REVIEW_SORTS = Sorts({
+    "received": SortKey(_lp("moment", "Received"), column=FieldLog.created_at, descending_first=True),
+    "occurred": SortKey(_l("Happened"), column=FieldLog.occurred_at, descending_first=True),
+}, default="-received")
+
+
+def queue_order(params) -> Order:
+    """The order a query asks for; ``order=oldest`` is the oldest received first (links
+    made before the queue had sortable columns)."""
+    sort = params.get("sort") if params else None
+    if not sort and params and params.get("order") == "oldest":
+        sort = "received"
+    return REVIEW_SORTS.parse(sort)
 
 
 def _day_start(day: dt.date, tz: str) -> dt.datetime:
@@ -157,8 +188,8 @@ def _where(filters: QueueFilters) -> list:
     return conditions
 
 
-def encode_cursor(row: dict) -> str:
-    return time_cursor(row["created_at"], row["id"])
+def encode_cursor(row: dict, moment: str = "created_at") -> str:
+    return time_cursor(row[moment], row["id"])
 
 
 @dataclass(frozen=True)
@@ -170,7 +201,8 @@ class QueuePage:
 async def queue_page(actor, filters: QueueFilters, after: str | None = None, size: int = PAGE_SIZE, columns=QUEUE_COLUMNS, only: int | None = None) -> QueuePage:
     """One page of the queue after the cursor ``after``.
 
-    The key is (created_at, id): ``created_at <= t AND (created_at < t OR id < i)`` keeps
+    The key is (created_at, id), or (occurred_at, id) when the filters order by the moment
+    it happened: ``created_at <= t AND (created_at < t OR id < i)`` keeps
     the range on the index's time column, so the database seeks instead of filtering every
     earlier row. A database cannot walk one (community, …, created_at, id) index for
     several communities in key order, so for a few communities (a station head's) each is
@@ -187,35 +219,43 @@ async def queue_page(actor, filters: QueueFilters, after: str | None = None, siz
         conditions.append(FieldLog.id == only)
     position = parse_time_cursor(after)
     descending = not filters.oldest_first
+    column = FieldLog.occurred_at if filters.by == "occurred" else FieldLog.created_at
     if position:
         moment, log_id = position
         if descending:
-            conditions += [FieldLog.created_at <= moment, (FieldLog.created_at < moment) | (FieldLog.id < log_id)]
+            conditions += [column <= moment, (column < moment) | (FieldLog.id < log_id)]
         else:
-            conditions += [FieldLog.created_at >= moment, (FieldLog.created_at > moment) | (FieldLog.id > log_id)]
+            conditions += [column >= moment, (column > moment) | (FieldLog.id > log_id)]
 
-    async def read(community, wanted) -> list[dict]:
-        query = FieldLog.select(*wanted)
-        if isinstance(community, int):
-            query = query.where(FieldLog.community == community)
-        elif community is not None:
-            query = query.where(FieldLog.community.is_in(community))
-        for condition in conditions:
-            query = query.where(condition)
-        return await query.order_by(FieldLog.created_at, FieldLog.id, ascending=not descending).limit(size + 1).run()
+    async def read(community) -> list[dict]:
+        return await keys_query(community, conditions, column, descending, size + 1).run()
 
-    key = (FieldLog.id, FieldLog.created_at)
+    name = column._meta.name
     if communities is None or len(communities) > MERGE_LIMIT:
-        keys = await read(communities, key)
+        keys = await read(communities)
     elif len(communities) == 1:
-        keys = await read(communities[0], key)
+        keys = await read(communities[0])
     else:
         # Each community's page of keys, merged.
-        keys = [row for part in await asyncio.gather(*(read(c, key) for c in communities)) for row in part]
-        keys.sort(key=lambda r: (_utc(r["created_at"]), r["id"]), reverse=descending)
+        keys = [row for part in await asyncio.gather(*(read(c) for c in communities)) for row in part]
+        keys.sort(key=lambda r: (_utc(r[name]), r["id"]), reverse=descending)
     more = len(keys) > size
-    rows = await rows_by_id([r["id"] for r in keys[:size]], columns)
-    return QueuePage(rows, encode_cursor(rows[-1]) if more and rows else None)
+    keys = keys[:size]
+    rows = await rows_by_id([r["id"] for r in keys], columns)
+    return QueuePage(rows, encode_cursor(keys[-1], name) if more and keys else None)
+
+
+def keys_query(community: int | list[int] | None, conditions: list, column, descending: bool, limit: int):
+    """The keys (id and ``column``) of one community's page (or of several, or of all
+    with None), in ``column`` then id order: what an index of field_log serves."""
+    query = FieldLog.select(FieldLog.id, column)
+    if isinstance(community, int):
+        query = query.where(FieldLog.community == community)
+    elif community is not None:
+        query = query.where(FieldLog.community.is_in(community))
+    for condition in conditions:
+        query = query.where(condition)
+    return query.order_by(column, FieldLog.id, ascending=not descending).limit(limit)
 
 
 # QUEUE_COLUMNS as plain SQL: the page's rows are read by id with the same statement on
@@ -579,7 +619,7 @@ async def decide_many(actor, action: str, items: list[tuple[int, str | None]], n
     if not items:
         raise ReviewError(_("Tick the logs to act on."), field="ids")
     if len(items) > BULK_LIMIT:
-        raise ReviewError(_("At most %(max)s logs at once.", max=BULK_LIMIT), field="ids")
+        raise ReviewError(ngettext("At most %(max)s log at once.", "At most %(max)s logs at once.", BULK_LIMIT, max=BULK_LIMIT), field="ids")
     # A note a decision requires is checked once, before anything is written.
     _clean_note(note, required=action in ("ask", "comment"))
     if action == "file":

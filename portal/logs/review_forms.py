@@ -9,15 +9,15 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMul
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from portal.logs.labels import KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS
-from portal.logs.review import NOTE_MAX, QueueFilters
+from portal.logs.review import NOTE_MAX, REVIEW_SORTS, QueueFilters
 from portal.logs.stats import MAX_DAYS
 from portal.web.forms import Form, _FormData
 from portal.web.i18n import lazy_gettext as _l
 from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.i18n import localized
+from portal.web.sorting import Order
 
 ANY = ("", _l("Any"))
-ORDERS = [("newest", _l("Newest first")), ("oldest", _l("Oldest first"))]
 
 
 def _optional_int(value):
@@ -40,7 +40,6 @@ class QueueFilterForm(_Period, Form):
     severity = SelectField(_l("Severity (hazards)"), choices=[ANY] + [(k, _l(v)) for k, v in SEVERITY_LABELS.items()], default="")
     date_from = DateField(_l("Received from"), validators=[Optional()])
     date_to = DateField(_l("Received until"), validators=[Optional()])
-    order = SelectField(_l("Order"), choices=ORDERS, default="newest")
 
     @classmethod
     def from_query(cls, params, choices: dict) -> "QueueFilterForm":
@@ -61,16 +60,18 @@ class QueueFilterForm(_Period, Form):
 
         return number("community"), number("volunteer")
 
-    def filters(self, tz: str) -> QueueFilters:
-        """The valid choices as filters; a field with an error filters nothing."""
+    def filters(self, tz: str, order: Order | None = None) -> QueueFilters:
+        """The valid choices as filters, in ``order`` (by default the newest received
+        first); a field with an error filters nothing."""
 
         def ok(field):
             return None if field.errors else (field.data or None)
 
+        order = order or REVIEW_SORTS.parse(None)
         return QueueFilters(
             kind=ok(self.kind), status=ok(self.status), community=ok(self.community), volunteer=ok(self.volunteer),
             severity=ok(self.severity), date_from=ok(self.date_from), date_to=ok(self.date_to),
-            oldest_first=self.order.data == "oldest" and not self.order.errors, tz=tz,
+            oldest_first=not order.descending, by=order.key, tz=tz,
         )
 
 

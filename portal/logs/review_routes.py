@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, get, post
 from litestar.datastructures import MultiDict
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Stream, Template
 
 from portal.logs import export, labels, review, stats
@@ -25,6 +25,7 @@ from portal.web.guards import requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import localized
 from portal.web.pages import is_htmx, render, safe_next, see_other
+from portal.web.sorting import SORT_MAX_LENGTH
 
 QUEUE = "/review/"
 LIST_TARGET = "review-list"
@@ -55,11 +56,12 @@ class ReviewController(Controller):
         choices = await review.filter_choices(actor, *QueueFilterForm.requested(params))
         form = QueueFilterForm.from_query(params, choices)
         form.validate()
-        filters = form.filters(_tz(request))
+        filters = form.filters(_tz(request), review.queue_order(params))
         page = await review.queue_page(actor, filters, after)
         query = urlencode(filters.query_items())
         others = urlencode([(k, v) for k, v in filters.query_items() if k != "status"])
         return {
+            "order": filters.order, "filter_items": filters.filter_items(), "filter_query": urlencode(filters.filter_items()),
             "query_without_status": others + "&" if others else "",
             "form": form, "filters": filters, "page": page, "query": query, "people_listed": choices["people_listed"],
             "counts": await review.status_counts(actor, filters), "count_cap": review.COUNT_CAP, "after": after or "",
@@ -72,7 +74,7 @@ class ReviewController(Controller):
         return render(request, "logs/review/queue.html", context, fragment="logs/review/_list.html", target=LIST_TARGET, status=status)
 
     @get("/", name="logs.review.queue")
-    async def queue(self, request: Request, after: FromQuery[str | None] = None) -> Template:
+    async def queue(self, request: Request, after: FromQuery[str | None] = None, sort: str | None = Parameter(default=None, max_length=SORT_MAX_LENGTH)) -> Template:
         return self._queue(request, await self._queue_context(request, after=after))
 
     # --- decisions on one log ---------------------------------------------------------------
@@ -164,7 +166,7 @@ class ReviewController(Controller):
     async def _export_filters(self, request: Request) -> review.QueueFilters:
         form = QueueFilterForm.from_query(request.query_params, await review.filter_choices(request.user, *QueueFilterForm.requested(request.query_params)))
         form.validate()
-        return form.filters(_tz(request))
+        return form.filters(_tz(request), review.queue_order(request.query_params))
 
     def _filename(self, extension: str) -> str:
         return f"field-logs-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M}.{extension}"

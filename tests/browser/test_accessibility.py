@@ -215,16 +215,16 @@ def test_an_officer_accepts_a_log_from_the_queue_by_keyboard(open_phone, portal_
     for language in ("en", "zh_CN"):
         page.context.add_cookies([{"name": "lang", "value": language, "url": portal_url}])
         page.goto("/review/")
-        expect(page.locator("li.review-row").first).to_have_class(re.compile(r"\bstatus-submitted\b"))
+        expect(page.locator("tr.review-row").first).to_have_class(re.compile(r"\bstatus-submitted\b"))
         if found := axe_violations(page):
             problems[language] = found
     assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
     page.wait_for_function("typeof window.htmx === 'object'")
-    row = page.locator("li.review-row").first  # the newest: the volunteer's patrol
+    row = page.locator("tr.review-row").first  # the newest: the volunteer's patrol
     log_id = row.get_attribute("id")
     keys = Keyboard(page)
     keys.tab_to("采纳")
-    assert page.evaluate("document.activeElement.closest('li').id") == log_id
+    assert page.evaluate("document.activeElement.closest('tr').id") == log_id
     page.keyboard.press("Enter")
     expect(page.locator(f"#{log_id} .tag.status")).to_have_text("已采纳")
     assert page.url.endswith("/review/")

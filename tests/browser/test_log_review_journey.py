@@ -123,7 +123,7 @@ def test_officer_accepts_from_the_queue_without_javascript(open_phone):
     login_button(desk).tap()
     desk.wait_for_url(lambda url: "/login" not in url)
     desk.goto("/review/?kind=patrol")
-    row = desk.locator("li.review-row").first
+    row = desk.locator("tr.review-row").first
     log_id = row.get_attribute("id")
     expect(row.locator(".tag.status")).to_have_text("待审核")
     row.get_by_role("button", name="采纳").tap()
