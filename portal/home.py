@@ -9,7 +9,8 @@ from portal import db
 from portal.boards.rules import counts as board_counts
 from portal.boards.rules import local_today
 from portal.overview.page import glance
-from portal.shifts.rules import Policy, overdue_checkouts, utcnow
+from portal.logs.rules import open_questions
+from portal.shifts.rules import Policy, next_place, overdue_checkouts, utcnow
 from portal.stations.rules import communities_by_id, without_officer
 from portal.volunteers.facts import volunteer_facts
 from portal.web.pages import render
@@ -31,6 +32,10 @@ async def home(request: Request) -> Template:
         # Lone-patroller safety: whoever has not checked out after a shift shows up here.
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
         context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
+        if actor.home_role in ("volunteer", "host"):
+            # The field day: the shift on now or next, then the logs, then the officer's questions.
+            context["next_shift"] = await next_place(actor.id, utcnow(), Policy.from_settings(request.app.state.settings))
+            context["questions"] = await open_questions(actor.id)
         return render(request, f"home/{actor.home_role}.html", context)
     return render(request, "home/anonymous.html", context)
 

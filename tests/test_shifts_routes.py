@@ -104,7 +104,11 @@ async def test_my_shifts_check_in_and_out_and_total_hours(client_for, area):
     assert (await post_form(client, f"/shifts/{shift}/check-in")).status_code == 303
     page = await client.get("/shifts/mine")
     assert "Checked in at" in page.text and "Check out</button>" in page.text
-    assert (await post_form(client, f"/shifts/{shift}/check-out")).status_code == 303
+    # Before the start a check-out asks first, and changes nothing until "yes".
+    async with nothing_changes((Signup, (Signup.shift == shift) & (Signup.user == user))):
+        question = await post_form(client, f"/shifts/{shift}/check-out")
+        assert question.status_code == 200 and "Check out now?" in question.text and 'name="confirm" value="yes"' in question.text
+    assert (await post_form(client, f"/shifts/{shift}/check-out", {"confirm": "yes"})).status_code == 303
     row = await Signup.select(Signup.checked_in_at, Signup.checked_out_at).where((Signup.user == user) & (Signup.shift == shift)).first().run()
     assert row["checked_in_at"] and row["checked_out_at"]
     assert "Total hours worked: 0" in (await client.get("/shifts/mine")).text

@@ -454,6 +454,22 @@ async def my_logs(actor: Actor, after: int | None = None) -> Page:
     return page
 
 
+async def open_questions(user_id: int, limit: int = 5) -> list[dict]:
+    """The author's logs an officer asked about and that wait for their answer, oldest
+    question first, each with the latest question under ``question``."""
+    rows = await FieldLog.select(FieldLog.id, FieldLog.kind, FieldLog.occurred_at, FieldLog.community.timezone).where(
+        (FieldLog.author == user_id) & (FieldLog.status == "needs_info")
+    ).order_by(FieldLog.id).limit(limit).run()
+    ids = [r["id"] for r in rows]
+    questions: dict[int, dict] = {}
+    if ids:
+        for note in await LogNote.select(LogNote.log, LogNote.text, LogNote.created_at).where(LogNote.log.is_in(ids) & (LogNote.kind == "question")).order_by(LogNote.id).run():
+            questions[note["log"]] = note
+    for row in rows:
+        row["question"] = questions.get(row["id"])
+    return rows
+
+
 async def logs_at_point(point_id: int, limit: int = 20) -> list[dict]:
     """Help and hazards logged at a watch point, newest first (no confidential fields)."""
     return await FieldLog.select(

@@ -106,20 +106,27 @@ class VolunteerShiftsController(Controller):
     @post("/{shift_id:int}/check-in", name="shifts.check_in")
     async def check_in(self, request: Request, shift_id: FromPath[int]) -> Template | Redirect:
         await self._shift_in_reach(request, shift_id)
+        data = await request.form()
         try:
             await rules.check_in(request.user.id, shift_id, rules.utcnow())
         except rules.ShiftError as error:
             return await self._mine(request, error.message)
-        return see_other("/shifts/mine")
+        return see_other(safe_next(data.get("next"), "/shifts/mine"))
 
     @post("/{shift_id:int}/check-out", name="shifts.check_out")
     async def check_out(self, request: Request, shift_id: FromPath[int]) -> Template | Redirect:
-        await self._shift_in_reach(request, shift_id)
+        """Check out; an early one first answers with a page that asks "check out now?"
+        (a plain form: it works without JavaScript) and changes nothing."""
+        shift = await self._shift_in_reach(request, shift_id)
+        data = await request.form()
+        back = safe_next(data.get("next"), "/shifts/mine")
         try:
-            await rules.check_out(request.user.id, shift_id, rules.utcnow())
+            await rules.check_out(request.user.id, shift_id, rules.utcnow(), confirmed=data.get("confirm") == "yes")
+        except rules.NeedsConfirmation as question:
+            return render(request, "shifts/check_out.html", {"shift": shift, "reason": question.message, "next": back})
         except rules.ShiftError as error:
             return await self._mine(request, error.message)
-        return see_other("/shifts/mine")
+        return see_other(back)
 
     async def _mine(self, request: Request, error: str | None = None, past_after: str | None = None) -> Template:
         context = await rules.my_shifts(request.user.id, rules.utcnow(), past_after, policy=policy(request))

@@ -12,7 +12,7 @@ import enum
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from portal.watchpoints.tables import WatchPoint
 from portal.web.i18n import N_
 from portal.web.pagination import keyset_page, keyset_time_page, parse_time_cursor, time_cursor
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 
 CHECK_IN_EARLY = dt.timedelta(minutes=15)
 LIVE_STATUSES = ("active", "waiting", "offered", "standin")
@@ -139,6 +140,9 @@ OPEN_TO_NAMES = {"volunteers": N_("Volunteers"), "hosts": N_("Watch-point hosts"
 class Eligibility:
     state: State
     params: dict = field(default_factory=dict)
+    # Whether leaving (cancel, "I can't make it", leave the waitlist, decline) is accepted
+    # now: ``may_leave``, the test ``withdraw`` applies.
+    leave: bool = False
 
     @property
     def reason(self) -> str:
@@ -180,8 +184,51 @@ def skill_label(code: str) -> str:
     return _(SKILL_NAMES[code]) if code in SKILL_NAMES else code
 
 
+# --- What a person may do with their place: one answer for the pages and the rules -------
+#
+# The buttons of "Shifts I can take", "My shifts" and the home page are shown from these
+# functions, and ``withdraw``, ``check_in`` and ``check_out`` refuse by the same ones, so a
+# page never offers a button that the server then refuses.
+
+# A check-out this soon after the check-in (or before the start) asks "check out now?":
+# a thumb that slipped would otherwise end the patrol and record minutes for hours.
+CHECK_OUT_CONFIRM_WITHIN = dt.timedelta(minutes=10)
+
+
+def may_leave(status: str | None, checked_in_at: dt.datetime | None, shift_status: str, starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Cancel the place, "I can't make it", leave the waitlist or decline an offer: a live
+    place of an open shift that has not started, by someone who has not checked in."""
+    return status in ("active", "waiting", "offered") and shift_status == "open" and now < _aware(starts_at) and not checked_in_at
+
+
+def may_check_in(status: str | None, checked_in_at: dt.datetime | None, shift_status: str, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> bool:
+    return status == "active" and shift_status == "open" and not checked_in_at and _aware(starts_at) - CHECK_IN_EARLY <= now < _aware(ends_at)
+
+
+def may_check_out(checked_in_at: dt.datetime | None, checked_out_at: dt.datetime | None) -> bool:
+    return bool(checked_in_at) and not checked_out_at
+
+
+def early_check_out(checked_in_at: dt.datetime, starts_at: dt.datetime, now: dt.datetime, tz: str = "Asia/Shanghai") -> str | None:
+    """Why checking out now deserves a second "yes" (translated), or None."""
+    if now < _aware(starts_at):
+        return _("The shift starts at %(time)s: checking out now ends it before it began.", time=_local_time(starts_at, tz))
+    minutes = int((now - _aware(checked_in_at)).total_seconds() // 60)
+    if now - _aware(checked_in_at) < CHECK_OUT_CONFIRM_WITHIN:
+        return ngettext("You checked in %(num)d minute ago.", "You checked in %(num)d minutes ago.", minutes) if minutes else _("You checked in less than a minute ago.")
+    return None
+
+
 def eligibility(shift: dict, person: Person, now: dt.datetime, waiting_position: int = 0) -> Eligibility:
     """The one place that decides what a person may do with a shift, and why."""
+    result = _eligibility(shift, person, now, waiting_position)
+    mine = person.mine.get(shift["id"])
+    if mine and may_leave(mine["status"], mine.get("checked_in_at"), shift["status"], shift["starts_at"], now):
+        return replace(result, leave=True)
+    return result
+
+
+def _eligibility(shift: dict, person: Person, now: dt.datetime, waiting_position: int = 0) -> Eligibility:
     starts, ends = _aware(shift["starts_at"]), _aware(shift["ends_at"])
     tz = shift.get("community.timezone") or "Asia/Shanghai"
     if shift["status"] == "cancelled":
@@ -235,6 +282,12 @@ def _local(value: dt.datetime | None, tz: str) -> str:
     from portal.web.i18n import format_datetime
 
     return format_datetime(value, tz, "short") if value else ""
+
+
+def _local_time(value: dt.datetime, tz: str) -> str:
+    from portal.web.i18n import format_datetime
+
+    return format_datetime(value, tz, "HH:mm")
 
 
 SHIFT_COLUMNS = (
@@ -407,31 +460,77 @@ def by_day(items: Iterable[tuple[dict, Any]], tz_default: str = "Asia/Shanghai")
 PAST_PAGE_SIZE = 30
 
 
-async def my_shifts(user_id: int, now: dt.datetime, past_after: str | None = None, policy: Policy = DEFAULT_POLICY) -> dict:
-    """Upcoming shifts (with the buddy rule's state) and a page of past ones, newest first,
-    after the cursor ``past_after`` (``past_next`` continues)."""
-    columns = (
-        Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
-        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
-        Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.kind.needs_experienced, Signup.shift.community.timezone,
-    )
-    upcoming = await Signup.select(*columns).where(
+MY_COLUMNS = (
+    Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
+    Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
+    Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.kind.needs_experienced, Signup.shift.kind.cancel_cutoff_hours,
+    Signup.shift.community.timezone,
+)
+
+
+async def upcoming_places(user_id: int, now: dt.datetime, policy: Policy = DEFAULT_POLICY, limit: int = 100) -> list[dict]:
+    """The person's live sign-ups of shifts not yet ended, soonest first, each with what
+    its buttons may do (``can_confirm``, ``can_leave``, ``can_check_in``,
+    ``can_check_out``: the tests the rules apply) and the buddy rule's state."""
+    upcoming = await Signup.select(*MY_COLUMNS).where(
         (Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)) & (Signup.shift.ends_at > now)
-    ).order_by(Signup.shift.starts_at).limit(100).run()
-    past_page = await keyset_time_page(
-        Signup.select(*columns).where((Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)),
-        Signup.shift.starts_at, Signup.id, past_after, PAST_PAGE_SIZE, descending=True,
-    )
-    past = past_page.rows
+    ).order_by(Signup.shift.starts_at).limit(limit).run()
     # The buddy rule: a patrol starts only when enough people (and an experienced one) are in.
     states = await buddy_states([{"id": r["shift"], "kind.buddy_min": r["shift.kind.buddy_min"], "kind.needs_experienced": r["shift.kind.needs_experienced"]} for r in upcoming], policy)
+    offered = await _offer_states(user_id, [r["shift"] for r in upcoming if r["status"] == "offered"], now, policy)
     for row in upcoming:
         row["buddy"] = states.get(row["shift"])
         row["buddy_wait"] = bool(row["buddy"] and not row["buddy"].started)
-    for row in upcoming + past:
-        row["hours"] = worked_hours(row)
-        row["can_check_in"] = row["status"] == "active" and row["shift.status"] == "open" and not row["checked_in_at"] and _aware(row["shift.starts_at"]) - CHECK_IN_EARLY <= now < _aware(row["shift.ends_at"])
-        row["can_check_out"] = bool(row["checked_in_at"]) and not row["checked_out_at"]
+        _with_actions(row, now, policy)
+        row["can_confirm"] = offered.get(row["shift"]) == State.OFFERED
+    return upcoming
+
+
+async def _offer_states(user_id: int, shift_ids: list[int], now: dt.datetime, policy: Policy) -> dict[int, State]:
+    """Eligibility of the shifts where a place is offered to the person: "Confirm my
+    place" is shown only where ``sign_up`` would confirm it."""
+    if not shift_ids:
+        return {}
+    shifts = await with_standins(await Shift.select(*SHIFT_COLUMNS).where(Shift.id.is_in(shift_ids)).run())
+    window = (min(_aware(s["starts_at"]) for s in shifts) - dt.timedelta(days=1), max(_aware(s["ends_at"]) for s in shifts) + dt.timedelta(days=1))
+    person = await load_person(user_id, now, policy, window=window)
+    return {s["id"]: eligibility(s, person, now).state for s in shifts}
+
+
+def _with_actions(row: dict, now: dt.datetime, policy: Policy) -> dict:
+    """A row of ``MY_COLUMNS`` with the buttons the rules would accept."""
+    row["hours"] = worked_hours(row)
+    row["can_leave"] = may_leave(row["status"], row["checked_in_at"], row["shift.status"], row["shift.starts_at"], now)
+    row["past_cutoff"] = now >= _aware(row["shift.starts_at"]) - dt.timedelta(hours=_cutoff_hours({"kind.cancel_cutoff_hours": row["shift.kind.cancel_cutoff_hours"]}, policy))
+    row["can_check_in"] = may_check_in(row["status"], row["checked_in_at"], row["shift.status"], row["shift.starts_at"], row["shift.ends_at"], now)
+    row["can_check_out"] = may_check_out(row["checked_in_at"], row["checked_out_at"])
+    row["check_in_opens"] = _aware(row["shift.starts_at"]) - CHECK_IN_EARLY
+    row["can_confirm"] = False
+    return row
+
+
+async def next_place(user_id: int, now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> dict | None:
+    """The shift the home page starts with: the one the person is on now, else the next
+    place they hold (a cancelled one too, so that they do not come for nothing); a shift
+    they checked out of, left or only wait for is passed over."""
+    for row in await upcoming_places(user_id, now, policy, limit=20):
+        if row["checked_out_at"] or row["status"] not in ("active", "offered"):
+            continue
+        zone = ZoneInfo(row["shift.community.timezone"] or "Asia/Shanghai")
+        row["today"] = _aware(row["shift.starts_at"]).astimezone(zone).date() <= now.astimezone(zone).date()
+        return row
+    return None
+
+
+async def my_shifts(user_id: int, now: dt.datetime, past_after: str | None = None, policy: Policy = DEFAULT_POLICY) -> dict:
+    """Upcoming shifts (with the buddy rule's state) and a page of past ones, newest first,
+    after the cursor ``past_after`` (``past_next`` continues)."""
+    upcoming = await upcoming_places(user_id, now, policy)
+    past_page = await keyset_time_page(
+        Signup.select(*MY_COLUMNS).where((Signup.user == user_id) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.ends_at <= now)),
+        Signup.shift.starts_at, Signup.id, past_after, PAST_PAGE_SIZE, descending=True,
+    )
+    past = [_with_actions(row, now, policy) for row in past_page.rows]
     return {"upcoming": upcoming, "past": past, "past_next": past_page.next_after, "past_after": past_after, "total_hours": await total_hours(user_id)}
 
 
@@ -651,7 +750,7 @@ class _UserRef:
 
 
 async def _mine(shift_id: int, user_id: int) -> dict | None:
-    return await Signup.select(Signup.id, Signup.status, Signup.queued_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
+    return await Signup.select(Signup.id, Signup.status, Signup.queued_at, Signup.checked_in_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
 
 
 async def _put_signup(existing: dict | None, shift_id: int, user_id: int, status: str, now: dt.datetime) -> None:
@@ -704,7 +803,9 @@ async def withdraw(user_id: int, shift_id: int, now: dt.datetime | None = None, 
             raise ShiftError("", _("You are not signed up for this shift."))
         if mine["status"] == "standin":
             return "unchanged"
-        if shift["status"] != "open" or now >= _aware(shift["starts_at"]):
+        if not may_leave(mine["status"], mine["checked_in_at"], shift["status"], shift["starts_at"], now):
+            if mine["checked_in_at"]:
+                raise ShiftError("", _("You have checked in: check out when you leave."))
             raise ShiftError("", _("This shift has started or ended."))
         if mine["status"] == "waiting":
             await Signup.update({Signup.status: "cancelled", Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
@@ -757,22 +858,34 @@ async def check_in(user_id: int, shift_id: int, now: dt.datetime | None = None) 
             raise ShiftError("", _("You are not signed up for this shift."))
         if mine["checked_in_at"]:
             return
-        if now < _aware(shift["starts_at"]) - CHECK_IN_EARLY:
-            raise ShiftError("", _("Check-in opens 15 minutes before the start."))
-        if now >= _aware(shift["ends_at"]):
+        if not may_check_in(mine["status"], mine["checked_in_at"], shift["status"], shift["starts_at"], shift["ends_at"], now):
+            if now < _aware(shift["starts_at"]) - CHECK_IN_EARLY:
+                raise ShiftError("", _("Check-in opens 15 minutes before the start."))
             raise ShiftError("", _("This shift has ended; ask your officer to record your hours."))
         await Signup.update({Signup.checked_in_at: now, Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
         await record("shift.checked_in", "shift", shift_id, actor=_UserRef(user_id), after={"at": now})
 
 
-async def check_out(user_id: int, shift_id: int, now: dt.datetime | None = None) -> float:
+class NeedsConfirmation(ShiftError):
+    """The change waits for the person's "yes" (``message`` says why); nothing was done."""
+
+
+async def check_out(user_id: int, shift_id: int, now: dt.datetime | None = None, confirmed: bool = True) -> float:
+    """Check out; before the start or within ``CHECK_OUT_CONFIRM_WITHIN`` of the check-in
+    an unconfirmed check-out raises ``NeedsConfirmation`` and changes nothing."""
     now = now or utcnow()
     async with write_transaction():
-        mine = await Signup.select(Signup.id, Signup.checked_in_at, Signup.checked_out_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
+        mine = await Signup.select(
+            Signup.id, Signup.checked_in_at, Signup.checked_out_at, Signup.shift.starts_at, Signup.shift.community.timezone,
+        ).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
         if not mine or not mine["checked_in_at"]:
             raise ShiftError("", _("Check in first."))
-        if mine["checked_out_at"]:
+        if not may_check_out(mine["checked_in_at"], mine["checked_out_at"]):
             return worked_hours(mine)
+        if not confirmed:
+            reason = early_check_out(mine["checked_in_at"], mine["shift.starts_at"], now, mine["shift.community.timezone"] or "Asia/Shanghai")
+            if reason:
+                raise NeedsConfirmation("", reason)
         await Signup.update({Signup.checked_out_at: now, Signup.updated_at: now}).where(Signup.id == mine["id"]).run()
         await record("shift.checked_out", "shift", shift_id, actor=_UserRef(user_id), after={"at": now})
         return worked_hours({**mine, "checked_out_at": now})
