@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 import sys
 
 import pytest
@@ -124,6 +125,37 @@ def test_each_context_of_a_word_has_its_own_translation():
         meanings.setdefault(msgid, {})[context] = message.string if isinstance(message.string, str) else message.string[0]
     same = {msgid: by_context for msgid, by_context in meanings.items() if len(by_context) > 1 and len(set(by_context.values())) < len(by_context)}
     assert same == {}
+
+
+# A number followed by a counted word in the plural: "Missing 1 people" for one. Such a
+# message has a singular and a plural (ngettext, NN_). A range ("0–2 days") is plural anyway.
+COUNTED = re.compile(r"%\((\w+)\)[sd] (people|days|hours|minutes|weeks|months|years|shifts|logs|rows|places|parties|periods|photos|entries|times|items|visits|boards|reports|hazards|volunteers|messages|matters)\b")
+
+
+def test_counted_words_have_a_singular(extracted):
+    singular_only = sorted(f"{_key(m)[1]!r} at {m.locations[0][0]}" for m in extracted if isinstance(m.id, str) and any(c.group(1) != "range" for c in COUNTED.finditer(m.id)))
+    assert singular_only == []
+
+
+def test_plural_messages_take_their_other_variables_in_templates_and_tables(shared_app):
+    """Jinja's ngettext with variables besides the number, a plural marked in a table
+    (NN_) and a fraction of hours."""
+    env = shared_app.template_engine.engine
+    template = env.from_string('{{ ngettext("Missing %(count)s person", "Missing %(count)s people", n, count=n) }}|{{ ngettext("%(hours)s hour", "%(hours)s hours", h, hours=h) }}')
+    token = i18n.activate("en")
+    try:
+        assert template.render(n=1, h=1) == "Missing 1 person|1 hour"
+        assert template.render(n=3, h=1.5) == "Missing 3 people|1.5 hours"
+        marked = i18n.NN_("%(taken)s of at least %(needed)s person is signed up.", "%(taken)s of at least %(needed)s people are signed up.", "needed")
+        assert i18n.gettext(marked, taken=0, needed=1) == "0 of at least 1 person is signed up."
+        assert i18n.gettext(marked, taken=1, needed=2) == "1 of at least 2 people are signed up."
+    finally:
+        i18n.restore(token)
+    token = i18n.activate("zh_CN")
+    try:
+        assert template.render(n=1, h=1) == "还缺 1 人|1 小时"
+    finally:
+        i18n.restore(token)
 
 
 def test_zh_cn_translations_keep_their_placeholders():

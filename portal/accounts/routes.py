@@ -14,6 +14,7 @@ from portal.accounts.forms import LoginForm, PasswordChangeForm
 from portal.web import i18n
 from portal.web.guards import logged_in
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 from portal.web.csrf import cookie_name
 from portal.web.middleware import client_ip, session_cookie_name
 
@@ -66,7 +67,7 @@ class AccountController(Controller):
         result = await rules.log_in(form.username.data, form.password.data, client_ip(request), settings.login_max_failures, device)
         if result.locked_seconds:
             minutes = max(1, round(result.locked_seconds / 60))
-            form.form_errors.append(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
+            form.form_errors.append(ngettext("Too many failed attempts. Try again in %(minutes)d minute.", "Too many failed attempts. Try again in %(minutes)d minutes.", minutes, minutes=minutes))
             return render(request, "accounts/login.html", context, status=429, **page)
         if result.deactivated:
             form.form_errors.append(_("This account has been deactivated. Volunteers and hosts: ask your community officer to reactivate it; officers and heads: ask the portal's administrator."))

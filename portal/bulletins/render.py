@@ -170,7 +170,7 @@ def trend_svg(values: list, label: str, chart_id: str) -> str:
         bars.append(f'<rect{current} x="{n * (bar + gap):.1f}" y="{height - h:.1f}" width="{bar:.1f}" height="{h:.1f}"/>')
     description = _("Weekly values, oldest first: %(values)s", values=", ".join(number(v) for v in values))
     # Outside the f-string, where the catalogue's extractor finds it.
-    heading = _("%(what)s, last %(weeks)s weeks", what=label, weeks=len(values))
+    heading = ngettext("%(what)s, last %(weeks)s week", "%(what)s, last %(weeks)s weeks", len(values), what=label, weeks=len(values))
     return (
         f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-t">{escape(heading)}</title>'
@@ -206,6 +206,7 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
             "overdue": ledger.get("overdue", 0),
             "closed": closed,
             "median_days": number(ledger["median_close_days"]) if "median_close_days" in ledger else None,
+            "median_days_value": ledger.get("median_close_days"),
             "satisfaction": f"{round(100 * ledger.get('satisfied', 0) / closed)}%" if closed else None,
             "you_said": [{"text": s["summary"] or category_label("ledger_filed", "suggestion"), "number": s["number"], "place": s["place"]} for s in ledger.get("you_said", [])],
         }

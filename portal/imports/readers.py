@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 40
@@ -141,7 +142,7 @@ def _collect(rows) -> Sheet:
     sheet = Sheet(header=[])
     for number, values in enumerate(rows, start=1):
         if number > MAX_SCANNED_ROWS:
-            raise FileRefused(_("The sheet has more than %(count)s rows: remove the empty rows at its end or split it.", count=SCANNED_TEXT))
+            raise FileRefused(ngettext("The sheet has more than %(count)s row: remove the empty rows at its end or split it.", "The sheet has more than %(count)s rows: remove the empty rows at its end or split it.", SCANNED_TEXT, count=SCANNED_TEXT))
         if not any(value is not None and value != "" for value in values):
             continue
         cells = [cell_text(value) for value in values[:MAX_COLUMNS]]
@@ -156,7 +157,7 @@ def _collect(rows) -> Sheet:
             sheet.formulas[number] = found
         sheet.rows.append((number, cells))
         if len(sheet.rows) > MAX_ROWS:
-            raise FileRefused(_("The file has more than %(count)s rows of data: split it into several files.", count=ROWS_TEXT))
+            raise FileRefused(ngettext("The file has more than %(count)s row of data: split it into several files.", "The file has more than %(count)s rows of data: split it into several files.", ROWS_TEXT, count=ROWS_TEXT))
     if header is None:
         raise FileRefused(_("The file is empty."))
     return sheet

@@ -48,7 +48,7 @@ async def dashboard_workbook(context: dict, timezone: str) -> bytes:
         ),
         Sheet(
             _("Open by age"),
-            [_("Stage"), *[_("%(days)s days", days=b) for b in context["buckets"]]],
+            [_("Stage"), *[_("%(range)s days", range=b) for b in context["buckets"]]],
             [[_stage(stage), *[context["by_age"][stage][b] for b in context["buckets"]]] for stage in OPEN_STAGES],
             ["text", *["int"] * len(context["buckets"])],
         ),

@@ -20,6 +20,7 @@ from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, process_image
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 from portal.web.i18n import localized
 from portal.web.pages import invalid, navigate, render
 
@@ -114,7 +115,7 @@ async def _read_photos(request: Request) -> list[ProcessedImage]:
     data = await request.form()
     uploads = [u for u in data.getall("photos", []) if hasattr(u, "read") and getattr(u, "filename", "")]
     if len(uploads) > MAX_PHOTOS:
-        raise UploadError(_("At most %(count)d photos.", count=MAX_PHOTOS))
+        raise UploadError(ngettext("At most %(count)d photo.", "At most %(count)d photos.", MAX_PHOTOS, count=MAX_PHOTOS))
     photos = []
     for upload in uploads:
         content = await upload.read(MAX_BYTES + 1)

@@ -31,6 +31,7 @@ from portal.volunteers.facts import volunteer_facts
 from portal.watchpoints.tables import WatchPoint
 from portal.web.i18n import N_, NC_
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 from portal.web.pagination import Page, keyset_page
 
 OBJECT = "field_log"
@@ -234,14 +235,14 @@ async def check(actor: Actor, data: LogData, moment: dt.datetime, photo_count: i
     if data.occurred_at > moment + FUTURE_SLACK:
         raise LogError("occurred_at", _("This time is in the future."))
     if data.occurred_at < moment - OLDEST:
-        raise LogError("occurred_at", _("This is more than %(days)d days ago; tell your officer instead.", days=OLDEST.days))
+        raise LogError("occurred_at", ngettext("This is more than %(days)d day ago; tell your officer instead.", "This is more than %(days)d days ago; tell your officer instead.", OLDEST.days, days=OLDEST.days))
     if data.ended_at:
         if data.ended_at > moment + FUTURE_SLACK:
             raise LogError("ended_at", _("This time is in the future."))
         if data.ended_at <= data.occurred_at:
             raise LogError("ended_at", _("The end must be after the start."))
         if data.ended_at - data.occurred_at > MAX_PATROL:
-            raise LogError("ended_at", _("A patrol lasts at most %(hours)d hours.", hours=int(MAX_PATROL.total_seconds() // 3600)))
+            raise LogError("ended_at", ngettext("A patrol lasts at most %(hours)d hour.", "A patrol lasts at most %(hours)d hours.", int(MAX_PATROL.total_seconds() // 3600), hours=int(MAX_PATROL.total_seconds() // 3600)))
     if (data.latitude is None) != (data.longitude is None):
         raise LogError("longitude", _("Give both latitude and longitude, or neither."))
     if data.watch_point_id is not None:
@@ -273,11 +274,11 @@ async def check(actor: Actor, data: LogData, moment: dt.datetime, photo_count: i
         if data.follow_up_on and data.follow_up_on < moment.date() - dt.timedelta(days=1):
             raise LogError("follow_up_on", _("The follow-up date cannot be in the past."))
         if len(data.parties) > MAX_PARTIES:
-            raise LogError("parties", _("At most %(count)d parties.", count=MAX_PARTIES))
+            raise LogError("parties", ngettext("At most %(count)d party.", "At most %(count)d parties.", MAX_PARTIES, count=MAX_PARTIES))
     if data.kind == "publicity" and not (data.watch_point_id or data.landmark_id or data.address):
         raise LogError("address", _("Say where the session was."))
     if photo_count > MAX_PHOTOS or (photo_count and data.kind != "hazard"):
-        raise LogError("photos", _("At most %(count)d photos.", count=MAX_PHOTOS))
+        raise LogError("photos", ngettext("At most %(count)d photo.", "At most %(count)d photos.", MAX_PHOTOS, count=MAX_PHOTOS))
 
 
 async def log_by_key(idempotency_key: str) -> dict | None:

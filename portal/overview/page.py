@@ -20,7 +20,7 @@ from portal.reception.counters import COUNTER_LABELS
 from portal.web.i18n import N_, babel_locale, localized
 from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.i18n import gettext as _
-from portal.web.i18n import pgettext
+from portal.web.i18n import ngettext, pgettext
 from portal.web.periods import Period, preset_period
 
 LABELS = {
@@ -130,7 +130,7 @@ def chart(values: list, labels: list[str], title: str, chart_id: str) -> str:
         bars.append(f'<rect{current} x="{n * (bar + gap):.1f}" y="{height - h:.1f}" width="{bar:.1f}" height="{h:.1f}"><title>{escape(label)}: {escape(shown(value))}</title></rect>')
     description = _("From %(first)s to %(last)s: %(values)s", first=labels[0], last=labels[-1], values=", ".join(shown(v) for v in values))
     # Outside the f-string, where the catalogue's extractor finds it.
-    heading = _("%(what)s, the last %(count)s periods", what=title, count=len(values))
+    heading = ngettext("%(what)s, the last %(count)s period", "%(what)s, the last %(count)s periods", len(values), what=title, count=len(values))
     return (
         f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-t">{escape(heading)}</title>'

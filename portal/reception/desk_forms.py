@@ -10,6 +10,7 @@ from portal.reception import visits
 from portal.reception.tables import OUTCOMES, VISIT_CATEGORIES
 from portal.web.forms import Form, OnceForm
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_ngettext as _ln
 
 
 class TapForm(OnceForm):
@@ -27,7 +28,7 @@ class DetailsForm(Form):
                            validators=[InputRequired(message=_l("Choose one of the options."))])
     people = IntegerField(_l("Number of people"), validators=[
         InputRequired(message=_l("Give the number of people.")),
-        NumberRange(min=1, max=visits.PEOPLE_MAX, message=_l("Between %(min)d and %(max)d people.", min=1, max=visits.PEOPLE_MAX)),
+        NumberRange(min=1, max=visits.PEOPLE_MAX, message=_ln("Between %(min)d and %(max)d person.", "Between %(min)d and %(max)d people.", visits.PEOPLE_MAX, min=1, max=visits.PEOPLE_MAX)),
     ])
     language = SelectField(_l("Language used"), validate_choice=False)
     note = TextAreaField(_l("Short note"), validators=[Optional(), _text_limit(visits.NOTE_MAX)])

@@ -12,6 +12,7 @@ from portal.db import write_transaction
 from portal.reception.tables import Phrase
 from portal.stations.tables import Community, Station
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 
 SITUATIONS = ("greeting", "directions", "lost_passport", "lost_property", "medical", "theft", "registration", "taxi", "embassy", "other")
 MAX_PHRASES = 300  # per station: a book, not a corpus
@@ -87,7 +88,7 @@ async def create(actor: Actor, station_id: int, data: PhraseData) -> int:
     columns = data.columns()
     async with write_transaction():
         if await Phrase.count().where(Phrase.station == station_id).run() >= MAX_PHRASES:
-            raise PhraseError("text_zh", _("A phrasebook holds at most %(count)d entries: remove old ones first.", count=MAX_PHRASES))
+            raise PhraseError("text_zh", ngettext("A phrasebook holds at most %(count)d entry: remove old ones first.", "A phrasebook holds at most %(count)d entries: remove old ones first.", MAX_PHRASES, count=MAX_PHRASES))
         moment = now()
         created = await Phrase.insert(Phrase(station=station_id, created_at=moment, updated_at=moment, **columns)).returning(Phrase.id).run()
         phrase_id = created[0]["id"]

@@ -25,6 +25,7 @@ from portal.shifts.tables import Signup
 from portal.stations.tables import Community
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 
 OBJECT = "reception_visit"
 NOTE_MAX = 1000
@@ -107,7 +108,7 @@ def check(data: VisitData, room: dict) -> VisitData:
     if data.category not in VISIT_CATEGORIES:
         raise VisitError("category", _("Choose one of the options."))
     if not isinstance(data.people, int) or data.people < 1 or data.people > PEOPLE_MAX:
-        raise VisitError("people", _("Between %(low)d and %(high)d people.", low=1, high=PEOPLE_MAX))
+        raise VisitError("people", ngettext("Between %(low)d and %(high)d person.", "Between %(low)d and %(high)d people.", PEOPLE_MAX, low=1, high=PEOPLE_MAX))
     language = (data.language or room_languages(room)[0]).strip()
     if language not in LANGUAGE_LABELS:
         raise VisitError("language", _("Choose one of the options."))
@@ -351,7 +352,7 @@ async def to_ledger(actor: Actor, visit_id: int, ledger: str | None = None, mome
         raise VisitError("ledger", _("Choose one of the three ledgers."))
     label = _(CATEGORY_LABELS[visit["category"]])
     summary = (visit["note"] or "").strip()[:SUMMARY_MAX] or label
-    details = _("From a reception visit at %(room)s: %(category)s, %(people)d people.", room=visit["room.name_zh"], category=label, people=visit["people"])
+    details = ngettext("From a reception visit at %(room)s: %(category)s, %(people)d person.", "From a reception visit at %(room)s: %(category)s, %(people)d people.", visit["people"], room=visit["room.name_zh"], category=label, people=visit["people"])
     key = f"reception-visit-{visit_id}"
     try:
         item = await file_item(

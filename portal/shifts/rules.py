@@ -27,7 +27,7 @@ from portal.stations.tables import Community
 from portal.volunteers.facts import volunteer_facts
 from portal.volunteers.tables import SKILLS
 from portal.watchpoints.tables import WatchPoint
-from portal.web.i18n import N_
+from portal.web.i18n import N_, NN_
 from portal.web.pagination import keyset_page, keyset_time_page, parse_time_cursor, time_cursor
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
@@ -108,7 +108,7 @@ ACTIONS = {
     State.OFFERED: N_("Confirm my place"),
 }
 REASONS = {
-    State.FREE: N_("%(free)s of %(capacity)s places free."),
+    State.FREE: NN_("%(free)s of %(capacity)s place free.", "%(free)s of %(capacity)s places free.", "capacity"),
     State.FULL: N_("This shift is full. You can join the waitlist."),
     State.STANDIN: N_("Someone can't make it: you can take over their place."),
     State.SIGNED_UP: N_("You are signed up."),
@@ -954,7 +954,7 @@ async def set_no_show(actor, signup_id: int, value: str, reason: str, community_
             before={"no_show": row["no_show"], "reason": row["no_show_reason"], "blocked": was_blocked}, after={"no_show": value, "reason": reason, "blocked": blocked},
         )
         if blocked and not was_blocked:
-            await notify(row["user"], "shift.blocked", N_("Sign-up for shifts is blocked"), N_("You missed %(count)s shifts without an excuse. Your community officer can lift the block."), link="/shifts/mine",
+            await notify(row["user"], "shift.blocked", N_("Sign-up for shifts is blocked"), NN_("You missed %(count)s shift without an excuse. Your community officer can lift the block.", "You missed %(count)s shifts without an excuse. Your community officer can lift the block.", "count"), link="/shifts/mine",
                          dedupe_key=f"shift-blocked:{row['user']}:{int(now.timestamp())}", count=count)
         elif was_blocked and not blocked:
             await notify(row["user"], "shift.unblocked", N_("You can sign up for shifts again"), N_("An officer corrected a no-show: %(reason)s"), link="/shifts/",
@@ -1629,7 +1629,7 @@ async def _alert_understaffed_page(rows: list[dict], policy: Policy) -> int:
             link = f"/shifts/manage/{s['community']}/shifts/{s['id']}"
             if short:
                 sent += await notify(
-                    officer, "shift.understaffed", N_("Understaffed: %(shift)s"), N_("%(taken)s of at least %(needed)s people are signed up."),
+                    officer, "shift.understaffed", N_("Understaffed: %(shift)s"), NN_("%(taken)s of at least %(needed)s person is signed up.", "%(taken)s of at least %(needed)s people are signed up.", "needed"),
                     link=link, dedupe_key=f"shift-understaffed:{s['id']}:{officer}", shift=shift_label(s), taken=s["taken"], needed=needed,
                 )
             if s["id"] in without:

@@ -21,6 +21,7 @@ from portal.watchpoints import hours as H
 from portal.watchpoints.rules import officers_of
 from portal.watchpoints.tables import DutySlot
 from portal.web.i18n import gettext as _
+from portal.web.i18n import ngettext
 
 MAX_SLOTS = 200  # per community: a roster, not a calendar
 MAX_DAYS_AHEAD = 366
@@ -79,7 +80,7 @@ async def add_slot(actor: Actor, community_id: int, slot: Slot, timezone: str) -
     }
     async with write_transaction():
         if await DutySlot.count().where(DutySlot.community == community_id).run() >= MAX_SLOTS:
-            raise DutyError("day", _("A roster holds at most %(count)d entries: remove old ones first.", count=MAX_SLOTS))
+            raise DutyError("day", ngettext("A roster holds at most %(count)d entry: remove old ones first.", "A roster holds at most %(count)d entries: remove old ones first.", MAX_SLOTS, count=MAX_SLOTS))
         created = await DutySlot.insert(
             DutySlot(community=community_id, officer=slot.officer_id, weekday=slot.weekday, on_date=slot.on_date, starts=after["starts"], ends=after["ends"], overnight=slot.overnight, created_at=now())
         ).returning(DutySlot.id).run()

@@ -56,6 +56,31 @@ class Contextual(str):
         return marked
 
 
+class Plural(str):
+    """A message with a plural form, marked where it is defined (``NN_``): translated
+    with ngettext for the number in its ``count`` variable wherever it is shown."""
+
+    plural: str
+    count: str
+
+    def __new__(cls, singular: str, plural: str, count: str = "num"):
+        marked = super().__new__(cls, singular)
+        marked.plural, marked.count = plural, count
+        return marked
+
+
+def plural_number(n) -> int:
+    """The number that chooses a plural form: a whole number as it is, a fraction as
+    many ("1.5 hours"), nothing as none."""
+    if n is None or n == "":
+        return 0
+    try:
+        whole = int(n)
+    except (TypeError, ValueError):
+        return 0
+    return whole if whole == n else max(whole, 2)
+
+
 def translate(message: str) -> str:
     """The translation alone, not formatted (Jinja's newstyle gettext formats it)."""
     if isinstance(message, Contextual):
@@ -67,17 +92,17 @@ def translate_context(context: str, message: str) -> str:
     return translations(_current.get()).pgettext(context, message)
 
 
-def translate_plural(singular: str, plural: str, n: int) -> str:
-    if isinstance(singular, Contextual):
-        return translations(_current.get()).npgettext(singular.context, singular, plural, n)
-    return translations(_current.get()).ungettext(singular, plural, n)
+def translate_plural(singular: str, plural: str, n) -> str:
+    return translations(_current.get()).ungettext(singular, plural, plural_number(n))
 
 
-def translate_context_plural(context: str, singular: str, plural: str, n: int) -> str:
-    return translations(_current.get()).npgettext(context, singular, plural, n)
+def translate_context_plural(context: str, singular: str, plural: str, n) -> str:
+    return translations(_current.get()).npgettext(context, singular, plural, plural_number(n))
 
 
 def gettext(message: str, **variables) -> str:
+    if isinstance(message, Plural):
+        return ngettext(message, message.plural, variables.get(message.count), **variables)
     text = translate(message)
     return text % variables if variables else text
 
@@ -88,11 +113,11 @@ def pgettext(context: str, message: str, **variables) -> str:
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+def ngettext(singular: str, plural: str, n, **variables) -> str:
     return translate_plural(singular, plural, n) % {"num": n, **variables}
 
 
-def npgettext(context: str, singular: str, plural: str, n: int, **variables) -> str:
+def npgettext(context: str, singular: str, plural: str, n, **variables) -> str:
     return translate_context_plural(context, singular, plural, n) % {"num": n, **variables}
 
 
@@ -106,6 +131,12 @@ def NC_(context: str, message: str) -> Contextual:
     return Contextual(context, message)
 
 
+def NN_(singular: str, plural: str, count: str = "num") -> Plural:
+    """``N_`` for a message about a number: translated with the plural form that fits the
+    number in the variable ``count`` when it is shown."""
+    return Plural(singular, plural, count)
+
+
 def lazy_gettext(message: str, **variables) -> LazyProxy:
     """For strings defined at import time (form labels), translated when shown."""
     return LazyProxy(gettext, message, enable_cache=False, **variables)
@@ -113,6 +144,10 @@ def lazy_gettext(message: str, **variables) -> LazyProxy:
 
 def lazy_pgettext(context: str, message: str, **variables) -> LazyProxy:
     return LazyProxy(pgettext, context, message, enable_cache=False, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, n, **variables) -> LazyProxy:
+    return LazyProxy(ngettext, singular, plural, n, enable_cache=False, **variables)
 
 
 def normalise_tag(tag: str) -> str | None:
