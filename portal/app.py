@@ -49,6 +49,7 @@ from portal.web.csrf import CSRF_HEADER, csrf_middleware
 from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
 from portal.web.static import static_cache_headers, static_url
 from portal.web.ceiling import review_ceiling
+from portal.webapp.routes import WEBAPP_ROUTES
 
 
 def template_environment(settings: Settings) -> Environment:
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicFiguresController,
             DeskController,
             *REVIEW_CONTROLLERS,
+            *WEBAPP_ROUTES,
             *([review_ceiling] if settings.bench_ceiling else []),
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
         ],

@@ -48,7 +48,7 @@ class Settings:
     port: int = field(default=8000, metadata={"help": "Port `portal serve` listens on."})
     workers: int = field(default=1, metadata={"help": "Worker processes for `portal serve`."})
     https: bool = field(default=False, metadata={"help": "The portal is served over TLS (directly or behind a proxy): secure cookies and HSTS."})
-    htmx_self_hosted: bool = field(default=False, metadata={"help": "Serve htmx from `static/vendor/` (run `scripts/fetch-htmx`) instead of the CDN."})
+    htmx_self_hosted: bool = field(default=False, metadata={"help": "Load htmx only from `static/vendor/` (`scripts/fetch-htmx`; `scripts/run` does it), for networks that cannot reach the CDN. Otherwise pages load it from the CDN and fall back to that copy when the CDN fails or stalls for 3 s."})
     default_language: str = field(default="zh_CN", metadata={"help": "`zh_CN` or `en`: the language when the browser states no preference we have."})
     timezone: str = field(default="Asia/Shanghai", metadata={"help": "Time zone of new communities and of pages without one."})
     session_hours: int = field(default=24 * 7, metadata={"help": "A session ends after this many hours without a request."})

@@ -1,5 +1,6 @@
 """Friendly error pages, refused oversized bodies, security headers on every answer."""
 
+import re
 
 import pytest
 from litestar import get
@@ -74,8 +75,18 @@ async def test_cdn_htmx_is_pinned_with_sri_and_allowed_only_by_csp(settings, dat
     app = create_app(replace(settings, htmx_self_hosted=False))
     async with http_client(app) as client:
         response = await client.get("/login")
-    assert f'<script src="{HTMX_CDN_URL}" integrity="{HTMX_SRI}" crossorigin="anonymous" defer></script>' in response.text
+    # static/js/htmx-load.js loads the CDN's file, or this copy when the CDN fails or stalls.
+    loader = re.search(r'<script src="/static/js/htmx-load\.js\?v=\w+" data-cdn="([^"]+)" data-local="([^"]+)" data-sri="([^"]+)" defer></script>', response.text)
+    assert loader and loader.groups()[0] == HTMX_CDN_URL and loader.groups()[2] == HTMX_SRI
+    assert loader.groups()[1].startswith("/static/vendor/htmx.min.js")
     assert f"script-src 'self' {HTMX_CDN_URL};" in response.headers["content-security-policy"]
+
+
+async def test_the_local_htmx_is_loaded_alone_when_self_hosted(client):
+    """Police networks: no CDN address in the page nor in the CSP, no loader."""
+    response = await client.get("/login")
+    assert "htmx-load.js" not in response.text and "jsdelivr" not in response.text
+    assert "script-src 'self';" in response.headers["content-security-policy"]
 
 
 async def test_self_hosted_htmx_matches_the_pinned_hash(client):

@@ -65,6 +65,7 @@ def admin_only(status):
 ROUTES = {
     ("GET", "/"): everyone(200),
     ("GET", "/healthz"): everyone(200),
+    ("GET", "/favicon.ico"): everyone(200),
     ("GET", "/login"): members(303, anonymous=200),
     ("POST", "/login"): everyone(422),
     ("POST", "/language"): everyone(303),

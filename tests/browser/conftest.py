@@ -129,6 +129,12 @@ def _wait_until_healthy(process: subprocess.Popen, base_url: str, log: Path) -> 
 @pytest.fixture(scope="module")
 def portal_url(settings, tmp_path_factory) -> Iterator[str]:
     """The base URL of a real uvicorn serving the portal on the test database."""
+    yield from serve_portal(settings, tmp_path_factory)
+
+
+def serve_portal(settings, tmp_path_factory, **environment: str) -> Iterator[str]:
+    """``portal_url``'s body, for a module that overrides the fixture with other settings
+    (``PORTAL_*`` variables in ``environment``)."""
     reset_demo_data(settings)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -137,7 +143,7 @@ def portal_url(settings, tmp_path_factory) -> Iterator[str]:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "portal.app:app_from_environment", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
-            env=_server_environment(settings),
+            env=_server_environment(settings) | environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )

@@ -1,0 +1,1 @@
+"""The portal as an app on the phone: its icons and favicon."""
