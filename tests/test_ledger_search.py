@@ -7,15 +7,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 import re
 
 from openpyxl import load_workbook
+from piccolo.engine.postgres import PostgresEngine
 
+from portal import db
 from portal.accounts.rules import load_actor, now
 from portal.audit.tables import AuditEntry
-from portal.ledger import rules
+from portal.ledger import rules, search
 from portal.ledger.rules import ListFilter, NewItem
 from portal.ledger.tables import LedgerEvent, LedgerItem
+from portal.public.rules import CODE_ALPHABET
+from portal.web import pagination
 from tests.conftest import post_form
 from tests.unchanged import nothing_changes
 
@@ -166,3 +171,142 @@ async def test_export_holds_the_filtered_items_of_the_scope_without_contacts(cli
     assert [row[0] for row in values[1:]] == [a["number"]]  # the search applies; the other station's stays out
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and isinstance(values[1][7], dt.datetime)
     assert (await client.get("/ledger/export", params={"format": "pdf"})).status_code == 400
+
+
+async def bulk_file(area, specs: list[dict]) -> list[dict]:
+    """Items written straight into the table, as the benchmark does (the search index
+    follows by itself); each spec names its community and text, the rest is made up."""
+    rng = random.Random(8)
+    at = now().replace(microsecond=0)
+    stations = {area.community_id: area.station_id, area.other_community_id: area.station_id, area.other_station_community_id: area.other_station_id}
+    items = []
+    for seq, spec in enumerate(specs, start=1):
+        community = spec.get("community", area.community_id)
+        created = at - dt.timedelta(hours=len(specs) - seq)
+        items.append(LedgerItem(
+            ledger="complaint", category="other", station=stations[community], community=community, summary=spec["summary"], details=spec.get("details", ""),
+            raised_by_name=spec.get("name", ""), raised_by_phone=spec.get("phone", ""), year=2026, seq=seq, number=f"TS-2026-{seq:06d}",
+            tracking_code="".join(rng.choice(CODE_ALPHABET) for _ in range(12)), stage=spec.get("stage", "registered"), stage_entered_at=created,
+            stage_due_at=spec.get("due", created + dt.timedelta(days=rng.randint(1, 3))), created_at=created, updated_at=created, filed_month=created.strftime("%Y-%m"),
+        ))
+    await LedgerItem.insert(*items).run()
+    return await LedgerItem.select(*LedgerItem.all_columns()).order_by(LedgerItem.id).run()
+
+
+def expected(items: list[dict], reach: set[int], chosen: ListFilter) -> list[str]:
+    """What the list must show, worked out in Python from the items themselves."""
+    terms = [term.lower() for term in search.terms_of(chosen.q)]
+    shown = []
+    for item in items:
+        text = " ".join([item["number"], item["tracking_code"], item["raised_by_name"], item["raised_by_phone"], item["summary"], item["details"]]).lower()
+        if item["community"] not in reach or not all(term in text for term in terms):
+            continue
+        if chosen.stage == "open" and item["stage"] == "closed":
+            continue
+        if chosen.sort == "due" and item["stage_due_at"] is None:
+            continue
+        shown.append(item)
+    if chosen.sort == "due":
+        shown.sort(key=lambda item: (item["stage_due_at"], item["id"]))
+    else:
+        shown.sort(key=lambda item: -item["id"])
+    return [item["number"] for item in shown]
+
+
+async def test_every_way_of_answering_a_search_gives_the_same_pages(make_user, area, monkeypatch):
+    """Each field, short and long words, both orders, small pages followed by their keys:
+    on SQLite a page comes from the first items or index matches in the page's order (a
+    window) or from the whole index when those hold too few; on PostgreSQL the words are written as literals.
+    Every page must be what the items say, whichever way it was found, and the window
+    must find what there is in it (else every page would come the slow way)."""
+    head = await load_actor(await make_user("head"))
+    due = now().replace(microsecond=0) + dt.timedelta(days=2)
+    specs = []
+    for n in range(36):
+        specs.append({
+            # Three communities: the head reaches the first two only.
+            "community": (area.community_id, area.other_community_id, area.other_station_community_id)[n % 3],
+            "summary": ("楼上噪音扰民 karaoke" if n % 2 else "Parking on the pavement") + (" 噪音" if n % 5 == 0 else ""),
+            "details": "bicycles blocked" if n % 4 == 0 else "",
+            "name": ("王小明", "Li Hua", "张伟", "李娜")[n % 4], "phone": f"1391234{n:04d}",
+            "stage": "closed" if n % 7 == 3 else "assigned",
+            # Many share one deadline (pages must break the ties by id); some have none.
+            "due": None if n % 9 == 8 else (due if n % 3 else due + dt.timedelta(hours=n)),
+        })
+    items = await bulk_file(area, specs)
+    reach = {area.community_id, area.other_community_id}
+    probe = next(item for item in items if item["community"] == area.community_id and item["stage"] != "closed")
+    pretty = "-".join(probe["tracking_code"][i:i + 4] for i in range(0, 12, 4)).lower()
+    searches = [
+        probe["number"], probe["tracking_code"], pretty, probe["raised_by_phone"][-8:], "王小明", "li hua", "karaoke", "TS-2026", "pavement BICYCLES",
+        # Words of one or two characters, which the trigram index cannot hold: in the
+        # number, the name, the phone and the text.
+        "TS", "张伟", "LI", "39", "噪音", "噪", "karaoke 噪音", "扰民 噪音", "no-such-word",
+    ]
+    answers = []  # how many queries each page took
+    window_pages = []  # (window size, window, order, after a cursor?) of the pages a window answered
+    real_page, real_time_page = pagination.keyset_page, pagination.keyset_time_page
+
+    async def counted_page(*args, **kwargs):
+        answers[-1] += 1
+        return await real_page(*args, **kwargs)
+
+    async def counted_time_page(*args, **kwargs):
+        answers[-1] += 1
+        return await real_time_page(*args, **kwargs)
+
+    monkeypatch.setattr(pagination, "keyset_page", counted_page)
+    monkeypatch.setattr(pagination, "keyset_time_page", counted_time_page)
+    for window in (1000, 4):
+        monkeypatch.setattr(search, "WINDOW", window)
+        monkeypatch.setattr(search, "NEWEST", window if window > 4 else 6)  # ids: 2 in 3 reached
+        for q in searches:
+            for sort in ("new", "due"):
+                for stage in (None, "open"):
+                    chosen = ListFilter(stage=stage, q=q, sort=sort)
+                    shown, after = [], None
+                    while True:
+                        answers.append(0)
+                        page = await search.item_page(head, chosen, rules.LIST_COLUMNS, after, size=2)
+                        assert len(page.rows) <= 2
+                        if answers[-1] == 1 and search._window_first(chosen):
+                            window_pages.append((window, search._window_first(chosen), sort, after is not None))
+                        elif window == 1000 and page.next_after is not None:
+                            # A window of every item holds the page and one more.
+                            assert not search._window_first(chosen), chosen
+                        shown += [row["number"] for row in page.rows]
+                        after = page.next_after
+                        if after is None:
+                            break
+                    assert shown == expected(items, reach, chosen), (window, chosen)
+    assert expected(items, reach, ListFilter(q=probe["number"])) == [probe["number"]]
+    assert len(expected(items, reach, ListFilter(q="噪音", sort="due"))) > 6  # pages enough to follow
+    if isinstance(db.engine(), PostgresEngine):
+        assert set(answers) == {1} and not window_pages
+    else:  # both ways were taken, and a small window follows the pages' keys too
+        assert 2 in answers and {(4, "newest", "new", True), (4, "rows", "new", True), (4, "rows", "due", True)} <= set(window_pages)
+
+
+async def test_quotes_backslashes_braces_and_nul_in_a_search_are_plain_characters(client_for, area):
+    client, head_id = await client_for("head")
+    head = await load_actor(head_id)
+    items = await bulk_file(area, [
+        {"summary": "O'Brien's {flat} is 100%_sure", "details": r"C:\temp\x"},
+        {"summary": "Obrien flat 1000 sure", "details": "C:temp"},
+    ])
+    quoted, plain = items[0]["number"], items[1]["number"]
+
+    async def found(q: str) -> list[str]:
+        page = await search.item_page(head, ListFilter(q=q), rules.LIST_COLUMNS, None)
+        return [row["number"] for row in page.rows]
+
+    assert await found("O'Brien's") == [quoted]
+    assert await found("'") == [quoted]
+    assert await found("{flat}") == [quoted] and await found("}") == [quoted]
+    assert await found("100%_sure") == [quoted] and await found("%_") == [quoted]
+    assert await found("C:\\temp") == [quoted] and await found("\\") == [quoted]
+    assert await found("' OR ''='") == [] and await found("\\' OR 1=1 --") == []
+    assert await found("flat") == [plain, quoted] and await found("Obrien") == [plain]
+    assert await found("fl\x00at") == [] and await found("\x00") == []
+    response = await client.get("/ledger", params={"q": "O'Brien's {flat}"})
+    assert response.status_code == 200 and numbers(response.text) == {quoted}

@@ -7,11 +7,25 @@ Search is answered from an index on each engine (see the migration
 GIN index. Both find substrings of the number, tracking code, the raiser's name and
 phone, the summary and the details, so a Chinese word inside a sentence is found. The
 actor's scope stays in SQL in every query here.
+
+How fast a page comes depends on how common the words are, which only the data tell
+(``scripts/bench-ledger-search``, 100,000 items, aim 50 ms): a rare word is best found
+through the index and its few items sorted; a common one by reading the items in the
+page's order (newest first, or the deadline index ``ledger_item_due`` of the migration
+``ledger_2026_12_12t09_00_00_000000``) until the page is full. PostgreSQL's planner
+weighs the two when it sees the words, so they are written into the statement as
+literals: as parameters, a prepared statement's generic plan (asyncpg prepares every
+statement; PostgreSQL may switch to a generic plan after five runs) guesses every
+word's frequency alike, and read all 100,000 items for a rare name. SQLite's planner
+cannot tell a word's frequency at all, so a page is first looked for in a window of
+the items next in the page's order, and through the whole index when that holds less
+than a page (see ``item_page``).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -33,6 +47,11 @@ MAX_TERMS = 6
 TERM_MAX = 60
 EXPORT_MAX = 10000
 BULK_MAX = 200
+# SQLite's windows, looked in before the whole index (see item_page): the items read in
+# the page's order (words in one item of 20 of the list fill a page from them), and the
+# newest items whose matches the index gives, which costs far less an item.
+WINDOW = 1000
+NEWEST = 5000
 CATEGORY_CODES = tuple(labels.CATEGORIES)
 _PRETTY_CODE = re.compile(r"^[0-9A-Za-z]{4}(-[0-9A-Za-z]{4}){2}$")
 
@@ -59,26 +78,62 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_condition(text: str | None):
-    """A WHERE condition on ledger_item for the words of ``text`` (all must occur), or None."""
+def _postgres_literal(text: str) -> str:
+    """``text`` as a PostgreSQL escape string constant for a WhereRaw template: E'' reads
+    a doubled backslash and quote the same whatever standard_conforming_strings says,
+    and braces are doubled for Piccolo's template."""
+    quoted = "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted.replace("{", "{{").replace("}", "}}")
+
+
+# The text the FTS5 table holds for an item (the migration's triggers write it), read
+# from the item's own row.
+_SQLITE_BODY = (
+    "(ledger_item.number || ' ' || ledger_item.tracking_code || ' ' || ledger_item.raised_by_name || ' ' || "
+    "ledger_item.raised_by_phone || ' ' || ledger_item.summary || ' ' || ledger_item.details)"
+)
+
+
+def search_condition(text: str | None, window: str | None = None, before: int | None = None):
+    """A WHERE condition on ledger_item for the words of ``text`` (all must occur), or None.
+
+    On SQLite, words of fewer than three characters (which the trigram index cannot
+    hold) are read from the FTS5 table's text of every item, unless the rows are few
+    (``item_page``'s windows): then from the text of each row the query reads anyway
+    (the same text, so the same items). ``window="rows"``: the query's rows come from
+    elsewhere, the longer words' matches are only looked up. ``window="newest"``: only
+    the matches among the ``NEWEST`` items below the id ``before`` (or the newest)."""
     terms = terms_of(text)
     if not terms:
         return None
+    if any("\x00" in term for term in terms):
+        # No item's text holds NUL (the forms drop it; PostgreSQL's text cannot), and
+        # FTS5 reads it as the end of its query.
+        return WhereRaw("1 = 0")
     if isinstance(engine(), PostgresEngine):
-        parts = " AND ".join("ledger_item.search_text LIKE {}" for _term in terms)
-        return WhereRaw(parts, *[_like(term.lower()) for term in terms])
+        # Literals, not parameters: see the module's docstring.
+        return WhereRaw(" AND ".join("ledger_item.search_text LIKE " + _postgres_literal(_like(term.lower())) for term in terms))
     # FTS5 trigram: a phrase per word of three characters or more; shorter words are
-    # read by LIKE on the same table (the tokenizer cannot index them).
+    # read by LIKE (the tokenizer cannot index them).
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
-    clauses, values = [], []
-    if long_terms:
-        clauses.append("ledger_item_fts MATCH {}")
-        values.append(" ".join('"' + t.replace('"', '""') + '"' for t in long_terms))
-    for term in short_terms:
-        clauses.append("body LIKE {} ESCAPE '\\'")
-        values.append(_like(term))
-    return WhereRaw("ledger_item.id IN (SELECT rowid FROM ledger_item_fts WHERE " + " AND ".join(clauses) + ")", *values)
+    phrases = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+    likes = [_like(term) for term in short_terms]
+    if window:
+        clauses = [_SQLITE_BODY + " LIKE {} ESCAPE '\\'" for _term in short_terms]
+        if phrases and window == "newest":
+            # FTS5 reads its lists from the lower bound on (reading them backwards, as
+            # ORDER BY rowid DESC LIMIT would, costs three to five times more).
+            top = "{}" if before is not None else "(SELECT max(id) + 1 FROM ledger_item)"
+            clauses.insert(0, f"ledger_item.id IN (SELECT rowid FROM ledger_item_fts WHERE ledger_item_fts MATCH {{}} AND rowid < {top} AND rowid >= {top} - {NEWEST:d})")
+            return WhereRaw(" AND ".join(clauses), phrases, *([before, before] if before is not None else []), *likes)
+        if phrases:
+            # "+": the rows come from the window, the matches are only looked up (read
+            # through the matches, a common word's would all be read and sorted).
+            clauses.insert(0, "+ledger_item.id IN (SELECT rowid FROM ledger_item_fts WHERE ledger_item_fts MATCH {})")
+        return WhereRaw(" AND ".join(clauses), *([phrases] if phrases else []), *likes)
+    clauses = (["ledger_item_fts MATCH {}"] if phrases else []) + ["body LIKE {} ESCAPE '\\'" for _term in short_terms]
+    return WhereRaw("ledger_item.id IN (SELECT rowid FROM ledger_item_fts WHERE " + " AND ".join(clauses) + ")", *([phrases] if phrases else []), *likes)
 
 
 def params_of(chosen) -> dict[str, str]:
@@ -92,9 +147,9 @@ def params_of(chosen) -> dict[str, str]:
     return {k: str(v) for k, v in values.items() if v not in (None, "", False)}
 
 
-def item_query(actor: Actor, chosen, columns, at: dt.datetime | None = None):
+def item_query(actor: Actor, chosen, columns, at: dt.datetime | None = None, window: str | None = None, before: int | None = None):
     """The select of the items ``chosen`` picks among the actor's communities, or None when
-    the actor reaches none."""
+    the actor reaches none (``window``, ``before``: see ``search_condition``)."""
     at = at or now()
     scope = actor.communities("officer", "head")
     query = LedgerItem.select(*columns)
@@ -128,23 +183,61 @@ def item_query(actor: Actor, chosen, columns, at: dt.datetime | None = None):
         query = query.where(LedgerItem.officer == int(chosen.owner))
     if chosen.sort == "due":
         query = query.where(LedgerItem.stage_due_at.is_not_null())
-    condition = search_condition(chosen.q)
+    condition = search_condition(chosen.q, window, before)
     if condition is not None:
         query = query.where(condition)
     return query
 
 
-async def item_page(actor: Actor, chosen, columns, after, at: dt.datetime | None = None):
-    """A page of the list: newest first (keyset on id), or by deadline, soonest first
-    (keyset on stage_due_at, id; items without a deadline are left out of that order)."""
-    from portal.web.pagination import Page, keyset_page, keyset_time_page
+def _window_first(chosen) -> str | None:
+    """Which window ``item_page`` reads before asking the index (SQLite): when the list
+    is newest first and a word has three characters or more, the index's matches among
+    the newest items; else the next items of the list."""
+    terms = terms_of(chosen.q)
+    if not terms or isinstance(engine(), PostgresEngine):
+        return None
+    return "newest" if chosen.sort != "due" and any(len(term) >= 3 for term in terms) else "rows"
 
+
+async def item_page(actor: Actor, chosen, columns, after, at: dt.datetime | None = None, size: int | None = None):
+    """A page of the list (``size`` rows, the house's page size by default): newest first
+    (keyset on id), or by deadline, soonest first (keyset on stage_due_at, id; items
+    without a deadline are left out of that order).
+
+    A search on SQLite first reads a window in the page's order, the next ``WINDOW``
+    items of the list without the search or the index's matches among the next
+    ``NEWEST`` items, and keeps those the whole search picks: when they hold a full page
+    and one more, that is the page, since every other item it picks comes after them.
+    Otherwise (rare words) the whole index answers. Either way the page is the same."""
+    from portal.web.pagination import PAGE_SIZE, Page, keyset_page, keyset_time_page, keyset_time_query
+
+    at = at or now()
     query = item_query(actor, chosen, columns, at)
     if query is None:
         return Page(rows=[], next_after=None)
-    if chosen.sort == "due":
-        return await keyset_time_page(query, LedgerItem.stage_due_at, LedgerItem.id, after if isinstance(after, str) else None)
-    return await keyset_page(query, LedgerItem.id, after if isinstance(after, int) else None, descending=True)
+    cursor = (after if isinstance(after, str) else None) if chosen.sort == "due" else (after if isinstance(after, int) else None)
+    size = size or PAGE_SIZE
+
+    async def page(query):
+        if chosen.sort == "due":
+            return await keyset_time_page(query, LedgerItem.stage_due_at, LedgerItem.id, cursor, size)
+        return await keyset_page(query, LedgerItem.id, cursor, size, descending=True)
+
+    window = _window_first(chosen)
+    if window:
+        if window == "newest":
+            candidates = item_query(actor, chosen, columns, at, window, before=cursor)
+        else:
+            rows = item_query(actor, dataclasses.replace(chosen, q=None), (LedgerItem.id,), at)
+            if chosen.sort == "due":
+                rows = keyset_time_query(rows, LedgerItem.stage_due_at, LedgerItem.id, cursor, WINDOW - 1)
+            else:
+                rows = (rows.where(LedgerItem.id < cursor) if cursor is not None else rows).order_by(LedgerItem.id, ascending=False).limit(WINDOW)
+            candidates = item_query(actor, chosen, columns, at, window).where(LedgerItem.id.is_in(rows))
+        first = await page(candidates)
+        if first.next_after is not None:
+            return first
+    return await page(query)
 
 
 # --- Bulk reassignment -----------------------------------------------------------------
