@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
+from babel.numbers import format_percent
 
 from portal.bulletins.render import COUNT_LABELS, change, number
 from portal.ledger.labels import LEDGERS as LEDGER_LABELS
@@ -17,7 +18,7 @@ from portal.ledger.figures import overdue_by_officer
 from portal.overview.figures import TREND, Figures, Span, by_ledger_and_source, collect, trend_periods
 from portal.stations.rules import communities_by_id, part_column, part_names, parts_level
 from portal.reception.counters import COUNTER_LABELS
-from portal.web.i18n import N_, babel_locale, localized
+from portal.web.i18n import N_, babel_locale, format_plain_day, localized
 from portal.web.i18n import lazy_pgettext as _lp
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext, pgettext
@@ -107,10 +108,10 @@ def period_label(period: Period) -> str:
     skeleton = {"month": "yMMM", "quarter": "yQQQ", "year": "y"}.get(period.preset)
     if skeleton:
         return format_skeleton(skeleton, period.first, locale=babel_locale())
-    first = format_skeleton("MMMd", period.first, locale=babel_locale())
+    first = format_plain_day(period.first)
     if period.days == 1:
         return first
-    return f"{first}–{format_skeleton('MMMd', period.last, locale=babel_locale())}"
+    return f"{first}–{format_plain_day(period.last)}"
 
 
 def shown(value) -> str:
@@ -148,7 +149,9 @@ def line(figures: Figures, metric: str, labels: list[str]) -> dict:
         delta = delta | {"better": delta["sign"] == "up"}
     percent = None
     if this is not None and before:
-        percent = number(round(100 * (this - before) / before))
+        ratio = (this - before) / before
+        # The same minus sign as the change itself; the percent sign where the reader's language puts it.
+        percent = ("+" if ratio > 0 else "−" if ratio < 0 else "") + format_percent(abs(round(ratio, 2)), locale=babel_locale())
     return {
         "key": metric, "label": _(LABELS[metric]), "this": shown(this), "before": shown(before), "change": delta, "percent": percent,
         "chart": chart(values, labels, _(LABELS[metric]), f"chart-{metric}"),

@@ -45,6 +45,7 @@ class OverviewController(Controller):
             "links": neighbour_links(BASE, period), "extra": "", "base": BASE, "query": request.url.query or "",
             "first_text": first or "", "last_text": last or "", "level_name": _(LEVEL_NAMES[parts_level(level)]),
             "area": await area_names(actor, level),
+            "in_progress": {"day": (today - period.first).days + 1, "days": period.days} if period.first <= today < period.last else None,
         }
         return context, figures, 422 if errors else 200
 
