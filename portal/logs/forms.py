@@ -81,6 +81,28 @@ class PlaceMixin:
     latitude = FloatField(_l("Latitude"), [Optional(), NumberRange(min=-90, max=90, message=_l("Between %(min)s and %(max)s.", min=-90, max=90))])
     longitude = FloatField(_l("Longitude"), [Optional(), NumberRange(min=-180, max=180, message=_l("Between %(min)s and %(max)s.", min=-180, max=180))])
 
+    # The kinds that need a place say so here as well as in rules.check, so that the first
+    # answer names a missing place along with every other missing field.
+    place_missing = None
+    position_is_a_place = True
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return self._check_place() and valid
+
+    def _check_place(self) -> bool:
+        if self.latitude.errors or self.longitude.errors:
+            return False
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            self.longitude.errors = [_l("Give both latitude and longitude, or neither.")]
+            return False
+        positioned = self.position_is_a_place and self.latitude.data is not None
+        named = self.watch_point.data is not None or self.landmark.data is not None or (self.address.data or "").strip()
+        if self.place_missing and not (named or positioned or self.address.errors or self.watch_point.errors or self.landmark.errors):
+            self.address.errors = [self.place_missing]
+            return False
+        return True
+
     # Choices of None: not read for this submission; rules.check checks the place.
     def validate_watch_point(self, field):
         if field.data is not None and field.choices is not None and field.data not in {v for v, _label in field.choices}:
@@ -115,6 +137,7 @@ class PatrolForm(LogForm):
 
 class HazardForm(PlaceMixin, LogForm):
     kind = "hazard"
+    place_missing = _l("Say where: a watch point, a landmark, an address or your position.")
     category = RadioField(_l("What kind of hazard"), choices=_choices("hazard"), validators=[InputRequired(message=_l("Choose one of the options."))])
     severity = RadioField(_l("How serious"), choices=[(s, _l(rules.SEVERITY_LABELS[s])) for s in SEVERITIES], default="medium", validators=[InputRequired(message=_l("Choose one of the options."))])
     description = _text(_l("What is wrong"), _l("Describe the hazard."))
@@ -166,6 +189,8 @@ class HelpForm(PlaceMixin, LogForm):
 
 class PublicityForm(PlaceMixin, LogForm):
     kind = "publicity"
+    place_missing = _l("Say where the session was.")
+    position_is_a_place = False
     category = RadioField(_l("Topic"), choices=_choices("publicity"), validators=[InputRequired(message=_l("Choose one of the options."))])
     people_count = IntegerField(_l("Audience (people)"), [InputRequired(message=_l("Enter a whole number.")), NumberRange(min=0, max=100000, message=_l("Between %(min)s and %(max)s.", min=0, max=100000))])
     description = _text(_l("Notes (optional)"))

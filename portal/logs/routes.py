@@ -96,11 +96,12 @@ def _prefill(form: LogForm, request: Request, communities: list[dict], shifts: l
         form.shift.data = shift["shift"]
         form.community.data = shift["shift.community"]
         tz = _tz(communities, shift["shift.community"])
+        local_now = rules.utc_to_local(rules.now(), tz).replace(second=0, microsecond=0)
         form.occurred_at.data = rules.utc_to_local(shift["shift.starts_at"], tz)
         form.ended_at.data = min(rules.utc_to_local(shift["shift.ends_at"], tz), local_now)
         form.route.data = shift["shift.kind.place"] or ""
-    elif hasattr(form, "ended_at"):
-        form.ended_at.data = local_now
+    if hasattr(form, "ended_at"):
+        _valid_patrol_times(form, local_now)
     if hasattr(form, "watch_point"):
         wanted = request.query_params.get("point", "")
         choices = [value for value, _label in form.watch_point.choices if value != ""]
@@ -108,6 +109,20 @@ def _prefill(form: LogForm, request: Request, communities: list[dict], shifts: l
             form.watch_point.data = int(wanted)
         elif len(choices) == 1 and not request.user.has("volunteer"):
             form.watch_point.data = choices[0]
+
+
+# A patrol opened without a shift that has begun ends now and began this long before.
+DEFAULT_PATROL = dt.timedelta(hours=1)
+
+
+def _valid_patrol_times(form: LogForm, local_now: dt.datetime) -> None:
+    """Keep the shift's times where they make a patrol the rules accept; otherwise the last
+    hour (no shift, or one not begun yet), and never longer than a patrol may last."""
+    ended = form.ended_at.data if form.ended_at.data and form.ended_at.data <= local_now else local_now
+    started = form.occurred_at.data
+    if started is None or started >= ended:
+        started = ended - DEFAULT_PATROL
+    form.occurred_at.data, form.ended_at.data = max(started, ended - rules.MAX_PATROL), ended
 
 
 async def _read_photos(request: Request) -> list[ProcessedImage]:
