@@ -78,7 +78,14 @@ def template_environment(settings: Settings) -> Environment:
         ledger_labels=LEDGER_LABELS,
     )
     env.filters.update(
-        datetime=lambda value, tz=None, format="medium": i18n.format_datetime(value, tz or settings.timezone, format),
+        # Dates and times by purpose (portal.web.i18n), in the community's zone when given.
+        datetime=lambda value, tz=None, format="moment": i18n.format_datetime(value, tz or settings.timezone, format),
+        moment=lambda value, tz=None: i18n.format_moment(value, tz or settings.timezone),
+        time=lambda value, tz=None: i18n.format_time(value, tz or settings.timezone),
+        day=lambda value, tz=None: i18n.format_day(value, tz or settings.timezone),
+        span=lambda start, end, tz=None: i18n.format_span(start, end, tz or settings.timezone),
+        deadline=lambda value, tz=None: i18n.format_deadline(value, tz or settings.timezone),
+        month=i18n.format_month,
         date=i18n.format_date,
         number=i18n.format_number,
         person=display_name,

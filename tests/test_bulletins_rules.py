@@ -473,7 +473,8 @@ async def test_the_station_roll_up_lists_each_communitys_evenings_without_a_patr
 
     view = render.sections({"id": 1, "version": 1, "figures": figures})["coverage"]
     assert view["gaps_by_community"] == [
-        {"name": "Community A", "evenings": "Tue Nov 17, 2026, Thu Nov 19, 2026, Fri Nov 20, 2026, Sat Nov 21, 2026, Sun Nov 22, 2026"},
-        {"name": "Community B", "evenings": "Sun Nov 22, 2026"},
+        # Each evening as a day with its weekday ("Tue 17 Nov", with the year in another year).
+        {"name": "Community A", "evenings": ", ".join(i18n.format_day(dt.date(2026, 11, day)) for day in (17, 19, 20, 21, 22))},
+        {"name": "Community B", "evenings": i18n.format_day(dt.date(2026, 11, 22))},
         {"name": "Community D", "evenings": "every evening"},
     ]

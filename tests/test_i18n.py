@@ -4,6 +4,7 @@ import datetime as dt
 import os
 import re
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
@@ -171,16 +172,77 @@ def test_dates_and_numbers_follow_the_language_and_the_community_zone():
     moment = dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.timezone.utc)  # 00:30 next day in Shanghai
     token = i18n.activate("zh_CN")
     try:
-        assert i18n.format_datetime(moment, "Asia/Shanghai").startswith("2026年11月24日")
+        assert i18n.format_datetime(moment, "Asia/Shanghai").startswith("11月24日 周二") or i18n.format_datetime(moment, "Asia/Shanghai").startswith("2026年11月24日 周二")
         assert i18n.format_number(12345.5) == "12,345.5"
     finally:
         i18n.restore(token)
-    token = i18n.activate("en")
+
+
+def _in(language: str, call, *args):
+    token = i18n.activate(language)
     try:
-        assert i18n.format_datetime(moment, "Asia/Shanghai").startswith("Nov 24, 2026")
-        assert "12:30:00\u202fAM" in i18n.format_datetime(moment, "Asia/Shanghai") or "12:30:00 AM" in i18n.format_datetime(moment, "Asia/Shanghai")
+        return call(*args)
     finally:
         i18n.restore(token)
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", {
+            "span": "Thu 10 Dec, 14:00–16:00", "overnight": "Thu 10 Dec, 22:00 – Fri 11 Dec, 06:00", "moment": "Thu 10 Dec, 14:00", "time": "14:00",
+            "day": "Thu 10 Dec", "other_year": "Sat 1 Mar 2025", "date": "10 Dec 2026", "month": "December 2026",
+            "deadline": "by end of 9 Dec", "deadline_at": "by Thu 10 Dec, 14:00", "due_date": "by end of 10 Dec", "legacy": "Thu 10 Dec, 14:00",
+        }),
+        ("zh_CN", {
+            "span": "12月10日 周四 14:00–16:00", "overnight": "12月10日 周四 22:00 – 12月11日 周五 06:00", "moment": "12月10日 周四 14:00", "time": "14:00",
+            "day": "12月10日 周四", "other_year": "2025年3月1日 周六", "date": "2026年12月10日", "month": "2026年12月",
+            "deadline": "12月9日前（含当日）", "deadline_at": "12月10日 周四 14:00前", "due_date": "12月10日前（含当日）", "legacy": "12月10日 周四 14:00",
+        }),
+    ],
+)
+def test_one_pattern_per_language_and_purpose(language, expected, monkeypatch):
+    """Times in the community's zone (Shanghai, UTC+8), the year only when it is not this
+    one; a ledger deadline is the midnight that ends its last day, shown as that day."""
+    monkeypatch.setattr(i18n, "_this_year", lambda tz: 2026)
+    utc = dt.timezone.utc
+    two_pm, four_pm = dt.datetime(2026, 12, 10, 6, 0, tzinfo=utc), dt.datetime(2026, 12, 10, 8, 0, tzinfo=utc)
+    zone = "Asia/Shanghai"
+    got = {
+        "span": _in(language, i18n.format_span, two_pm, four_pm, zone),
+        "overnight": _in(language, i18n.format_span, dt.datetime(2026, 12, 10, 14, 0, tzinfo=utc), dt.datetime(2026, 12, 10, 22, 0, tzinfo=utc), zone),
+        "moment": _in(language, i18n.format_moment, two_pm, zone),
+        "time": _in(language, i18n.format_time, two_pm, zone),
+        "day": _in(language, i18n.format_day, two_pm, zone),
+        "other_year": _in(language, i18n.format_day, dt.date(2025, 3, 1)),
+        "date": _in(language, i18n.format_date, dt.date(2026, 12, 10)),
+        "month": _in(language, i18n.format_month, dt.date(2026, 12, 1)),
+        # 2026-12-10 00:00 in Shanghai: the end of 9 December.
+        "deadline": _in(language, i18n.format_deadline, dt.datetime(2026, 12, 9, 16, 0, tzinfo=utc), zone),
+        "deadline_at": _in(language, i18n.format_deadline, two_pm, zone),
+        "due_date": _in(language, i18n.format_deadline, dt.date(2026, 12, 10)),
+        "legacy": _in(language, i18n.format_datetime, two_pm, zone, "short"),
+    }
+    assert got == expected
+
+
+async def test_a_ledger_deadline_reads_as_its_last_day(app, area, client_for):
+    """The deadline of a stage (working days, ending at local midnight) on the item's page
+    in both languages: never "00:00"."""
+    from portal.ledger.calendar import due_after
+    from portal.ledger.rules import NewItem, file_item
+    from portal.ledger.tables import LedgerItem
+
+    item = await file_item(None, NewItem(ledger="suggestion", category="traffic", community_id=area.community_id, summary="Crossing"))
+    due = await due_after(dt.datetime.now(dt.timezone.utc), 3, "Asia/Shanghai")
+    await LedgerItem.update({LedgerItem.stage_due_at: due}).where(LedgerItem.id == item["id"]).run()
+    last_day = due.astimezone(ZoneInfo("Asia/Shanghai")).date() - dt.timedelta(days=1)
+    officer, _ = await client_for("officer")
+    english = (await officer.get(f"/ledger/{item['id']}")).text
+    assert f"Due by end of {last_day.day} {last_day.strftime('%b')}" in english and "00:00" not in english
+    await post_form(officer, "/language", {"language": "zh_CN", "next": "/"})
+    chinese = (await officer.get(f"/ledger/{item['id']}")).text
+    assert f"{last_day.month}月{last_day.day}日前（含当日）" in chinese
 
 
 async def test_short_words_carry_their_meaning_in_chinese(client_for):

@@ -78,13 +78,14 @@ async def test_each_export_of_the_desk_is_made_for_excel(client_for, area, make_
         return workbook
 
     hours = await book(officer, f"/shifts/manage/{area.community_id}/hours.xlsx?month={month}")
-    assert hours.sheetnames == [f"Hours {month}"]
+    first = now.astimezone(rules.ZoneInfo("Asia/Shanghai")).date()
+    assert hours.sheetnames == [f"Hours {first:%B %Y}"]  # the month as the reader says it
     assert hours.active["A2"].value == "欧阳建国建国" and hours.active.column_dimensions["A"].width == 14  # 12 cells + 2
     row = [c.value for c in hours.active[2]]
     assert row[0] == "欧阳建国建国" and row[2] == 1 and isinstance(row[2], int) and row[3] == 2.5
     chinese_officer, _ = await client_for("officer", preferred_language="zh_CN")
     hours_zh = await book(chinese_officer, f"/shifts/manage/{area.community_id}/hours.xlsx?month={month}")
-    assert hours_zh.sheetnames == [f"工时 {month}"]
+    assert hours_zh.sheetnames == [f"工时 {first.year}年{first.month}月"]
 
     head_zh, _ = await client_for("head", preferred_language="zh_CN")
     head_en, _ = await client_for("head")

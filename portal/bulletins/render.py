@@ -214,10 +214,10 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
     coverage = f.get("coverage") or {}
     coverage_view = None
     if coverage and (coverage.get("filled") or coverage.get("unfilled") or coverage.get("routes") or coverage.get("gaps")):
-        from portal.web.i18n import format_date
+        from portal.web.i18n import format_day
 
         def evening(day: str) -> str:
-            return f"{format_date(dt.date.fromisoformat(day), 'EEE')} {format_date(dt.date.fromisoformat(day), 'medium')}"
+            return format_day(dt.date.fromisoformat(day))
 
         coverage_view = {
             "filled": coverage.get("filled", 0), "unfilled": coverage.get("unfilled", 0),

@@ -42,7 +42,7 @@ from portal.notifications.rules import Translated, notify
 from portal.public.rules import new_tracking_code
 from portal.public.tables import Intake
 from portal.stations.tables import Community, Station
-from portal.web.i18n import N_
+from portal.web.i18n import N_, format_moment
 
 SUMMARY_MAX = 2000
 DETAILS_MAX = 4000
@@ -573,7 +573,7 @@ async def transition(
                 raise LedgerError(N_("The person has not been reminded yet; it cannot be closed without confirmation."))
             until = item["reminder_sent_at"] + dt.timedelta(days=policy.close_days)
             if at < until:
-                raise LedgerError(N_("The person may answer until %(until)s; it cannot be closed without confirmation before then."), until=until.strftime("%Y-%m-%d %H:%M UTC"))
+                raise LedgerError(N_("The person may answer until %(until)s; it cannot be closed without confirmation before then."), until=format_moment(until, item["community.timezone"]))
             changes.update({LedgerItem.closure_note: note, LedgerItem.closed_at: at})
             public_note = note
         elif to == "closed_duplicate":

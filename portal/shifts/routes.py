@@ -22,7 +22,7 @@ from portal.web.guards import requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import lazy_gettext as _l
 from portal.web.i18n import lazy_pgettext as _lp
-from portal.web.i18n import pgettext
+from portal.web.i18n import format_month, pgettext
 from portal.web.i18n import localized
 from portal.web.pages import invalid, is_htmx, public_address, render, safe_next, see_other
 from portal.web.sorting import SORT_MAX_LENGTH, SortKey, Sorts
@@ -482,8 +482,7 @@ class OfficerShiftsController(Controller):
 
         first = self._month(month)
         table = self._table(await rules.hours_report(community_id, first))
-        label = first.strftime("%Y-%m")
-        content = workbook_bytes([Sheet(_("Hours %(month)s", month=label), table[0], table[1:], ["text", "text", "int", "number", "int"])])
+        content = workbook_bytes([Sheet(_("Hours %(month)s", month=format_month(first)), table[0], table[1:], ["text", "text", "int", "number", "int"])])
         filename = f"hours-{community_id}-{first:%Y-%m}.xlsx"
         return Response(content=content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

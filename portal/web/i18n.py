@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
-from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
+from babel.dates import parse_pattern
 from babel.numbers import format_decimal
 from babel.support import LazyProxy, Translations
 
@@ -193,29 +193,144 @@ def babel_locale() -> Locale:
     return Locale.parse(current_language())
 
 
+# Dates and times: one pattern per language and purpose, in CLDR's pattern letters, applied
+# by Babel in the reader's language (its day and month names). A day of another year than
+# this one (in the community's zone) carries its year.
+PATTERNS = {
+    "en": {
+        "day": "EEE d MMM", "day_year": "EEE d MMM y", "plain_day": "d MMM", "plain_day_year": "d MMM y",
+        "date": "d MMM y", "time": "HH:mm", "month": "MMMM y", "weekday": "EEEE",
+    },
+    "zh_CN": {
+        "day": "M月d日 EEE", "day_year": "y年M月d日 EEE", "plain_day": "M月d日", "plain_day_year": "y年M月d日",
+        "date": "y年M月d日", "time": "HH:mm", "month": "y年M月", "weekday": "EEEE",
+    },
+}
+# How a day and its times join: "Thu 10 Dec, 14:00", "Thu 10 Dec, 14:00–16:00" / "12月10日 周四 14:00".
+JOINS = {
+    "en": {"moment": "{day}, {time}", "span": "{day}, {start}–{end}", "across": "{start} – {end}"},
+    "zh_CN": {"moment": "{day} {time}", "span": "{day} {start}–{end}", "across": "{start} – {end}"},
+}
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
 @lru_cache(maxsize=None)
-def _datetime_patterns(language: str, format: str):
-    """Babel's own patterns for ``format`` ("short", "medium": no time zone fields),
-    looked up and parsed once per language instead of on every call (190 → 12 µs)."""
-    locale = Locale.parse(language)
-    whole = get_datetime_format(format, locale=locale).replace("'", "")
-    return locale, whole, parse_pattern(get_date_format(format, locale=locale)), parse_pattern(get_time_format(format, locale=locale))
+def _pattern(language: str, purpose: str):
+    """Parsed once per language and purpose (Babel parses a pattern on every call otherwise)."""
+    return Locale.parse(language), parse_pattern(PATTERNS[language][purpose])
 
 
-def format_datetime(value: dt.datetime | None, tz: str = "Asia/Shanghai", format: str = "medium") -> str:
-    if value is None:
-        return ""
+def _apply(purpose: str, value) -> str:
+    locale, pattern = _pattern(current_language(), purpose)
+    return pattern.apply(value, locale)
+
+
+def _in_zone(value: dt.datetime, tz: str | None) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    value = value.astimezone(ZoneInfo(tz))
-    if format in ("short", "medium"):
-        locale, whole, date_pattern, time_pattern = _datetime_patterns(current_language(), format)
-        return whole.replace("{0}", time_pattern.apply(value, locale)).replace("{1}", date_pattern.apply(value, locale))
-    return _format_datetime(value, format=format, locale=babel_locale())
+    return value.astimezone(ZoneInfo(tz or DEFAULT_ZONE))
 
 
-def format_date(value: dt.date | None, format: str = "medium") -> str:
-    return _format_date(value, format=format, locale=babel_locale()) if value else ""
+def _this_year(tz: str | None) -> int:
+    return dt.datetime.now(ZoneInfo(tz or DEFAULT_ZONE)).year
+
+
+def _day_of(value, tz: str | None) -> dt.date:
+    return _in_zone(value, tz).date() if isinstance(value, dt.datetime) else value
+
+
+def format_day(value: dt.date | dt.datetime | None, tz: str | None = None) -> str:
+    """A day with its weekday: "Thu 10 Dec" / "12月10日 周四"."""
+    if value is None:
+        return ""
+    day = _day_of(value, tz)
+    return _apply("day" if day.year == _this_year(tz) else "day_year", day)
+
+
+def format_time(value: dt.datetime | None, tz: str | None = None) -> str:
+    """"14:00", on the 24-hour clock in both languages."""
+    return _apply("time", _in_zone(value, tz)) if value else ""
+
+
+def format_moment(value: dt.datetime | None, tz: str | None = None) -> str:
+    """A moment: "Thu 10 Dec, 14:00" / "12月10日 周四 14:00"."""
+    if value is None:
+        return ""
+    return JOINS[current_language()]["moment"].format(day=format_day(value, tz), time=format_time(value, tz))
+
+
+def format_span(start: dt.datetime | None, end: dt.datetime | None, tz: str | None = None) -> str:
+    """A time range: on one day "Thu 10 Dec, 14:00–16:00" / "12月10日 周四 14:00–16:00",
+    overnight both moments in full."""
+    if start is None:
+        return ""
+    if end is None:
+        return format_moment(start, tz)
+    joins = JOINS[current_language()]
+    if _day_of(start, tz) == _day_of(end, tz):
+        return joins["span"].format(day=format_day(start, tz), start=format_time(start, tz), end=format_time(end, tz))
+    return joins["across"].format(start=format_moment(start, tz), end=format_moment(end, tz))
+
+
+def format_deadline(value: dt.date | dt.datetime | None, tz: str | None = None) -> str:
+    """A deadline that cannot be misread. A deadline at local midnight is the end of the day
+    before: "by end of 9 Dec" / "12月9日前（含当日）", never "10 Dec 00:00"; another time of
+    day is named: "by Thu 10 Dec, 14:00"; a date is the end of that day."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        local = _in_zone(value, tz)
+        if local.time() != dt.time(0, 0):
+            return gettext("by %(moment)s", moment=format_moment(value, tz))
+        value = local.date() - dt.timedelta(days=1)
+    return gettext("by end of %(day)s", day=format_plain_day(value, tz))
+
+
+def format_plain_day(value: dt.date | None, tz: str | None = None) -> str:
+    """A day without its weekday: "9 Dec" / "12月9日", for deadlines and short ranges."""
+    if value is None:
+        return ""
+    day = _day_of(value, tz)
+    return _apply("plain_day" if day.year == _this_year(tz) else "plain_day_year", day)
+
+
+def format_month(value: dt.date | None) -> str:
+    """"December 2026" / "2026年12月"."""
+    return _apply("month", value) if value else ""
+
+
+def format_weekday(value: dt.date) -> str:
+    """"Tuesday" / "星期二"."""
+    return _apply("weekday", value)
+
+
+# Babel's format names that older callers pass, and the purpose each now means.
+_LEGACY = {"short": "moment", "medium": "moment", "long": "moment", "full": "moment", "HH:mm": "time"}
+
+
+def format_datetime(value: dt.datetime | None, tz: str = DEFAULT_ZONE, format: str = "moment") -> str:
+    """A moment (``format`` "time" for the time alone); other CLDR patterns still work for
+    code not moved to a purpose yet."""
+    if value is None:
+        return ""
+    purpose = _LEGACY.get(format, format)
+    if purpose == "moment":
+        return format_moment(value, tz)
+    if purpose == "time":
+        return format_time(value, tz)
+    return _format_datetime(_in_zone(value, tz), format=format, locale=babel_locale())
+
+
+def format_date(value: dt.date | None, format: str = "date") -> str:
+    """A date with its year: "10 Dec 2026" / "2026年12月10日"; ``format`` "day" with its
+    weekday (the "long" and "full" of older callers too)."""
+    if not value:
+        return ""
+    if format in ("day", "long", "full"):
+        return format_day(value)
+    if format in ("date", "short", "medium"):
+        return _apply("date", value)
+    return _format_date(value, format=format, locale=babel_locale())
 
 
 def format_number(value: float | int) -> str:
