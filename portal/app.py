@@ -29,6 +29,7 @@ from portal.jobs.runner import JobScheduler
 from portal.ledger.labels import ALL as LEDGER_LABELS
 from portal.ledger.routes import LedgerCalendarController, LedgerController, LedgerDashboardController, PublicLedgerController
 from portal.logs.review_routes import REVIEW_CONTROLLERS
+from portal.notices.routes import NOTICE_CONTROLLERS
 from portal.notifications.routes import InboxController
 from portal.open311.routes import Open311Controller, Open311KeysController, api_errors_first
 from portal.public.routes import IntakeController, PublicController
@@ -47,7 +48,6 @@ from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.csrf import CSRF_HEADER, csrf_middleware
 from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
-from portal.web.multipart import upload_form_middleware
 from portal.web.static import static_cache_headers, static_url
 from portal.web.ceiling import review_ceiling
 from portal.webapp.routes import WEBAPP_ROUTES
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrgController,
             ImportController,
             *SHIFT_CONTROLLERS,
+            *NOTICE_CONTROLLERS,
             *BULLETIN_CONTROLLERS,
             VolunteerController,
             OfficerVolunteersController,
@@ -160,9 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
         # CSRF tokens bound to the session (portal.web.csrf), not Litestar's double-submit cookie.
-        # Forms with photos are read with a limit per file (portal.web.multipart) before
-        # the CSRF check reads their token.
-        middleware=[context_middleware(settings, sessions), upload_form_middleware, csrf_middleware(settings, SESSION_COOKIE)],
+        middleware=[context_middleware(settings, sessions), csrf_middleware(settings, SESSION_COOKIE)],
         before_send=[security_headers(settings), static_cache_headers],
         exception_handlers={
             NotAuthorizedException: not_authorized,

@@ -147,6 +147,9 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.shifts.demo import seed_shifts
 
     await seed_shifts()
+    from portal.notices.demo import seed_notices
+
+    await seed_notices()
     from portal.logs.demo import seed_logs
 
     await seed_logs()

@@ -10,6 +10,8 @@ from portal.boards.rules import counts as board_counts
 from portal.boards.rules import local_today
 from portal.overview.page import glance
 from portal.logs.rules import open_questions
+from portal.notices.rules import kind_label as notice_kind
+from portal.notices.rules import running_for as running_notices
 from portal.shifts.rules import Policy, next_place, overdue_checkouts, utcnow
 from portal.stations.rules import communities_by_id, without_officer
 from portal.volunteers.facts import volunteer_facts
@@ -33,6 +35,8 @@ async def home(request: Request) -> Template:
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
         context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
         if actor.home_role in ("volunteer", "host"):
+            context["notices"] = await running_notices(actor)
+            context["notice_kind"] = notice_kind
             # The field day: the shift on now or next, then the logs, then the officer's questions.
             context["next_shift"] = await next_place(actor.id, utcnow(), Policy.from_settings(request.app.state.settings))
             context["questions"] = await open_questions(actor.id)

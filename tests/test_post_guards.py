@@ -56,6 +56,7 @@ from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, 
 from portal.logs import review
 from portal.logs import rules as log_rules
 from portal.logs.tables import FieldLog, Landmark, LogNote
+from portal.notices.tables import Notice
 from portal.notifications.tables import Notification
 from portal.open311.tables import ApiKey
 from portal.public.tables import Intake
@@ -72,7 +73,7 @@ from tests.conftest import PASSWORD, ensure_csrf, http_client, log_in, post_form
 from tests.imports_helpers import VOLUNTEER_HEADER, XLSX, xlsx
 from tests.test_admin_routes import new_user_form
 from tests.test_logs_routes import make_point, valid
-from tests.test_route_guards import _bulletin_objects, _ledger_objects, _log_objects, _shift_objects
+from tests.test_route_guards import _bulletin_objects, _ledger_objects, _log_objects, _notice_objects, _shift_objects
 from tests.test_shifts_routes import KIND, a_shift
 from tests.test_watchpoints_routes import application
 
@@ -400,6 +401,14 @@ async def with_intake(c: Ctx) -> None:
     c.ids["intake"] = (await Intake.select(Intake.id).first().run())["id"]
 
 
+async def with_notice(c: Ctx) -> None:
+    c.ids["notice"] = await _notice_objects(c.area.community_id)
+
+
+def notice_form(c: Ctx) -> dict:
+    return {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "kind": "missing_person", "title": "Missing: boy, 8", "body": "Red coat", "lasts": "today"}
+
+
 async def with_ledger_item(c: Ctx) -> None:
     c.ids["item"] = await _ledger_objects(c.area.community_id)
     c.ids["item_version"] = (await LedgerItem.select(LedgerItem.version).where(LedgerItem.id == c.ids["item"]).first().run())["version"]
@@ -672,6 +681,10 @@ CASES = [
          {"officer_b": 404, "officer_other": 404, "head_other": 404, "volunteer": 404, "anonymous": LOGIN}, setup=lambda c: c.user("officer"), watch=(OfficerPhoto,), files=front_photo),
     case("officer-photo.remove", "/officers/{officer}/photo/remove", nothing, "officer",
          {"officer_b": 404, "officer_other": 404, "head_other": 404, "volunteer": 404, "anonymous": LOGIN}, setup=with_officer_photo, watch=(OfficerPhoto,)),
+    # Urgent notices: the officers and head of the community send and end them.
+    case("notices.send", "/notices/new", notice_form, "officer", {"volunteer": 403, "host": 403, "officer_other": 422, "head_other": 422, "anonymous": LOGIN, **OVERSEERS},
+         watch=(Notice,), files=front_photo),
+    case("notices.end", "/notices/{notice}/end", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_notice, watch=(Notice,)),
     case("intake.answer", "/intake/{intake}/answer", lambda c: {"text": "We called your family."}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake,)),
     # The three ledgers.
     case("ledger.create", "/ledger/new",

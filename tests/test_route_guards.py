@@ -369,6 +369,15 @@ ROUTES = {
     # After every other row of the room and the phrase: these end them.
     ("POST", "/reception/phrases/{phrase_id:int}/remove"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
     ("POST", "/reception/rooms/{room_id:int}/retire"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    # Urgent notices: sent by the officers and head of the first community's station, read
+    # by its volunteers and hosts; the notice is the first community's, without a photo.
+    ("GET", "/notices"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/notices/new"): row(LOGIN, 403, 403, 200, 200, 200, 200, **overseers(403)),
+    ("POST", "/notices/new"): row(LOGIN, 403, 403, 422, 422, 422, 422),
+    ("GET", "/notices/{notice_id:int}"): row(LOGIN, 200, 200, 200, 404, 200, 200, head_other=404, volunteer_other=404, host_other=404),
+    ("GET", "/notices/{notice_id:int}/text"): row(LOGIN, 200, 200, 200, 404, 200, 200, head_other=404, volunteer_other=404, host_other=404),
+    ("GET", "/notices/{notice_id:int}/photo"): members(404),
+    ("POST", "/notices/{notice_id:int}/end"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -458,6 +467,18 @@ async def _answer_template_objects(station_id: int) -> int:
     return (await LedgerAnswerTemplate.insert(made).returning(LedgerAnswerTemplate.id).run())[0]["id"]
 
 
+async def _notice_objects(community_id: int) -> int:
+    """A running urgent notice of the first community, without a photo."""
+    import datetime as dt
+    import uuid
+
+    from portal.notices.tables import Notice
+
+    now = dt.datetime.now(dt.timezone.utc)
+    made = Notice(community=community_id, kind="case_alert", title="Bike thefts", body="", expires_at=now + dt.timedelta(days=1), created_at=now, idempotency_key=str(uuid.uuid4()))
+    return (await Notice.insert(made).returning(Notice.id).run())[0]["id"]
+
+
 async def _saved_view_objects(make_user) -> int:
     """A saved view of an officer nobody in the table logs in as."""
     from portal.accounts.rules import load_actor
@@ -540,6 +561,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     ledger_item = await _ledger_objects(area.community_id)
     answer_template = await _answer_template_objects(area.station_id)
     saved_view = await _saved_view_objects(make_user)
+    notice = await _notice_objects(area.community_id)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
     room_ids = await _room_objects(area.community_id, area.station_id)
@@ -566,6 +588,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
                 "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template, "view_id": saved_view,
+                "notice_id": notice,
             })
             if method == "GET":
                 response = await client.get(path, follow_redirects=False)

@@ -16,16 +16,15 @@ from portal.logs.forms import FORMS, PARTY_ROWS, AnswerForm, LandmarkForm, LogFo
 from portal.reception.visits import visit_for_log
 from portal.stations.rules import communities_by_id
 from portal.logs.tables import KINDS, MAX_PHOTOS
-from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, check_size, process_image, storage_for
+from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, process_image, storage_for
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
-from portal.web.i18n import format_moment, localized
-from portal.web.multipart import UploadLimits, upload_route
+from portal.web.i18n import localized
 from portal.web.pages import invalid, navigate, render
 
-PHOTOS = UploadLimits(file_bytes=MAX_BYTES, files=MAX_PHOTOS)
+UPLOAD_MAX_BYTES = MAX_PHOTOS * MAX_BYTES + 256 * 1024  # the photos and the rest of the form
 
 
 def labels() -> dict:
@@ -74,7 +73,7 @@ async def _choices(request: Request, form: LogForm, places: bool = True) -> dict
     shifts: list[dict] = []
     if hasattr(form, "shift"):
         shifts = await rules.shifts_around(actor.id, rules.now())
-        form.shift.choices = [("", _("— no shift —"))] + [(s["shift"], f"{localized(s, 'shift.kind.name')} · {format_moment(s['shift.starts_at'], _tz(communities, s['shift.community']))}") for s in shifts]
+        form.shift.choices = [("", _("— no shift —"))] + [(s["shift"], f"{s['shift.kind.name']} · {rules.utc_to_local(s['shift.starts_at'], _tz(communities, s['shift.community'])):%m-%d %H:%M}") for s in shifts]
         form.points_passed.choices = points
     return {"communities": communities, "many_communities": many, "shifts": shifts}
 
@@ -126,9 +125,8 @@ def _valid_patrol_times(form: LogForm, local_now: dt.datetime) -> None:
     form.occurred_at.data, form.ended_at.data = max(started, ended - rules.MAX_PATROL), ended
 
 
-async def _read_photos(request: Request, process: bool = True) -> list[ProcessedImage]:
-    """The uploaded photos, through the pipeline; ``UploadError`` for the first bad one.
-    Without ``process`` (a form refused anyway) only their number and sizes are checked."""
+async def _read_photos(request: Request) -> list[ProcessedImage]:
+    """The uploaded photos, through the pipeline; ``UploadError`` for the first bad one."""
     data = await request.form()
     uploads = [u for u in data.getall("photos", []) if hasattr(u, "read") and getattr(u, "filename", "")]
     if len(uploads) > MAX_PHOTOS:
@@ -136,10 +134,7 @@ async def _read_photos(request: Request, process: bool = True) -> list[Processed
     photos = []
     for upload in uploads:
         content = await upload.read(MAX_BYTES + 1)
-        if process:
-            photos.append(process_image(content))
-        else:
-            check_size(content)
+        photos.append(process_image(content))
     return photos
 
 
@@ -161,7 +156,7 @@ class LogController(Controller):
         _prefill(form, request, context["communities"], context["shifts"])
         return render(request, "logs/form.html", {"form": form, "kind": kind, "party_rows": _party_rows({}), **context, **labels()})
 
-    @post("/new/{log_kind:str}", name="logs.create", guards=[requires("volunteer", "host", "officer", "head")], **upload_route(PHOTOS))
+    @post("/new/{log_kind:str}", name="logs.create", guards=[requires("volunteer", "host", "officer", "head")], request_max_body_size=UPLOAD_MAX_BYTES)
     async def create(self, request: Request, log_kind: FromPath[str]) -> Template | Redirect | Response:
         kind = _kind_or_404(log_kind)
         await _may_log_or_403(request)
@@ -170,24 +165,20 @@ class LogController(Controller):
         # A resend (double tap, retry, reload) is caught by rules.create's insert, guarded
         # by the key; one that no longer validates is looked up before errors are shown.
         context = await _choices(request, form, places=False)
-        valid = form.validate()
-        photos: list[ProcessedImage] = []
-        if kind == "hazard":
-            # Checked even when the rest is refused: the answer names every problem at once.
+        if form.validate():
             try:
-                photos = await _read_photos(request, process=valid)
+                photos = await _read_photos(request) if kind == "hazard" else []
             except UploadError as error:
                 form.fail("photos", error.message)
-                valid = False
-        if valid:
-            tz = _tz(context["communities"], form.community.data)
-            data = form.to_data(tz, raw) if kind == "mediation" else form.to_data(tz)
-            try:
-                created = await rules.create(request.user, data, form.idempotency_key.data, photos, storage_for(request.app.state.settings))
-            except rules.LogError as error:
-                form.fail(error.field, error.message)
             else:
-                return navigate(request, f"/logs/{created.log_id}?saved=1")
+                tz = _tz(context["communities"], form.community.data)
+                data = form.to_data(tz, raw) if kind == "mediation" else form.to_data(tz)
+                try:
+                    created = await rules.create(request.user, data, form.idempotency_key.data, photos, storage_for(request.app.state.settings))
+                except rules.LogError as error:
+                    form.fail(error.field, error.message)
+                else:
+                    return navigate(request, f"/logs/{created.log_id}?saved=1")
         again = await rules.log_by_key(form.idempotency_key.data or "")
         if again and again["author"] == request.user.id:
             return navigate(request, f"/logs/{again['id']}?saved=1")
@@ -320,7 +311,6 @@ async def _photo(request: Request, log_id: int, photo_id: int, thumb: bool) -> R
 
 
 async def _detail(request: Request, log: dict, *, saved: bool = False, answer_form: AnswerForm | None = None, stage_form: StageForm | None = None, status: int = 200) -> Template:
-    from portal.followups.on_log import log_context
     from portal.logs.review import duplicate_context, ledger_items
 
     actor = request.user
@@ -341,7 +331,6 @@ async def _detail(request: Request, log: dict, *, saved: bool = False, answer_fo
         "stage_form": stage_form,
         "reception_visit": await visit_for_log(log["id"]) if log["kind"] == "mediation" else None,
         "ledger_item": (await ledger_items([log["id"]])).get(log["id"]),
-        **(await log_context(actor, log)),
         **(await duplicate_context(log["id"]) if actor.has("officer", "head", "admin") and actor.reaches(log["community"], "officer", "head") else {}),
         **labels(),
     }
