@@ -48,6 +48,7 @@ from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.csrf import CSRF_HEADER, csrf_middleware
 from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
+from portal.web.multipart import upload_form_middleware
 from portal.web.static import static_cache_headers, static_url
 from portal.web.ceiling import review_ceiling
 from portal.webapp.routes import WEBAPP_ROUTES
@@ -161,7 +162,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
         # CSRF tokens bound to the session (portal.web.csrf), not Litestar's double-submit cookie.
-        middleware=[context_middleware(settings, sessions), csrf_middleware(settings, SESSION_COOKIE)],
+        # Forms with photos are read with a limit per file (portal.web.multipart) before
+        # the CSRF check reads their token.
+        middleware=[context_middleware(settings, sessions), upload_form_middleware, csrf_middleware(settings, SESSION_COOKIE)],
         before_send=[security_headers(settings), static_cache_headers],
         exception_handlers={
             NotAuthorizedException: not_authorized,

@@ -53,7 +53,7 @@ class Settings:
     timezone: str = field(default="Asia/Shanghai", metadata={"help": "Time zone of new communities and of pages without one."})
     session_hours: int = field(default=24 * 7, metadata={"help": "A session ends after this many hours without a request."})
     login_max_failures: int = field(default=5, metadata={"help": "Failed logins per account (or 4x per address) within 15 minutes before logins are refused for 15 minutes; a browser that logged in to the account before is held to its own failures instead."})
-    max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413."})
+    max_body_bytes: int = field(default=1_048_576, metadata={"help": "Largest request body accepted; larger ones get 413. Forms with photos or files have a limit per file instead (portal/web/multipart.py)."})
     sqlite_pool_size: int = field(default=4, metadata={"help": "Reused SQLite connections per process."})
     pg_pool_size: int = field(default=10, metadata={"help": "PostgreSQL pool size per process."})
     # OWASP's Password Storage Cheat Sheet lists m=19 MiB, t=2, p=1 as equal in defence to

@@ -1,7 +1,7 @@
 """Uploads refused through the real routes, by the three checks: the type read from the
-bytes (never the name or the declared content type), the size (per file, and the whole
-request), and the pixel count (decompression bombs: a small file that decodes to a huge
-image). Each refusal leaves no row and no file behind."""
+bytes (never the name or the declared content type), the size (per file), and the pixel
+count (decompression bombs: a small file that decodes to a huge image). Each refusal
+leaves no row and no file behind."""
 
 from __future__ import annotations
 
@@ -67,12 +67,12 @@ async def test_the_type_comes_from_the_bytes_not_the_name_or_declared_type(clien
     assert await LogPhoto.count().run() == 1
 
 
-async def test_a_request_body_over_the_routes_limit_is_413_and_saves_nothing(client_for, area, settings):
+async def test_photos_over_the_limit_together_past_the_old_body_limit_are_422_and_save_nothing(client_for, area, settings):
     client, _ = await client_for("volunteer")
     before = stored_files(settings, "logs")
     huge = [("photos", (f"{i}.jpg", b"\xff\xd8" + b"0" * (6 * 1024 * 1024), "image/jpeg")) for i in range(3)]
     response = await post_multipart(client, "/logs/new/hazard", valid("hazard", area.community_id), huge)
-    assert response.status_code == 413
+    assert response.status_code == 422 and "larger than 5 MB" in field_error(response.text, "photos")
     assert await FieldLog.count().run() == 0
     assert stored_files(settings, "logs") == before
 

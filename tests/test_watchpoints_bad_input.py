@@ -1,5 +1,5 @@
 """Bad input on the watch point and public pages: positions outside plausible ranges,
-over-long text in every free-text field, a request body over the upload limit. Each
+over-long text in every free-text field, a photo over the upload limit. Each
 gets a clear message next to its field (or a friendly page), the input is kept and
 nothing is half-saved."""
 
@@ -96,13 +96,14 @@ async def test_over_long_answer_to_the_public_is_refused(client, client_for, are
     assert await IntakeAnswer.count().run() == 0
 
 
-async def test_a_body_over_the_upload_limit_gets_a_friendly_413_and_saves_nothing(client_for, area):
+async def test_a_photo_over_the_upload_limit_is_named_by_its_field_and_saves_nothing(client_for, area):
     host, _ = await client_for("host")
     token = await ensure_csrf(host)
     files = {"photo": ("huge.jpg", b"\xff\xd8" + b"0" * (7 * 1024 * 1024), "image/jpeg")}
     async with nothing_changes(also=(WatchPoint,)):
         response = await host.post("/watchpoints/new", data={**application(area.community_id), "_csrf_token": token}, files=files, follow_redirects=False)
-        assert response.status_code == 413 and "larger than we accept" in response.text
+        assert response.status_code == 422 and "larger than 5 MB" in field_error(response.text, "photo")
+    assert "陈记药房" in response.text
     assert await WatchPoint.count().run() == 0
 
 

@@ -18,6 +18,7 @@ from portal.imports.plan import ACTIONS, kinds_for
 from portal.web.guards import requires
 from portal.web.i18n import current_language
 from portal.web.i18n import gettext as _
+from portal.web.multipart import UploadLimits, upload_route
 from portal.web.pages import is_htmx, navigate, render, see_other
 
 PAGE_SIZE = 100
@@ -71,7 +72,7 @@ class ImportController(Controller):
     async def index(self, request: Request) -> Template:
         return await self._index(request)
 
-    @post("/", name="imports.upload", request_max_body_size=2 * rules.MAX_BYTES)
+    @post("/", name="imports.upload", **upload_route(UploadLimits(file_bytes=rules.MAX_BYTES)))
     async def upload(self, request: Request) -> Template | Redirect:
         form = await UploadForm.from_request(request)
         form.kind.choices = [(k, k) for k in kinds_for(request.user)]

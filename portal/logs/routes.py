@@ -16,15 +16,16 @@ from portal.logs.forms import FORMS, PARTY_ROWS, AnswerForm, LandmarkForm, LogFo
 from portal.reception.visits import visit_for_log
 from portal.stations.rules import communities_by_id
 from portal.logs.tables import KINDS, MAX_PHOTOS
-from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, process_image, storage_for
+from portal.uploads import MAX_BYTES, ProcessedImage, UploadError, check_size, process_image, storage_for
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
-from portal.web.i18n import localized
+from portal.web.i18n import format_moment, localized
+from portal.web.multipart import UploadLimits, upload_route
 from portal.web.pages import invalid, navigate, render
 
-UPLOAD_MAX_BYTES = MAX_PHOTOS * MAX_BYTES + 256 * 1024  # the photos and the rest of the form
+PHOTOS = UploadLimits(file_bytes=MAX_BYTES, files=MAX_PHOTOS)
 
 
 def labels() -> dict:
@@ -73,7 +74,7 @@ async def _choices(request: Request, form: LogForm, places: bool = True) -> dict
     shifts: list[dict] = []
     if hasattr(form, "shift"):
         shifts = await rules.shifts_around(actor.id, rules.now())
-        form.shift.choices = [("", _("— no shift —"))] + [(s["shift"], f"{s['shift.kind.name']} · {rules.utc_to_local(s['shift.starts_at'], _tz(communities, s['shift.community'])):%m-%d %H:%M}") for s in shifts]
+        form.shift.choices = [("", _("— no shift —"))] + [(s["shift"], f"{localized(s, 'shift.kind.name')} · {format_moment(s['shift.starts_at'], _tz(communities, s['shift.community']))}") for s in shifts]
         form.points_passed.choices = points
     return {"communities": communities, "many_communities": many, "shifts": shifts}
 
@@ -125,8 +126,9 @@ def _valid_patrol_times(form: LogForm, local_now: dt.datetime) -> None:
     form.occurred_at.data, form.ended_at.data = max(started, ended - rules.MAX_PATROL), ended
 
 
-async def _read_photos(request: Request) -> list[ProcessedImage]:
-    """The uploaded photos, through the pipeline; ``UploadError`` for the first bad one."""
+async def _read_photos(request: Request, process: bool = True) -> list[ProcessedImage]:
+    """The uploaded photos, through the pipeline; ``UploadError`` for the first bad one.
+    Without ``process`` (a form refused anyway) only their number and sizes are checked."""
     data = await request.form()
     uploads = [u for u in data.getall("photos", []) if hasattr(u, "read") and getattr(u, "filename", "")]
     if len(uploads) > MAX_PHOTOS:
@@ -134,7 +136,10 @@ async def _read_photos(request: Request) -> list[ProcessedImage]:
     photos = []
     for upload in uploads:
         content = await upload.read(MAX_BYTES + 1)
-        photos.append(process_image(content))
+        if process:
+            photos.append(process_image(content))
+        else:
+            check_size(content)
     return photos
 
 
@@ -156,7 +161,7 @@ class LogController(Controller):
         _prefill(form, request, context["communities"], context["shifts"])
         return render(request, "logs/form.html", {"form": form, "kind": kind, "party_rows": _party_rows({}), **context, **labels()})
 
-    @post("/new/{log_kind:str}", name="logs.create", guards=[requires("volunteer", "host", "officer", "head")], request_max_body_size=UPLOAD_MAX_BYTES)
+    @post("/new/{log_kind:str}", name="logs.create", guards=[requires("volunteer", "host", "officer", "head")], **upload_route(PHOTOS))
     async def create(self, request: Request, log_kind: FromPath[str]) -> Template | Redirect | Response:
         kind = _kind_or_404(log_kind)
         await _may_log_or_403(request)
@@ -165,20 +170,24 @@ class LogController(Controller):
         # A resend (double tap, retry, reload) is caught by rules.create's insert, guarded
         # by the key; one that no longer validates is looked up before errors are shown.
         context = await _choices(request, form, places=False)
-        if form.validate():
+        valid = form.validate()
+        photos: list[ProcessedImage] = []
+        if kind == "hazard":
+            # Checked even when the rest is refused: the answer names every problem at once.
             try:
-                photos = await _read_photos(request) if kind == "hazard" else []
+                photos = await _read_photos(request, process=valid)
             except UploadError as error:
                 form.fail("photos", error.message)
+                valid = False
+        if valid:
+            tz = _tz(context["communities"], form.community.data)
+            data = form.to_data(tz, raw) if kind == "mediation" else form.to_data(tz)
+            try:
+                created = await rules.create(request.user, data, form.idempotency_key.data, photos, storage_for(request.app.state.settings))
+            except rules.LogError as error:
+                form.fail(error.field, error.message)
             else:
-                tz = _tz(context["communities"], form.community.data)
-                data = form.to_data(tz, raw) if kind == "mediation" else form.to_data(tz)
-                try:
-                    created = await rules.create(request.user, data, form.idempotency_key.data, photos, storage_for(request.app.state.settings))
-                except rules.LogError as error:
-                    form.fail(error.field, error.message)
-                else:
-                    return navigate(request, f"/logs/{created.log_id}?saved=1")
+                return navigate(request, f"/logs/{created.log_id}?saved=1")
         again = await rules.log_by_key(form.idempotency_key.data or "")
         if again and again["author"] == request.user.id:
             return navigate(request, f"/logs/{again['id']}?saved=1")
@@ -311,6 +320,7 @@ async def _photo(request: Request, log_id: int, photo_id: int, thumb: bool) -> R
 
 
 async def _detail(request: Request, log: dict, *, saved: bool = False, answer_form: AnswerForm | None = None, stage_form: StageForm | None = None, status: int = 200) -> Template:
+    from portal.followups.on_log import log_context
     from portal.logs.review import duplicate_context, ledger_items
 
     actor = request.user
@@ -331,6 +341,7 @@ async def _detail(request: Request, log: dict, *, saved: bool = False, answer_fo
         "stage_form": stage_form,
         "reception_visit": await visit_for_log(log["id"]) if log["kind"] == "mediation" else None,
         "ledger_item": (await ledger_items([log["id"]])).get(log["id"]),
+        **(await log_context(actor, log)),
         **(await duplicate_context(log["id"]) if actor.has("officer", "head", "admin") and actor.reaches(log["community"], "officer", "head") else {}),
         **labels(),
     }

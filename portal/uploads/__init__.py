@@ -6,7 +6,7 @@ kept (``storage_for(settings)``, a ``Storage`` that puts, gets and deletes bytes
     await storage.put(key, image.content)
 """
 
-from portal.uploads.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, THUMB_SIDE, ProcessedImage, UploadError, process_image
+from portal.uploads.images import MAX_BYTES, MAX_PIXELS, MAX_SIDE, THUMB_SIDE, ProcessedImage, UploadError, check_size, process_image
 from portal.uploads.storage import DiskStorage, Storage, new_key, storage_for
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "ProcessedImage",
     "Storage",
     "UploadError",
+    "check_size",
     "new_key",
     "process_image",
     "storage_for",

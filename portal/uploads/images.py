@@ -55,12 +55,17 @@ def _not_an_image() -> UploadError:
     return UploadError(_("This file is not an image we can read."))
 
 
-def process_image(content: bytes, max_bytes: int = MAX_BYTES) -> ProcessedImage:
-    """Check and re-encode one uploaded photo, or raise ``UploadError``."""
+def check_size(content: bytes, max_bytes: int = MAX_BYTES) -> None:
+    """The cheap part of the checks, for a form refused anyway: its answer names every problem."""
     if not content:
         raise UploadError(_("The photo file is empty."))
     if len(content) > max_bytes:
         raise UploadError(_("The photo is larger than %(megabytes)d MB.", megabytes=max_bytes // (1024 * 1024)))
+
+
+def process_image(content: bytes, max_bytes: int = MAX_BYTES) -> ProcessedImage:
+    """Check and re-encode one uploaded photo, or raise ``UploadError``."""
+    check_size(content, max_bytes)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

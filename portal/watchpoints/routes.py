@@ -16,7 +16,7 @@ from portal.accounts.rules import now
 from portal.boards import rules as board_rules
 from portal.audit.rules import entries_for
 from portal.stations.rules import communities_by_id
-from portal.uploads import UploadError, process_image, storage_for
+from portal.uploads import UploadError, check_size, process_image, storage_for
 from portal.watchpoints import duty, photos
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules
@@ -24,10 +24,11 @@ from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS, D
 from portal.watchpoints.tables import WatchPoint
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import localized
+from portal.web.multipart import UploadLimits, upload_route
 from portal.web.pages import invalid, is_htmx, public_address, render, see_other
 from portal.web.sorting import CURSOR_MAX_LENGTH, SORT_MAX_LENGTH
 
-UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # the photo (5 MB) and the rest of the form
+PHOTO = UploadLimits(file_bytes=rules.PHOTO_MAX_BYTES)
 
 
 def qr_svg(url: str) -> str:
@@ -54,12 +55,19 @@ async def _point_or_404(request: Request, point_id: int, oversee: bool = False) 
     return point
 
 
-async def _read_photo(form: PointForm) -> rules.Photo | None:
+async def _read_photo(form: PointForm | OfficerPhotoForm, valid: bool) -> tuple[rules.Photo | None, bool]:
+    """The photo through the pipeline and whether the form may be saved. A form refused
+    anyway has only its photo's size checked, so that its answer names every problem."""
     upload = form.photo.data
     if not upload:
-        return None
+        return None, valid
     content = await upload.read(rules.PHOTO_MAX_BYTES + 1)
-    return rules.process_photo(content)
+    try:
+        check_size(content, rules.PHOTO_MAX_BYTES)
+        return (process_image(content) if valid else None), valid
+    except UploadError as error:
+        form.fail("photo", error.message)
+        return None, False
 
 
 def storage(request: Request):
@@ -116,13 +124,14 @@ class WatchPointController(Controller):
         form.community.choices = await _community_choices(request.user)
         return render(request, "watchpoints/form.html", {"form": form, "point": None, **labels()})
 
-    @post("/new", name="watchpoints.apply", guards=[requires("host", "volunteer")], request_max_body_size=UPLOAD_MAX_BYTES)
+    @post("/new", name="watchpoints.apply", guards=[requires("host", "volunteer")], **upload_route(PHOTO))
     async def apply(self, request: Request) -> Template | Redirect:
         form = await PointForm.from_request(request)
         form.community.choices = await _community_choices(request.user)
-        if form.validate():
+        photo, valid = await _read_photo(form, form.validate())
+        if valid:
             try:
-                point_id = await rules.apply(request.user, _data(form), await _read_photo(form), form.idempotency_key.data, storage(request))
+                point_id = await rules.apply(request.user, _data(form), photo, form.idempotency_key.data, storage(request))
             except rules.PointError as error:
                 form.fail(error.field, error.message)
             else:
@@ -175,14 +184,15 @@ class WatchPointController(Controller):
         rows = await communities_by_id(ids)
         return [(r["id"], f"{localized(r, 'station.name')} · {localized(r, 'name')}") for r in rows]
 
-    @post("/{point_id:int}/edit", name="watchpoints.update", request_max_body_size=UPLOAD_MAX_BYTES)
+    @post("/{point_id:int}/edit", name="watchpoints.update", **upload_route(PHOTO))
     async def update(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
         point = await _point_or_404(request, point_id)
         form = await PointForm.from_request(request)
         form.community.choices = await self._edit_communities(request, point)
-        if form.validate():
+        photo, valid = await _read_photo(form, form.validate())
+        if valid:
             try:
-                await rules.update(request.user, point_id, _data(form), await _read_photo(form), storage(request))
+                await rules.update(request.user, point_id, _data(form), photo, storage(request))
             except rules.PointError as error:
                 form.fail(error.field, error.message)
             else:
@@ -369,20 +379,15 @@ class OfficerPhotoController(Controller):
     async def edit(self, request: Request, user_id: FromPath[int]) -> Template:
         return await self._page(request, user_id)
 
-    @post("/edit", name="watchpoints.officer_photo.save", request_max_body_size=UPLOAD_MAX_BYTES)
+    @post("/edit", name="watchpoints.officer_photo.save", **upload_route(PHOTO))
     async def save(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         if await photos.photo_target(request.user, user_id) is None:
             raise NotFoundException()
         form = await OfficerPhotoForm.from_request(request)
-        if form.validate():
-            upload = form.photo.data
-            try:
-                image = process_image(await upload.read(rules.PHOTO_MAX_BYTES + 1))
-            except UploadError as error:
-                form.fail("photo", error.message)
-            else:
-                await photos.set_photo(request.user, user_id, image, storage(request))
-                return see_other(f"/officers/{user_id}/photo/edit?saved=1")
+        image, valid = await _read_photo(form, form.validate())
+        if valid and image:
+            await photos.set_photo(request.user, user_id, image, storage(request))
+            return see_other(f"/officers/{user_id}/photo/edit?saved=1")
         return await self._page(request, user_id, form)
 
     @post("/remove", name="watchpoints.officer_photo.remove")
