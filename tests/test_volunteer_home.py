@@ -17,6 +17,7 @@ from portal.logs import review
 from portal.logs import rules as log_rules
 from portal.shifts import rules
 from portal.shifts.tables import Shift, Signup
+from portal.web import i18n
 from tests.conftest import post_form
 from tests.test_shifts_routes import KIND, verified_client
 from tests.unchanged import nothing_changes
@@ -165,9 +166,14 @@ async def test_a_check_out_after_a_while_needs_no_question(client_for, area):
 
 def test_the_early_check_out_rule():
     now = dt.datetime(2026, 12, 10, 11, 0, tzinfo=dt.timezone.utc)
-    assert rules.early_check_out(now - minutes(20), now + minutes(10), now, "Asia/Shanghai") == "The shift starts at 19:10: checking out now ends it before it began."
-    assert rules.early_check_out(now - minutes(3), now - minutes(30), now) == "You checked in 3 minutes ago."
-    assert rules.early_check_out(now - minutes(10), now - minutes(30), now) is None
+    token = i18n.activate("en")
+    try:
+        assert rules.early_check_out(now - minutes(20), now + minutes(10), now, "Asia/Shanghai") == "The shift starts at 19:10: checking out now ends it before it began."
+        assert rules.early_check_out(now - minutes(3), now - minutes(30), now) == "You checked in 3 minutes ago."
+        assert rules.early_check_out(now - minutes(1), now - minutes(30), now) == "You checked in 1 minute ago."
+        assert rules.early_check_out(now - minutes(10), now - minutes(30), now) is None
+    finally:
+        i18n.restore(token)
 
 
 async def test_leaving_is_refused_after_the_check_in_and_the_pages_do_not_offer_it(client_for, area):
