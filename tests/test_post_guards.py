@@ -52,6 +52,7 @@ from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
+from portal.councils.tables import CouncilRepresentative, CouncilResolution, CouncilSession
 from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerSavedView, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
@@ -407,6 +408,23 @@ async def with_notice(c: Ctx) -> None:
 
 def notice_form(c: Ctx) -> dict:
     return {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "kind": "missing_person", "title": "Missing: boy, 8", "body": "Red coat", "lasts": "today"}
+
+
+async def with_council(c: Ctx) -> None:
+    """A representative of the first station, a session of its first community with them
+    invited, and a resolution of it owned by ``officer``."""
+    from portal.councils import rules as council_rules
+
+    officer = await c.actor("officer")
+    c.ids["representative"] = await council_rules.add_representative(officer, c.area.station_id, council_rules.RepresentativeData("王代表", "npc_deputy", phone="13800001111"), str(uuid.uuid4()))
+    data = council_rules.SessionData(community_id=c.area.community_id, held_on=dt.date.today(), topic="校园安全", invited=(c.ids["representative"],))
+    c.ids["session"] = await council_rules.create_session(officer, c.area.station_id, data, str(uuid.uuid4()))
+    matter = council_rules.ResolutionData(matter="学校门口拥堵", decision="派人疏导", owner_id=officer.id, due_on=dt.date.today() + dt.timedelta(days=7))
+    c.ids["resolution"] = await council_rules.add_resolution(officer, c.ids["session"], matter, str(uuid.uuid4()))
+
+
+def council_session_form(c: Ctx) -> dict:
+    return {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "held_on": dt.date.today().isoformat(), "topic": "交通", "other_attendees": "2", "minutes": "纪要", "version": "1"}
 
 
 async def with_ledger_item(c: Ctx) -> None:
@@ -818,6 +836,21 @@ CASES = [
     case("inbox.open", "/inbox/{notification}/open", nothing, "volunteer", {"volunteer_b": 404, "officer": 404, "admin": 404, "anonymous": LOGIN}, setup=with_notification, watch=(Notification,)),
     case("account.password", "/account/password", lambda c: {"current_password": PASSWORD, "new_password": "a brand new password", "confirm_password": "a brand new password"}, "volunteer",
          {"anonymous": LOGIN}, watch=(User,)),
+    # 进建商: the officers and head of the first station; a resolution is done by its owner or the head.
+    case("councils.representative-add", "/councils/stations/{station}/representatives",
+         lambda c: {"idempotency_key": str(uuid.uuid4()), "name": "刘智库", "kind": "think_tank", "phone": "13900002222"}, "officer", OF_THE_STATION, watch=(CouncilRepresentative,)),
+    case("councils.representative-retire", "/councils/representatives/{representative}/retire", nothing, "officer", OF_THE_STATION, setup=with_council, watch=(CouncilRepresentative,)),
+    case("councils.session-create", "/councils/stations/{station}/new", council_session_form, "officer", OF_THE_STATION | {"officer_other": 422}, watch=(CouncilSession,)),
+    case("councils.session-update", "/councils/{session}/edit", lambda c: {**council_session_form(c), "topic": "交通安全"}, "officer", OF_THE_STATION, setup=with_council, watch=(CouncilSession,)),
+    case("councils.resolution-add", "/councils/{session}/resolutions",
+         lambda c: {"idempotency_key": str(uuid.uuid4()), "matter": "路灯", "owner": str(c.ids["officer"]), "due_on": (dt.date.today() + dt.timedelta(days=3)).isoformat(), "ledger_choice": "none", "category": "other"},
+         "officer", OF_THE_STATION, setup=with_council, watch=(CouncilResolution,)),
+    case("councils.resolution-ledger", "/councils/resolutions/{resolution}/ledger",
+         lambda c: {f"r{c.ids['resolution']}-ledger_choice": "file", f"r{c.ids['resolution']}-ledger": "suggestion", f"r{c.ids['resolution']}-category": "traffic"},
+         "officer", OF_THE_STATION, setup=with_council, watch=(CouncilResolution, LedgerItem)),
+    case("councils.resolution-done", "/councils/resolutions/{resolution}/done",
+         lambda c: {f"d{c.ids['resolution']}-done_on": dt.date.today().isoformat(), f"d{c.ids['resolution']}-note": "已疏导", f"d{c.ids['resolution']}-version": "1"},
+         "officer", OF_THE_STATION | {"officer_b": 422, "officer_other": 422}, setup=with_council, watch=(CouncilResolution,)),
 ]
 
 

@@ -369,6 +369,20 @@ ROUTES = {
     # After every other row of the room and the phrase: these end them.
     ("POST", "/reception/phrases/{phrase_id:int}/remove"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
     ("POST", "/reception/rooms/{room_id:int}/retire"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    # 进建商: kept by the officers and head of the first station (the session is recorded
+    # under its first community); heads above read, never the new-session form.
+    ("GET", "/councils"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/councils/stations/{station_id:int}/representatives"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
+    ("POST", "/councils/stations/{station_id:int}/representatives"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("GET", "/councils/stations/{station_id:int}/new"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404, head_district=403, head_city=403, head_other_district=404),
+    ("POST", "/councils/stations/{station_id:int}/new"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("GET", "/councils/{session_id:int}"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
+    ("GET", "/councils/{session_id:int}/edit"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404, head_district=403, head_city=403, head_other_district=404),
+    ("POST", "/councils/{session_id:int}/edit"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("POST", "/councils/{session_id:int}/resolutions"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("POST", "/councils/resolutions/{resolution_id:int}/ledger"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("POST", "/councils/resolutions/{resolution_id:int}/done"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("POST", "/councils/representatives/{representative_id:int}/retire"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
     # Urgent notices: sent by the officers and head of the first community's station, read
     # by its volunteers and hosts; the notice is the first community's, without a photo.
     ("GET", "/notices"): row(LOGIN, 403, 403, 200, 200, 200, 200),
@@ -479,6 +493,22 @@ async def _notice_objects(community_id: int) -> int:
     return (await Notice.insert(made).returning(Notice.id).run())[0]["id"]
 
 
+async def _council_objects(station_id: int, community_id: int) -> dict:
+    """A representative of the first station, a session of its first community with them
+    invited, and an open resolution of that session."""
+    import datetime as dt
+    import uuid
+
+    from portal.councils.tables import CouncilAttendance, CouncilRepresentative, CouncilResolution, CouncilSession
+
+    now = dt.datetime.now(dt.timezone.utc)
+    representative = (await CouncilRepresentative.insert(CouncilRepresentative(station=station_id, name="王代表", kind="npc_deputy", created_at=now, idempotency_key=str(uuid.uuid4()))).returning(CouncilRepresentative.id).run())[0]["id"]
+    session = (await CouncilSession.insert(CouncilSession(station=station_id, community=community_id, held_on=now.date(), topic="Traffic", created_at=now, updated_at=now, idempotency_key=str(uuid.uuid4()))).returning(CouncilSession.id).run())[0]["id"]
+    await CouncilAttendance.insert(CouncilAttendance(session=session, representative=representative, attended=True)).run()
+    resolution = (await CouncilResolution.insert(CouncilResolution(session=session, seq=1, matter="Crossing", due_on=now.date(), created_at=now, updated_at=now, idempotency_key=str(uuid.uuid4()))).returning(CouncilResolution.id).run())[0]["id"]
+    return {"session_id": session, "representative_id": representative, "resolution_id": resolution}
+
+
 async def _saved_view_objects(make_user) -> int:
     """A saved view of an officer nobody in the table logs in as."""
     from portal.accounts.rules import load_actor
@@ -561,6 +591,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     ledger_item = await _ledger_objects(area.community_id)
     answer_template = await _answer_template_objects(area.station_id)
     saved_view = await _saved_view_objects(make_user)
+    council_ids = await _council_objects(area.station_id, area.community_id)
     notice = await _notice_objects(area.community_id)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
@@ -588,6 +619,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
                 "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template, "view_id": saved_view,
+                **council_ids,
                 "notice_id": notice,
             })
             if method == "GET":

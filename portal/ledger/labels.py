@@ -61,6 +61,7 @@ SOURCES = {
     "field_log": NC_("ledger source", "Field log"),
     "reception": N_("Reception room (walk-in or phone)"),
     "officer_visit": N_("Raised during a visit"),
+    "council": N_("Decided at a session with citizens (进建商)"),
 }
 VIA = {
     "tracking": N_("on the tracking page"),

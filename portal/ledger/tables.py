@@ -34,7 +34,7 @@ from portal.stations.tables import Community, Station
 from portal.watchpoints.tables import WatchPoint
 
 LEDGERS = ("suggestion", "claim", "complaint")
-SOURCES = ("public", "field_log", "reception", "officer_visit")
+SOURCES = ("public", "field_log", "reception", "officer_visit", "council")
 OPEN_STAGES = ("registered", "assigned", "in_progress", "handled", "feedback_given")
 CLOSED_STAGES = ("closed", "closed_unconfirmed", "closed_duplicate", "closed_out_of_remit")
 STAGES = OPEN_STAGES + CLOSED_STAGES

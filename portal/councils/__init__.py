@@ -1,0 +1,1 @@
+"""进建商: citizens invited into the station (sessions, representatives, resolutions)."""
