@@ -14,6 +14,7 @@ import hashlib
 import math
 import re
 import secrets
+from zoneinfo import ZoneInfo
 
 from portal.accounts.rules import Actor, now
 from portal.audit.rules import record
@@ -180,7 +181,55 @@ async def create_intake(
             from portal.ledger.rules import file_from_intake
 
             await file_from_intake(created[0]["id"])
+        if point_id is not None:
+            await _tell_host(point_id, created[0]["id"])
     return code
+
+
+async def _tell_host(point_id: int, intake_id: int) -> None:
+    """The host hears that someone wrote through their point's QR code, and nothing of
+    who or what: that stays between the person and the police."""
+    from portal.notifications.rules import notify
+    from portal.watchpoints.tables import WatchPoint
+    from portal.web.i18n import N_
+
+    point = await WatchPoint.select(WatchPoint.host, WatchPoint.name_zh).where(WatchPoint.id == point_id).first().run()
+    if point and point["host"]:
+        await notify(
+            point["host"], "intake.at_point", N_("Someone wrote to the police through the QR code of %(point)s"),
+            N_("The community officer answers them. Your watch point's page shows whether it was answered; what they wrote stays between them and the police."),
+            link=f"/watchpoints/{point_id}#qr-messages", dedupe_key=f"intake-point:{intake_id}", point=point["name_zh"],
+        )
+
+
+# What a point's page says of a message sent through its QR code: never who, never what.
+WAITING, ANSWERED, CLOSED = "waiting", "answered", "closed"
+POINT_MESSAGES_SHOWN = 20
+
+
+async def messages_at_point(point_id: int, limit: int = POINT_MESSAGES_SHOWN) -> list[dict]:
+    """The latest messages written through the point's QR code, newest first: the day
+    each came (in the community's zone) and whether the police answered it (``state``:
+    waiting, answered, or closed once its ledger item closed). Nothing else."""
+    from portal.ledger.tables import CLOSED_STAGES, LedgerItem
+
+    rows = await Intake.select(Intake.id, Intake.status, Intake.created_at, Intake.community.timezone).where(Intake.point == point_id).order_by(Intake.id, ascending=False).limit(limit).run()
+    items = {}
+    if ids := [r["id"] for r in rows if r["status"] == "filed"]:
+        items = {r["intake"]: r for r in await LedgerItem.select(LedgerItem.intake, LedgerItem.stage, LedgerItem.feedback_at).where(LedgerItem.intake.is_in(ids)).run()}
+    shown = []
+    for row in rows:
+        item = items.get(row["id"])
+        if item and item["stage"] in CLOSED_STAGES:
+            state = CLOSED
+        elif row["status"] == "answered" or (item and item["feedback_at"]):
+            state = ANSWERED
+        else:
+            state = WAITING
+        zone = ZoneInfo(row["community.timezone"] or "Asia/Shanghai")
+        received = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=dt.timezone.utc)
+        shown.append({"received_on": received.astimezone(zone).date(), "state": state})
+    return shown
 
 
 async def tracked(code: str) -> dict | None:

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Response, Template
 from portal.accounts.rules import now
 from portal.boards import rules as board_rules
 from portal.audit.rules import entries_for
+from portal.public.rules import messages_at_point
 from portal.stations.rules import communities_by_id
 from portal.uploads import UploadError, check_size, process_image, storage_for
 from portal.watchpoints import duty, photos
@@ -150,6 +151,7 @@ class WatchPointController(Controller):
             "closed_dates": sorted(H.dates_from_text(point["holidays"])),
             "today": H.local_now(now(), tz).date(),
             "visits": await rules.visits_of(point["id"]),
+            "qr_messages": await messages_at_point(point["id"]),
             "history": await entries_for("watchpoint", point["id"], limit=20),
             "oversee": rules.may_oversee(request.user, point),
             "visit_form": extra.pop("visit_form", None) or VisitForm(visited_on=H.local_now(now(), tz).date(), outcome="verified"),
