@@ -244,7 +244,7 @@ async def test_every_section_against_the_hand_made_week(area, make_volunteer, ma
 
     cover = f["coverage"]
     assert (cover["filled"], cover["unfilled"]) == (1, 1)
-    assert cover["routes"] == [{"name": "东街巡逻", "hours": 4.0}]
+    assert cover["routes"] == [{"name": "东街巡逻", "name_en": "", "hours": 4.0}]
     # Patrols on Monday and Wednesday evenings (logs) and Tuesday (the shift); Friday's was a morning.
     assert cover["gaps"] == ["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"]
 

@@ -305,14 +305,14 @@ async def coverage(w: Window, ids: list[int]) -> dict[int, dict]:
         result[row["community"]] = {"filled": int(row["filled"] or 0), "unfilled": int(row["unfilled"] or 0), "routes": [], "gaps": []}
     worked = f"COALESCE(su.hours_override, {_hours('su.checked_in_at', 'su.checked_out_at')})"
     for row in await _rows(
-        f"SELECT s.community, k.name, SUM({worked}) AS hours FROM shift_signup su JOIN shift s ON s.id = su.shift JOIN shift_kind k ON k.id = s.kind "
+        f"SELECT s.community, k.name, k.name_en, SUM({worked}) AS hours FROM shift_signup su JOIN shift s ON s.id = su.shift JOIN shift_kind k ON k.id = s.kind "
         f"WHERE k.kind = 'patrol' AND s.starts_at >= {m} AND s.starts_at < {m} AND s.community IN ({cs}) "
         "AND (su.hours_override IS NOT NULL OR (su.checked_in_at IS NOT NULL AND su.checked_out_at IS NOT NULL)) "
-        "GROUP BY s.community, k.id, k.name ORDER BY s.community, hours DESC",
+        "GROUP BY s.community, k.id, k.name, k.name_en ORDER BY s.community, hours DESC",
         w.start, w.end,
     ):
         entry = result.setdefault(row["community"], {"filled": 0, "unfilled": 0, "routes": [], "gaps": []})
-        entry["routes"].append({"name": row["name"], "hours": round(float(row["hours"] or 0), 1)})
+        entry["routes"].append({"name": row["name"], "name_en": row["name_en"] or "", "hours": round(float(row["hours"] or 0), 1)})
     evenings = w.evenings()
     columns = ", ".join(f"SUM(CASE WHEN a < {m} AND b > {m} THEN 1 ELSE 0 END) AS e{n}" for n in range(len(evenings)))
     checked_in = "EXISTS (SELECT 1 FROM shift_signup su WHERE su.shift = s.id AND su.checked_in_at IS NOT NULL)"
@@ -403,7 +403,7 @@ async def coming_up(w: Window, ids: list[int]) -> dict[int, list[dict]]:
     m, cs = _moment(), _ids(ids)
     start, end = w.next_week()
     rows = await _rows(
-        "SELECT community, id, name, starts_at, ends_at, missing FROM (SELECT s.community, s.id, k.name, s.starts_at, s.ends_at, "
+        "SELECT community, id, name, name_en, starts_at, ends_at, missing FROM (SELECT s.community, s.id, k.name, k.name_en, s.starts_at, s.ends_at, "
         "s.min_people - s.taken AS missing, ROW_NUMBER() OVER (PARTITION BY s.community ORDER BY s.starts_at, s.id) AS rn "
         "FROM shift s JOIN shift_kind k ON k.id = s.kind "
         f"WHERE s.status = 'open' AND s.taken < s.min_people AND s.starts_at >= {m} AND s.starts_at < {m} AND s.community IN ({cs})) t "
@@ -413,7 +413,7 @@ async def coming_up(w: Window, ids: list[int]) -> dict[int, list[dict]]:
     result: dict[int, list[dict]] = {}
     for row in rows:
         result.setdefault(row["community"], []).append({
-            "shift": row["id"], "name": row["name"], "starts_at": _iso(row["starts_at"]), "ends_at": _iso(row["ends_at"]), "missing": int(row["missing"]),
+            "shift": row["id"], "name": row["name"], "name_en": row["name_en"] or "", "starts_at": _iso(row["starts_at"]), "ends_at": _iso(row["ends_at"]), "missing": int(row["missing"]),
         })
     return result
 

@@ -221,7 +221,7 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
 
         coverage_view = {
             "filled": coverage.get("filled", 0), "unfilled": coverage.get("unfilled", 0),
-            "routes": [{"name": r["name"], "hours": number(r["hours"])} for r in coverage.get("routes", [])],
+            "routes": [{"name": pick(r["name"], r.get("name_en", "")), "hours": number(r["hours"])} for r in coverage.get("routes", [])],
             "gaps": [evening(d) for d in coverage.get("gaps", [])],
             # A station's roll-up: the evenings without a patrol in each of its communities.
             "gaps_by_community": [
@@ -239,7 +239,7 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
     from portal.web.i18n import format_datetime
 
     coming = [
-        {"name": s["name"], "when": format_datetime(dt.datetime.fromisoformat(s["starts_at"]), zone, "short"), "missing": s["missing"],
+        {"name": pick(s["name"], s.get("name_en", "")), "when": format_datetime(dt.datetime.fromisoformat(s["starts_at"]), zone, "short"), "missing": s["missing"],
          "community": named(s, "community") if "community_zh" in s else ""}
         for s in f.get("coming_up", [])
     ]

@@ -178,6 +178,7 @@ class EscalateLogForm(FileIntakeForm):
 class HolidayForm(Form):
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
     name = StringField(_lp("thing", "Name"), [Optional(), _max(100)])
+    name_en = StringField(_l("Name in English (optional)"), [Optional(), _max(100)])
     is_workday = BooleanField(_l("A weekend day worked instead (adjusted working day)"))
 
 

@@ -462,7 +462,7 @@ class LedgerCalendarController(Controller):
     async def add_holiday(self, request: Request) -> Template | Redirect | Response:
         form = await HolidayForm.from_request(request)
         if form.validate():
-            await rules.add_holiday(request.user, form.date.data, form.name.data or "", bool(form.is_workday.data))
+            await rules.add_holiday(request.user, form.date.data, form.name.data or "", bool(form.is_workday.data), form.name_en.data or "")
             return navigate(request, "/ledger/calendar")
         return await self._page(request, holiday=form, status=422)
 

@@ -280,23 +280,24 @@ async def set_deadline_rule(actor: Actor, ledger: str, category: str, stage: str
         await record("ledger.deadline_rule", "ledger_deadline_rule", f"{ledger}/{category or '*'}/{stage}", actor=actor, before=before, after={"working_days": working_days})
 
 
-async def add_holiday(actor: Actor, day: dt.date, name: str, is_workday: bool) -> None:
+async def add_holiday(actor: Actor, day: dt.date, name: str, is_workday: bool, name_en: str = "") -> None:
     from portal.ledger.tables import Holiday
 
+    values = {"name": name.strip()[:100], "name_en": name_en.strip()[:100], "is_workday": is_workday}
     async with write_transaction():
-        before = await Holiday.select(Holiday.name, Holiday.is_workday).where(Holiday.date == day).first().run()
+        before = await Holiday.select(Holiday.name, Holiday.name_en, Holiday.is_workday).where(Holiday.date == day).first().run()
         if before:
-            await Holiday.update({Holiday.name: name.strip()[:100], Holiday.is_workday: is_workday}).where(Holiday.date == day).run()
+            await Holiday.update({getattr(Holiday, k): v for k, v in values.items()}).where(Holiday.date == day).run()
         else:
-            await Holiday.insert(Holiday(date=day, name=name.strip()[:100], is_workday=is_workday)).run()
-        await record("ledger.holiday", "holiday", day.isoformat(), actor=actor, before=before, after={"name": name.strip()[:100], "is_workday": is_workday})
+            await Holiday.insert(Holiday(date=day, **values)).run()
+        await record("ledger.holiday", "holiday", day.isoformat(), actor=actor, before=before, after=values)
 
 
 async def remove_holiday(actor: Actor, day: dt.date) -> bool:
     from portal.ledger.tables import Holiday
 
     async with write_transaction():
-        before = await Holiday.select(Holiday.name, Holiday.is_workday).where(Holiday.date == day).first().run()
+        before = await Holiday.select(Holiday.name, Holiday.name_en, Holiday.is_workday).where(Holiday.date == day).first().run()
         if not before:
             return False
         await Holiday.delete().where(Holiday.date == day).run()

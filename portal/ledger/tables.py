@@ -139,6 +139,7 @@ class Holiday(Table, tablename="holiday"):
 
     date = Date(unique=True)
     name = Varchar(length=100, default="")
+    name_en = Varchar(length=100, default="")
     is_workday = Boolean(default=False)
 
 

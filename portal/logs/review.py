@@ -514,7 +514,8 @@ async def duplicate_candidates(log_id: int) -> list[dict]:
     window = dt.timedelta(days=DUPLICATE_DAYS)
     query = FieldLog.select(
         FieldLog.id, FieldLog.kind, FieldLog.category, FieldLog.status, FieldLog.occurred_at, FieldLog.watch_point, FieldLog.landmark, FieldLog.place,
-        FieldLog.description, FieldLog.landmark.name_zh.as_alias("landmark_name"), FieldLog.watch_point.name_zh.as_alias("point_name"),
+        FieldLog.description, FieldLog.landmark.name_zh.as_alias("landmark_name"), FieldLog.landmark.name_en.as_alias("landmark_name_en"),
+        FieldLog.watch_point.name_zh.as_alias("point_name"), FieldLog.watch_point.name_en.as_alias("point_name_en"),
         FieldLog.community.timezone.as_alias("timezone"),
     ).where(
         (FieldLog.community == log["community"]) & (FieldLog.kind == log["kind"]) & (FieldLog.id != log_id) & (FieldLog.status != "duplicate")

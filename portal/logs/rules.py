@@ -166,7 +166,7 @@ async def landmarks_of(community_id: int) -> list[dict]:
 async def shifts_around(user_id: int, moment: dt.datetime, hours: int = 18) -> list[dict]:
     """The actor's shifts that started in the last ``hours`` or start within the hour, the
     latest first: what a patrol log belongs to."""
-    rows = await Signup.select(Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.community, Signup.shift.kind.name, Signup.shift.kind.place).where(
+    rows = await Signup.select(Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.community, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place).where(
         (Signup.user == user_id)
         & Signup.status.is_in(["active", "standin"])
         & (Signup.shift.starts_at >= moment - dt.timedelta(hours=hours))

@@ -19,3 +19,6 @@ class Notification(Table, tablename="notification"):
     emailed_at = Timestamptz(null=True, default=None)
     # The same subject and link again while the first is unread: one row, counted.
     repeats = Integer(default=1)
+    # The message as msgids and parameters (JSON), put in words when it is read; "" for
+    # rows written before.
+    message = Text(default="")

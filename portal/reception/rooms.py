@@ -248,7 +248,7 @@ async def on_duty(room_id: int, at: dt.datetime) -> list[dict]:
 async def upcoming_shifts(room_id: int, at: dt.datetime, limit: int = 10) -> list[dict]:
     """The room's next shifts (running or ahead): start, end, places taken and capacity."""
     kinds = ShiftKind.select(ShiftKind.id).where(ShiftKind.room == room_id)
-    return await Shift.select(Shift.id, Shift.community, Shift.starts_at, Shift.ends_at, Shift.taken, Shift.capacity, Shift.kind.name).where(
+    return await Shift.select(Shift.id, Shift.community, Shift.starts_at, Shift.ends_at, Shift.taken, Shift.capacity, Shift.kind.name, Shift.kind.name_en).where(
         Shift.kind.is_in(kinds) & (Shift.status == "open") & (Shift.ends_at > at)
     ).order_by(Shift.starts_at).limit(limit).run()
 

@@ -28,6 +28,7 @@ class ShiftKindForm(Form):
     idempotency_key = HiddenField()
     kind = SelectField(_lp("kind of", "Kind"), choices=[(k, _l(v)) for k, v in KIND_NAMES.items()], validators=[DataRequired(message=_l("Choose a kind from the list."))])
     name = StringField(_lp("thing", "Name"), [DataRequired(message=_l("Give the shift kind a name.")), Length(max=100, message=_l("At most %(max)d characters.", max=100))])
+    name_en = StringField(_l("Name in English (optional)"), [Optional(), Length(max=100, message=_l("At most %(max)d characters.", max=100))])
     place = StringField(_l("Place or route"), [Optional(), Length(max=200, message=_l("At most %(max)d characters.", max=200))])
     description = TextAreaField(_l("Description"), [Optional(), Length(max=2000, message=_l("At most %(max)d characters.", max=2000))])
     required_skills = Checkboxes(_l("Required skills"), choices=[(k, _l(v)) for k, v in SKILL_NAMES.items()], validate_choice=False)
@@ -46,6 +47,7 @@ class ShiftKindForm(Form):
         return {
             "kind": self.kind.data,
             "name": self.name.data.strip(),
+            "name_en": (self.name_en.data or "").strip(),
             "place": (self.place.data or "").strip(),
             "description": (self.description.data or "").strip(),
             "required_skills": ",".join(self.required_skills.data or []),

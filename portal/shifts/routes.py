@@ -264,7 +264,7 @@ class OfficerShiftsController(Controller):
         return self._kind_page(request, await self._community(community_id), form, kind_id, status=422)
 
     async def _kind_choices(self, form, community_id: int):
-        form.kind.choices = [(k["id"], k["name"]) for k in await rules.kinds_of(community_id, active_only=True)]
+        form.kind.choices = [(k["id"], localized(k, "name")) for k in await rules.kinds_of(community_id, active_only=True)]
         return form
 
     async def _roster_page(self, request: Request, community: dict, form: RosterForm, template_id: int | None = None, status: int = 200, counts: dict | None = None, **extra) -> Template:

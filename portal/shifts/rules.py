@@ -21,7 +21,7 @@ from piccolo.query.functions.aggregate import Count
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
 from portal.db import is_unique_violation, write_transaction
-from portal.notifications.rules import notify
+from portal.notifications.rules import Joined, Named, When, notify
 from portal.shifts.tables import HOLDS_PLACE, KINDS, OPEN_TO, CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.stations.tables import Community
 from portal.volunteers.facts import volunteer_facts
@@ -304,7 +304,7 @@ SHIFT_COLUMNS = (
     Shift.cancel_reason,
     Shift.mismatch,
     Shift.note,
-    Shift.kind.name,
+    Shift.kind.name, Shift.kind.name_en,
     Shift.kind.kind,
     Shift.kind.place,
     Shift.kind.description,
@@ -321,8 +321,14 @@ SHIFT_COLUMNS = (
 )
 
 
-def shift_label(row: dict) -> str:
-    return f"{row['kind.name']} · {_local(row['starts_at'], row.get('community.timezone') or 'Asia/Shanghai')}"
+def kind_name(row: dict, prefix: str = "kind.") -> Named:
+    """A kind of shift's name in a message, read in the reader's language."""
+    return Named(row[f"{prefix}name"], row.get(f"{prefix}name_en") or "")
+
+
+def shift_label(row: dict) -> Joined:
+    """A shift in a message: its kind and start, in the reader's language when read."""
+    return Joined((kind_name(row), When(row["starts_at"], row.get("community.timezone") or "Asia/Shanghai")))
 
 
 async def _standins(shift_ids: list[int]) -> dict[int, int]:
@@ -371,7 +377,7 @@ async def load_person(user_id: int, now: dt.datetime, policy: Policy = DEFAULT_P
     # Only the person's sign-ups around the shifts being looked at: collisions need no more.
     query = Signup.select(
         Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.queued_at, Signup.checked_in_at, Signup.checked_out_at,
-        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.community.timezone,
+        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.community.timezone,
     ).where((Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)))
     if window:
         query = query.where((Signup.shift.ends_at > window[0]) & (Signup.shift.starts_at < window[1]))
@@ -463,7 +469,7 @@ PAST_PAGE_SIZE = 30
 MY_COLUMNS = (
     Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.checked_in_at, Signup.checked_out_at, Signup.hours_override, Signup.hours_note, Signup.no_show,
     Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.community,
-    Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.kind.needs_experienced, Signup.shift.kind.cancel_cutoff_hours,
+    Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place, Signup.shift.kind.buddy_min, Signup.shift.kind.needs_experienced, Signup.shift.kind.cancel_cutoff_hours,
     Signup.shift.community.timezone,
 )
 
@@ -775,7 +781,7 @@ async def offer_next(shift_id: int, now: dt.datetime, policy: Policy = DEFAULT_P
     await record("shift.offered", "shift", shift_id, after={"user": first["user"], "until": until})
     await notify(
         first["user"], "shift.offer", N_("A place is free for you on %(shift)s"), N_("Confirm it under \"My shifts\" before %(until)s, or it goes to the next person waiting."),
-        link="/shifts/mine", dedupe_key=f"shift-offer:{first['id']}:{int(now.timestamp())}", shift=shift_label(shift), until=_local(until, shift["community.timezone"]),
+        link="/shifts/mine", dedupe_key=f"shift-offer:{first['id']}:{int(now.timestamp())}", shift=shift_label(shift), until=When(until, shift["community.timezone"]),
     )
     return first["user"]
 
@@ -988,7 +994,7 @@ async def blocked_people(community_id: int, policy: Policy = DEFAULT_POLICY) -> 
 # --- Shift kinds -------------------------------------------------------------------------
 
 
-KIND_FIELDS = ("kind", "name", "place", "description", "required_skills", "min_people", "max_people", "open_to", "watch_point", "room", "buddy_min", "needs_experienced", "cancel_cutoff_hours", "signup_opens_hours", "active")
+KIND_FIELDS = ("kind", "name", "name_en", "place", "description", "required_skills", "min_people", "max_people", "open_to", "watch_point", "room", "buddy_min", "needs_experienced", "cancel_cutoff_hours", "signup_opens_hours", "active")
 
 
 def _check_kind(data: dict) -> None:
@@ -1176,7 +1182,7 @@ async def generate(template_id: int, now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
     counts = {"created": 0, "removed": 0, "flagged": 0}
     async with write_transaction():
-        template = await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.community.timezone, RosterTemplate.kind.name).where(RosterTemplate.id == template_id).first().run()
+        template = await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.community.timezone, RosterTemplate.kind.name, RosterTemplate.kind.name_en).where(RosterTemplate.id == template_id).first().run()
         if not template:
             raise NotFound(template_id)
         tz = template["community.timezone"] or "Asia/Shanghai"
@@ -1211,7 +1217,7 @@ async def generate(template_id: int, now: dt.datetime | None = None) -> dict:
             if not shift["mismatch"]:
                 await Shift.update({Shift.mismatch: True}).where(Shift.id == shift["id"]).run()
                 counts["flagged"] += 1
-                label = f"{template['kind.name']} · {_local(shift['starts_at'], tz)}"
+                label = Joined((kind_name(template), When(shift["starts_at"], tz)))
                 for person in people:
                     await notify(
                         person["user"], "shift.roster_changed", N_("The roster changed: %(shift)s"),
@@ -1297,7 +1303,7 @@ async def move_kept(actor, community_id: int, template_id: int, shift_id: int, n
         await record("shift.moved_to_roster", "shift", shift_id, actor=actor, before=before, after={"starts_at": starts, "ends_at": ends, "capacity": capacity})
         await _tell_people(
             shift_id, "shift.moved", N_("Your shift moved: %(shift)s"), N_("It now runs %(start)s–%(end)s. If you can't make it, cancel under \"My shifts\"."),
-            f"shift-moved:{int(starts.timestamp())}", shift=shift["kind.name"], start=_local(starts, tz), end=_local(ends, tz),
+            f"shift-moved:{int(starts.timestamp())}", shift=kind_name(shift), start=When(starts, tz), end=When(ends, tz, "time" if _local_day(starts, tz) == _local_day(ends, tz) else "moment"),
         )
         return shift_id
 
@@ -1322,7 +1328,7 @@ async def keep_single(actor, community_id: int, template_id: int, shift_id: int,
         await Shift.update({Shift.template: None, Shift.template_key: None, Shift.mismatch: False}).where(Shift.id == shift_id).run()
         await record("shift.detached_from_roster", "shift", shift_id, actor=actor, before={"template": template_id}, after={"template": None})
         tz = shift["community.timezone"] or "Asia/Shanghai"
-        await _tell_people(shift_id, "shift.kept", N_("Your shift stays: %(shift)s"), N_("The officer keeps it at its time."), "shift-kept-single", shift=f"{shift['kind.name']} · {_local(shift['starts_at'], tz)}")
+        await _tell_people(shift_id, "shift.kept", N_("Your shift stays: %(shift)s"), N_("The officer keeps it at its time."), "shift-kept-single", shift=Joined((kind_name(shift), When(shift["starts_at"], tz))))
     return await generate(template_id, now)
 
 
@@ -1336,7 +1342,7 @@ async def fill_horizon(now: dt.datetime) -> int:
 
 
 async def templates_of(community_id: int) -> list[dict]:
-    return await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.kind.name).where(RosterTemplate.community == community_id).order_by(RosterTemplate.id).limit(200).run()
+    return await RosterTemplate.select(*RosterTemplate.all_columns(), RosterTemplate.kind.name, RosterTemplate.kind.name_en).where(RosterTemplate.community == community_id).order_by(RosterTemplate.id).limit(200).run()
 
 
 def local_to_utc(day: dt.date, time_text: str, tz: str) -> dt.datetime:
@@ -1565,7 +1571,7 @@ async def overdue_checkouts(community_ids: frozenset[int] | None, now: dt.dateti
 
 def _overdue_query(now: dt.datetime, policy: Policy):
     return Signup.select(
-        Signup.id, Signup.user, Signup.user.real_name, Signup.user.phone, Signup.shift, Signup.shift.community, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.community.timezone, Signup.checked_in_at,
+        Signup.id, Signup.user, Signup.user.real_name, Signup.user.phone, Signup.shift, Signup.shift.community, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.community.timezone, Signup.checked_in_at,
     ).where(
         Signup.checked_in_at.is_not_null() & Signup.checked_out_at.is_null() & (Signup.shift.ends_at <= now - dt.timedelta(minutes=policy.overdue_minutes)) & (Signup.shift.ends_at > now - dt.timedelta(days=2))
     )
@@ -1578,7 +1584,7 @@ async def alert_overdue(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> in
             sent += await notify(
                 officer, "shift.overdue", N_("%(name)s has not checked out of %(shift)s"), N_("The shift ended at %(end)s. Call them: %(phone)s."),
                 link=f"/shifts/manage/{row['shift.community']}/shifts/{row['shift']}", dedupe_key=f"shift-overdue:{row['id']}:{officer}",
-                name=row["user.real_name"], shift=row["shift.kind.name"], end=_local(row["shift.ends_at"], row["shift.community.timezone"]), phone=row["user.phone"] or "—",
+                name=row["user.real_name"], shift=kind_name(row, "shift.kind."), end=When(row["shift.ends_at"], row["shift.community.timezone"]), phone=row["user.phone"] or "—",
             )
     return sent
 
@@ -1590,14 +1596,14 @@ async def send_reminders(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> i
     for index, h in enumerate(hours):
         # Only the closest reminder window applies: no 24 h reminder two hours before.
         lower = now + dt.timedelta(hours=hours[index - 1]) if index else now
-        query = Signup.select(Signup.id, Signup.user, Signup.shift, Signup.shift.starts_at, Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.community.timezone).where(
+        query = Signup.select(Signup.id, Signup.user, Signup.shift, Signup.shift.starts_at, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place, Signup.shift.community.timezone).where(
             (Signup.status == "active") & (Signup.shift.status == "open") & (Signup.shift.starts_at > lower) & (Signup.shift.starts_at <= now + dt.timedelta(hours=h))
         )
         async for r in _every_row(query, Signup.id):
             sent += await notify(
                 r["user"], "shift.reminder", N_("Reminder: %(shift)s at %(start)s"), N_("Place: %(place)s. Check in from your phone from 15 minutes before the start."),
                 link="/shifts/mine", dedupe_key=f"shift-reminder:{h}:{r['id']}",
-                shift=r["shift.kind.name"], start=_local(r["shift.starts_at"], r["shift.community.timezone"]), place=r["shift.kind.place"] or "—",
+                shift=kind_name(r, "shift.kind."), start=When(r["shift.starts_at"], r["shift.community.timezone"]), place=r["shift.kind.place"] or "—",
             )
     return sent
 
@@ -1684,7 +1690,7 @@ async def calendar_feed(user_id: int, now: dt.datetime, site: str = "shouwang") 
     from icalendar import Calendar, Event
 
     rows = await Signup.select(
-        Signup.id, Signup.status, Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.kind.name, Signup.shift.kind.place, Signup.shift.kind.description,
+        Signup.id, Signup.status, Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place, Signup.shift.kind.description,
     ).where((Signup.user == user_id) & Signup.status.is_in(["active", "offered", "standin"]) & (Signup.shift.ends_at > now - dt.timedelta(days=60))).order_by(Signup.shift.starts_at).limit(500).run()
     calendar = Calendar()
     calendar.add("prodid", "-//Shouwang//shifts//EN")

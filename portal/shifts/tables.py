@@ -21,6 +21,7 @@ class ShiftKind(Table, tablename="shift_kind"):
     community = ForeignKey(references=Community, on_delete=OnDelete.restrict, index=True)
     kind = Varchar(length=16)
     name = Varchar(length=100)
+    name_en = Varchar(length=100, default="")
     place = Varchar(length=200, default="")
     description = Text(default="")
     required_skills = Varchar(length=200, default="")  # comma-separated skill codes

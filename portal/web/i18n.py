@@ -338,7 +338,8 @@ def format_number(value: float | int) -> str:
 
 
 def localized(row: dict, field: str) -> str:
-    """``row['<field>_en']`` in English when present, else the Chinese ``<field>_zh``."""
+    """``row['<field>_en']`` in English when present, else the Chinese ``<field>_zh`` (or
+    ``<field>`` itself, where an older table named its Chinese column so)."""
     if current_language() == "en" and row.get(f"{field}_en"):
         return row[f"{field}_en"]
-    return row.get(f"{field}_zh") or row.get(f"{field}_en") or ""
+    return row.get(f"{field}_zh") or row.get(field) or row.get(f"{field}_en") or ""
