@@ -31,6 +31,7 @@ APP_REGISTRY = AppRegistry(
         "portal.boards.piccolo_app",
         "portal.reception.piccolo_app",
         "portal.councils.piccolo_app",
+        "portal.pairings.piccolo_app",
         "portal.notices.piccolo_app",
     ]
 )
