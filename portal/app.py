@@ -23,8 +23,8 @@ from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.boards.routes import BoardRegistryController
 from portal.councils.routes import CouncilController
-from portal.pairings.routes import PairingController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
+from portal.followups.routes import FOLLOWUP_CONTROLLERS
 from portal.home import health, home
 from portal.imports.routes import ImportController
 from portal.jobs.runner import JobScheduler
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InboxController,
             WatchPointController,
             LogController,
+            *FOLLOWUP_CONTROLLERS,
             CommunityBoardsController,
             BoardRegistryController,
             DutyController,
@@ -158,7 +159,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicFiguresController,
             DeskController,
             CouncilController,
-            PairingController,
             *REVIEW_CONTROLLERS,
             *WEBAPP_ROUTES,
             *([review_ceiling] if settings.bench_ceiling else []),

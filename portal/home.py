@@ -8,6 +8,7 @@ from litestar.response import Response, Template
 from portal import db
 from portal.boards.rules import counts as board_counts
 from portal.boards.rules import local_today
+from portal.followups.home import followup_counts
 from portal.overview.page import glance
 from portal.logs.rules import open_questions
 from portal.notices.rules import kind_label as notice_kind
@@ -34,6 +35,7 @@ async def home(request: Request) -> Template:
         # Lone-patroller safety: whoever has not checked out after a shift shows up here.
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
         context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
+        context["followup_counts"] = await followup_counts(actor, request.app.state.settings.timezone)
         if actor.home_role in ("volunteer", "host"):
             context["notices"] = await running_notices(actor)
             context["notice_kind"] = notice_kind

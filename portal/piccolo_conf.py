@@ -30,8 +30,8 @@ APP_REGISTRY = AppRegistry(
         "portal.imports.piccolo_app",
         "portal.boards.piccolo_app",
         "portal.reception.piccolo_app",
+        "portal.followups.piccolo_app",
         "portal.councils.piccolo_app",
-        "portal.pairings.piccolo_app",
         "portal.notices.piccolo_app",
     ]
 )

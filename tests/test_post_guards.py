@@ -30,7 +30,9 @@ Not here, reachable by everyone by design: ``/login``, ``/language``, ``/logout`
 public intake form ``/c/{code}/ask/{kind}``, ``/c/{code}/subscribe``, the bulletin
 confirm/unsubscribe tokens and ``/track/{code}/answer`` (the secret in the URL is the
 guard; unknown codes are 404 in test_route_guards), and ``/satisfaction/{token}`` (the
-answer e-mail's signed link: the same, its tests are in test_ledger_closing). Not here either, because they have
+answer e-mail's signed link: the same, its tests are in test_ledger_closing), and the party's
+report of a fix ``/rectify/{token}`` behind a rectification notice's QR code (its tests are in
+test_followups). Not here either, because they have
 no form at all (the empty post of test_route_guards is the complete request) and act only
 on the actor's own data: ``/inbox/read-all``. Everything else that writes is a case.
 """
@@ -53,10 +55,10 @@ from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
 from portal.councils.tables import CouncilRepresentative, CouncilResolution, CouncilSession
-from portal.pairings.tables import Pairing, PairingContact, PairingOpinion
 from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerSavedView, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
+from portal.followups.tables import MediationFollowUp, NoticeWording, RectificationNotice
 from portal.logs.tables import FieldLog, Landmark, LogNote
 from portal.notices.tables import Notice
 from portal.notifications.tables import Notification
@@ -424,20 +426,6 @@ async def with_council(c: Ctx) -> None:
     c.ids["resolution"] = await council_rules.add_resolution(officer, c.ids["session"], matter, str(uuid.uuid4()))
 
 
-async def with_pairing(c: Ctx) -> None:
-    """A pairing of ``officer`` with a school of the first community, and a visit to it."""
-    from portal.pairings import rules as pairing_rules
-
-    officer = await c.actor("officer")
-    data = pairing_rules.PairingData(community_id=c.area.community_id, kind="unit", unit_kind="school", name="西关小学", started_on=dt.date.today() - dt.timedelta(days=3))
-    c.ids["pairing"] = await pairing_rules.create_pairing(officer, data, str(uuid.uuid4()))
-    c.ids["contact"] = await pairing_rules.add_contact(officer, c.ids["pairing"], pairing_rules.ContactData(dt.date.today(), "visit"), str(uuid.uuid4()))
-
-
-# Only the pairing's own officer writes; its station head and heads above only read it.
-PAIRING_WRITERS = {"volunteer": 403, "host": 403, "officer_b": 404, "officer_other": 404, "head": 403, "head_other": 404, "admin": 403, "anonymous": LOGIN, **OVERSEERS}
-
-
 def council_session_form(c: Ctx) -> dict:
     return {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "held_on": dt.date.today().isoformat(), "topic": "交通", "other_attendees": "2", "minutes": "纪要", "version": "1"}
 
@@ -618,6 +606,27 @@ def nothing(c: Ctx) -> dict:
     return {}
 
 
+async def with_mediation_due(c: Ctx) -> None:
+    """volunteer_b's mediation of the first community, its follow-up due today."""
+    data = log_rules.LogData(kind="mediation", community_id=c.area.community_id, occurred_at=log_rules.now() - dt.timedelta(days=3), outcome="resolved", follow_up_on=dt.date.today())
+    c.ids["mediation"] = (await log_rules.create(await c.actor("volunteer_b"), data, "post-guards-mediation")).log_id
+
+
+async def with_requested_hazard(c: Ctx) -> None:
+    """The volunteer's hazard, whose rectification officer_b requested."""
+    await with_hazard(c)
+    officer = await c.actor("officer_b")
+    await log_rules.transition(officer, c.ids["log"], "confirmed")
+    await log_rules.transition(officer, c.ids["log"], "rectification_requested", rectification_by="Property company", rectification_due=dt.date.today() + dt.timedelta(days=5))
+
+
+async def with_rectification_notice(c: Ctx) -> None:
+    from portal.followups import notices
+
+    await with_requested_hazard(c)
+    c.ids["rectification"] = (await notices.issue(await c.actor("officer_b"), c.ids["log"], "Xiguan Property Ltd", "", str(uuid.uuid4()))).notice_id
+
+
 # --- The cases -----------------------------------------------------------------------------
 
 CASES = [
@@ -718,6 +727,15 @@ CASES = [
     case("notices.send", "/notices/new", notice_form, "officer", {"volunteer": 403, "host": 403, "officer_other": 422, "head_other": 422, "anonymous": LOGIN, **OVERSEERS},
          watch=(Notice,), files=front_photo),
     case("notices.end", "/notices/{notice}/end", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_notice, watch=(Notice,)),
+    # Follow-ups: the author (volunteer_b) and the community's officers record a mediation's;
+    # the officers issue and withdraw rectification notices; the station head keeps the wording.
+    case("followups.record", "/followups/{mediation}/record", lambda c: {"result": "held", "followed_up_on": dt.date.today().isoformat(), "note": "All quiet"}, "officer",
+         {"volunteer": 404, "host": 404, "officer_other": 404, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}, setup=with_mediation_due, watch=(MediationFollowUp,)),
+    case("rectification.issue", "/rectification/new/{log}", lambda c: {"idempotency_key": str(uuid.uuid4()), "party": "Xiguan Property Ltd", "party_address": "1 Xiguan Road"}, "officer",
+         OFFICERS_OF_THE_OBJECT, setup=with_requested_hazard, watch=(RectificationNotice,)),
+    case("rectification.withdraw", "/rectification/{rectification}/withdraw", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_rectification_notice, watch=(RectificationNotice,)),
+    case("rectification.wording", "/rectification/wording/{station}", lambda c: {"text": "依据《中华人民共和国消防法》，责令你单位限期改正。"}, "head",
+         {"volunteer": 403, "host": 403, "officer": 403, "officer_other": 403, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}, watch=(NoticeWording,)),
     case("intake.answer", "/intake/{intake}/answer", lambda c: {"text": "We called your family."}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake,)),
     # The three ledgers.
     case("ledger.create", "/ledger/new",
@@ -866,17 +884,6 @@ CASES = [
     case("councils.resolution-done", "/councils/resolutions/{resolution}/done",
          lambda c: {f"d{c.ids['resolution']}-done_on": dt.date.today().isoformat(), f"d{c.ids['resolution']}-note": "已疏导", f"d{c.ids['resolution']}-version": "1"},
          "officer", OF_THE_STATION | {"officer_b": 422, "officer_other": 422}, setup=with_council, watch=(CouncilResolution,)),
-    # 联访解: an officer's own pairings.
-    case("pairings.create", "/pairings/new",
-         lambda c: {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "kind": "person", "name": "马奶奶", "phone": "13900001111", "started_on": dt.date.today().isoformat()},
-         "officer", {"volunteer": 403, "host": 403, "officer_other": 422, "head_other": 422, "admin": 403, "anonymous": LOGIN, **OVERSEERS}, watch=(Pairing,)),
-    case("pairings.contact", "/pairings/{pairing}/contacts", lambda c: {"idempotency_key": str(uuid.uuid4()), "contacted_on": dt.date.today().isoformat(), "channel": "call"},
-         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(PairingContact,)),
-    case("pairings.opinion", "/pairings/contacts/{contact}/opinions",
-         lambda c: {f"o{c.ids['contact']}-{k}": v for k, v in {"idempotency_key": str(uuid.uuid4()), "text": "路灯坏了", "outcome": "filed", "ledger": "suggestion", "category": "public_security"}.items()},
-         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(PairingOpinion, LedgerItem)),
-    case("pairings.end", "/pairings/{pairing}/end", lambda c: {"ended_on": dt.date.today().isoformat(), "end_note": "调走", "version": "1"},
-         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(Pairing,)),
 ]
 
 
@@ -962,7 +969,8 @@ def test_every_writing_post_route_is_a_case_or_said_to_be_public():
     from tests.test_route_guards import ROUTES
 
     public = {"/login", "/language", "/logout", "/c/{code:str}/ask/{kind:str}", "/c/{code:str}/subscribe", "/bulletins/confirm/{token:str}",
-              "/bulletins/unsubscribe/{token:str}", "/track/{code:str}/answer", "/satisfaction/{token:str}", "/inbox/read-all"}
+              "/bulletins/unsubscribe/{token:str}", "/track/{code:str}/answer", "/satisfaction/{token:str}", "/inbox/read-all",
+              "/rectify/{rectify_token:str}"}
     posts = [path for method, path in ROUTES if method == "POST"]
     covered = {_route_of(param.values[0].path, posts) for param in CASES}
     assert set(posts) - public - covered == set()

@@ -383,16 +383,6 @@ ROUTES = {
     ("POST", "/councils/resolutions/{resolution_id:int}/ledger"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/resolutions/{resolution_id:int}/done"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/representatives/{representative_id:int}/retire"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
-    # 联访解: the pairing is another officer's of the first community: its station head and
-    # heads above read it; only that officer writes (an administrator keeps no pairings).
-    ("GET", "/pairings"): row(LOGIN, 403, 403, 200, 200, 200, 200),
-    ("GET", "/pairings/new"): row(LOGIN, 403, 403, 200, 200, 200, 403, head_other=200, **overseers(403)),
-    ("POST", "/pairings/new"): row(LOGIN, 403, 403, 422, 422, 422, 403, head_other=422),
-    ("GET", "/pairings/officers"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
-    ("GET", "/pairings/{pairing_id:int}"): row(LOGIN, 403, 403, 404, 404, 200, 200, head_other=404),
-    ("POST", "/pairings/{pairing_id:int}/contacts"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
-    ("POST", "/pairings/contacts/{contact_id:int}/opinions"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
-    ("POST", "/pairings/{pairing_id:int}/end"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
     # Urgent notices: sent by the officers and head of the first community's station, read
     # by its volunteers and hosts; the notice is the first community's, without a photo.
     ("GET", "/notices"): row(LOGIN, 403, 403, 200, 200, 200, 200),
@@ -402,6 +392,22 @@ ROUTES = {
     ("GET", "/notices/{notice_id:int}/text"): row(LOGIN, 200, 200, 200, 404, 200, 200, head_other=404, volunteer_other=404, host_other=404),
     ("GET", "/notices/{notice_id:int}/photo"): members(404),
     ("POST", "/notices/{notice_id:int}/end"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    # Follow-ups: the target volunteer's mediation in the first community, due today (its
+    # author is none of the columns); a hazard whose rectification is requested (no notice
+    # yet); a notice of another hazard, reported fixed by the party with a photo.
+    ("GET", "/followups"): members(200),
+    ("GET", "/followups/{mediation_id:int}/record"): row(LOGIN, 404, 404, 200, 404, 200, 200),
+    ("POST", "/followups/{mediation_id:int}/record"): row(LOGIN, 404, 404, 422, 404, 422, 422),
+    ("GET", "/rectification"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/rectification/new/{hazard_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200, **overseers(404)),
+    ("POST", "/rectification/new/{hazard_id:int}"): row(LOGIN, 403, 403, 422, 404, 422, 422),
+    ("GET", "/rectification/{rectification_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("GET", "/rectification/{rectification_id:int}/reports/{report_id:int}/photo"): row(LOGIN, 403, 403, 200, 404, 200, 200),
+    ("GET", "/rectification/wording/{station_id:int}"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
+    ("POST", "/rectification/wording/{station_id:int}"): row(LOGIN, 403, 403, 403, 403, 422, 422, head_other=404),
+    ("GET", "/rectify/{rectify_token:str}"): everyone(200),
+    ("POST", "/rectify/{rectify_token:str}"): everyone(409),
+    ("POST", "/rectification/{rectification_id:int}/withdraw"): row(LOGIN, 403, 403, 303, 404, 303, 303),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -519,19 +525,6 @@ async def _council_objects(station_id: int, community_id: int) -> dict:
     return {"session_id": session, "representative_id": representative, "resolution_id": resolution}
 
 
-async def _pairing_objects(community_id: int, owner_id: int) -> dict:
-    """A pairing of ``owner_id`` (an officer) with a school of the first community, and a visit."""
-    import datetime as dt
-    import uuid
-
-    from portal.pairings.tables import Pairing, PairingContact
-
-    now = dt.datetime.now(dt.timezone.utc)
-    pairing = (await Pairing.insert(Pairing(officer=owner_id, community=community_id, kind="unit", unit_kind="school", name="西关小学", phone="0971 1234", started_on=now.date(), created_at=now, updated_at=now, idempotency_key=str(uuid.uuid4()))).returning(Pairing.id).run())[0]["id"]
-    contact = (await PairingContact.insert(PairingContact(pairing=pairing, community=community_id, officer=owner_id, contacted_on=now.date(), channel="visit", created_at=now, idempotency_key=str(uuid.uuid4()))).returning(PairingContact.id).run())[0]["id"]
-    return {"pairing_id": pairing, "contact_id": contact}
-
-
 async def _saved_view_objects(make_user) -> int:
     """A saved view of an officer nobody in the table logs in as."""
     from portal.accounts.rules import load_actor
@@ -584,6 +577,41 @@ async def _bulletin_objects(area) -> dict:
     return {"bulletin": bulletin, "tip": (await Tip.select(Tip.id).first().run())["id"]}
 
 
+async def _followup_objects(app, community_id: int, author_id: int, make_user) -> dict:
+    """The target's mediation due today; a hazard of the first community whose rectification
+    is requested; another with its notice, issued by an officer nobody logs in as and
+    reported fixed by the party with a photo."""
+    import datetime as dt
+    import io
+    import uuid
+
+    from PIL import Image
+
+    from portal.accounts.rules import load_actor
+    from portal.followups import notices
+    from portal.followups.tables import RectificationNotice, RectificationReport
+    from portal.logs import rules
+    from portal.logs.tables import FieldLog
+    from portal.uploads import process_image, storage_for
+
+    author = await load_actor(author_id)
+    day = rules.now().date() + dt.timedelta(days=1)
+    mediation = rules.LogData(kind="mediation", community_id=community_id, occurred_at=rules.now() - dt.timedelta(hours=2), outcome="resolved", follow_up_on=day)
+    hazards = []
+    for key in ("guard-hazard-1", "guard-hazard-2"):
+        data = rules.LogData(kind="hazard", community_id=community_id, occurred_at=rules.now() - dt.timedelta(hours=1), category="fire_exit", severity="high", address="Block 3")
+        hazards.append((await rules.create(author, data, key)).log_id)
+    await FieldLog.update({FieldLog.hazard_stage: "rectification_requested", FieldLog.rectification_by: "Property company", FieldLog.rectification_due: day}).where(FieldLog.id.is_in(hazards)).run()
+    issuer = await load_actor(await make_user("officer", username="notice-issuer"))
+    notice = (await notices.issue(issuer, hazards[1], "Xiguan Property Ltd", "", str(uuid.uuid4()))).notice_id
+    token = (await RectificationNotice.select(RectificationNotice.token).where(RectificationNotice.id == notice).first().run())["token"]
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(out, format="JPEG")
+    await notices.report_fixed(token, "Done", process_image(out.getvalue()), storage_for(app.state.settings), str(uuid.uuid4()))
+    report = (await RectificationReport.select(RectificationReport.id).first().run())["id"]
+    return {"mediation_id": (await rules.create(author, mediation, "guard-mediation")).log_id, "hazard_id": hazards[0], "rectification_id": notice, "report_id": report, "rectify_token": token}
+
+
 def fill(template: str, ids: dict) -> str:
     """The path with each ``{name:type}`` replaced by ``ids[name]``."""
     return re.sub(r"\{(\w+):\w+\}", lambda found: str(ids[found.group(1)]), template)
@@ -615,11 +643,11 @@ async def test_route_answers_per_role(app, area, make_user, column):
     answer_template = await _answer_template_objects(area.station_id)
     saved_view = await _saved_view_objects(make_user)
     council_ids = await _council_objects(area.station_id, area.community_id)
-    pairing_ids = await _pairing_objects(area.community_id, await make_user("officer", username="pairing-owner"))
     notice = await _notice_objects(area.community_id)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
     room_ids = await _room_objects(area.community_id, area.station_id)
+    followup_ids = await _followup_objects(app, area.community_id, target_id, make_user)
     async with http_client(app) as client:
         if column != "anonymous":
             role = {"head_district": "district_head", "head_city": "city_head", "head_other_district": "district_head"}.get(column, column.removesuffix("_other"))
@@ -640,11 +668,10 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "log_kind": "hazard", "landmark_id": log_ids["landmark"], "item_id": ledger_item, "station_id": area.station_id,
                 "day": "2030-10-01", "service_file": "complaint-noise.xml", "request_file": "XX-2026-000000.json",
                 "token_file": "none.xml", "path": "openapi.json", "key_id": 999999, "bulletin_id": bulletin_ids["bulletin"],
-                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community",
+                "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", **followup_ids,
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
                 "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template, "view_id": saved_view,
                 **council_ids,
-                **pairing_ids,
                 "notice_id": notice,
             })
             if method == "GET":

@@ -27,7 +27,8 @@ Values other features rely on:
     (people's mediation committee) · ``referred_court`` · ``police_case``; "" otherwise.
 
 ``field_log.hazard_stage`` — hazards only (NULL for other kinds); changed only by
-    ``portal.logs.rules.transition``:
+    ``portal.logs.rules.transition``, and to ``fixed`` by the party's report on a
+    rectification notice (``portal.followups.notices.report_fixed``):
     ``reported``                 as logged;
     ``confirmed``                an officer confirmed it is real;
     ``rectification_requested``  someone (``rectification_by``) was asked to fix it by

@@ -1,1 +1,0 @@
-"""联访解: officers paired with units and people (pairings, contacts, opinions)."""
