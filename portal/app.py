@@ -22,7 +22,6 @@ from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.boards.routes import BoardRegistryController
-from portal.care.routes import CARE_CONTROLLERS
 from portal.councils.routes import CouncilController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
 from portal.followups.routes import FOLLOWUP_CONTROLLERS
@@ -144,7 +143,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *FOLLOWUP_CONTROLLERS,
             CommunityBoardsController,
             BoardRegistryController,
-            *CARE_CONTROLLERS,
             DutyController,
             OfficerPhotoController,
             PublicController,

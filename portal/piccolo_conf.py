@@ -30,7 +30,6 @@ APP_REGISTRY = AppRegistry(
         "portal.imports.piccolo_app",
         "portal.boards.piccolo_app",
         "portal.reception.piccolo_app",
-        "portal.care.piccolo_app",
         "portal.followups.piccolo_app",
         "portal.councils.piccolo_app",
         "portal.notices.piccolo_app",

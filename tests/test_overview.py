@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.rules import now
+from portal.followups.tables import MediationFollowUp, RectificationNotice
 from portal.ledger.rules import NewItem, file_item
 from portal.ledger.tables import LedgerCallback, LedgerEvent, LedgerItem, LedgerReferral
 from portal.logs.tables import FieldLog
@@ -72,12 +73,12 @@ async def october(area, make_volunteer, make_user):
     await log(c, "patrol", local(7), minutes=60, author=vol_c)
     # Hazards: a found in October, fixed and verified in October; c found, not fixed;
     # b found in September, fixed in October.
-    await log(a, "hazard", local(8), fixed_at=local(9), verified_at=local(12))
-    await log(c, "hazard", local(9))
-    await log(b, "hazard", local(25, month=9), fixed_at=local(2))
+    hazard_a = await log(a, "hazard", local(8), fixed_at=local(9), verified_at=local(12))
+    hazard_c = await log(c, "hazard", local(9))
+    hazard_b = await log(b, "hazard", local(25, month=9), fixed_at=local(2))
     # Mediation resolved (a), one referred (c); help with 3 and 2 people (b); publicity 40 (b).
-    await log(a, "mediation", local(10), outcome="resolved")
-    await log(c, "mediation", local(11), outcome="referred_court")
+    mediation_a = await log(a, "mediation", local(10), outcome="resolved", follow_up_on=dt.date(2026, 10, 17))
+    await log(c, "mediation", local(11), outcome="referred_court", follow_up_on=dt.date(2026, 10, 20))
     await log(b, "help", local(12), people_count=3)
     # On either side of the month's first local midnight (16:00 UTC the day before).
     await log(b, "help", local(1, 0, 30), people_count=2)
@@ -103,6 +104,33 @@ async def october(area, make_volunteer, make_user):
     # Reception: a room in b with 5 people in 3 visits on 10 October.
     room = await make_room(b, "overview-room", "会客厅")
     await DailyCount.insert(DailyCount(room=room, community=b, day=dt.date(2026, 10, 10), visits=3, people=5, consultation=2, mediation_resolved=1)).run()
+    # Follow-ups, by their due day and the day they were done: a's October mediation due on
+    # the 17th, held on the 16th; a's September one due on 30 September, referred on 2
+    # October (overdue in September); b's due 5 October, relapsed on the 8th (overdue); c's
+    # due on the 20th and a pending log's on the 25th, never done (overdue); a duplicate and
+    # one due in November are not counted.
+    await MediationFollowUp.insert(MediationFollowUp(log=mediation_a, community=a, result="held", followed_up_on=dt.date(2026, 10, 16), created_at=local(16))).run()
+    september_a = await log(a, "mediation", local(25, month=9), outcome="partly", follow_up_on=dt.date(2026, 9, 30))
+    await MediationFollowUp.insert(MediationFollowUp(log=september_a, community=a, result="referred_committee", followed_up_on=dt.date(2026, 10, 2), created_at=local(2))).run()
+    september_b = await log(b, "mediation", local(20, month=9), outcome="partly", follow_up_on=dt.date(2026, 10, 5))
+    await MediationFollowUp.insert(MediationFollowUp(log=september_b, community=b, result="relapsed", followed_up_on=dt.date(2026, 10, 8), created_at=local(8))).run()
+    await log(c, "mediation", local(12), status="submitted", outcome="partly", follow_up_on=dt.date(2026, 10, 25))
+    await log(a, "mediation", local(12), status="duplicate", outcome="partly", follow_up_on=dt.date(2026, 10, 19))
+    await log(a, "mediation", local(28), status="submitted", outcome="partly", follow_up_on=dt.date(2026, 11, 2))
+    # Rectification notices: a's hazard fixed the day after its notice (in time), and one
+    # withdrawn (issued, never overdue); c's never fixed (overdue on the 15th); b's issued in
+    # September, due on the 30th and fixed on 2 October (overdue in September, fixed in October).
+    for number, (community, station, hazard, issued, due, withdrawn) in enumerate((
+        (a, area.station_id, hazard_a, local(8, 15), dt.date(2026, 10, 10), None),
+        (a, area.station_id, hazard_a, local(3), dt.date(2026, 10, 4), local(3, 12)),
+        (c, area.other_station_id, hazard_c, local(9, 12), dt.date(2026, 10, 15), None),
+        (b, area.station_id, hazard_b, local(28, month=9), dt.date(2026, 9, 30), None),
+    )):
+        await RectificationNotice.insert(RectificationNotice(
+            log=hazard, community=community, station=station, year=2026, seq=number + 1, number=f"2026-{number + 1:04d}", party="Owner", wording="…",
+            due_on=due, due_at=dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), tzinfo=ZONE), token=uuid.uuid4().hex, issued_at=issued,
+            withdrawn_at=withdrawn, idempotency_key=str(uuid.uuid4()),
+        )).run()
     return {"a": a, "b": b, "c": c}
 
 
@@ -111,13 +139,22 @@ BY_COMMUNITY = {
     "a": {"Patrols": 2, "Patrol hours": 1.5, "Hazards found": 1, "Hazards fixed": 1, "Hazards verified fixed": 1, "Mediations": 1, "Mediations resolved": 1,
           "Active volunteers": 1, "Volunteer hours": 2, "Public messages received": 2, "Public messages answered": 1, "Public messages filed into a ledger": 1,
           "Ledger items filed": 2, "Ledger items closed": 1, "Satisfied, by the person's own answer": 1, "Callbacks recorded": 1, "Answers \"not satisfied\"": 1,
-          "Referrals sent": 1, "Referrals answered": 1},
+          "Referrals sent": 1, "Referrals answered": 1,
+          "Mediation follow-ups due": 1, "Mediation follow-ups done": 2, "Follow-ups: agreement held": 1, "Follow-ups: referred on": 1,
+          "Rectification notices issued": 2, "Rectification notices fixed": 1},
     "b": {"Hazards fixed": 1, "Help given": 2, "People helped": 5, "Publicity sessions": 1, "Publicity audience": 40, "Ledger items closed": 1,
-          "Satisfied, by a callback": 1, "People received": 5, "Consultations and requests for help": 2, "Disputes resolved": 1, "Reception visits logged": 3},
+          "Satisfied, by a callback": 1, "People received": 5, "Consultations and requests for help": 2, "Disputes resolved": 1, "Reception visits logged": 3,
+          "Mediation follow-ups due": 1, "Mediation follow-ups done": 1, "Mediation follow-ups overdue": 1, "Follow-ups: dispute broke out again": 1,
+          "Rectification notices fixed": 1},
     "c": {"Patrols": 1, "Patrol hours": 1, "Hazards found": 1, "Mediations": 1, "Active volunteers": 1, "Volunteer hours": 3, "Ledger items filed": 1,
-          "Ledger items closed": 1, "Closed without confirmation": 1},
+          "Ledger items closed": 1, "Closed without confirmation": 1,
+          "Mediation follow-ups due": 2, "Mediation follow-ups overdue": 2, "Rectification notices issued": 1, "Rectification notices overdue": 1},
 }
-SEPTEMBER = {"a": {"Patrols": 1, "Patrol hours": 1}, "b": {"Hazards found": 1, "Ledger items filed": 1, "Help given": 1, "People helped": 1}, "c": {"Public messages received": 1, "Public messages answered": 1}}
+SEPTEMBER = {
+    "a": {"Patrols": 1, "Patrol hours": 1, "Mediations": 1, "Mediation follow-ups due": 1, "Mediation follow-ups overdue": 1},
+    "b": {"Hazards found": 1, "Ledger items filed": 1, "Help given": 1, "People helped": 1, "Mediations": 1, "Rectification notices issued": 1, "Rectification notices overdue": 1},
+    "c": {"Public messages received": 1, "Public messages answered": 1},
+}
 
 
 def summed(*communities: str) -> dict:

@@ -28,7 +28,13 @@ Definitions (each "in the period" by the date named):
   callback of someone other than the accountable officer; closed without confirmation;
   answers "not satisfied" (each reopening); callbacks recorded; referrals sent and
   answered; the median days from filing to closing of the items closed;
-- reception rooms: the counters of ``portal.reception.counters`` (daily counts).
+- reception rooms: the counters of ``portal.reception.counters`` (daily counts);
+- mediation follow-ups: due (mediations not marked duplicate, by their follow-up day),
+  overdue (of those, the day passed before the reading without the follow-up recorded
+  by then), done and by result (by the day they happened); rectification notices:
+  issued, fixed (their hazard reported fixed after the notice, by that day), overdue (by
+  the deadline, passed before the reading without the fix reported by then); withdrawn
+  notices are left out of fixed and overdue.
 """
 
 from __future__ import annotations
@@ -106,9 +112,12 @@ def _quoted(values) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def _sources(span: Span, scope) -> list[tuple[str, list]]:
+def _sources(span: Span, scope, at: dt.datetime | None = None) -> list[tuple[str, list]]:
     """Every dated fact as rows of (community, period, metric, n, amount, hit)."""
     out = []
+    # A date written into the statement (made here, never typed by anyone): the day the
+    # figures are read, for what was overdue by then.
+    today = (at or dt.datetime.now(dt.timezone.utc)).astimezone(ZoneInfo(span.zone)).date().isoformat()
 
     def add(sql: str, column: str, dates: bool = False) -> None:
         bucket, within, args = _bucket(column, span, dates)
@@ -152,6 +161,21 @@ def _sources(span: Span, scope) -> list[tuple[str, list]]:
     add(f"SELECT community, {{b}} AS b, 'bulletins' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM bulletin "
         "WHERE published_at IS NOT NULL AND community IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bulletin o WHERE o.scope_key = bulletin.scope_key "
         f"AND o.week = bulletin.week AND o.version < bulletin.version AND o.published_at IS NOT NULL) AND {{within}} AND {_in('community', scope)}", "published_at")
+    # Mediation follow-ups by their due day (overdue: the day passed without the follow-up
+    # recorded by then), and those recorded by the day they happened, split by result.
+    add("SELECT community, {b} AS b, 'followup_due' AS metric, 1 AS n, 0 AS amount, "
+        f"CASE WHEN follow_up_on < '{today}' AND NOT EXISTS (SELECT 1 FROM mediation_follow_up m WHERE m.log = field_log.id AND m.followed_up_on <= field_log.follow_up_on) "
+        "THEN 1 ELSE 0 END AS hit "
+        f"FROM field_log WHERE kind = 'mediation' AND status <> 'duplicate' AND {{within}} AND {_in('community', scope)}", "follow_up_on", dates=True)
+    add("SELECT community, {b} AS b, CASE WHEN result = 'held' THEN 'followup_held' WHEN result = 'relapsed' THEN 'followup_relapsed' ELSE 'followup_referred' END AS metric, "
+        f"1 AS n, 1 AS amount, 0 AS hit FROM mediation_follow_up WHERE {{within}} AND {_in('community', scope)}", "followed_up_on", dates=True)
+    # Rectification notices: issued; fixed (their hazard reported fixed after the notice,
+    # by the party or an officer); overdue by their deadline (passed, the fix not reported by then).
+    add(f"SELECT community, {{b}} AS b, 'notice_issued' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM rectification_notice WHERE {{within}} AND {_in('community', scope)}", "issued_at")
+    add("SELECT n.community, {b} AS b, 'notice_fixed' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM rectification_notice n JOIN field_log f ON f.id = n.log "
+        f"WHERE n.withdrawn_at IS NULL AND f.fixed_at >= n.issued_at AND {{within}} AND {_in('n.community', scope)}", "f.fixed_at")
+    add("SELECT n.community, {b} AS b, 'notice_overdue' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM rectification_notice n JOIN field_log f ON f.id = n.log "
+        f"WHERE n.withdrawn_at IS NULL AND n.due_on < '{today}' AND (f.fixed_at IS NULL OR f.fixed_at > n.due_at) AND {{within}} AND {_in('n.community', scope)}", "n.due_on", dates=True)
     return out
 
 
@@ -169,6 +193,10 @@ FROM_SOURCE = {
     ("referrals_sent", "n"): "referrals_sent", ("referrals_answered", "n"): "referrals_answered",
     ("messages", "n"): "messages_received", ("messages_answered", "n"): "messages_answered",
     ("points_verified", "n"): "points_verified", ("boards_printed", "n"): "boards_printed", ("bulletins", "n"): "bulletins_published",
+    ("followup_due", "n"): "followups_due", ("followup_due", "hit"): "followups_overdue",
+    ("followup_held", "n"): "followups_held", ("followup_relapsed", "n"): "followups_relapsed", ("followup_referred", "n"): "followups_referred",
+    ("followup_held", "amount"): "followups_done", ("followup_relapsed", "amount"): "followups_done", ("followup_referred", "amount"): "followups_done",
+    ("notice_issued", "n"): "notices_issued", ("notice_fixed", "n"): "notices_fixed", ("notice_overdue", "n"): "notices_overdue",
 }
 RECEPTION_METRICS = {
     "people_received": ("people",), "consultations_help": ("consultation", "help_request"), "disputes_resolved": ("mediation_resolved",),
@@ -202,7 +230,7 @@ async def collect(scope, part_column: str, span: Span, at: dt.datetime) -> Figur
     ``part_column`` (an expression over ``c``, ``s`` and ``d``: community, station,
     district), over the 12 periods of ``span``."""
     figures = Figures(span.periods)
-    sources = _sources(span, scope)
+    sources = _sources(span, scope, at)
     union = " UNION ALL ".join(sql for sql, _ in sources)
     rows = await fetch(
         f"SELECT {part_column} AS part, x.b, x.metric, SUM(x.n) AS n, SUM(x.amount) AS amount, SUM(x.hit) AS hit "

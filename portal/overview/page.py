@@ -50,11 +50,24 @@ LABELS = {
     "boards_in_place": N_("Contact boards in place"),
     "open_items": N_("Ledger items open"),
     "overdue": N_("Ledger items overdue"),
+    "followups_due": N_("Mediation follow-ups due"),
+    "followups_done": N_("Mediation follow-ups done"),
+    "followups_overdue": N_("Mediation follow-ups overdue"),
+    "followups_held": N_("Follow-ups: agreement held"),
+    "followups_relapsed": N_("Follow-ups: dispute broke out again"),
+    "followups_referred": N_("Follow-ups: referred on"),
+    "notices_issued": N_("Rectification notices issued"),
+    "notices_fixed": N_("Rectification notices fixed"),
+    "notices_overdue": N_("Rectification notices overdue"),
 }
 SECTIONS = (
     ("volunteers", N_("Volunteers and patrols"), ("active_volunteers", "volunteer_hours", "patrols", "patrol_hours")),
     ("hazards", N_("Hazards"), ("hazards_found", "hazards_fixed", "hazards_verified")),
     ("people", N_("Mediation and help"), ("mediations", "mediations_resolved", "help_given", "people_helped")),
+    ("followups", N_("Follow-ups and rectification"), (
+        "followups_due", "followups_done", "followups_overdue", "followups_held", "followups_relapsed", "followups_referred",
+        "notices_issued", "notices_fixed", "notices_overdue",
+    )),
     ("spread", N_("Publicity, watch points, boards and bulletins"), ("publicity_sessions", "publicity_audience", "points_verified", "boards_printed", "bulletins_published")),
     ("public", N_("Public messages"), ("messages_received", "messages_answered", "messages_filed")),
     ("ledger", N_("The three ledgers"), (
@@ -83,7 +96,7 @@ FOUR_S_HINTS = {
 COMPARED = ("active_volunteers", "patrols", "hazards_found", "hazards_fixed", "mediations", "people_helped", "ledger_filed", "ledger_closed", "satisfaction_rate", "median_close_days")
 COMPARED_NOW = ("open_items", "overdue")
 # Lower is better for these: the change is marked the other way round.
-LOWER_IS_BETTER = ("median_close_days", "closed_unconfirmed", "not_satisfied", "overdue")
+LOWER_IS_BETTER = ("median_close_days", "closed_unconfirmed", "not_satisfied", "overdue", "followups_overdue", "followups_relapsed", "notices_overdue")
 
 
 def rates(values: dict[str, list]) -> list:

@@ -1,1 +1,0 @@
-"""Home visits to people who need care: the register, the schedule, the visit log."""
