@@ -153,6 +153,9 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.logs.demo import seed_logs
 
     await seed_logs()
+    from portal.followups.demo import seed_followups
+
+    await seed_followups()
     from portal.ledger.demo import seed_ledger
 
     await seed_ledger()
