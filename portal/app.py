@@ -23,6 +23,7 @@ from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.boards.routes import BoardRegistryController
 from portal.councils.routes import CouncilController
+from portal.pairings.routes import PairingController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
 from portal.followups.routes import FOLLOWUP_CONTROLLERS
 from portal.home import health, home
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicFiguresController,
             DeskController,
             CouncilController,
+            PairingController,
             *REVIEW_CONTROLLERS,
             *WEBAPP_ROUTES,
             *([review_ceiling] if settings.bench_ceiling else []),

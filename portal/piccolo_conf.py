@@ -32,6 +32,7 @@ APP_REGISTRY = AppRegistry(
         "portal.reception.piccolo_app",
         "portal.followups.piccolo_app",
         "portal.councils.piccolo_app",
+        "portal.pairings.piccolo_app",
         "portal.notices.piccolo_app",
     ]
 )

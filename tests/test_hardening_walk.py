@@ -126,6 +126,7 @@ def path_ids(area, objects: dict, common: dict, code: str, target: int) -> dict:
         "item_id": mine["item"], "station_id": 1, "day": "2030-10-01", "service_file": "complaint-noise.xml",
         "request_file": "none.json", "token_file": "none.xml", "path": "openapi.json", "key_id": 0,
         "session_id": 0, "representative_id": 0, "resolution_id": 0,
+        "pairing_id": 0, "contact_id": 0,
         "bulletin_id": common["bulletin_bulletin"], "tip_id": common["bulletin_tip"], "week": "2026-W47", "level": "community", "board_id": 0, "import_kind": "volunteers", "file_name": "example-zh.xlsx", "district_code": "district-1", "city_code": "test-city", "visit_id": 0, "room_id": 0, "room_slug": "none", "phrase_id": 0, "answer_template_id": 0, "view_id": 0, "notice_id": 0,
     }
 

@@ -55,6 +55,7 @@ from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
 from portal.councils.tables import CouncilRepresentative, CouncilResolution, CouncilSession
+from portal.pairings.tables import Pairing, PairingContact, PairingOpinion
 from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerSavedView, LedgerStation
 from portal.logs import review
 from portal.logs import rules as log_rules
@@ -424,6 +425,20 @@ async def with_council(c: Ctx) -> None:
     c.ids["session"] = await council_rules.create_session(officer, c.area.station_id, data, str(uuid.uuid4()))
     matter = council_rules.ResolutionData(matter="学校门口拥堵", decision="派人疏导", owner_id=officer.id, due_on=dt.date.today() + dt.timedelta(days=7))
     c.ids["resolution"] = await council_rules.add_resolution(officer, c.ids["session"], matter, str(uuid.uuid4()))
+
+
+async def with_pairing(c: Ctx) -> None:
+    """A pairing of ``officer`` with a school of the first community, and a visit to it."""
+    from portal.pairings import rules as pairing_rules
+
+    officer = await c.actor("officer")
+    data = pairing_rules.PairingData(community_id=c.area.community_id, kind="unit", unit_kind="school", name="西关小学", started_on=dt.date.today() - dt.timedelta(days=3))
+    c.ids["pairing"] = await pairing_rules.create_pairing(officer, data, str(uuid.uuid4()))
+    c.ids["contact"] = await pairing_rules.add_contact(officer, c.ids["pairing"], pairing_rules.ContactData(dt.date.today(), "visit"), str(uuid.uuid4()))
+
+
+# Only the pairing's own officer writes; its station head and heads above only read it.
+PAIRING_WRITERS = {"volunteer": 403, "host": 403, "officer_b": 404, "officer_other": 404, "head": 403, "head_other": 404, "admin": 403, "anonymous": LOGIN, **OVERSEERS}
 
 
 def council_session_form(c: Ctx) -> dict:
@@ -884,6 +899,17 @@ CASES = [
     case("councils.resolution-done", "/councils/resolutions/{resolution}/done",
          lambda c: {f"d{c.ids['resolution']}-done_on": dt.date.today().isoformat(), f"d{c.ids['resolution']}-note": "已疏导", f"d{c.ids['resolution']}-version": "1"},
          "officer", OF_THE_STATION | {"officer_b": 422, "officer_other": 422}, setup=with_council, watch=(CouncilResolution,)),
+    # 联访解: an officer's own pairings.
+    case("pairings.create", "/pairings/new",
+         lambda c: {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "kind": "person", "name": "马奶奶", "phone": "13900001111", "started_on": dt.date.today().isoformat()},
+         "officer", {"volunteer": 403, "host": 403, "officer_other": 422, "head_other": 422, "admin": 403, "anonymous": LOGIN, **OVERSEERS}, watch=(Pairing,)),
+    case("pairings.contact", "/pairings/{pairing}/contacts", lambda c: {"idempotency_key": str(uuid.uuid4()), "contacted_on": dt.date.today().isoformat(), "channel": "call"},
+         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(PairingContact,)),
+    case("pairings.opinion", "/pairings/contacts/{contact}/opinions",
+         lambda c: {f"o{c.ids['contact']}-{k}": v for k, v in {"idempotency_key": str(uuid.uuid4()), "text": "路灯坏了", "outcome": "filed", "ledger": "suggestion", "category": "public_security"}.items()},
+         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(PairingOpinion, LedgerItem)),
+    case("pairings.end", "/pairings/{pairing}/end", lambda c: {"ended_on": dt.date.today().isoformat(), "end_note": "调走", "version": "1"},
+         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(Pairing,)),
 ]
 
 

@@ -383,6 +383,16 @@ ROUTES = {
     ("POST", "/councils/resolutions/{resolution_id:int}/ledger"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/resolutions/{resolution_id:int}/done"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/representatives/{representative_id:int}/retire"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
+    # 联访解: the pairing is another officer's of the first community: its station head and
+    # heads above read it; only that officer writes (an administrator keeps no pairings).
+    ("GET", "/pairings"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/pairings/new"): row(LOGIN, 403, 403, 200, 200, 200, 403, head_other=200, **overseers(403)),
+    ("POST", "/pairings/new"): row(LOGIN, 403, 403, 422, 422, 422, 403, head_other=422),
+    ("GET", "/pairings/officers"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=200),
+    ("GET", "/pairings/{pairing_id:int}"): row(LOGIN, 403, 403, 404, 404, 200, 200, head_other=404),
+    ("POST", "/pairings/{pairing_id:int}/contacts"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
+    ("POST", "/pairings/contacts/{contact_id:int}/opinions"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
+    ("POST", "/pairings/{pairing_id:int}/end"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
     # Urgent notices: sent by the officers and head of the first community's station, read
     # by its volunteers and hosts; the notice is the first community's, without a photo.
     ("GET", "/notices"): row(LOGIN, 403, 403, 200, 200, 200, 200),
@@ -525,6 +535,19 @@ async def _council_objects(station_id: int, community_id: int) -> dict:
     return {"session_id": session, "representative_id": representative, "resolution_id": resolution}
 
 
+async def _pairing_objects(community_id: int, owner_id: int) -> dict:
+    """A pairing of ``owner_id`` (an officer) with a school of the first community, and a visit."""
+    import datetime as dt
+    import uuid
+
+    from portal.pairings.tables import Pairing, PairingContact
+
+    now = dt.datetime.now(dt.timezone.utc)
+    pairing = (await Pairing.insert(Pairing(officer=owner_id, community=community_id, kind="unit", unit_kind="school", name="西关小学", phone="0971 1234", started_on=now.date(), created_at=now, updated_at=now, idempotency_key=str(uuid.uuid4()))).returning(Pairing.id).run())[0]["id"]
+    contact = (await PairingContact.insert(PairingContact(pairing=pairing, community=community_id, officer=owner_id, contacted_on=now.date(), channel="visit", created_at=now, idempotency_key=str(uuid.uuid4()))).returning(PairingContact.id).run())[0]["id"]
+    return {"pairing_id": pairing, "contact_id": contact}
+
+
 async def _saved_view_objects(make_user) -> int:
     """A saved view of an officer nobody in the table logs in as."""
     from portal.accounts.rules import load_actor
@@ -643,6 +666,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     answer_template = await _answer_template_objects(area.station_id)
     saved_view = await _saved_view_objects(make_user)
     council_ids = await _council_objects(area.station_id, area.community_id)
+    pairing_ids = await _pairing_objects(area.community_id, await make_user("officer", username="pairing-owner"))
     notice = await _notice_objects(area.community_id)
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
@@ -672,6 +696,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
                 "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template, "view_id": saved_view,
                 **council_ids,
+                **pairing_ids,
                 "notice_id": notice,
             })
             if method == "GET":
