@@ -6,7 +6,7 @@ import datetime as dt
 from portal.audit.tables import AuditEntry
 from portal.ledger.tables import Holiday
 from portal.shifts import rules
-from portal.shifts.tables import Shift, ShiftKind
+from portal.shifts.tables import Shift, ShiftKind, Signup
 from portal.volunteers.tables import VolunteerProfile
 from tests.conftest import post_form
 
@@ -49,3 +49,15 @@ async def test_a_holiday_has_an_english_name(client_for):
     await post_form(admin, "/language", {"language": "zh_CN", "next": "/"})
     page = (await admin.get("/ledger/calendar")).text
     assert "国庆节" in page and "National Day" not in page.replace('value="National Day"', "")
+
+
+async def test_the_calendar_feed_names_a_shift_in_the_accounts_language(make_user, area):
+    kind = await rules.create_kind(None, area.community_id, {"kind": "patrol", "name": "西关夜巡", "name_en": "Xiguan night patrol", "place": "", "required_skills": "", "min_people": 1, "max_people": 3, "open_to": "volunteers", "buddy_min": 0, "needs_experienced": False})
+    starts = rules.utcnow() + dt.timedelta(days=1)
+    shift = (await Shift.insert(Shift(community=area.community_id, kind=kind, starts_at=starts, ends_at=starts + dt.timedelta(hours=2), min_people=1, capacity=3, taken=2, created_at=rules.utcnow())).returning(Shift.id).run())[0]["id"]
+    feeds = {}
+    for language in ("en", "zh_CN"):
+        person = await make_user("volunteer", preferred_language=language)
+        await Signup.insert(Signup(shift=shift, user=person, status="active", queued_at=starts, updated_at=starts)).run()
+        feeds[language] = (await rules.calendar_feed(person, rules.utcnow())).decode()
+    assert "SUMMARY:Xiguan night patrol" in feeds["en"] and "SUMMARY:西关夜巡" in feeds["zh_CN"]

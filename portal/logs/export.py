@@ -48,7 +48,7 @@ COLUMNS: list[tuple[Callable[[], str], Callable[[dict], object]]] = [
     (lambda: _("Category"), lambda r: label("category", r["category"], r["kind"])),
     (lambda: _("Severity"), lambda r: label("severity", r["severity"])),
     (lambda: _("Hazard stage"), lambda r: label("stage", r["hazard_stage"])),
-    (lambda: _("People"), lambda r: r["people_count"]),
+    (lambda: pgettext("how many", "People"), lambda r: r["people_count"]),
     (lambda: _("Outcome"), lambda r: label("outcome", r["outcome"])),
     (lambda: _("Patrol minutes"), lambda r: r["minutes"]),
     (lambda: _("Photos"), lambda r: r["photo_count"]),

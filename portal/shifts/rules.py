@@ -1692,6 +1692,9 @@ async def calendar_feed(user_id: int, now: dt.datetime, site: str = "shouwang") 
     rows = await Signup.select(
         Signup.id, Signup.status, Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.status, Signup.shift.cancel_reason, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place, Signup.shift.kind.description,
     ).where((Signup.user == user_id) & Signup.status.is_in(["active", "offered", "standin"]) & (Signup.shift.ends_at > now - dt.timedelta(days=60))).order_by(Signup.shift.starts_at).limit(500).run()
+    # A feed is read without a session: its shifts are named in the account's language.
+    reader = await User.select(User.preferred_language).where(User.id == user_id).first().run()
+    english = bool(reader) and reader["preferred_language"] == "en"
     calendar = Calendar()
     calendar.add("prodid", "-//Shouwang//shifts//EN")
     calendar.add("version", "2.0")
@@ -1702,7 +1705,7 @@ async def calendar_feed(user_id: int, now: dt.datetime, site: str = "shouwang") 
         event.add("dtstamp", now)
         event.add("dtstart", _aware(r["shift.starts_at"]))
         event.add("dtend", _aware(r["shift.ends_at"]))
-        event.add("summary", r["shift.kind.name"])
+        event.add("summary", r["shift.kind.name_en"] if english and r["shift.kind.name_en"] else r["shift.kind.name"])
         if r["shift.kind.place"]:
             event.add("location", r["shift.kind.place"])
         cancelled = r["shift.status"] == "cancelled" or r["status"] == "standin"
