@@ -162,6 +162,11 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.reception.demo_visits import seed_visits
 
     await seed_visits()
+    from portal.councils.demo import seed_councils
+    from portal.pairings.demo import seed_pairings
+
+    await seed_councils()
+    await seed_pairings()
     from portal.bulletins.demo import seed_bulletins
 
     await _more_items()

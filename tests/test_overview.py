@@ -131,6 +131,7 @@ async def october(area, make_volunteer, make_user):
             due_on=due, due_at=dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), tzinfo=ZONE), token=uuid.uuid4().hex, issued_at=issued,
             withdrawn_at=withdrawn, idempotency_key=str(uuid.uuid4()),
         )).run()
+    await outreach(area, a, b, c, officer_a)
     return {"a": a, "b": b, "c": c}
 
 
@@ -155,6 +156,78 @@ SEPTEMBER = {
     "b": {"Hazards found": 1, "Ledger items filed": 1, "Help given": 1, "People helped": 1, "Mediations": 1, "Rectification notices issued": 1, "Rectification notices overdue": 1},
     "c": {"Public messages received": 1, "Public messages answered": 1},
 }
+
+
+async def outreach(area, a: int, b: int, c: int, officer: int) -> None:
+    """进建商 and 联访解 records, counted in OUTREACH below. Sessions: a's on 9 October
+    (two of three invited came; three resolutions, one done on the 20th, one on 3
+    November); b's on 28 September (one came; its resolution done on 5 October); c's on 31
+    October (one came, one resolution); a's on 1 November. Pairings: a's since 15
+    September (a contact on 30 September whose opinion, filed, closed at 00:30 on 1
+    October) and since 2 October (contacts on 3 and 31 October: one opinion solved on the
+    spot, two filed of which one closed on the 25th); b's since 10 October (a contact in
+    November); c's since 5 October (a contact on the 6th, solved on the spot)."""
+    from portal.councils.tables import CouncilAttendance, CouncilRepresentative, CouncilResolution, CouncilSession
+    from portal.pairings.tables import Pairing, PairingContact, PairingOpinion
+
+    moment = now()
+    day = dt.date
+
+    async def insert(table, **columns) -> int:
+        return (await table.insert(table(**columns)).returning(table.id).run())[0]["id"]
+
+    def key() -> str:
+        return str(uuid.uuid4())
+
+    r1, r2, r3 = [await insert(CouncilRepresentative, station=area.station_id, name=n, kind="think_tank", created_at=moment, idempotency_key=key()) for n in ("r1", "r2", "r3")]
+    r4 = await insert(CouncilRepresentative, station=area.other_station_id, name="r4", kind="npc_deputy", created_at=moment, idempotency_key=key())
+    sessions = {}
+    for name, station, community, held in (("a", area.station_id, a, day(2026, 10, 9)), ("b", area.station_id, b, day(2026, 9, 28)),
+                                            ("c", area.other_station_id, c, day(2026, 10, 31)), ("a-nov", area.station_id, a, day(2026, 11, 1))):
+        sessions[name] = await insert(CouncilSession, station=station, community=community, held_on=held, topic="t", created_at=moment, updated_at=moment, idempotency_key=key())
+    for session, representative, came in (("a", r1, True), ("a", r2, True), ("a", r3, False), ("b", r1, True), ("c", r4, True), ("a-nov", r1, True)):
+        await CouncilAttendance.insert(CouncilAttendance(session=sessions[session], representative=representative, attended=came)).run()
+    for seq, (session, done_on) in enumerate((("a", day(2026, 10, 20)), ("a", None), ("a", day(2026, 11, 3)), ("b", day(2026, 10, 5)), ("c", None), ("a-nov", None))):
+        await insert(CouncilResolution, session=sessions[session], seq=seq + 1, matter="m", owner=officer, due_on=day(2026, 12, 1), status="done" if done_on else "open",
+                     done_on=done_on, created_at=moment, updated_at=moment, idempotency_key=key())
+    pairings = {}
+    for name, community, started in (("a-sep", a, day(2026, 9, 15)), ("a", a, day(2026, 10, 2)), ("b", b, day(2026, 10, 10)), ("c", c, day(2026, 10, 5))):
+        pairings[name] = await insert(Pairing, officer=officer, community=community, kind="unit", unit_kind="school", name=name, started_on=started,
+                                      created_at=moment, updated_at=moment, idempotency_key=key())
+
+    async def contact(pairing: str, community: int, on: dt.date, *opinions) -> None:
+        made = await insert(PairingContact, pairing=pairings[pairing], community=community, officer=officer, contacted_on=on, created_at=moment, idempotency_key=key())
+        for outcome, ledger_item in opinions:
+            await insert(PairingOpinion, contact=made, pairing=pairings[pairing], community=community, officer=officer, contacted_on=on, text="o", outcome=outcome,
+                         ledger_item=ledger_item, created_at=moment, idempotency_key=key())
+
+    closed_first = await item(a, ledger="suggestion", filed=local(30, month=9), stage="closed_unconfirmed", closed_at=local(1, 0, 30))
+    closed_late = await item(a, ledger="claim", filed=local(3), stage="closed_unconfirmed", closed_at=local(25))
+    still_open = await item(a, ledger="complaint", filed=local(3))
+    await contact("a-sep", a, day(2026, 9, 30), ("filed", closed_first))
+    await contact("a", a, day(2026, 10, 3), ("solved", None), ("filed", closed_late), ("filed", still_open))
+    await contact("a", a, day(2026, 10, 31))
+    await contact("b", b, day(2026, 11, 2), ("solved", None))
+    await contact("c", c, day(2026, 10, 6), ("solved", None))
+
+
+# 进建商 and 联访解 by hand (see outreach()), with the ledger items their opinions went into.
+OUTREACH = {
+    "a": {"Sessions with citizens held (进建商)": 1, "Representatives who came": 2, "Resolutions decided": 3, "Resolutions done": 1, "Pairings made (联访解)": 1,
+          "Contacts with paired units and people": 2, "Opinions collected": 3, "Opinions solved": 3,
+          "Ledger items filed": 2, "Ledger items closed": 2, "Closed without confirmation": 2},
+    "b": {"Resolutions done": 1, "Pairings made (联访解)": 1},
+    "c": {"Sessions with citizens held (进建商)": 1, "Representatives who came": 1, "Resolutions decided": 1, "Pairings made (联访解)": 1,
+          "Contacts with paired units and people": 1, "Opinions collected": 1, "Opinions solved": 1},
+}
+OUTREACH_SEPTEMBER = {
+    "a": {"Pairings made (联访解)": 1, "Contacts with paired units and people": 1, "Opinions collected": 1, "Ledger items filed": 1},
+    "b": {"Sessions with citizens held (进建商)": 1, "Representatives who came": 1, "Resolutions decided": 1},
+}
+for _month, _extra in ((BY_COMMUNITY, OUTREACH), (SEPTEMBER, OUTREACH_SEPTEMBER)):
+    for _community, _counts in _extra.items():
+        for _label, _n in _counts.items():
+            _month[_community][_label] = _month[_community].get(_label, 0) + _n
 
 
 def summed(*communities: str) -> dict:

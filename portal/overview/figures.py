@@ -35,6 +35,12 @@ Definitions (each "in the period" by the date named):
   issued, fixed (their hazard reported fixed after the notice, by that day), overdue (by
   the deadline, passed before the reading without the fix reported by then); withdrawn
   notices are left out of fixed and overdue.
+- 进建商: sessions held and the representatives who came (by the session's day),
+  resolutions decided (by the session's day) and done (by the day done), under the
+  community each session is recorded for;
+- 联访解: pairings made (by the day paired), contacts (by their day), opinions collected
+  (by the contact's day) and solved: on the spot (by the contact's day) or through the
+  ledger (the item closed, or closed without confirmation, by the day closed);
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from portal.db import engine, fetch
+from portal.db import engine, fetch, true
 from portal.ledger.tables import CLOSED_STAGES, LEDGERS, OPEN_STAGES, SOURCES
 from portal.web.periods import Period, shifted
 
@@ -176,6 +182,23 @@ def _sources(span: Span, scope, at: dt.datetime | None = None) -> list[tuple[str
         f"WHERE n.withdrawn_at IS NULL AND f.fixed_at >= n.issued_at AND {{within}} AND {_in('n.community', scope)}", "f.fixed_at")
     add("SELECT n.community, {b} AS b, 'notice_overdue' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM rectification_notice n JOIN field_log f ON f.id = n.log "
         f"WHERE n.withdrawn_at IS NULL AND n.due_on < '{today}' AND (f.fixed_at IS NULL OR f.fixed_at > n.due_at) AND {{within}} AND {_in('n.community', scope)}", "n.due_on", dates=True)
+    # 进建商: sessions, the representatives who came and the resolutions, by the session's day.
+    add(f"SELECT community, {{b}} AS b, 'council_session' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM council_session WHERE {{within}} AND {_in('community', scope)}",
+        "held_on", dates=True)
+    add("SELECT s.community, {b} AS b, 'council_attendance' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM council_attendance a JOIN council_session s ON s.id = a.session "
+        f"WHERE a.attended = {true()} AND {{within}} AND {_in('s.community', scope)}", "s.held_on", dates=True)
+    add("SELECT s.community, {b} AS b, 'council_resolution' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM council_resolution r JOIN council_session s ON s.id = r.session "
+        f"WHERE {{within}} AND {_in('s.community', scope)}", "s.held_on", dates=True)
+    add("SELECT s.community, {b} AS b, 'council_done' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM council_resolution r JOIN council_session s ON s.id = r.session "
+        f"WHERE r.status = 'done' AND {{within}} AND {_in('s.community', scope)}", "r.done_on", dates=True)
+    # 联访解: pairings made, contacts, opinions (solved on the spot: hit), and opinions solved through the ledger.
+    add(f"SELECT community, {{b}} AS b, 'pairing_made' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM pairing WHERE {{within}} AND {_in('community', scope)}", "started_on", dates=True)
+    add(f"SELECT community, {{b}} AS b, 'pairing_contact' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM pairing_contact WHERE {{within}} AND {_in('community', scope)}",
+        "contacted_on", dates=True)
+    add(f"SELECT community, {{b}} AS b, 'pairing_opinion' AS metric, 1 AS n, 0 AS amount, CASE WHEN outcome = 'solved' THEN 1 ELSE 0 END AS hit FROM pairing_opinion "
+        f"WHERE {{within}} AND {_in('community', scope)}", "contacted_on", dates=True)
+    add("SELECT o.community, {b} AS b, 'pairing_solved_ledger' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM pairing_opinion o JOIN ledger_item li ON li.id = o.ledger_item "
+        f"WHERE li.stage IN ('closed', 'closed_unconfirmed') AND {{within}} AND {_in('o.community', scope)}", "li.closed_at")
     return out
 
 
@@ -197,6 +220,10 @@ FROM_SOURCE = {
     ("followup_held", "n"): "followups_held", ("followup_relapsed", "n"): "followups_relapsed", ("followup_referred", "n"): "followups_referred",
     ("followup_held", "amount"): "followups_done", ("followup_relapsed", "amount"): "followups_done", ("followup_referred", "amount"): "followups_done",
     ("notice_issued", "n"): "notices_issued", ("notice_fixed", "n"): "notices_fixed", ("notice_overdue", "n"): "notices_overdue",
+    ("council_session", "n"): "sessions_held", ("council_attendance", "n"): "representatives_attending",
+    ("council_resolution", "n"): "resolutions_decided", ("council_done", "n"): "resolutions_done",
+    ("pairing_made", "n"): "pairings_made", ("pairing_contact", "n"): "pairing_contacts", ("pairing_opinion", "n"): "opinions_collected",
+    ("pairing_opinion", "hit"): "opinions_solved", ("pairing_solved_ledger", "n"): "opinions_solved",
 }
 RECEPTION_METRICS = {
     "people_received": ("people",), "consultations_help": ("consultation", "help_request"), "disputes_resolved": ("mediation_resolved",),

@@ -59,6 +59,14 @@ LABELS = {
     "notices_issued": N_("Rectification notices issued"),
     "notices_fixed": N_("Rectification notices fixed"),
     "notices_overdue": N_("Rectification notices overdue"),
+    "sessions_held": N_("Sessions with citizens held (进建商)"),
+    "representatives_attending": N_("Representatives who came"),
+    "resolutions_decided": N_("Resolutions decided"),
+    "resolutions_done": N_("Resolutions done"),
+    "pairings_made": N_("Pairings made (联访解)"),
+    "pairing_contacts": N_("Contacts with paired units and people"),
+    "opinions_collected": N_("Opinions collected"),
+    "opinions_solved": N_("Opinions solved"),
 }
 SECTIONS = (
     ("volunteers", N_("Volunteers and patrols"), ("active_volunteers", "volunteer_hours", "patrols", "patrol_hours")),
@@ -76,6 +84,9 @@ SECTIONS = (
     )),
     ("reception", N_("Reception rooms"), (
         "people_received", "consultations_help", "disputes_resolved", "emergency_rescues", "errands", "convenience", "business", "foreign_visitors", "reception_visits",
+    )),
+    ("outreach", N_("Citizens invited in and officers paired with them (进建商, 联访解)"), (
+        "sessions_held", "representatives_attending", "resolutions_decided", "resolutions_done", "pairings_made", "pairing_contacts", "opinions_collected", "opinions_solved",
     )),
 )
 # The "4S" of a community police office (王莉警务室): 安全 safe, 传播 spread, 速度 speed,
@@ -171,11 +182,30 @@ def line(figures: Figures, metric: str, labels: list[str]) -> dict:
     }
 
 
+# Sections whose figures of the period are also split by the units below, under their lines.
+SECTION_PARTS = {"outreach": next(metrics for key, _title, metrics in SECTIONS if key == "outreach")}
+
+
+def section_parts(figures: Figures, units: dict, key: str) -> dict | None:
+    """A section's figures of the period per unit one level below, and their total."""
+    metrics = SECTION_PARTS.get(key)
+    if not metrics:
+        return None
+    rows = []
+    for part in sorted(figures.parts, key=lambda p: (p is None, (units.get(p) or {}).get("code", ""))):
+        values = [figures.parts[part].get(m, [0] * TREND)[-1] for m in metrics]
+        if any(values):
+            rows.append({"name": localized(units[part], "name") if part in units else _("No district yet"), "values": values})
+    return {"columns": [_(LABELS[m]) for m in metrics], "rows": rows, "totals": [figures.series.get(m, [0] * TREND)[-1] for m in metrics]}
+
+
 def view(figures: Figures, units: dict, overdue: list[dict], breakdown: dict) -> dict:
     """The page's context from the figures (in the reader's language)."""
     with_rates(figures)
     labels = [period_label(p) for p in figures.periods]
     sections = [{"key": key, "title": _(title), "lines": [line(figures, m, labels) for m in metrics]} for key, title, metrics in SECTIONS]
+    for section in sections:
+        section["parts"] = section_parts(figures, units, section["key"])
     four = []
     for key, title, metrics, standing in FOUR_S:
         four.append({
