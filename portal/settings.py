@@ -78,6 +78,7 @@ class Settings:
     retention_mediation_days: int = field(default=1095, metadata={"help": "Days after a mediation before the retention job anonymises its parties' names and contacts (the number of parties stays). 0: never."})
     retention_ledger_days: int = field(default=730, metadata={"help": "Days after a ledger item was closed before the retention job removes the raiser's name, phone and e-mail (the item and its figures stay). 0: never."})
     retention_intake_days: int = field(default=365, metadata={"help": "Days after a public intake was made before the retention job removes its contact name and phone, once it is answered or filed. 0: never."})
+    retention_care_days: int = field(default=30, metadata={"help": "Days after a person's consent to home visits was withdrawn, or the person left, before the retention job removes their record from the care register, with the notes of its visits (the visits stay counted). 0: never."})
     upload_dir: str = field(default="", metadata={"help": "Folder of uploaded photos (logs). Empty: `uploads/` beside the SQLite file, or `var/uploads` with PostgreSQL. Every web process must see the same folder."})
 
     @property
@@ -133,7 +134,7 @@ class Settings:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
         if self.password_time_cost < 1 or self.password_parallelism < 1 or self.password_memory_kib < 8 * self.password_parallelism:
             raise SettingsError("PORTAL_PASSWORD_*: at least one pass, one lane and 8 KiB of memory per lane")
-        if min(self.retention_mediation_days, self.retention_ledger_days, self.retention_intake_days) < 0:
+        if min(self.retention_mediation_days, self.retention_ledger_days, self.retention_intake_days, self.retention_care_days) < 0:
             raise SettingsError("PORTAL_RETENTION_*_DAYS must be 0 (never) or a number of days")
         if self.scheduler not in {"app", "process", "off"}:
             raise SettingsError("PORTAL_SCHEDULER must be app, process or off")
