@@ -712,7 +712,7 @@ CASES = [
          {"host_b": 403, "volunteer": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN}, setup=with_host_point, watch=(WatchPoint,)),
     case("watchpoints.hours", "/watchpoints/{point_host}/hours", hours_form, "host",
          {"host_b": 403, "volunteer": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN}, setup=with_host_point, watch=(WatchPoint,)),
-    case("watchpoints.closed-today", "/watchpoints/{point_host}/closed-today", lambda c: {"closed": "1"}, "host",
+    case("watchpoints.closed-today", "/watchpoints/{point_host}/closed-today", lambda c: {"closed": "1", "confirm": "yes"}, "host",
          {"host_b": 403, "volunteer": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN}, setup=with_host_point, watch=(WatchPoint,)),
     case("watchpoints.visit", "/watchpoints/{point_host}/visits", lambda c: {"visited_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(), "note": "All fine", "outcome": "verified"}, "officer",
          {"host": 403, "volunteer": 403, "officer_other": 403, "head_other": 403, "anonymous": LOGIN}, setup=with_host_point, watch=(WatchPoint,)),

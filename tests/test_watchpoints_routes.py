@@ -172,10 +172,20 @@ async def test_host_can_edit_only_their_own_point(client_for, make_user, area):
     assert names == {mine: "改名", theirs: "别家药店"}
 
 
-async def test_closed_today_in_one_tap_with_htmx_and_without(client_for, make_user, area):
+async def test_closed_today_asks_first_then_closes_with_htmx_and_without(client_for, make_user, area):
+    """The button says what it does ("Close for the rest of today"); its first tap asks,
+    the answer "yes" closes; opening again needs no question."""
     host, host_id = await client_for("host")
     point_id, _ = await make_point(make_user, area, host_id=host_id)
-    response = await htmx_post(host, f"/watchpoints/{point_id}/closed-today", {"closed": "1"}, target="closed-today")
+    page = (await host.get(f"/watchpoints/{point_id}")).text
+    assert "Close for the rest of today</button>" in page and "Closed today</button>" not in page
+    async with nothing_changes((WatchPoint, point_id)):
+        question = await htmx_post(host, f"/watchpoints/{point_id}/closed-today", {"closed": "1"}, target="closed-today")
+        assert question.status_code == 200 and "Close the place for the rest of today?" in question.text and "<html" not in question.text
+        assert 'name="confirm" value="yes"' in question.text and "No, stay open" in question.text
+        plain = await post_form(host, f"/watchpoints/{point_id}/closed-today", {"closed": "1"})
+        assert plain.status_code == 200 and "<html" in plain.text and "Close the place for the rest of today?" in plain.text
+    response = await htmx_post(host, f"/watchpoints/{point_id}/closed-today", {"closed": "1", "confirm": "yes"}, target="closed-today")
     assert response.status_code == 200 and 'id="closed-today"' in response.text and "Open again today" in response.text
     assert "<html" not in response.text
     assert (await WatchPoint.select(WatchPoint.closed_today_on).first().run())["closed_today_on"] is not None

@@ -56,7 +56,7 @@ async def test_every_change_by_a_host_is_audited_with_before_and_after(client_fo
     point_id, _ = await make_point(make_user, area, host_id=host_id, status="pending")
     await post_multipart(host, f"/watchpoints/{point_id}/edit", application(area.community_id, name_zh="改过的名字"))
     await post_form(host, f"/watchpoints/{point_id}/hours", {f"mode_{d}": "24h" for d in range(7)} | {"closed_dates": "2027-02-17"})
-    await post_form(host, f"/watchpoints/{point_id}/closed-today", {"closed": "1"})
+    await post_form(host, f"/watchpoints/{point_id}/closed-today", {"closed": "1", "confirm": "yes"})
     await post_form(host, f"/watchpoints/{point_id}/closed-today", {"closed": "0"})
     rows = await AuditEntry.select(AuditEntry.action, AuditEntry.actor, AuditEntry.before, AuditEntry.after).where(
         (AuditEntry.object_type == "watchpoint") & (AuditEntry.object_id == str(point_id))

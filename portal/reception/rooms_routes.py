@@ -110,7 +110,7 @@ class RoomController(Controller):
             community=community,
             open_now=rules.open_state(room, tz, moment),
             week=H.week_from_text(room["hours"]),
-            closed_dates=sorted(H.dates_from_text(room["holidays"])),
+            closed_dates=H.date_ranges(H.dates_from_text(room["holidays"])),
             today_index=H.local_now(moment, tz).weekday(),
             on_duty=await rules.on_duty(room["id"], moment),
             shifts=await rules.upcoming_shifts(room["id"], moment),

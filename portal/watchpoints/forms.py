@@ -15,6 +15,7 @@ from portal.watchpoints import hours as H
 from portal.watchpoints.tables import CAPABILITIES, KINDS
 from portal.web.forms import Form, OnceForm
 from portal.web.i18n import lazy_gettext as _l
+from portal.web.i18n import lazy_ngettext as _ln
 from portal.web.i18n import lazy_pgettext as _lp
 
 PHONE_PATTERN = r"^\+?[0-9 -]{3,20}$"
@@ -57,29 +58,57 @@ def _time_validator(form, field):
 
 
 class HoursForm(Form):
-    """Seven days of hours, plus the closed dates (holidays)."""
+    """Seven days of hours (or one row for every day), plus the closed dates (holidays) and
+    a closure from one date to another."""
 
+    same_every_day = BooleanField(_l("Same hours every day"), description=_l("Fill in the first row only: it is used for all seven days."))
     closed_dates = TextAreaField(
         _l("Closed dates (holidays)"),
         [Optional(), Length(max=1500, message=_l("Use at most %(max)d characters.", max=1500))],
-        description=_l("One date a line, as 2026-02-17."),
+        description=_l("One date or one range a line, as 2026-02-17 or 2026-02-15 – 2026-02-21."),
     )
+    closed_from = DateField(_l("Closed from"), [Optional()], description=_l("Add a holiday closure: the first and the last day closed."))
+    closed_until = DateField(_l("Closed until (the last day)"), [Optional()])
 
     def day_fields(self, index: int):
         return getattr(self, f"mode_{index}"), getattr(self, f"opens_{index}"), getattr(self, f"closes_{index}"), getattr(self, f"overnight_{index}")
 
     def validate_closed_dates(self, field):
-        for token in re.split(r"[\s,;]+", field.data or ""):
-            if not token:
-                continue
-            if not DATE_TOKEN.fullmatch(token):
-                raise ValidationError(_l("Write each date as 2026-02-17 (year-month-day)."))
-            try:
-                dt.date.fromisoformat(token)
-            except ValueError:
-                raise ValidationError(_l("%(date)s is not a date in the calendar.", date=token)) from None
+        for token in H.closure_tokens(field.data):
+            found = H.RANGE.fullmatch(token)
+            for text in found.groups() if found else (token,):
+                if not DATE_TOKEN.fullmatch(text):
+                    raise ValidationError(_l("Write each date as 2026-02-17 (year-month-day), a range as 2026-02-15 – 2026-02-21."))
+                try:
+                    dt.date.fromisoformat(text)
+                except ValueError:
+                    raise ValidationError(_l("%(date)s is not a date in the calendar.", date=text)) from None
+            if found:
+                self._check_range(field, *(dt.date.fromisoformat(t) for t in found.groups()))
+
+    @staticmethod
+    def _check_range(field, first: dt.date, last: dt.date) -> None:
+        if last < first:
+            raise ValidationError(_l("The last day closed cannot be before the first."))
+        if (last - first).days >= H.LONGEST_CLOSURE:
+            raise ValidationError(_ln("A closure lasts at most %(days)d day.", "A closure lasts at most %(days)d days.", H.LONGEST_CLOSURE, days=H.LONGEST_CLOSURE))
+
+    def validate_closed_until(self, field):
+        if field.data and not self.closed_from.data and not self.closed_from.errors:
+            raise ValidationError(_l("Give the first day closed too."))
+        if field.data and self.closed_from.data:
+            self._check_range(field, self.closed_from.data, field.data)
+
+    def _copy_first_day(self) -> None:
+        """"Same hours every day": the first row stands for all seven, whatever the others say."""
+        first = self.day_fields(0)
+        for index in range(1, 7):
+            for source, target in zip(first, self.day_fields(index)):
+                target.data, target.raw_data = source.data, source.raw_data
 
     def validate(self, extra_validators=None) -> bool:
+        if self.same_every_day.data:
+            self._copy_first_day()
         ok = super().validate(extra_validators)
         for index in range(7):
             mode, opens, closes, overnight = self.day_fields(index)
@@ -110,7 +139,14 @@ class HoursForm(Form):
         return tuple(self._day(index) for index in range(7))
 
     def dates(self) -> list[dt.date]:
-        return sorted({dt.date.fromisoformat(t) for t in re.split(r"[\s,;]+", self.closed_dates.data or "") if t})
+        """Every closed day: the dates and ranges of the list, and the closure added."""
+        days = set()
+        for token in H.closure_tokens(self.closed_dates.data):
+            found = H.RANGE.fullmatch(token)
+            days.update(H.days_of(*(dt.date.fromisoformat(t) for t in found.groups())) if found else [dt.date.fromisoformat(token)])
+        if self.closed_from.data:
+            days.update(H.days_of(self.closed_from.data, self.closed_until.data or self.closed_from.data))
+        return sorted(days)
 
     def fill(self, week: H.Week, closed_dates) -> None:
         for index, day in enumerate(week):
@@ -119,7 +155,8 @@ class HoursForm(Form):
             opens.data = day.opens.strftime("%H:%M") if day.opens else ""
             closes.data = day.closes.strftime("%H:%M") if day.closes else ""
             overnight.data = day.overnight
-        self.closed_dates.data = "\n".join(d.isoformat() for d in sorted(closed_dates))
+        self.same_every_day.data = len(set(week)) == 1
+        self.closed_dates.data = H.ranges_to_text(closed_dates)
 
 
 for _index in range(7):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -67,6 +68,46 @@ def week_from_text(text: str | None) -> Week:
         data = []
     days = [Day.from_json(item) if isinstance(item, dict) else Day() for item in (data if isinstance(data, list) else [])]
     return tuple((days + [Day()] * 7)[:7])
+
+
+# A line of closed dates: single dates (2026-02-17) or ranges (2026-02-15 – 2026-02-21, with
+# a dash, "to", "~", "至" or ".." between), separated by commas, semicolons or new lines.
+DATE_TEXT = r"\d{4}-\d{2}-\d{2}"
+RANGE = re.compile(rf"({DATE_TEXT})\s*(?:–|—|-|~|～|to|至|\.\.)\s*({DATE_TEXT})")
+LONGEST_CLOSURE = 60  # days: as many closed dates as a place may list at all
+
+
+def closure_tokens(text: str | None) -> list[str]:
+    """The dates and ranges written in ``text``, as written (not yet checked)."""
+    tokens = []
+    for part in re.split(r"[\n,;，；]+", text or ""):
+        part = part.strip()
+        while part:
+            found = RANGE.match(part)
+            token = found.group(0) if found else part.split()[0]
+            tokens.append(token)
+            part = part[len(token):].strip()
+    return tokens
+
+
+def days_of(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def date_ranges(dates) -> list[tuple[dt.date, dt.date]]:
+    """Sorted dates as runs of consecutive days: [(first, last), ...]."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(dates)):
+        if runs and day == runs[-1][1] + dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def ranges_to_text(dates) -> str:
+    """The closed dates as the form shows them: a run of days as one range a line."""
+    return "\n".join(first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}" for first, last in date_ranges(dates))
 
 
 def dates_from_text(text: str | None) -> frozenset[dt.date]:

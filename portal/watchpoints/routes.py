@@ -148,7 +148,7 @@ class WatchPointController(Controller):
             "tz": tz,
             "open_now": rules.open_state(point, tz, now()),
             "week": H.week_from_text(point["hours"]),
-            "closed_dates": sorted(H.dates_from_text(point["holidays"])),
+            "closed_dates": H.date_ranges(H.dates_from_text(point["holidays"])),
             "today": H.local_now(now(), tz).date(),
             "visits": await rules.visits_of(point["id"]),
             "qr_messages": await messages_at_point(point["id"]),
@@ -223,13 +223,19 @@ class WatchPointController(Controller):
 
     @post("/{point_id:int}/closed-today", name="watchpoints.closed_today")
     async def closed_today(self, request: Request, point_id: FromPath[int]) -> Template | Redirect:
-        await _point_or_404(request, point_id)
+        """Closing for the rest of today asks first (``confirm=yes`` closes); opening again does not."""
+        point = await _point_or_404(request, point_id)
         data = await request.form()
-        point = await rules.set_closed_today(request.user, point_id, data.get("closed") == "1")
+        closing = data.get("closed") == "1"
+        asking = closing and data.get("confirm") != "yes"
+        if not asking:
+            point = await rules.set_closed_today(request.user, point_id, closing)
         if is_htmx(request) and request.headers.get("hx-target") == "closed-today":
             community = await rules.community_with_station(point["community"])
             tz = community["timezone"]
-            return render(request, "watchpoints/_closed_today.html", {"point": point, "today": H.local_now(now(), tz).date(), "open_now": rules.open_state(point, tz, now())})
+            return render(request, "watchpoints/_closed_today.html", {"point": point, "today": H.local_now(now(), tz).date(), "open_now": rules.open_state(point, tz, now()), "confirm_close": asking})
+        if asking:
+            return await self._detail(request, point, confirm_close=True)
         return see_other(f"/watchpoints/{point_id}")
 
     @post("/{point_id:int}/visits", name="watchpoints.visit")
