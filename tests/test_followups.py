@@ -343,3 +343,22 @@ async def test_the_notice_page_speaks_the_reader_s_language(client_for, area, la
     officer, officer_id = await client_for("officer", preferred_language=language)
     notice_id = notice_id_of(await issue(officer, await requested_hazard(volunteer_id, officer_id, area.community_id)))
     assert title in (await officer.get(f"/rectification/{notice_id}")).text
+
+
+async def test_the_notice_carries_the_hazard_s_photos_and_its_days_with_the_year(client_for, area, settings):
+    from portal.logs.tables import LogPhoto
+    from portal.uploads import process_image, storage_for
+
+    _, volunteer_id = await client_for("volunteer")
+    officer, officer_id = await client_for("officer")
+    data = rules.LogData(kind="hazard", community_id=area.community_id, occurred_at=rules.now() - dt.timedelta(hours=3), category="stairwell", severity="low",
+                         description="Boxes in the stairwell", address="Building 5")
+    photos = [process_image(jpeg()) for _ in range(2)]
+    log_id = (await rules.create(await load_actor(volunteer_id), data, str(uuid.uuid4()), photos, storage_for(settings))).log_id
+    actor = await load_actor(officer_id)
+    await rules.transition(actor, log_id, "confirmed")
+    await rules.transition(actor, log_id, "rectification_requested", rectification_by="Shop 5", rectification_due=dt.date(today().year + 1, 1, 15))
+    page = (await officer.get(f"/rectification/{notice_id_of(await issue(officer, log_id))}")).text
+    ids = [r["id"] for r in await LogPhoto.select(LogPhoto.id).where(LogPhoto.log == log_id).order_by(LogPhoto.ordinal).run()]
+    assert [int(i) for i in re.findall(rf'src="/logs/{log_id}/photos/(\d+)/thumb"', page)] == ids
+    assert f"15 Jan {today().year + 1}" in page and f"{today():%Y}" in page

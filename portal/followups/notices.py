@@ -269,6 +269,10 @@ async def notice_for(actor: Actor, notice_id: int, now: dt.datetime | None = Non
     if not notice:
         return None
     notice["state"] = state_of(notice, now)
+    # A legal document names its days with their year: the community's local days.
+    zone = ZoneInfo(notice["community.timezone"])
+    notice["found_on"] = _aware(notice["log.occurred_at"]).astimezone(zone).date()
+    notice["issued_on"] = _aware(notice["issued_at"]).astimezone(zone).date()
     notice["may_withdraw"] = notice["withdrawn_at"] is None and not actor.read_only
     notice["photos"] = await LogPhoto.select(LogPhoto.id, LogPhoto.width, LogPhoto.height).where(LogPhoto.log == notice["log"]).order_by(LogPhoto.ordinal).limit(3).run()
     notice["reports"] = await RectificationReport.select(RectificationReport.id, RectificationReport.note, RectificationReport.created_at).where(
