@@ -84,7 +84,9 @@ def test_a_stalled_cdn_falls_back_within_a_few_seconds(phone):
     body = (ROOT / "static" / "vendor" / "htmx.min.js").read_bytes()
     stalled[0].fulfill(status=200, body=body, headers={"content-type": "text/javascript", "access-control-allow-origin": "*"})
     page.wait_for_load_state("load")
-    login_button(page).tap()
+    page.get_by_label("密码", exact=True).fill("still not the password")
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        login_button(page).tap()
     expect(page.locator("#login-form")).to_contain_text(WRONG_MESSAGE)
     page.wait_for_timeout(500)
     assert len(posts) == 1, posts
