@@ -265,3 +265,23 @@ async def test_short_words_carry_their_meaning_in_chinese(client_for):
     await notify(user_id, "test", "有新消息", link="/shifts/")
     inbox = await volunteer.get("/inbox", headers={"Accept-Language": "zh-CN"})
     assert '<button type="submit">打开</button>' in inbox.text
+
+
+async def test_opening_hours_never_read_as_ledger_stages(client, make_user, area):
+    """A shop's day off is 休息 on its public page and on the host's hours form, whose
+    choices are 营业 / 休息 and whose button saves the opening hours (营业时间), never the
+    ledger's 在办 / 已办结 or a volunteer's 时长."""
+    from tests.test_public_routes import slug_of
+    from tests.test_watchpoints_rules import ALL, SHUT, make_point
+
+    point_id, host_id = await make_point(make_user, area, week=(ALL, SHUT, ALL, ALL, ALL, ALL, ALL))
+    public = (await client.get(f"/p/{await slug_of(point_id)}", headers={"accept-language": "zh-CN"})).text
+    assert "休息" in public and "已办结" not in public and "在办" not in public
+    from portal.accounts.tables import User
+
+    await User.update({User.preferred_language: "zh_CN"}).where(User.id == host_id).run()
+    username = (await User.select(User.username).where(User.id == host_id).first().run())["username"]
+    await log_in(client, username)
+    form = (await client.get(f"/watchpoints/{point_id}/hours")).text
+    assert ">营业<" in form and ">休息<" in form and "保存营业时间" in form
+    assert "已办结" not in form and "在办" not in form and "保存时长" not in form

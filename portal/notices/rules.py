@@ -19,7 +19,7 @@ from portal.accounts.tables import RoleGrant
 from portal.audit.rules import record
 from portal.db import is_unique_violation, write_transaction
 from portal.notices.tables import KINDS, Notice
-from portal.notifications.rules import Translated, notify
+from portal.notifications.rules import Translated, When, notify
 from portal.stations.tables import Community
 from portal.uploads import ProcessedImage, Storage, new_key
 from portal.web.i18n import N_, format_datetime, localized
@@ -168,7 +168,7 @@ async def tell_readers(notice_id: int) -> int:
         told += await notify(
             user_id, "notice.sent", N_("%(what)s: %(title)s"), N_("From your community officer, shown on your home page until %(until)s."),
             link=f"/notices/{notice_id}", dedupe_key=f"notice:{notice_id}:{user_id}",
-            what=Translated(KIND_NAMES[notice["kind"]]), title=notice["title"], until=format_datetime(until, notice["community.timezone"] or "Asia/Shanghai", "short"),
+            what=Translated(KIND_NAMES[notice["kind"]]), title=notice["title"], until=When(until, notice["community.timezone"] or "Asia/Shanghai"),
         )
     return told
 
