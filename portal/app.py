@@ -51,6 +51,7 @@ from portal.web import i18n
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.csrf import CSRF_HEADER, csrf_middleware
 from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
+from portal.web.drafts import form_drafts_middleware
 from portal.web.multipart import upload_form_middleware
 from portal.web.static import static_cache_headers, static_url
 from portal.web.ceiling import review_ceiling
@@ -169,8 +170,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
         # CSRF tokens bound to the session (portal.web.csrf), not Litestar's double-submit cookie.
         # Forms with photos are read with a limit per file (portal.web.multipart) before
-        # the CSRF check reads their token.
-        middleware=[context_middleware(settings, sessions), upload_form_middleware, csrf_middleware(settings, SESSION_COOKIE)],
+        # the CSRF check reads their token; a form refused by that check for a session that
+        # ended is kept for after the login (portal.web.drafts).
+        middleware=[context_middleware(settings, sessions), upload_form_middleware, form_drafts_middleware(settings), csrf_middleware(settings, SESSION_COOKIE)],
         before_send=[security_headers(settings), static_cache_headers],
         exception_handlers={
             NotAuthorizedException: not_authorized,

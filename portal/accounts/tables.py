@@ -1,6 +1,6 @@
-"""Users, role grants, server-side sessions and failed logins."""
+"""Users, role grants, server-side sessions, failed logins and forms kept across a login."""
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -59,3 +59,16 @@ class LoginFailure(Table, tablename="login_failure"):
     device = Varchar(length=64, default="")
     pending = Boolean(default=False)
 
+
+class FormDraft(Table, tablename="form_draft"):
+    """What was typed on a form sent when its session had ended (text fields only, never a
+    password or a file), kept a short while under a random key held in the sender's cookie
+    (only its SHA-256 is stored), to fill the form at ``path`` again once, after the login.
+    ``user``: who sent it, when they were signed in (a token of an older session)."""
+
+    token_hash = Varchar(length=64, unique=True)
+    path = Varchar(length=500)
+    fields = Text()  # JSON: [[name, value], ...] in the form's order
+    user = ForeignKey(references=User, null=True, on_delete=OnDelete.cascade)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)

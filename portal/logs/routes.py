@@ -159,7 +159,9 @@ class LogController(Controller):
         form = FORMS[kind].blank()
         context = await _choices(request, form)
         _prefill(form, request, context["communities"], context["shifts"])
-        return render(request, "logs/form.html", {"form": form, "kind": kind, "party_rows": _party_rows({}), **context, **labels()})
+        # The parties' rows are no form fields: a form kept across a login fills them here.
+        typed = dict(request.scope.get("restored_form") or ())
+        return render(request, "logs/form.html", {"form": form, "kind": kind, "party_rows": _party_rows(typed), **context, **labels()})
 
     @post("/new/{log_kind:str}", name="logs.create", guards=[requires("volunteer", "host", "officer", "head")], **upload_route(PHOTOS))
     async def create(self, request: Request, log_kind: FromPath[str]) -> Template | Redirect | Response:

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.web import i18n
+from portal.web.drafts import draft_cookie
 from portal.web.i18n import N_
 from portal.web.middleware import request_language
 from portal.web.pages import is_htmx
@@ -30,10 +31,14 @@ def login_url(request: Request) -> str:
 
 
 def not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
-    url = login_url(request)
+    # A form sent after its session ended was kept by the guard (portal.web.drafts): the
+    # login leads back to the form's page, where this browser's cookie fills it again.
+    kept = request.scope.get("kept_form")
+    url = f"/login?next={quote(kept[1], safe='/')}" if kept else login_url(request)
+    cookies = [draft_cookie(request.app.state.settings, kept[0])] if kept else []
     if is_htmx(request):
-        return Response(content="", status_code=401, headers={"HX-Redirect": url})
-    return Redirect(path=url, status_code=303)
+        return Response(content="", status_code=401, headers={"HX-Redirect": url}, cookies=cookies)
+    return Redirect(path=url, status_code=303, cookies=cookies)
 
 
 _MESSAGES = {

@@ -11,12 +11,14 @@ import uuid
 from typing import Any, TypeVar
 
 from litestar import Request
+from litestar.datastructures import MultiDict
 from wtforms import Form as _WTForm
 from wtforms import HiddenField, IntegerField
 from wtforms import i18n as wtforms_i18n
 from wtforms.meta import DefaultMeta
 
 from portal.web.i18n import current_language
+from portal.web.i18n import gettext as _
 
 F = TypeVar("F", bound="Form")
 WTFORMS_LANGUAGE = {"zh_CN": ["zh"], "en": ["en"]}
@@ -116,3 +118,17 @@ class OnceForm(Form):
             uuid.UUID(field.data or "")
         except ValueError:
             field.data = str(uuid.uuid4())  # a form without a key still saves once
+
+
+def refill(context: dict[str, Any], fields: list[tuple[str, str]]) -> None:
+    """Fill the page's form with what was typed before a login (``portal.web.drafts``): the
+    form of ``context`` whose fields were sent (the one matching most of their names), as
+    if the fields had been posted, with a message saying the form was not sent yet."""
+    sent = {name for name, _value in fields}
+    forms = [value for value in context.values() if isinstance(value, _WTForm)]
+    scored = sorted(((sum(1 for field in form if field.name in sent), index, form) for index, form in enumerate(forms)), key=lambda item: (-item[0], item[1]))
+    if not scored or scored[0][0] == 0:
+        return
+    form = scored[0][2]
+    form.process(formdata=_FormData(MultiDict(fields)))
+    form.form_errors.append(_("You were signed out before this form was sent. Here is what you typed: check it and send it again (photos must be chosen again)."))

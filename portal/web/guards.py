@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
 from portal.accounts.rules import Actor
+from portal.web.drafts import keep_typed_form
+from portal.web.middleware import session_cookie_name
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 
@@ -21,9 +24,19 @@ def actor_of(connection: ASGIConnection) -> Actor | None:
 # thread hop on every request for a check that reads only the scope.
 
 
+async def sign_in_first(connection: ASGIConnection) -> None:
+    """Nobody is signed in: to the login page, keeping what a form typed when it comes with
+    a session cookie whose session has ended (it ended while the form was open;
+    ``portal.web.drafts``). A form sent with no session cookie at all was never a signed-in
+    person's: there is nothing of theirs to keep."""
+    if isinstance(connection, Request) and connection.cookies.get(session_cookie_name(connection.app.state.settings)):
+        connection.scope["kept_form"] = await keep_typed_form(connection)
+    raise NotAuthorizedException()
+
+
 async def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if actor_of(connection) is None:
-        raise NotAuthorizedException()
+        await sign_in_first(connection)
 
 
 def requires(*roles: str) -> Guard:
@@ -33,7 +46,7 @@ def requires(*roles: str) -> Guard:
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         actor = actor_of(connection)
         if actor is None:
-            raise NotAuthorizedException()
+            await sign_in_first(connection)
         if not actor.has(*roles, "admin"):
             raise PermissionDeniedException()
         community_id = connection.path_params.get("community_id")

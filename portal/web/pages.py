@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 
+from portal.web.forms import refill
+
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
@@ -22,7 +24,11 @@ def render(
     target: str | None = None,
     status: int = 200,
 ) -> Template:
-    """The page, or ``fragment`` when htmx asked to swap the element ``target``."""
+    """The page, or ``fragment`` when htmx asked to swap the element ``target``. A form
+    kept across a login (``portal.web.drafts``) fills the page's form, once."""
+    restored = request.scope.pop("restored_form", None)
+    if restored and context:
+        refill(context, restored)
     chosen = page
     if fragment and is_htmx(request) and request.headers.get("hx-target") == target:
         chosen = fragment
