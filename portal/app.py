@@ -22,6 +22,7 @@ from portal.accounts.admin import AdminUsersController
 from portal.accounts.routes import AccountController
 from portal.accounts.rules import DatabaseSessions, RedisSessions, configure_passwords
 from portal.boards.routes import BoardRegistryController
+from portal.care.routes import CARE_CONTROLLERS
 from portal.councils.routes import CouncilController
 from portal.pairings.routes import PairingController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *FOLLOWUP_CONTROLLERS,
             CommunityBoardsController,
             BoardRegistryController,
+            *CARE_CONTROLLERS,
             DutyController,
             OfficerPhotoController,
             PublicController,

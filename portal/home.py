@@ -8,6 +8,7 @@ from litestar.response import Response, Template
 from portal import db
 from portal.boards.rules import counts as board_counts
 from portal.boards.rules import local_today
+from portal.care.rules import home_context as care_home
 from portal.followups.home import followup_counts
 from portal.overview.page import glance
 from portal.logs.rules import open_questions
@@ -35,6 +36,8 @@ async def home(request: Request) -> Template:
         # Lone-patroller safety: whoever has not checked out after a shift shows up here.
         context["overdue"] = await overdue_checkouts(actor.communities("officer"), utcnow(), Policy.from_settings(request.app.state.settings)) if actor.has("officer", "head", "admin") else []
         context["volunteer_status"] = (await volunteer_facts(actor.id)).status if actor.home_role == "volunteer" else None
+        # Home visits: the registers an officer keeps, the people a volunteer is asked to visit.
+        context |= await care_home(actor, context["oversees"])
         context["followup_counts"] = await followup_counts(actor, request.app.state.settings.timezone)
         if actor.home_role in ("volunteer", "host"):
             context["notices"] = await running_notices(actor)

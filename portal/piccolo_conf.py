@@ -30,6 +30,7 @@ APP_REGISTRY = AppRegistry(
         "portal.imports.piccolo_app",
         "portal.boards.piccolo_app",
         "portal.reception.piccolo_app",
+        "portal.care.piccolo_app",
         "portal.followups.piccolo_app",
         "portal.councils.piccolo_app",
         "portal.pairings.piccolo_app",

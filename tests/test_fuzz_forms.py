@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from portal.web.forms import Form
 from tests.conftest import ensure_csrf, http_client, log_in
+from tests.test_route_guards import _care_objects
 from tests.test_route_guards import _pairing_objects
 from tests.test_route_guards import _council_objects, _followup_objects
 from tests.test_route_guards import LOGIN, ROUTES, _answer_template_objects, _bulletin_objects, _saved_view_objects, _ledger_objects, _log_objects, _notice_objects, _public_objects, _room_objects, _shift_objects, app_routes, fill
@@ -119,6 +120,7 @@ async def _objects(app, area, make_user) -> dict:
         "request_file": "XX-2026-000000.json", "token_file": "none.xml", "path": "openapi.json", "key_id": 999999,
         "bulletin_id": bulletin_ids["bulletin"], "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", "import_kind": "volunteers", "file_name": "example-zh.xlsx", "district_code": "district-1", "city_code": "test-city", "visit_id": 999999, **(await _room_objects(area.community_id, area.station_id)),
         "board_id": await a_board(area.community_id), "answer_template_id": await _answer_template_objects(area.station_id),
+        **(await _care_objects(area.community_id)),
         **(await _council_objects(area.station_id, area.community_id)),
         **(await _pairing_objects(area.community_id, await make_user("officer", username="pairing-owner"))),
         "view_id": await _saved_view_objects(make_user), "notice_id": await _notice_objects(area.community_id),

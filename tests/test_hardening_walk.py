@@ -39,7 +39,7 @@ VIEWERS = (
 
 
 def markers(code: str) -> list[str]:
-    return [f"MKPARTY{code}Q", f"MKPCONTACT{code}Q", f"MKRAISER{code}Q", "13911770055" if code == "a" else "13933770055", f"mkmail{code}q@example.org", f"MKINTAKE{code}Q", f"MKINTAKEPHONE{code}Q"]
+    return [f"MKPARTY{code}Q", f"MKPCONTACT{code}Q", f"MKRAISER{code}Q", "13911770055" if code == "a" else "13933770055", f"mkmail{code}q@example.org", f"MKINTAKE{code}Q", f"MKINTAKEPHONE{code}Q", f"MKCARE{code}Q", f"MKCAREADDR{code}Q", f"MKCARENOTE{code}Q"]
 
 
 def found_markers(text: str) -> set[str]:
@@ -71,7 +71,16 @@ async def _seed_community(app, community_id: int, code: str, author_id: int) -> 
     tracking = await create_intake(kind="suggestion", community_id=community_id, point_id=None, text="More lights", contact_name=names[5], contact_phone=names[6], language="en", idempotency_key=str(uuid.uuid4()))
     intake = (await Intake.select(Intake.id).where(Intake.tracking_code == tracking).first().run())["id"]
     filed = await file_from_intake(intake)
-    return {"log": log.log_id, "item": item["id"], "intake": intake, "filed": filed["id"], "tracking": tracking}
+    # A person on the community's care register (nobody of the walk asked to visit) and a visit.
+    from portal.care.tables import CarePerson, CareVisit
+
+    moment = DUE - dt.timedelta(days=2)
+    person = CarePerson(community=community_id, name=names[7], address=names[8], needs="Lives alone", contact_name=names[0], contact_phone=names[3],
+                        consent_on=moment.date(), next_due_on=moment.date(), next_due_at=moment, created_at=moment, updated_at=moment)
+    care = (await CarePerson.insert(person).returning(CarePerson.id).run())[0]["id"]
+    visit = CareVisit(person=care, community=community_id, visited_on=moment.date(), outcome="needs_help", note=names[9], idempotency_key=str(uuid.uuid4()), created_at=moment)
+    care_visit = (await CareVisit.insert(visit).returning(CareVisit.id).run())[0]["id"]
+    return {"log": log.log_id, "item": item["id"], "intake": intake, "filed": filed["id"], "tracking": tracking, "care": care, "care_visit": care_visit}
 
 
 @pytest.fixture
@@ -120,6 +129,7 @@ def path_ids(area, objects: dict, common: dict, code: str, target: int) -> dict:
         "user_id": target, "grant_id": 0, "profile_id": 0, "notification_id": 0, "community_id": community,
         "shift_id": common["shift_shift"], "kind_id": common["shift_kind"], "template_id": common["shift_template"],
         "signup_id": common["shift_signup"], "token": "not-a-token", "point_id": common["public_point"],
+        "care_person_id": mine["care"], "care_visit_id": mine["care_visit"],
         "slug": common["public_slug"], "intake_id": mine["intake"], "code": code, "kind": "suggestion", "slot_id": 0,
         "log_id": mine["log"], "photo_id": common["log_photo"], "log_kind": "mediation", "landmark_id": common["log_landmark"],
         "mediation_id": mine["log"], "hazard_id": 0, "rectification_id": 0, "report_id": 0, "rectify_token": "none",

@@ -54,6 +54,7 @@ from portal.accounts.rules import load_actor
 from portal.accounts.tables import RoleGrant, User, UserSession
 from portal.boards.tables import Board
 from portal.bulletins.tables import Bulletin, Tip
+from portal.care.tables import CareAssignment, CarePerson, CareVisit
 from portal.councils.tables import CouncilRepresentative, CouncilResolution, CouncilSession
 from portal.pairings.tables import Pairing, PairingContact, PairingOpinion
 from portal.ledger.tables import Holiday, LedgerAnswerTemplate, LedgerCallback, LedgerDeadlineRule, LedgerItem, LedgerReferral, LedgerSavedView, LedgerStation
@@ -621,6 +622,59 @@ def nothing(c: Ctx) -> dict:
     return {}
 
 
+def care_today() -> dt.date:
+    from portal.care.rules import local_today
+
+    return local_today("Asia/Shanghai")
+
+
+async def with_care_person(c: Ctx) -> None:
+    """A person on the first community's care register, registered by ``officer``."""
+    from portal.care import rules as care_rules
+
+    data = care_rules.PersonData("Granny Li", "Block 7, Flat 302", "Lives alone", "Li Wei", "139 0000 1111", care_today(), "person", 7, care_today())
+    c.ids["care_person"] = await care_rules.register(await c.actor("officer"), c.area.community_id, data, str(uuid.uuid4()))
+
+
+async def with_care_visitor(c: Ctx) -> None:
+    """The person, whom ``volunteer`` is asked to visit."""
+    from portal.care import rules as care_rules
+
+    await with_care_person(c)
+    await care_rules.assign(await c.actor("officer"), c.ids["care_person"], await c.user("volunteer"))
+
+
+async def with_care_person_and_volunteer_b(c: Ctx) -> None:
+    await with_care_person(c)
+    await c.user("volunteer_b")
+
+
+async def with_care_visit(c: Ctx) -> None:
+    """The person and a visit that found help was needed."""
+    from portal.care import rules as care_rules
+
+    await with_care_person(c)
+    visit = care_rules.VisitData(visited_on=care_today(), outcome="needs_help", note="The stairwell light is broken")
+    c.ids["care_visit"] = (await care_rules.record_visit(await c.actor("officer"), c.ids["care_person"], visit, str(uuid.uuid4())))["id"]
+
+
+async def with_care_ended(c: Ctx) -> None:
+    from portal.care import rules as care_rules
+
+    await with_care_person(c)
+    await care_rules.end(await c.actor("officer"), c.ids["care_person"], "withdrawn", care_today())
+
+
+def care_person_form(c: Ctx) -> dict:
+    day = care_today().isoformat()
+    return {"idempotency_key": str(uuid.uuid4()), "name": "Granny Zhou", "address": "Block 9", "needs": "Bad knees", "contact_name": "", "contact_phone": "",
+            "consent_on": day, "consent_from": "person", "every_days": "7", "next_due_on": day}
+
+
+def care_visit_form(c: Ctx) -> dict:
+    return {"idempotency_key": str(uuid.uuid4()), "visited_on": care_today().isoformat(), "outcome": "all_well", "note": ""}
+
+
 async def with_mediation_due(c: Ctx) -> None:
     """volunteer_b's mediation of the first community, its follow-up due today."""
     data = log_rules.LogData(kind="mediation", community_id=c.area.community_id, occurred_at=log_rules.now() - dt.timedelta(days=3), outcome="resolved", follow_up_on=dt.date.today())
@@ -751,6 +805,23 @@ CASES = [
     case("rectification.withdraw", "/rectification/{rectification}/withdraw", nothing, "officer", OFFICERS_OF_THE_OBJECT, setup=with_rectification_notice, watch=(RectificationNotice,)),
     case("rectification.wording", "/rectification/wording/{station}", lambda c: {"text": "依据《中华人民共和国消防法》，责令你单位限期改正。"}, "head",
          {"volunteer": 403, "host": 403, "officer": 403, "officer_other": 403, "head_other": 404, "anonymous": LOGIN, **OVERSEERS}, watch=(NoticeWording,)),
+    # Home visits: the community's officers and station head keep the register; a volunteer
+    # records the visits they are asked to make, and nothing else.
+    case("care.register", "/communities/{community}/care/new", care_person_form, "officer", OFFICERS_ONLY, watch=(CarePerson,)),
+    case("care.edit", "/care/{care_person}/edit", lambda c: {**care_person_form(c), "needs": "Bad knees, diabetic"}, "officer", OFFICERS_OF_THE_OBJECT,
+         setup=with_care_person, watch=(CarePerson,)),
+    case("care.visit", "/care/{care_person}/visits", care_visit_form, "officer", OFFICERS_OF_THE_OBJECT, setup=with_care_person, watch=(CarePerson, CareVisit)),
+    case("care.assign", "/care/{care_person}/assign", lambda c: {"volunteer": str(c.ids["volunteer_b"])}, "officer", OFFICERS_OF_THE_OBJECT,
+         setup=with_care_person_and_volunteer_b, watch=(CareAssignment,)),
+    case("care.unassign", "/care/{care_person}/unassign", lambda c: {"volunteer": str(c.ids["volunteer"])}, "officer", OFFICERS_OF_THE_OBJECT,
+         setup=with_care_visitor, watch=(CareAssignment,)),
+    case("care.end", "/care/{care_person}/end", lambda c: {"reason": "withdrawn", "ended_on": care_today().isoformat()}, "officer", OFFICERS_OF_THE_OBJECT,
+         setup=with_care_visitor, watch=(CarePerson, CareAssignment)),
+    case("care.resume", "/care/{care_person}/resume", nothing, "head", OFFICERS_OF_THE_OBJECT, setup=with_care_ended, watch=(CarePerson,)),
+    case("care.file", "/care/visits/{care_visit}/ledger", lambda c: {"ledger": "claim:help", "summary": "Needs a stair lift"}, "officer", OFFICERS_OF_THE_OBJECT,
+         setup=with_care_visit, watch=(CareVisit, LedgerItem)),
+    case("care.assigned.visit", "/care/assigned/{care_person}", care_visit_form, "volunteer",
+         {"volunteer_b": 404, "volunteer_other": 404, "host": 403, "officer": 403, "head": 403, "anonymous": LOGIN}, setup=with_care_visitor, watch=(CarePerson, CareVisit)),
     case("intake.answer", "/intake/{intake}/answer", lambda c: {"text": "We called your family."}, "officer", OFFICERS_OF_THE_OBJECT, setup=with_intake, watch=(Intake,)),
     # The three ledgers.
     case("ledger.create", "/ledger/new",

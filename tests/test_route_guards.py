@@ -418,6 +418,24 @@ ROUTES = {
     ("GET", "/rectify/{rectify_token:str}"): everyone(200),
     ("POST", "/rectify/{rectify_token:str}"): everyone(409),
     ("POST", "/rectification/{rectification_id:int}/withdraw"): row(LOGIN, 403, 403, 303, 404, 303, 303),
+    # Home visits: the first community's care register, kept by its officers and station head;
+    # heads above the station pass the guard and are refused the people (403 / 404). Nobody
+    # in the columns is asked to visit the person: volunteers find nobody (404).
+    ("GET", "/communities/{community_id:int}/care"): row(LOGIN, 403, 403, 200, 403, 200, 200, head_other=403, **overseers(403)),
+    ("GET", "/communities/{community_id:int}/care/new"): row(LOGIN, 403, 403, 200, 403, 200, 200, head_other=403, **overseers(403)),
+    ("POST", "/communities/{community_id:int}/care/new"): row(LOGIN, 403, 403, 422, 403, 422, 422, head_other=403),
+    ("GET", "/care/{care_person_id:int}"): row(LOGIN, 403, 403, 200, 404, 200, 200, head_other=404, **overseers(404)),
+    ("GET", "/care/{care_person_id:int}/edit"): row(LOGIN, 403, 403, 200, 404, 200, 200, head_other=404, **overseers(404)),
+    ("POST", "/care/{care_person_id:int}/edit"): row(LOGIN, 403, 403, 422, 404, 422, 422, head_other=404),
+    ("POST", "/care/{care_person_id:int}/visits"): row(LOGIN, 403, 403, 422, 404, 422, 422, head_other=404),
+    ("POST", "/care/{care_person_id:int}/assign"): row(LOGIN, 403, 403, 422, 404, 422, 422, head_other=404),
+    ("POST", "/care/{care_person_id:int}/unassign"): row(LOGIN, 403, 403, 422, 404, 422, 422, head_other=404),
+    ("POST", "/care/{care_person_id:int}/end"): row(LOGIN, 403, 403, 422, 404, 422, 422, head_other=404),
+    ("POST", "/care/{care_person_id:int}/resume"): row(LOGIN, 403, 403, 409, 404, 409, 409, head_other=404),  # not ended
+    ("POST", "/care/visits/{care_visit_id:int}/ledger"): row(LOGIN, 403, 403, 422, 404, 422, 422, head_other=404),
+    ("GET", "/care/assigned"): row(LOGIN, 200, 403, 403, 403, 403, 200, **overseers(403)),
+    ("GET", "/care/assigned/{care_person_id:int}"): row(LOGIN, 404, 403, 403, 403, 403, 404, **overseers(403)),
+    ("POST", "/care/assigned/{care_person_id:int}"): row(LOGIN, 404, 403, 403, 403, 403, 404),
     # Last: it ends the session the other rows use.
     ("POST", "/logout"): everyone(303),
 }
@@ -635,6 +653,20 @@ async def _followup_objects(app, community_id: int, author_id: int, make_user) -
     return {"mediation_id": (await rules.create(author, mediation, "guard-mediation")).log_id, "hazard_id": hazards[0], "rectification_id": notice, "report_id": report, "rectify_token": token}
 
 
+async def _care_objects(community_id: int) -> dict:
+    """A person on the first community's care register (nobody asked to visit) and a visit."""
+    import datetime as dt
+    import uuid
+
+    from portal.care.tables import CarePerson, CareVisit
+
+    now = dt.datetime.now(dt.timezone.utc)
+    person = CarePerson(community=community_id, name="Granny Li", address="Block 7", needs="Lives alone", consent_on=now.date(), next_due_on=now.date(), next_due_at=now, created_at=now, updated_at=now)
+    person_id = (await CarePerson.insert(person).returning(CarePerson.id).run())[0]["id"]
+    visit = CareVisit(person=person_id, community=community_id, visited_on=now.date(), outcome="needs_help", note="Broken light", idempotency_key=str(uuid.uuid4()), created_at=now)
+    return {"care_person_id": person_id, "care_visit_id": (await CareVisit.insert(visit).returning(CareVisit.id).run())[0]["id"]}
+
+
 def fill(template: str, ids: dict) -> str:
     """The path with each ``{name:type}`` replaced by ``ids[name]``."""
     return re.sub(r"\{(\w+):\w+\}", lambda found: str(ids[found.group(1)]), template)
@@ -671,6 +703,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
     bulletin_ids = await _bulletin_objects(area)
     reception_ids = await _reception_objects(area.community_id)
     room_ids = await _room_objects(area.community_id, area.station_id)
+    care_ids = await _care_objects(area.community_id)
     followup_ids = await _followup_objects(app, area.community_id, target_id, make_user)
     async with http_client(app) as client:
         if column != "anonymous":
@@ -695,6 +728,7 @@ async def test_route_answers_per_role(app, area, make_user, column):
                 "tip_id": bulletin_ids["tip"], "week": "2026-W47", "level": "community", **followup_ids,
                 "district_code": "district-1", "city_code": "test-city", "board_id": 999999, "import_kind": "volunteers", "file_name": "example-zh.xlsx",
                 "room_id": reception_ids["room"], "visit_id": reception_ids["visit"], "answer_template_id": answer_template, "view_id": saved_view,
+                **care_ids,
                 **council_ids,
                 **pairing_ids,
                 "notice_id": notice,

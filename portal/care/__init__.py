@@ -1,0 +1,1 @@
+"""Home visits to people who need care: the register, the schedule, the visit log."""
