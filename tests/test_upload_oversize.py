@@ -2,8 +2,8 @@
 photo field, everything typed kept (the fields after the photos in the body too), nothing
 saved. Before, three 5.5 MB photos made the whole request too large and the answer was a
 bare "413 Too large" page: the text typed with them was lost. Every form with an upload:
-hazard logs (plain and htmx), watch point application and edit, the officer's photo and
-the spreadsheet import. What no person sends (a body far past any photo, or pages of text)
+hazard logs (plain and htmx), watch point application and edit, the officer's photo, the
+urgent notice, the party's report of a fix and the spreadsheet import. What no person sends (a body far past any photo, or pages of text)
 is still refused with 413, before it is read."""
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ import pytest
 from litestar.exceptions import ClientException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
+from portal.followups.tables import RectificationNotice, RectificationReport
 from portal.imports.tables import ImportBatch
 from portal.logs.tables import FieldLog, LogPhoto
+from portal.notices.tables import Notice
 from portal.watchpoints.tables import OfficerPhoto, WatchPoint
 from portal.web.multipart import UploadLimits, read_multipart
 from tests.conftest import ensure_csrf, field_error, http_client, log_in
+from tests.test_followups import issue, notice_id_of, requested_hazard
 from tests.test_logs_routes import valid
+from tests.test_notices import notice_form
 from tests.test_uploads import jpeg_with_gps
 from tests.test_watchpoints_routes import application, stored_files
 from tests.test_watchpoints_rules import make_point
@@ -154,6 +158,34 @@ async def test_a_spreadsheet_over_twice_the_limit_is_named_by_the_file_field(cli
     response = await send(officer, "/imports/", [("kind", "volunteers"), ("file", sheet), ("file_language", "zh_CN")])
     assert response.status_code == 422 and "larger than 10 MB" in (field_error(response.text, "file") or "")
     assert await ImportBatch.count().run() == 0
+
+
+async def test_an_urgent_notice_with_a_large_photo_keeps_its_title_and_text(client_for, area, settings):
+    officer, _ = await client_for("officer")
+    form = notice_form(area.community_id, title="走失：男孩 8 岁", body="红色外套，16:30 在二小西门")
+    parts = [(name, form[name]) for name in ("idempotency_key", "community", "kind", "title", "body")] + [("photo", big_photo("boy.jpg", 6)), ("lasts", form["lasts"])]
+    async with nothing_changes(also=(Notice,)):
+        response = await send(officer, "/notices/new", parts)
+        assert response.status_code == 422
+    assert "larger than 5 MB" in (field_error(response.text, "photo") or "")
+    assert "走失：男孩 8 岁" in response.text and "红色外套，16:30 在二小西门" in response.text
+    # With a field missing as well, the one answer names both.
+    response = await send(officer, "/notices/new", [(name, "" if name == "title" else value) for name, value in parts])
+    assert response.status_code == 422 and field_error(response.text, "title") and "larger than 5 MB" in (field_error(response.text, "photo") or "")
+
+
+async def test_the_partys_report_of_a_fix_with_a_large_photo_keeps_the_note(client_for, client, area):
+    volunteer, volunteer_id = await client_for("volunteer")
+    officer, officer_id = await client_for("officer")
+    notice_id = notice_id_of(await issue(officer, await requested_hazard(volunteer_id, officer_id, area.community_id)))
+    token = (await RectificationNotice.select(RectificationNotice.token).where(RectificationNotice.id == notice_id).first().run())["token"]
+    parts = [("idempotency_key", str(uuid.uuid4())), ("photo", big_photo("fixed.jpg", 6)), ("note", "铁链已拆除 Chain removed"), ("website", "")]
+    async with nothing_changes(also=(RectificationReport,)):
+        response = await send(client, f"/rectify/{token}", parts)
+        assert response.status_code == 422
+        assert "larger than 5 MB" in (field_error(response.text, "photo") or "") and "铁链已拆除 Chain removed" in response.text
+        response = await send(client, f"/rectify/{token}", [(name, "n" * 1001 if name == "note" else value) for name, value in parts])
+        assert response.status_code == 422 and field_error(response.text, "note") and "larger than 5 MB" in (field_error(response.text, "photo") or "")
 
 
 def _receive(body: bytes, chunk: int = 65536):

@@ -16,13 +16,14 @@ from portal.followups import labels, mediation, notices
 from portal.followups.forms import FollowUpForm, NoticeForm, ReportForm, WordingForm
 from portal.logs.labels import CATEGORY_LABELS, OUTCOME_LABELS
 from portal.public import rules as public_rules
-from portal.uploads import MAX_BYTES, UploadError, process_image, storage_for
+from portal.uploads import MAX_BYTES, UploadError, check_size, process_image, storage_for
 from portal.watchpoints.routes import qr_svg
 from portal.web.guards import logged_in, requires
 from portal.web.middleware import client_ip
+from portal.web.multipart import UploadLimits, upload_route
 from portal.web.pages import invalid, navigate, public_address, render, see_other
 
-UPLOAD_MAX_BYTES = MAX_BYTES + 256 * 1024  # the photo and the rest of the form
+PHOTO = UploadLimits(file_bytes=MAX_BYTES)
 
 
 def _labels() -> dict:
@@ -192,7 +193,7 @@ class RectifyController(Controller):
         notice = await self._notice(rectify_token)
         return render(request, "followups/report.html", {"notice": notice, "token": rectify_token, "form": ReportForm.blank(), "limited": False, "sent": request.query_params.get("sent"), **_labels()})
 
-    @post("/{rectify_token:str}", name="rectify.report", request_max_body_size=UPLOAD_MAX_BYTES)
+    @post("/{rectify_token:str}", name="rectify.report", **upload_route(PHOTO))
     async def report(self, request: Request, rectify_token: FromPath[str]) -> Template | Redirect:
         notice = await self._notice(rectify_token)
         form = await ReportForm.from_request(request)
@@ -204,6 +205,11 @@ class RectifyController(Controller):
         if not notice["may_report"]:
             return render(request, "followups/report.html", context, status=409)
         if not form.validate():
+            if form.photo.data:
+                try:  # the photo's size too, so that the answer names every problem
+                    check_size(await form.photo.data.read(MAX_BYTES + 1))
+                except UploadError as error:
+                    form.fail("photo", error.message)
             return invalid(request, "followups/report.html", context)
         settings = request.app.state.settings
         buckets = [(public_rules.address_bucket(client_ip(request), settings.secret_key), *public_rules.SUBMIT_PER_ADDRESS), (f"rectify:{notice['id']}", *notices.REPORTS_PER_NOTICE)]

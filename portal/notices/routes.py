@@ -11,12 +11,13 @@ from litestar.response import Redirect, Response, Template
 from portal.notices import rules
 from portal.notices.forms import NoticeForm
 from portal.stations.rules import communities_by_id
-from portal.uploads import MAX_BYTES, UploadError, process_image, storage_for
+from portal.uploads import MAX_BYTES, UploadError, check_size, process_image, storage_for
 from portal.web.guards import logged_in, requires
 from portal.web.i18n import localized
+from portal.web.multipart import UploadLimits, upload_route
 from portal.web.pages import invalid, public_address, render, see_other
 
-UPLOAD_MAX_BYTES = 6 * 1024 * 1024  # the photo (5 MB) and the rest of the form
+PHOTO = UploadLimits(file_bytes=MAX_BYTES)
 
 
 class NoticeController(Controller):
@@ -42,12 +43,19 @@ class NoticeController(Controller):
             form.community.data = form.community.choices[0][0]
         return render(request, "notices/form.html", {"form": form})
 
-    @post("/new", name="notices.send", guards=[requires("officer", "head")], request_max_body_size=UPLOAD_MAX_BYTES)
+    @post("/new", name="notices.send", guards=[requires("officer", "head")], **upload_route(PHOTO))
     async def send(self, request: Request) -> Template | Redirect:
         form = await self._form(request, await NoticeForm.from_request(request))
-        if form.validate():
+        valid = form.validate()
+        content = await form.photo.data.read(MAX_BYTES + 1) if form.photo.data else None
+        if not valid and content is not None:
+            try:  # the photo's size too, so that the answer names every problem
+                check_size(content)
+            except UploadError as error:
+                form.fail("photo", error.message)
+        if valid:
             try:
-                photo = process_image(await form.photo.data.read(MAX_BYTES + 1)) if form.photo.data else None
+                photo = process_image(content) if content is not None else None
                 data = rules.NoticeData(form.community.data, form.kind.data, form.title.data or "", form.body.data or "", form.lasts.data)
                 notice_id = await rules.send(request.user, data, photo, storage_for(request.app.state.settings), form.idempotency_key.data)
             except UploadError as error:
