@@ -132,6 +132,7 @@ async def october(area, make_volunteer, make_user):
             withdrawn_at=withdrawn, idempotency_key=str(uuid.uuid4()),
         )).run()
     await outreach(area, a, b, c, officer_a)
+    await care_visits(a, c)
     return {"a": a, "b": b, "c": c}
 
 
@@ -156,6 +157,33 @@ SEPTEMBER = {
     "b": {"Hazards found": 1, "Ledger items filed": 1, "Help given": 1, "People helped": 1, "Mediations": 1, "Rectification notices issued": 1, "Rectification notices overdue": 1},
     "c": {"Public messages received": 1, "Public messages answered": 1},
 }
+
+
+CARE_NAME = "Granny Overview"
+
+
+async def care_visits(a: int, c: int) -> None:
+    """Care registers, counted in CARE below. a: one person due in 2099, one whose visit is
+    overdue, one whose visits ended (not on the register, their visits still counted);
+    visits on 5, 12 (help needed) and 31 October, 6 October (the ended one), 28 September
+    and 1 November. c: one person due in 2099, visited on 15 October (escalated)."""
+    from portal.care.tables import CarePerson, CareVisit
+
+    moment = now()
+
+    async def person(community: int, due: dt.date, ended: dt.date | None = None) -> int:
+        row = CarePerson(community=community, name=CARE_NAME, address="Block 1", needs="Lives alone", consent_on=dt.date(2026, 9, 1), next_due_on=due,
+                         next_due_at=dt.datetime.combine(due + dt.timedelta(days=1), dt.time(0), tzinfo=ZONE), ended_on=ended, created_at=moment, updated_at=moment)
+        return (await CarePerson.insert(row).returning(CarePerson.id).run())[0]["id"]
+
+    later, overdue, ended = await person(a, dt.date(2099, 1, 1)), await person(a, dt.date(2026, 10, 20)), await person(a, dt.date(2026, 10, 13), dt.date(2026, 10, 10))
+    far = await person(c, dt.date(2099, 1, 1))
+    for person_id, community, day, outcome in (
+        (later, a, dt.date(2026, 10, 5), "all_well"), (later, a, dt.date(2026, 10, 12), "needs_help"), (later, a, dt.date(2026, 10, 31), "all_well"),
+        (ended, a, dt.date(2026, 10, 6), "all_well"), (overdue, a, dt.date(2026, 9, 28), "all_well"), (overdue, a, dt.date(2026, 11, 1), "all_well"),
+        (far, c, dt.date(2026, 10, 15), "escalated_officer"),
+    ):
+        await CareVisit.insert(CareVisit(person=person_id, community=community, visited_on=day, outcome=outcome, note=CARE_NAME, idempotency_key=str(uuid.uuid4()), created_at=moment)).run()
 
 
 async def outreach(area, a: int, b: int, c: int, officer: int) -> None:
@@ -224,7 +252,10 @@ OUTREACH_SEPTEMBER = {
     "a": {"Pairings made (联访解)": 1, "Contacts with paired units and people": 1, "Opinions collected": 1, "Ledger items filed": 1},
     "b": {"Sessions with citizens held (进建商)": 1, "Representatives who came": 1, "Resolutions decided": 1},
 }
-for _month, _extra in ((BY_COMMUNITY, OUTREACH), (SEPTEMBER, OUTREACH_SEPTEMBER)):
+# Home visits by hand (see care_visits()); people on the registers and overdue stand now (CARE_NOW).
+CARE = {"a": {"Home visits made": 4, "Home visits that found a need": 1}, "c": {"Home visits made": 1, "Home visits that found a need": 1}}
+CARE_SEPTEMBER = {"a": {"Home visits made": 1}}
+for _month, _extra in ((BY_COMMUNITY, OUTREACH), (SEPTEMBER, OUTREACH_SEPTEMBER), (BY_COMMUNITY, CARE), (SEPTEMBER, CARE_SEPTEMBER)):
     for _community, _counts in _extra.items():
         for _label, _n in _counts.items():
             _month[_community][_label] = _month[_community].get(_label, 0) + _n
@@ -251,6 +282,22 @@ HEADS = {
     "other_district_head": ("district_head", "other", ("c",), "By police station"),
     "city_head": ("city_head", "first", ("a", "b", "c"), "By district or county bureau"),
 }
+
+
+# People on the care registers and visits overdue, now: (people, overdue) per head.
+CARE_NOW = {"head": (2, 1), "district_head": (2, 1), "other_district_head": (1, 0), "city_head": (3, 1)}
+
+
+@pytest.mark.parametrize("who", list(HEADS))
+async def test_care_registers_stand_as_counts_never_as_names(area, october, client_for, who):
+    role, district, _seen, _by = HEADS[who]
+    client, _ = await client_for(role, district_id=area.other_district_id if district == "other" else None)
+    response = await client.get(f"/overview/export.xlsx?{OCTOBER}")
+    now_rows = {row[1]: row[-1] for row in list(load_workbook(io.BytesIO(response.content))["Figures"].iter_rows(values_only=True))[1:] if row[0] == "Now"}
+    assert (now_rows["People on the care registers"], now_rows["Home visits overdue"]) == CARE_NOW[who]
+    page = (await client.get(f"/overview?{OCTOBER}")).text
+    assert ">Home visits to people who need care<" in page and ">People on the care registers<" in page
+    assert CARE_NAME not in page and CARE_NAME.encode() not in response.content
 
 
 @pytest.mark.parametrize("who", list(HEADS))

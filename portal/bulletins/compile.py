@@ -100,6 +100,8 @@ class Compiled:
     close_hours: list[float] = field(default_factory=list)
     # The week's reception-room counts in full: summed by the roll-ups, stored only hidden.
     reception: dict = field(default_factory=dict)
+    # The week's home-visit counts in full (the same: summed, stored only hidden).
+    care: dict = field(default_factory=dict)
 
 
 # --- dialect: the few expressions SQLite and PostgreSQL spell differently ---
@@ -377,6 +379,29 @@ def reception_figures(sums: dict) -> dict:
     return {key: counted[key] if counted[key] >= HOTSPOT_MIN else None for key in (*COUNTERS, "visits")}
 
 
+async def care(w: Window, ids: list[int]) -> dict[int, dict]:
+    """{community: {"visits": home visits made in the week, "people": people on the care
+    register during the week}}: counts only, the register's people are never read."""
+    m, cs = _moment(), _ids(ids)
+    day = (lambda d: d) if _postgres() else (lambda d: d.isoformat())
+    rows = await _rows(
+        "SELECT community, SUM(v) AS visits, SUM(p) AS people FROM ("
+        f"SELECT community, 1 AS v, 0 AS p FROM care_visit WHERE visited_on >= {{}} AND visited_on < {{}} AND community IN ({cs}) "
+        f"UNION ALL SELECT community, 0, 1 FROM care_person WHERE created_at < {m} AND (ended_on IS NULL OR ended_on >= {{}}) AND community IN ({cs})"
+        ") x GROUP BY community",
+        day(w.monday), day(w.monday + dt.timedelta(days=7)), w.end, day(w.monday),
+    )
+    return {row["community"]: {"visits": int(row["visits"] or 0), "people": int(row["people"] or 0)} for row in rows}
+
+
+def care_figures(sums: dict) -> dict:
+    """A week's home-visit counts as stored in a bulletin: under ``HOTSPOT_MIN`` None (not
+    shown: a handful of people could be told apart), nothing at all for an empty week."""
+    if not sums or not (sums.get("visits") or sums.get("people")):
+        return {}
+    return {key: sums.get(key, 0) if sums.get(key, 0) >= HOTSPOT_MIN else None for key in ("visits", "people")}
+
+
 async def thanks(w: Window, ids: list[int]) -> dict[int, list[dict]]:
     """The volunteers with the most hours this week among those who agreed to be named."""
     m, cs = _moment(), _ids(ids)
@@ -510,6 +535,7 @@ async def compile_window(w: Window, community_rows: list[dict]) -> list[Compiled
     upcoming = await coming_up(w, ids)
     contacts = await officers(ids)
     desk = await reception(w, ids)
+    cared = await care(w, ids)
     library = await tips()
     week_number = w.monday.isocalendar()[1]
     compiled = []
@@ -531,10 +557,11 @@ async def compile_window(w: Window, community_rows: list[dict]) -> list[Compiled
             "coverage": cover.get(c["id"], {}),
             "watchpoints": points.get(c["id"], {}),
             "reception": reception_figures(desk.get(c["id"], {})),
+            "care": care_figures(cared.get(c["id"], {})),
             "thanks": thanked.get(c["id"], []),
             "coming_up": upcoming.get(c["id"], []),
             "contacts": {"emergency": "110", "officers": contacts.get(c["id"], []), "station_phone": c["station_phone"] or ""},
-        }, durations.get(c["id"], []), desk.get(c["id"], {})))
+        }, durations.get(c["id"], []), desk.get(c["id"], {}), care=cared.get(c["id"], {})))
     return compiled
 
 
@@ -621,6 +648,10 @@ def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | Non
     for part in parts:
         for name, value in part.reception.items():
             desk[name] = desk.get(name, 0) + value
+    cared: dict = {}
+    for part in parts:
+        for name, value in part.care.items():
+            cared[name] = cared.get(name, 0) + value
     tips_seen, tips_all = set(), []
     for part in parts:
         for tip in part.figures["tips"]:
@@ -644,6 +675,7 @@ def roll_up(station: dict, parts: list[Compiled], library_tips: list[dict] | Non
         "coverage": coverage_sum,
         "watchpoints": points,
         "reception": reception_figures(desk),
+        "care": care_figures(cared),
         "thanks": sorted((t for p in parts for t in p.figures["thanks"]), key=lambda t: -t["hours"])[:THANKS_SHOWN],
         "coming_up": sorted((s | {"community_zh": p.figures["community"]["name_zh"], "community_en": p.figures["community"]["name_en"]} for p in parts for s in p.figures["coming_up"]), key=lambda s: s["starts_at"])[:COMING_UP_SHOWN],
         "contacts": {"emergency": "110", "officers": [], "station_phone": first["station"]["phone"]},

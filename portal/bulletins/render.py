@@ -50,6 +50,8 @@ TIP_CATEGORY_LABELS = {
     "stairwell": N_("Stairwells and fire exits"),
     "general": N_("General"),
 }
+# Home visits to people who need care: counts only, those under HOTSPOT_MIN never stored.
+CARE_LABELS = {"visits": N_("Home visits made"), "people": N_("People visited regularly")}
 AGE_LABELS = (("age_0_2", N_("0–2 days")), ("age_3_7", N_("3–7 days")), ("age_8_30", N_("8–30 days")), ("age_30", N_("over 30 days")))
 CHAT_TEXT_LIMIT = 1500  # characters: fits one message in the usual chat groups
 
@@ -233,6 +235,8 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
 
     desk = f.get("reception") or {}
     reception_view = [{"label": _(label), "this": number(desk[key])} for key, label in COUNTER_LABELS.items() if desk.get(key)] or None
+    cared = f.get("care") or {}
+    care_view = [{"label": _(label), "this": number(cared[key])} for key, label in CARE_LABELS.items() if cared.get(key)] or None
     points = f.get("watchpoints") or {}
     points_view = {k: [named(p) for p in points.get(k, [])] for k in ("new", "closed", "hours_changed")} if any(points.values()) else None
     zone = f.get("timezone") or "Asia/Shanghai"
@@ -257,6 +261,7 @@ def sections(bulletin: dict, public_url: str = "") -> dict:
         "coverage": coverage_view,
         "watchpoints": points_view,
         "reception": reception_view,
+        "care": care_view,
         "thanks": [{"name": t["name"], "hours": number(t["hours"])} for t in f.get("thanks", [])] or None,
         "coming_up": coming or None,
         "signup_url": public_url.rstrip("/") + "/shifts",

@@ -22,6 +22,10 @@ Definitions (each "in the period" by the date named):
 - watch points verified: verification visits that found the point as registered;
 - contact boards printed: boards printed or replaced in the period;
 - bulletins published: community bulletins, a week counted once (not its corrections);
+- home visits (the care registers): visits made by the day of the visit, and those that
+  found a need (needs help, escalated to the officer or to a ledger); standing: the people
+  on the registers and those whose visit is overdue (its day ended in their community);
+  counts only, never a person;
 - public messages: received, answered (the first answer), filed into a ledger;
 - ledger: items filed; closed (every closed stage, by the day closed); satisfied by the
   person (their own answer on the tracking page, by e-mail or through Open311) and by a
@@ -167,6 +171,8 @@ def _sources(span: Span, scope, at: dt.datetime | None = None) -> list[tuple[str
     add(f"SELECT community, {{b}} AS b, 'bulletins' AS metric, 1 AS n, 0 AS amount, 0 AS hit FROM bulletin "
         "WHERE published_at IS NOT NULL AND community IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bulletin o WHERE o.scope_key = bulletin.scope_key "
         f"AND o.week = bulletin.week AND o.version < bulletin.version AND o.published_at IS NOT NULL) AND {{within}} AND {_in('community', scope)}", "published_at")
+    add(f"SELECT community, {{b}} AS b, 'care_visit' AS metric, 1 AS n, 0 AS amount, CASE WHEN outcome <> 'all_well' THEN 1 ELSE 0 END AS hit FROM care_visit "
+        f"WHERE {{within}} AND {_in('community', scope)}", "visited_on", dates=True)
     # Mediation follow-ups by their due day (overdue: the day passed without the follow-up
     # recorded by then), and those recorded by the day they happened, split by result.
     add("SELECT community, {b} AS b, 'followup_due' AS metric, 1 AS n, 0 AS amount, "
@@ -216,6 +222,7 @@ FROM_SOURCE = {
     ("referrals_sent", "n"): "referrals_sent", ("referrals_answered", "n"): "referrals_answered",
     ("messages", "n"): "messages_received", ("messages_answered", "n"): "messages_answered",
     ("points_verified", "n"): "points_verified", ("boards_printed", "n"): "boards_printed", ("bulletins", "n"): "bulletins_published",
+    ("care_visit", "n"): "care_visits", ("care_visit", "hit"): "care_visits_help",
     ("followup_due", "n"): "followups_due", ("followup_due", "hit"): "followups_overdue",
     ("followup_held", "n"): "followups_held", ("followup_relapsed", "n"): "followups_relapsed", ("followup_referred", "n"): "followups_referred",
     ("followup_held", "amount"): "followups_done", ("followup_relapsed", "amount"): "followups_done", ("followup_referred", "amount"): "followups_done",
@@ -340,15 +347,18 @@ def _median_sql(rows: str) -> str:
 
 
 async def _standing(figures: Figures, scope, part_column: str, at: dt.datetime) -> None:
-    """What stands at ``at``: watch points verified, boards in place, items open and overdue."""
+    """What stands at ``at``: watch points verified, boards in place, items open and overdue,
+    people on the care registers and visits overdue."""
     rows = await fetch(
         f"SELECT {part_column} AS part, x.metric, SUM(x.n) AS n FROM ("
         f"SELECT community, 'points_open' AS metric, 1 AS n FROM watch_point WHERE status = 'verified' AND {_in('community', scope)} "
         f"UNION ALL SELECT community, 'boards_in_place', 1 FROM contact_board WHERE retired_at IS NULL AND {_in('community', scope)} "
         f"UNION ALL SELECT community, CASE WHEN stage_due_at IS NOT NULL AND stage_due_at <= {{}} THEN 'overdue' ELSE 'open' END, 1 FROM ledger_item "
-        f"WHERE stage IN ({_quoted(OPEN_STAGES)}) AND {_in('community', scope)}"
+        f"WHERE stage IN ({_quoted(OPEN_STAGES)}) AND {_in('community', scope)} "
+        f"UNION ALL SELECT community, 'care_people', 1 FROM care_person WHERE ended_on IS NULL AND {_in('community', scope)} "
+        f"UNION ALL SELECT community, 'care_overdue', 1 FROM care_person WHERE ended_on IS NULL AND next_due_at <= {{}} AND {_in('community', scope)}"
         f") x {JOINS} GROUP BY {part_column}, x.metric",
-        at,
+        at, at,
     )
     for row in rows:
         metric = "open_items" if row["metric"] == "open" else row["metric"]

@@ -50,6 +50,10 @@ LABELS = {
     "boards_in_place": N_("Contact boards in place"),
     "open_items": N_("Ledger items open"),
     "overdue": N_("Ledger items overdue"),
+    "care_visits": N_("Home visits made"),
+    "care_visits_help": N_("Home visits that found a need"),
+    "care_people": N_("People on the care registers"),
+    "care_overdue": N_("Home visits overdue"),
     "followups_due": N_("Mediation follow-ups due"),
     "followups_done": N_("Mediation follow-ups done"),
     "followups_overdue": N_("Mediation follow-ups overdue"),
@@ -85,6 +89,7 @@ SECTIONS = (
     ("reception", N_("Reception rooms"), (
         "people_received", "consultations_help", "disputes_resolved", "emergency_rescues", "errands", "convenience", "business", "foreign_visitors", "reception_visits",
     )),
+    ("care", N_("Home visits to people who need care"), ("care_visits", "care_visits_help")),
     ("outreach", N_("Citizens invited in and officers paired with them (进建商, 联访解)"), (
         "sessions_held", "representatives_attending", "resolutions_decided", "resolutions_done", "pairings_made", "pairing_contacts", "opinions_collected", "opinions_solved",
     )),
@@ -103,6 +108,8 @@ FOUR_S_HINTS = {
     "speed": N_("How fast matters close, and what is late now."),
     "satisfaction": N_("Whether the people who raised a matter are satisfied."),
 }
+# What stands now, shown under a section's lines: counts, never a person.
+SECTION_NOW = {"care": ("care_people", "care_overdue")}
 # The columns of the comparison of the units below (the period asked for; the last two stand now).
 COMPARED = ("active_volunteers", "patrols", "hazards_found", "hazards_fixed", "mediations", "people_helped", "ledger_filed", "ledger_closed", "satisfaction_rate", "median_close_days")
 COMPARED_NOW = ("open_items", "overdue")
@@ -203,7 +210,11 @@ def view(figures: Figures, units: dict, overdue: list[dict], breakdown: dict) ->
     """The page's context from the figures (in the reader's language)."""
     with_rates(figures)
     labels = [period_label(p) for p in figures.periods]
-    sections = [{"key": key, "title": _(title), "lines": [line(figures, m, labels) for m in metrics]} for key, title, metrics in SECTIONS]
+    sections = [
+        {"key": key, "title": _(title), "lines": [line(figures, m, labels) for m in metrics],
+         "now": [{"label": _(LABELS[m]), "value": number(figures.now.get(m, 0))} for m in SECTION_NOW.get(key, ())]}
+        for key, title, metrics in SECTIONS
+    ]
     for section in sections:
         section["parts"] = section_parts(figures, units, section["key"])
     four = []
@@ -227,7 +238,7 @@ def view(figures: Figures, units: dict, overdue: list[dict], breakdown: dict) ->
         "period_labels": labels, "sections": sections, "four": four,
         "compared": [_(LABELS[m]) for m in (*COMPARED, *COMPARED_NOW)], "parts": parts, "totals": totals,
         "overdue": overdue, "breakdown": breakdown, "ledger_names": LEDGER_LABELS, "source_names": SOURCE_LABELS,
-        "now": {m: figures.now.get(m, 0) for m in ("points_open", "boards_in_place", "open_items", "overdue")},
+        "now": {m: figures.now.get(m, 0) for m in ("points_open", "boards_in_place", "open_items", "overdue", "care_people", "care_overdue")},
     }
 
 
