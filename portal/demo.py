@@ -167,6 +167,9 @@ async def seed_demo() -> list[tuple[str, str]]:
 
     await seed_councils()
     await seed_pairings()
+    from portal.care.demo import seed_care
+
+    await seed_care()
     from portal.bulletins.demo import seed_bulletins
 
     await _more_items()
