@@ -170,6 +170,18 @@ async def test_no_password_is_kept_and_a_refusal_without_origin_keeps_nothing(vo
     assert await FormDraft.count().run() == 0
 
 
+async def test_a_resend_by_the_service_worker_keeps_nothing(volunteer):
+    """The outbox's resend names no page (no HX-Current-URL): a draft of it would take the
+    cookie of a form the person typed meanwhile, and the outbox keeps the log anyway."""
+    fields = await open_and_type(volunteer)
+    await end_sessions()
+    token = dict(fields)["_csrf_token"]
+    headers = {"content-type": "application/x-www-form-urlencoded", "HX-Request": "true", "x-csrftoken": token, "Origin": BASE, "Referer": f"{BASE}/sw.js"}
+    response = await volunteer.post(FORM_PAGE, content=urlencode(fields), headers=headers, follow_redirects=False)
+    assert response.status_code == 401 and response.headers["hx-redirect"].startswith("/login?next=")
+    assert await FormDraft.count().run() == 0
+
+
 async def test_a_form_with_nothing_typed_is_not_kept(volunteer):
     await end_sessions()
     response = await post_form(volunteer, "/logs/nothing-to-report", headers={"Referer": f"{BASE}/"})

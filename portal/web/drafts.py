@@ -51,11 +51,18 @@ def draft_cookie(settings: Settings, key: str | None) -> Cookie:
     )
 
 
-def form_page(connection: ASGIConnection) -> str:
+def form_page(connection: ASGIConnection) -> str | None:
     """The page the form was on (a same-site path): the one htmx names, else the Referer,
-    else the post's own address."""
+    else the post's own address. None for an htmx request that names no page: no person's
+    page sent it (the service worker resending the outbox), and its draft would take the
+    cookie of the form the person did type."""
     headers = connection.headers
-    source = (headers.get("hx-current-url") if headers.get("hx-request") == "true" else None) or headers.get("referer")
+    if headers.get("hx-request") == "true":
+        if not headers.get("hx-current-url"):
+            return None
+        source = headers["hx-current-url"]
+    else:
+        source = headers.get("referer")
     if source:
         parts = urlsplit(source)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -81,6 +88,8 @@ async def keep_typed_form(request: Request) -> tuple[str, str] | None:
         return None
     fields = _typed_fields(form)
     page = form_page(request)
+    if page is None:
+        return None
     path = urlsplit(page).path
     if not drafts.fits(fields, path):
         return None
