@@ -23,7 +23,7 @@ from portal.audit.rules import record
 from portal.db import write_transaction
 from portal.followups.tables import FollowUpReminder, RectificationNotice
 from portal.logs.tables import FieldLog
-from portal.notifications.rules import notify
+from portal.notifications.rules import When, notify
 from portal.web.i18n import N_
 
 REMIND_HOUR = 8  # local time: nobody is woken at midnight by a follow-up
@@ -106,7 +106,7 @@ async def chase_overdue_notices(now: dt.datetime, limit: int = LIMIT) -> int:
                 await notify(
                     person, "rectification.overdue", N_("Rectification overdue: %(number)s"),
                     N_("%(party)s was to fix the hazard of notice %(number)s by %(day)s and has not reported it fixed. Check on it."),
-                    f"/rectification/{row['id']}", dedupe_key=f"rectification-overdue:{row['id']}:{person}", number=row["number"], party=row["party"], day=row["due_on"].isoformat(),
+                    f"/rectification/{row['id']}", dedupe_key=f"rectification-overdue:{row['id']}:{person}", number=row["number"], party=row["party"], day=When(row["due_on"], purpose="day"),
                 )
         done += 1
     return done
