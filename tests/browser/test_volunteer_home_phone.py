@@ -17,6 +17,7 @@ def test_a_volunteer_checks_in_from_the_home_and_confirms_an_early_check_out(pho
     page = phone.page
     fill_login_form(page, "volunteer", DEMO_PASSWORD)
     login_button(page).tap()
+    page.wait_for_url(lambda url: "/login" not in url)  # the language is switched on the home, not during the login
     page.get_by_role("contentinfo").get_by_role("button", name="English").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, 张建国")
 
