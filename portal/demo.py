@@ -150,8 +150,13 @@ async def seed_demo() -> list[tuple[str, str]]:
     from portal.notices.demo import seed_notices
 
     await seed_notices()
-    from portal.logs.demo import seed_logs
+    from portal.demo_history import seed_history
+    from portal.ledger.demo import seed_holidays
+    from portal.logs.demo import seed_landmarks, seed_logs
 
+    await seed_landmarks()
+    await seed_holidays()
+    await seed_history()  # the year before, in bulk; the records below are its last days, through the rules
     await seed_logs()
     from portal.followups.demo import seed_followups
 
@@ -174,6 +179,9 @@ async def seed_demo() -> list[tuple[str, str]]:
 
     await _more_items()
     await seed_bulletins()
+    from portal.ledger.rules import escalate_overdue
+
+    await escalate_overdue(now())  # as the job would: the heads hear of what is late now
     return created
 
 

@@ -65,16 +65,26 @@ async def seed_tips() -> int:
     return len(TIPS)
 
 
+WEEKS = 3
+
+
 async def seed_bulletins(now: dt.datetime | None = None) -> None:
-    """The tips, then the bulletins of the last two finished weeks; the older is published."""
+    """The tips, then the bulletins of the last ``WEEKS`` finished weeks, compiled from the
+    demo's logs and ledgers when the job would have compiled them (the Monday after, 06:00)
+    and published that morning, but the latest, which waits as a draft."""
+    from zoneinfo import ZoneInfo
+
     from portal.bulletins import rules
     from portal.bulletins.tables import Bulletin
 
     await seed_tips()
     now = now or rules.utcnow()
+    zone = ZoneInfo("Asia/Shanghai")
     latest = rules.last_due_monday(now, "Asia/Shanghai")
-    for monday in (latest - dt.timedelta(weeks=1), latest):
-        await rules.compile_week(rules.week_of(monday), now=now)
-    older = rules.week_of(latest - dt.timedelta(weeks=1))
-    for row in await Bulletin.select(Bulletin.id).where((Bulletin.week == older) & (Bulletin.status == "draft")).run():
-        await rules.publish(None, row["id"], now=now)
+    for back in range(WEEKS - 1, -1, -1):
+        monday = latest - dt.timedelta(weeks=back)
+        due = dt.datetime.combine(monday + dt.timedelta(weeks=1), dt.time(6, 5), zone).astimezone(dt.timezone.utc)
+        await rules.compile_week(rules.week_of(monday), now=min(due, now))
+        if back:
+            for row in await Bulletin.select(Bulletin.id).where((Bulletin.week == rules.week_of(monday)) & (Bulletin.status == "draft")).run():
+                await rules.publish(None, row["id"], now=min(due + dt.timedelta(hours=3, minutes=25), now))

@@ -1,6 +1,9 @@
-"""Demo ledgers: items of 西关社区 and 东门社区 at every stage (one overdue, one waiting
-for the person's answer, closed satisfied, without confirmation, duplicate, outside
-remit), and the 2026 National Day holidays with their adjusted working days."""
+"""Demo ledgers: the 2026 National Day holidays with their adjusted working days; the
+year of items in every community before now, written in bulk as part of the demo history
+(``history_ledger``, see ``portal.demo_history``); then a few items of 西关社区 and 东门社区
+at every stage written through the rules (one overdue, one handled and waiting for the
+answer, one waiting for the person's answer, closed satisfied, without confirmation,
+duplicate, outside remit)."""
 
 from __future__ import annotations
 
@@ -21,10 +24,13 @@ HOLIDAYS = [(dt.date(2026, 10, day), "国庆节", False) for day in range(1, 8)]
 ]
 
 
+async def seed_holidays() -> None:
+    """The calendar the deadlines count working days on (before any item is filed)."""
+    await Holiday.insert(*[Holiday(date=day, name=name, is_workday=worked) for day, name, worked in HOLIDAYS]).run()
+
+
 async def seed_ledger() -> None:
     moment = now()
-    for day, name, worked in HOLIDAYS:
-        await Holiday.insert(Holiday(date=day, name=name, is_workday=worked)).run()
     communities = {c["code"]: c["id"] for c in await Community.select(Community.id, Community.code).run()}
     users = {u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.username.is_in(["officer", "officer2", "head"])).run()}
     officer = await load_actor(users["officer"])
@@ -92,4 +98,8 @@ async def seed_ledger() -> None:
     parking = await item(2, "suggestion", "public_security", "建议晚上在菜市场后巷多巡逻几次。")
     await move(parking, "assigned", 1, officer_id=officer.id)
     await item(0.2, "claim", "help", "家里老人走失过一次，想办防走失手环。", raised_by_name="王先生")
-    await item(3, "complaint", "theft", "电动车电瓶被偷了。", community=dongmen, actor=officer2, raised_by_name="周师傅")
+    # Handled, the answer to the person still to write.
+    battery = await item(3, "complaint", "theft", "电动车电瓶被偷了。", community=dongmen, actor=officer2, raised_by_name="周师傅")
+    await move(battery, "assigned", 3, actor=officer2, officer_id=officer2.id)
+    await move(battery, "in_progress", 2.5, actor=officer2)
+    await move(battery, "handled", 0.5, actor=officer2, note="调取车棚监控，已锁定嫌疑人，电瓶追回。")

@@ -1,6 +1,7 @@
 """Demo reception rooms: a 24-hour street room on 西关大街 (bilingual, like the Bell Tower
 room) and a community room in 东门社区, both verified, each with a reception shift kind and
-a weekly roster; a shift running now at the street room with a volunteer checked in, so
+a weekly roster; a street room on 胜利路 and a community room in 南滩东社区 (open a year, no
+roster of their own); a shift running now at the street room with a volunteer checked in, so
 "on duty now" has someone to show; and a dozen phrasebook entries for 城中派出所."""
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ ROOMS = [
      "consultation,emergency_help,mediation,residence_permit,no_criminal_record,id_card", "umbrella,first_aid,water,rest_room,key_storage,charging,toilet,wifi", "zh,en", "0971-8000110"),
     ("dongmen", "community", "东门社区警务会客厅", "Dongmen Community Police Reception Room", "东门小区 3 号楼底商", 36.6236, 101.7822, (LONG,) * 7,
      "consultation,mediation,residence_permit,dog_registration,other_business", "umbrella,first_aid,water,rest_room,charging", "zh", ""),
+    ("shengli", "street", "胜利路暖心警务会客厅", "Shengli Road Police Reception Room", "胜利路 66 号", 36.6290, 101.7610, (ALL,) * 7,
+     "consultation,emergency_help,mediation,residence_permit,id_card", "umbrella,first_aid,water,rest_room,charging,toilet,wifi", "zh,en", "0971-8000220"),
+    ("nantan-east", "community", "南滩东社区警务会客厅", "Nantan East Community Police Reception Room", "南滩街 21 号", 36.5990, 101.7780, (LONG,) * 6 + (H.Day(),),
+     "consultation,mediation,residence_permit,other_business", "umbrella,water,rest_room", "zh", ""),
 ]
+VERIFIED_BY = {"xiguan": "officer", "dongmen": "officer2", "nantan-east": "officer3", "shengli": "officer4"}
 # (community code, shift kind name, weekdays, start, end, min, max)
 ROSTERS = [
     ("xiguan", "会客厅值班 · 西关大街", [0, 1, 2, 3, 4, 5, 6], "08:00", "14:00", 1, 3),
@@ -56,9 +62,10 @@ PHRASES = [
 async def seed_rooms() -> int:
     """The demo rooms, rosters, a shift running now and the phrasebook; returns the rooms made."""
     communities = {r["code"]: r for r in await Community.select(Community.id, Community.code, Community.station).run()}
-    users = {r["username"]: r["id"] for r in await User.select(User.id, User.username).where(User.username.is_in(["officer", "officer2", "volunteer3", "volunteer"])).run()}
+    users = {r["username"]: r["id"] for r in await User.select(User.id, User.username).where(User.username.is_in(["officer", "officer2", "officer3", "officer4", "volunteer3", "volunteer"])).run()}
     rooms: dict[str, int] = {}
     moment = now()
+    opened = moment - dt.timedelta(days=400)  # a year of visits before now (demo_visits)
     async with write_transaction():
         for code, kind, name_zh, name_en, address, lat, lon, week, services, amenities, languages, phone in ROOMS:
             if code not in communities:
@@ -67,7 +74,7 @@ async def seed_rooms() -> int:
                 Room(
                     community=communities[code]["id"], kind=kind, slug=new_slug(), name_zh=name_zh, name_en=name_en, address=address, latitude=lat, longitude=lon,
                     hours=H.week_to_text(week), services=services, amenities=amenities, languages=languages, phone=phone, status="verified",
-                    verified_at=moment, verified_by=users.get("officer"), idempotency_key=str(uuid.uuid4()), created_at=moment, updated_at=moment,
+                    verified_at=opened, verified_by=users.get(VERIFIED_BY[code]), idempotency_key=str(uuid.uuid4()), created_at=opened, updated_at=opened,
                 )
             ).returning(Room.id).run()
             rooms[code] = row[0]["id"]
