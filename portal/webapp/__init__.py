@@ -1,1 +1,2 @@
-"""The portal as an app on the phone: its icons and favicon."""
+"""The portal as an app on the phone: icons, manifest, the service worker and the outbox
+of logs typed without signal."""
