@@ -9,6 +9,7 @@ from portal import db
 from portal.boards.rules import counts as board_counts
 from portal.boards.rules import local_today
 from portal.care.rules import home_context as care_home
+from portal.councils.rules import overdue_resolutions as council_overdue
 from portal.followups.home import followup_counts
 from portal.overview.page import glance
 from portal.logs.rules import open_questions
@@ -29,6 +30,8 @@ async def home(request: Request) -> Template:
         context["member_of"] = await communities_by_id(actor.communities("volunteer", "host"))
         # Heads see their area's month at a glance; officers a link to the same overview.
         context["glance"] = await glance(actor, request.app.state.settings.timezone, utcnow()) if actor.head_level or actor.has("admin") else []
+        # 进建商 resolutions past their due day, for the officers and heads who read them.
+        context["council_overdue"] = len(await council_overdue(actor)) if actor.has("officer", "head", "district_head", "city_head", "admin") else 0
         if actor.read_only:
             return render(request, "home/overseer.html", context | await _overseer_context(actor))
         context["oversees"] = await communities_by_id(actor.communities("officer", "head")) if actor.has("officer", "head", "admin") else []

@@ -375,6 +375,7 @@ ROUTES = {
     # 进建商: kept by the officers and head of the first station (the session is recorded
     # under its first community); heads above read, never the new-session form.
     ("GET", "/councils"): row(LOGIN, 403, 403, 200, 200, 200, 200),
+    ("GET", "/councils/overdue"): row(LOGIN, 403, 403, 200, 200, 200, 200),
     ("GET", "/councils/stations/{station_id:int}/representatives"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404),
     ("POST", "/councils/stations/{station_id:int}/representatives"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("GET", "/councils/stations/{station_id:int}/new"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404, head_district=403, head_city=403, head_other_district=404),

@@ -56,9 +56,14 @@ class CouncilController(Controller):
         kept = await rules.kept_station_ids(request.user)
         context = {
             "page": page, "stations": stations, "station": chosen or 0, "kept": kept, "labels": _labels(),
-            "owed": await rules.open_resolutions_of(request.user.id),
+            "owed": await rules.open_resolutions_of(request.user.id), "overdue": len(await rules.overdue_resolutions(request.user)),
         }
         return render(request, "councils/sessions.html", context)
+
+    @get("/overdue", name="councils.overdue")
+    async def overdue(self, request: Request) -> Template:
+        rows = await rules.overdue_resolutions(request.user)
+        return render(request, "councils/overdue.html", {"rows": rows, "limit": 500})
 
     # --- The register ------------------------------------------------------------------------
 

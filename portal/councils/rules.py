@@ -57,7 +57,16 @@ ACTION_LABELS = {
     "council.resolution_added": N_("Resolution decided"),
     "council.resolution_ledger": N_("Linked to a ledger item"),
     "council.resolution_done": N_("Resolution done"),
+    "council.resolution_reminded": N_("Owner reminded on the due day"),
+    "council.resolution_handed_over": N_("Handed over to a successor"),
+    "council.representative_changed": N_("Register entry changed"),
+    "council.representative_reinstated": N_("Put back on the register"),
 }
+# A resolution filed into the ledger is done when its item closes settled: with the
+# person's satisfaction, or without their answer after the feedback (as 联访解 counts an
+# opinion solved). Closed as a duplicate or outside the remit, the matter is not settled:
+# the resolution stays open for its owner to decide.
+SETTLED_STAGES = ("closed", "closed_unconfirmed")
 
 
 class CouncilError(Exception):
@@ -616,7 +625,7 @@ async def mark_done(actor: Actor, resolution_id: int, done_on: dt.date | None, n
         if not row["session.held_on"] <= done_on <= today:
             raise CouncilError("done_on", _("Choose a day from the session up to today."))
         await CouncilResolution.update({
-            CouncilResolution.status: "done", CouncilResolution.done_on: done_on, CouncilResolution.done_note: note,
+            CouncilResolution.status: "done", CouncilResolution.done_on: done_on, CouncilResolution.done_note: note, CouncilResolution.done_via: "owner",
             CouncilResolution.updated_at: now(), CouncilResolution.version: row["version"] + 1,
         }).where(CouncilResolution.id == resolution_id).run()
         await record("council.resolution_done", "council_resolution", resolution_id, actor=actor, before={"status": "open"}, after={"status": "done", "done_on": done_on, "done_note": note})
@@ -628,3 +637,53 @@ async def open_resolutions_of(user_id: int, limit: int = 20) -> list[dict]:
     return await CouncilResolution.select(
         CouncilResolution.id, CouncilResolution.session, CouncilResolution.seq, CouncilResolution.matter, CouncilResolution.due_on, CouncilResolution.session.topic,
     ).where((CouncilResolution.owner == user_id) & (CouncilResolution.status == "open")).order_by(CouncilResolution.due_on).limit(limit).run()
+
+
+# --- Resolutions falling due and overdue ------------------------------------------------------
+
+
+async def overdue_resolutions(actor: Actor, moment: dt.datetime | None = None, limit: int = 500) -> list[dict]:
+    """Open resolutions of the stations the actor reads whose due day has passed in the
+    session's community, the longest overdue first, with their owner and session."""
+    moment = _aware(moment or now())
+    stations = await read_station_ids(actor)
+    # The zones ahead of UTC are on the next day: the exact test is per row below.
+    latest = (moment + dt.timedelta(days=1)).date()
+    rows = await CouncilResolution.select(
+        CouncilResolution.id, CouncilResolution.session, CouncilResolution.seq, CouncilResolution.matter, CouncilResolution.due_on, CouncilResolution.owner,
+        CouncilResolution.owner.real_name, CouncilResolution.ledger_item, CouncilResolution.ledger_item.number, CouncilResolution.session.topic,
+        CouncilResolution.session.held_on, CouncilResolution.session.station, CouncilResolution.session.community,
+        CouncilResolution.session.community.name_zh, CouncilResolution.session.community.name_en, CouncilResolution.session.community.timezone,
+    ).where(
+        (CouncilResolution.status == "open") & (CouncilResolution.due_on < latest) & CouncilResolution.session.station.is_in(sorted(stations) or [0])
+    ).order_by(CouncilResolution.due_on).order_by(CouncilResolution.id).limit(limit).run()
+    out = []
+    for row in rows:
+        today = local_today(row["session.community.timezone"], moment)
+        if row["due_on"] < today:
+            row["days_late"] = (today - row["due_on"]).days
+            out.append(row)
+    return out
+
+
+async def done_by_ledger(item_id: int, stage: str, actor: Actor | None, at: dt.datetime) -> int:
+    """Inside the ledger's transition (its transaction): the open resolutions linked to an
+    item that closed settled are done on the day it closed, in the session's community;
+    the note stays empty (the page says it was done in the ledger, with the item's
+    number). Returns how many."""
+    if stage not in SETTLED_STAGES:
+        return 0
+    rows = await CouncilResolution.select(CouncilResolution.id, CouncilResolution.version, CouncilResolution.session.community.timezone, CouncilResolution.session.held_on).where(
+        (CouncilResolution.ledger_item == item_id) & (CouncilResolution.status == "open")
+    ).run()
+    for row in rows:
+        day = max(local_today(row["session.community.timezone"], at), row["session.held_on"])
+        await CouncilResolution.update({
+            CouncilResolution.status: "done", CouncilResolution.done_on: day, CouncilResolution.done_via: "ledger",
+            CouncilResolution.updated_at: at, CouncilResolution.version: row["version"] + 1,
+        }).where((CouncilResolution.id == row["id"]) & (CouncilResolution.status == "open")).run()
+        await record(
+            "council.resolution_done", "council_resolution", row["id"], actor=actor,
+            before={"status": "open"}, after={"status": "done", "done_on": day, "via": "ledger", "ledger_item": item_id, "stage": stage},
+        )
+    return len(rows)

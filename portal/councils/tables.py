@@ -11,7 +11,11 @@ station, hears them and decides what to do one matter at a time (一事一议).
   the minutes and the number of other citizens who came.
 - ``CouncilAttendance``: a representative invited to a session, and whether they came.
 - ``CouncilResolution``: one matter decided (一事一议), with one accountable owner and a
-  due date, done with a note; linked to a ledger item where the matter is one.
+  due date, done with a note; linked to a ledger item where the matter is one. Done by
+  its owner or the station head, or by the ledger itself when its item closes settled
+  (``closed`` or ``closed_unconfirmed``: ``done_via`` = ``ledger``).
+- ``CouncilReminder``: the claim of one reminder, (``resolution``, ``due_on``) unique: the
+  owner is told on the due day once, however many processes run the job.
 """
 
 from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
@@ -69,9 +73,18 @@ class CouncilResolution(Table, tablename="council_resolution"):
     status = Varchar(length=8, default="open")
     done_on = Date(null=True, default=None)
     done_note = Text(default="")
+    done_via = Varchar(length=8, default="")
     ledger_item = ForeignKey(references=LedgerItem, null=True, on_delete=OnDelete.set_null)
     created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
     updated_at = Timestamptz()
     version = Integer(default=1)
     idempotency_key = Varchar(length=36, unique=True)
+
+
+class CouncilReminder(Table, tablename="council_reminder"):
+    """One reminder claimed: the unique (resolution, due_on) lets one process of many send it."""
+
+    resolution = ForeignKey(references=CouncilResolution, on_delete=OnDelete.cascade)
+    due_on = Date()
+    created_at = Timestamptz()

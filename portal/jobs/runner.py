@@ -70,13 +70,14 @@ def all_jobs() -> list[Job]:
     """Every feature's jobs."""
     from portal.bulletins.jobs import JOBS as BULLETIN_JOBS
     from portal.care.jobs import JOBS as CARE_JOBS
+    from portal.councils.jobs import JOBS as COUNCIL_JOBS
     from portal.followups.jobs import JOBS as FOLLOWUP_JOBS
     from portal.ledger.jobs import JOBS as LEDGER_JOBS
     from portal.notices.jobs import JOBS as NOTICE_JOBS
     from portal.retention.jobs import JOBS as RETENTION_JOBS
     from portal.shifts.jobs import JOBS as SHIFT_JOBS
 
-    return [*SHIFT_JOBS, *LEDGER_JOBS, *BULLETIN_JOBS, *RETENTION_JOBS, *CARE_JOBS, *FOLLOWUP_JOBS, *NOTICE_JOBS, Job("notifications.email", dt.timedelta(minutes=1), deliver_email)]
+    return [*SHIFT_JOBS, *LEDGER_JOBS, *BULLETIN_JOBS, *RETENTION_JOBS, *CARE_JOBS, *FOLLOWUP_JOBS, *COUNCIL_JOBS, *NOTICE_JOBS, Job("notifications.email", dt.timedelta(minutes=1), deliver_email)]
 
 
 async def deliver_email(now: dt.datetime, settings: Settings) -> int:

@@ -611,6 +611,11 @@ async def transition(
         await LedgerEvent.insert(
             LedgerEvent(item=item_id, actor=actor_id, kind=kind, from_stage=stage, to_stage=to, note=public_note if public else note, public=public, created_at=at)
         ).run()
+        if to in CLOSED_STAGES:
+            # A 进建商 resolution filed as this item is done when it closes settled.
+            from portal.councils.rules import done_by_ledger
+
+            await done_by_ledger(item_id, to, actor, at)
         if to == "feedback_given":
             # The answer goes to the person too when they left an e-mail address.
             await ledger_mail.queue({**item, "feedback_text": note}, "feedback", at, f"feedback:{item_id}:{item['version'] + 1}")
