@@ -144,3 +144,77 @@ async def test_with_nothing_held_the_plain_confirmation_stays(area, client_for, 
     assert (await post_form(admin, f"/admin/users/{officer}/deactivate")).status_code == 303
     assert (await User.select(User.active).where(User.id == officer).first().run())["active"] is False
     assert await AuditEntry.count().where(AuditEntry.action.like("%.handed_over")).run() == 0
+
+
+async def test_pairings_and_resolutions_go_to_a_successor_never_orphaned(area, client_for, make_user):
+    """联访解 pairings not ended and 进建商 resolutions still open go with the rest: to the
+    community's other officer or the station head (a resolution to an officer or head of
+    the station), audited; ended pairings and done resolutions stay as they were."""
+    from portal.councils import rules as councils
+    from portal.councils.tables import CouncilResolution
+    from portal.pairings import rules as pairings
+    from portal.pairings.tables import Pairing
+
+    admin, _admin_id = await client_for("admin")
+    officer = await make_user("officer", real_name="Officer Wang")
+    colleague = await make_user("officer", real_name="Officer Sun")  # the community's other officer
+    await make_user("head", real_name="Head Li")
+    far = await make_user("officer", community_id=area.other_station_community_id, real_name="Officer Zhao")
+    actor = await load_actor(officer)
+    today = dt.date.today()
+    unit = await pairings.create_pairing(actor, pairings.PairingData(area.community_id, "unit", "城中小学", unit_kind="school", started_on=today), str(uuid.uuid4()))
+    ended = await pairings.create_pairing(actor, pairings.PairingData(area.community_id, "person", "独居老人张奶奶", started_on=today), str(uuid.uuid4()))
+    await pairings.end_pairing(actor, ended, today, "搬走了")
+    session = await councils.create_session(actor, area.station_id, councils.SessionData(area.community_id, today, "校园周边交通安全"), str(uuid.uuid4()))
+    open_one = await councils.add_resolution(actor, session, councils.ResolutionData("放学拥堵", "", officer, today + dt.timedelta(days=7)), str(uuid.uuid4()))
+    done_one = await councils.add_resolution(actor, session, councils.ResolutionData("路灯", "", officer, today + dt.timedelta(days=7)), str(uuid.uuid4()))
+    await councils.mark_done(actor, done_one, today, "已修")
+
+    page = await admin.get(f"/admin/users/{officer}/deactivate")
+    assert f'href="/pairings/{unit}"' in page.text and f'href="/councils/{session}#resolution-{open_one}"' in page.text
+    assert f'href="/pairings/{ended}"' not in page.text and f"successor-council_resolution-{done_one}" not in page.text
+    assert "Officer Zhao" not in page.text  # another station's officer may take neither
+
+    async with nothing_changes((User, officer), (Pairing, unit), (CouncilResolution, open_one)):
+        refused = await post_form(admin, f"/admin/users/{officer}/deactivate", {"successor": str(far)})
+    assert refused.status_code == 422
+    assert "Officer Zhao is not an officer of" in field_error(refused.text, f"successor-pairing-{unit}")
+    assert "Officer Zhao is not an officer or head of the station" in field_error(refused.text, f"successor-council_resolution-{open_one}")
+
+    done = await post_form(admin, f"/admin/users/{officer}/deactivate", {"successor": str(colleague)})
+    assert done.status_code == 303
+    assert (await Pairing.select(Pairing.officer).where(Pairing.id == unit).first().run())["officer"] == colleague
+    assert (await Pairing.select(Pairing.officer).where(Pairing.id == ended).first().run())["officer"] == officer
+    owners = {r["id"]: r["owner"] for r in await CouncilResolution.select(CouncilResolution.id, CouncilResolution.owner).run()}
+    assert owners == {open_one: colleague, done_one: officer}
+    [moved_pairing] = await audit("pairing.handed_over")
+    assert moved_pairing["object_id"] == str(unit) and moved_pairing["before"]["officer"] == officer and moved_pairing["after"]["officer"] == colleague
+    [moved_resolution] = await audit("council.resolution_handed_over")
+    assert moved_resolution["object_id"] == str(open_one) and moved_resolution["after"]["owner"] == colleague
+    # The successor keeps the pairing from now on (its contact log and forms).
+    assert (await pairings.readable_pairing(await load_actor(colleague), unit))["kept"] is True
+
+
+async def test_removing_a_role_hands_over_the_pairings_of_that_community_only(area, client_for, make_user):
+    admin, _admin_id = await client_for("admin")
+    officer = await make_user("officer", real_name="Officer Wang")
+    await post_form(admin, f"/admin/users/{officer}/roles", {"role": "officer", "community": str(area.other_community_id), "station": "0"})
+    grant_a = (await RoleGrant.select(RoleGrant.id).where((RoleGrant.user == officer) & (RoleGrant.community == area.community_id)).first().run())["id"]
+    head = await make_user("head", real_name="Head Li")
+    from portal.councils import rules as councils
+    from portal.pairings import rules as pairings
+    from portal.pairings.tables import Pairing
+
+    actor = await load_actor(officer)
+    today = dt.date.today()
+    in_a = await pairings.create_pairing(actor, pairings.PairingData(area.community_id, "unit", "农贸市场", unit_kind="market", started_on=today), str(uuid.uuid4()))
+    in_b = await pairings.create_pairing(actor, pairings.PairingData(area.other_community_id, "unit", "社区诊所", unit_kind="clinic", started_on=today), str(uuid.uuid4()))
+    session = await councils.create_session(actor, area.station_id, councils.SessionData(area.community_id, today, "治安"), str(uuid.uuid4()))
+    kept = await councils.add_resolution(actor, session, councils.ResolutionData("巡逻", "", officer, today), str(uuid.uuid4()))
+
+    page = await admin.get(f"/admin/users/{officer}/roles/{grant_a}/revoke")
+    # Still an officer of the station through community b: the resolution stays theirs.
+    assert f'href="/pairings/{in_a}"' in page.text and f'href="/pairings/{in_b}"' not in page.text and f"resolution-{kept}" not in page.text
+    assert (await post_form(admin, f"/admin/users/{officer}/roles/{grant_a}/revoke", {"successor": str(head)})).status_code == 303
+    officers = {r["id"]: r["officer"] for r in await Pairing.select(Pairing.id, Pairing.officer).run()}
+    assert officers == {in_a: head, in_b: officer}

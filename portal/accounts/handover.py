@@ -20,6 +20,8 @@ KIND_LABELS = {
     "duty_slot": _l("Duty roster entry"),
     "watch_point": _l("Watch point waiting for verification"),
     "application": _l("Volunteer application waiting for review"),
+    "pairing": _l("Pairing with a unit or a person (联访解)"),
+    "council_resolution": _l("Resolution of a session with citizens (进建商)"),
 }
 
 

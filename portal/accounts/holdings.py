@@ -10,11 +10,17 @@ role gives and no other role of theirs keeps):
 - ``watch_point`` and ``application``: watch points waiting for verification and volunteer
   applications waiting for review in a community where they are the only active community
   officer. Nobody is assigned to those by name, so the community would be left with
-  nobody to decide them; the successor is recorded as taking them over (audited) and told.
+  nobody to decide them; the successor is recorded as taking them over (audited) and told;
+- ``pairing``: their 联访解 pairings not ended (``pairing.officer``): the successor keeps
+  them from then on, with their contact log (each contact keeps who made it);
+- ``council_resolution``: the 进建商 resolutions they own that are still open
+  (``council_resolution.owner``).
 
-Who may take an item: for ledger items, watch points and applications whoever the ledger
-may make accountable in that community (``portal.ledger.rules.officers_of``: its active
-officers and its station's heads); for a duty entry an active officer of the community
+Who may take an item: for ledger items, watch points, applications and pairings whoever
+the ledger may make accountable in that community (``portal.ledger.rules.officers_of``: its
+active officers and its station's heads); for a resolution whoever may own one of the
+station (``portal.councils.rules.owners_of``: the active officers of its communities and its
+heads); for a duty entry an active officer of the community
 (the duty roster's own rule). ``hand_over`` moves everything and deactivates the user or
 removes the role in ONE write transaction, with one audit row per moved item (before and
 after) and the user's own row; it raises ``HandoverError`` and changes nothing when an
@@ -30,10 +36,14 @@ from dataclasses import dataclass, field
 from portal.accounts import rules as accounts
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
+from portal.councils.rules import owners_of
+from portal.councils.tables import CouncilResolution
 from portal.db import write_transaction
 from portal.ledger.rules import officers_of as accountable_in
 from portal.ledger.tables import OPEN_STAGES, LedgerEvent, LedgerItem
 from portal.notifications.rules import notify
+from portal.pairings.tables import Pairing
+from portal.stations.tables import Community
 from portal.volunteers.tables import VolunteerProfile
 from portal.watchpoints.duty import community_officer_ids
 from portal.watchpoints.tables import DutySlot, WatchPoint
@@ -41,7 +51,7 @@ from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
 
 LIMIT = 500  # items of one kind listed and moved in one step
-KINDS = ("ledger_item", "duty_slot", "watch_point", "application")
+KINDS = ("ledger_item", "duty_slot", "watch_point", "application", "pairing", "council_resolution")
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,10 @@ def _reaches(grants: list[dict], community_id: int, station_id: int) -> bool:
     return any((g["role"] == "officer" and g["community"] == community_id) or (g["role"] == "head" and g["station"] == station_id) for g in grants)
 
 
+def _owns_in(grants: list[dict], station_id: int, station_of: dict[int, int]) -> bool:
+    return any((g["role"] == "officer" and station_of.get(g["community"]) == station_id) or (g["role"] == "head" and g["station"] == station_id) for g in grants)
+
+
 def _is_officer_of(grants: list[dict], community_id: int) -> bool:
     return any(g["role"] == "officer" and g["community"] == community_id for g in grants)
 
@@ -126,6 +140,28 @@ async def holdings(user_id: int, grant_id: int | None = None, at: dt.datetime | 
             when = slot["on_date"].isoformat() if slot["on_date"] else _weekday(slot["weekday"])
             held.append(Holding("duty_slot", slot["id"], slot["community"], _community(slot), f"{when} {slot['starts']}–{slot['ends']}", f"/communities/{slot['community']}/duty"))
 
+    pairings = await Pairing.select(
+        Pairing.id, Pairing.name, Pairing.kind, Pairing.community, Pairing.community.station, Pairing.community.name_zh, Pairing.community.name_en
+    ).where((Pairing.officer == user_id) & Pairing.ended_on.is_null()).order_by(Pairing.id).limit(LIMIT).run()
+    for pairing in pairings:
+        if grant_id is None or (_reaches(losing, pairing["community"], pairing["community.station"]) and not _reaches(keeping, pairing["community"], pairing["community.station"])):
+            held.append(Holding("pairing", pairing["id"], pairing["community"], _community(pairing), pairing["name"], f"/pairings/{pairing['id']}"))
+
+    resolutions = await CouncilResolution.select(
+        CouncilResolution.id, CouncilResolution.seq, CouncilResolution.matter, CouncilResolution.session, CouncilResolution.session.station,
+        CouncilResolution.session.community, CouncilResolution.session.community.name_zh, CouncilResolution.session.community.name_en,
+    ).where((CouncilResolution.owner == user_id) & (CouncilResolution.status == "open")).order_by(CouncilResolution.id).limit(LIMIT).run()
+    if resolutions:
+        station_of = {c["id"]: c["station"] for c in await Community.select(Community.id, Community.station).run()}
+    for resolution in resolutions:
+        station = resolution["session.station"]
+        # An owner is an officer of any community of the station or its head.
+        if grant_id is None or (_owns_in(losing, station, station_of) and not _owns_in(keeping, station, station_of)):
+            held.append(Holding(
+                "council_resolution", resolution["id"], resolution["session.community"], _community(resolution, "session.community."),
+                f"#{resolution['seq']} · {resolution['matter'][:60]}", f"/councils/{resolution['session']}#resolution-{resolution['id']}",
+            ))
+
     # Communities the user leaves without any active community officer.
     leaving = sorted({g["community"] for g in losing if g["role"] == "officer" and g["community"] and not _is_officer_of(keeping, g["community"])})
     if leaving:
@@ -158,10 +194,14 @@ async def eligible(held: list[Holding], user_id: int) -> dict[str, list[dict]]:
     by_community: dict[tuple[str, int], list[dict]] = {}
     result: dict[str, list[dict]] = {}
     for holding in held:
-        rule = "duty" if holding.kind == "duty_slot" else "ledger"
+        rule = {"duty_slot": "duty", "council_resolution": "council"}.get(holding.kind, "ledger")
         cache_key = (rule, holding.community_id)
         if cache_key not in by_community:
-            people = await accountable_in(holding.community_id)
+            if rule == "council":
+                station = await Community.select(Community.station).where(Community.id == holding.community_id).first().run()
+                people = await owners_of(station["station"])
+            else:
+                people = await accountable_in(holding.community_id)
             if rule == "duty":
                 officers = await community_officer_ids(holding.community_id)
                 people = [p for p in people if p["id"] in officers]
@@ -192,6 +232,8 @@ def check(held: list[Holding], allowed: dict[str, list[dict]], choice: Choice, n
             community = holding.community["name_zh"]
             if holding.kind == "duty_slot":
                 errors[holding.key] = _("%(name)s is not an officer of %(community)s: choose someone else for this entry.", name=names.get(chosen, "?"), community=community)
+            elif holding.kind == "council_resolution":
+                errors[holding.key] = _("%(name)s is not an officer or head of the station of %(community)s: choose someone else for this resolution.", name=names.get(chosen, "?"), community=community)
             else:
                 errors[holding.key] = _("%(name)s is not an officer of %(community)s or head of its station: choose someone else for this item.", name=names.get(chosen, "?"), community=community)
     if missing:
@@ -233,7 +275,7 @@ async def hand_over(actor, user_id: int, choice: Choice, sessions, grant_id: int
             moved_to[successor] = moved_to.get(successor, 0) + 1
         for successor, count in moved_to.items():
             await notify(successor, "handover", N_("You took over from %(name)s"),
-                         N_("What %(name)s held was handed to you: open ledger items, duty entries, or watch points and applications waiting for review (%(count)s in all)."),
+                         N_("What %(name)s held was handed to you: open ledger items, duty entries, watch points and applications waiting for review, pairings or resolutions of sessions with citizens (%(count)s in all)."),
                          "/", name=await _name(user_id), count=count)
         if grant_id is None:
             await accounts.set_active(actor, user_id, False, sessions)
@@ -256,6 +298,14 @@ async def _move(actor, holding: Holding, user_id: int, successor: int, successor
     elif holding.kind == "duty_slot":
         await DutySlot.update({DutySlot.officer: successor}).where(DutySlot.id == holding.id).run()
         await record("duty.handed_over", "duty", holding.community_id, actor=actor, before={"slot": holding.id, "officer": user_id}, after={"slot": holding.id, "officer": successor})
+    elif holding.kind == "pairing":
+        row = await Pairing.select(Pairing.version).where(Pairing.id == holding.id).first().run()
+        await Pairing.update({Pairing.officer: successor, Pairing.version: row["version"] + 1, Pairing.updated_at: at}).where(Pairing.id == holding.id).run()
+        await record("pairing.handed_over", "pairing", holding.id, actor=actor, before={"officer": user_id, "version": row["version"]}, after={"officer": successor, "version": row["version"] + 1})
+    elif holding.kind == "council_resolution":
+        row = await CouncilResolution.select(CouncilResolution.version).where(CouncilResolution.id == holding.id).first().run()
+        await CouncilResolution.update({CouncilResolution.owner: successor, CouncilResolution.version: row["version"] + 1, CouncilResolution.updated_at: at}).where(CouncilResolution.id == holding.id).run()
+        await record("council.resolution_handed_over", "council_resolution", holding.id, actor=actor, before={"owner": user_id, "version": row["version"]}, after={"owner": successor, "version": row["version"] + 1})
     else:
         # Nobody is assigned to these by name: the audit row records who takes them over.
         object_type = "watch_point" if holding.kind == "watch_point" else "volunteer_profile"

@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "pairing.ended": N_("Pairing ended"),
     "pairing.contact": N_("Contact logged"),
     "pairing.opinion": N_("Opinion collected"),
+    "pairing.handed_over": N_("Handed over to a successor"),
 }
 assert set(UNIT_KIND_LABELS) == set(UNIT_KINDS) and set(CHANNEL_LABELS) == set(CHANNELS) and set(OUTCOME_LABELS) == set(OUTCOMES) and set(KIND_LABELS) == set(PAIRING_KINDS)
 

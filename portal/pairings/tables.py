@@ -10,9 +10,10 @@ spot or filed into the ledger.
 - ``PairingOpinion``: an opinion collected at a contact: ``solved`` on the spot (what was
   done) or ``filed`` into a ledger (``ledger_item``; solved once the item is closed).
 
-Contacts and opinions repeat the pairing's community and officer (which never change) and
+Contacts and opinions repeat the pairing's community and the officer who made them, and
 opinions their contact's day, so that the figures count them by unit, officer and day
-from one table each.
+from one table each. A pairing changes officer only when its officer leaves (deactivated,
+or their role removed: ``portal.accounts.holdings``); its past contacts keep who made them.
 """
 
 from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
