@@ -79,6 +79,8 @@ class Settings:
     retention_ledger_days: int = field(default=730, metadata={"help": "Days after a ledger item was closed before the retention job removes the raiser's name, phone and e-mail (the item and its figures stay). 0: never."})
     retention_intake_days: int = field(default=365, metadata={"help": "Days after a public intake was made before the retention job removes its contact name and phone, once it is answered or filed. 0: never."})
     retention_care_days: int = field(default=30, metadata={"help": "Days after a person's consent to home visits was withdrawn, or the person left, before the retention job removes their record from the care register, with the notes of its visits (the visits stay counted). 0: never."})
+    retention_notice_days: int = field(default=730, metadata={"help": "Days after a rectification notice was closed (withdrawn, or its hazard re-inspected and found fixed) before the retention job removes the party it was addressed to (name and address), the notes of the party's reports and the hazard's \"who must fix it\" (the notice, its number and its figures stay). 0: never."})
+    retention_pairing_days: int = field(default=365, metadata={"help": "Days after a 联访解 pairing ended before the retention job removes its personal data: a paired person's name, address and phone with the notes of the contacts and the opinions' text, a unit's contact person and phone (the pairing and its counts stay). 0: never."})
     upload_dir: str = field(default="", metadata={"help": "Folder of uploaded photos (logs). Empty: `uploads/` beside the SQLite file, or `var/uploads` with PostgreSQL. Every web process must see the same folder."})
 
     @property
@@ -134,7 +136,7 @@ class Settings:
             raise SettingsError("PORTAL_DEFAULT_LANGUAGE must be zh_CN or en")
         if self.password_time_cost < 1 or self.password_parallelism < 1 or self.password_memory_kib < 8 * self.password_parallelism:
             raise SettingsError("PORTAL_PASSWORD_*: at least one pass, one lane and 8 KiB of memory per lane")
-        if min(self.retention_mediation_days, self.retention_ledger_days, self.retention_intake_days, self.retention_care_days) < 0:
+        if min(self.retention_mediation_days, self.retention_ledger_days, self.retention_intake_days, self.retention_care_days, self.retention_notice_days, self.retention_pairing_days) < 0:
             raise SettingsError("PORTAL_RETENTION_*_DAYS must be 0 (never) or a number of days")
         if self.scheduler not in {"app", "process", "off"}:
             raise SettingsError("PORTAL_SCHEDULER must be app, process or off")
