@@ -438,6 +438,14 @@ async def with_pairing(c: Ctx) -> None:
     c.ids["contact"] = await pairing_rules.add_contact(officer, c.ids["pairing"], pairing_rules.ContactData(dt.date.today(), "visit"), str(uuid.uuid4()))
 
 
+async def with_retired_representative(c: Ctx) -> None:
+    """``with_council``, its representative taken off the register."""
+    from portal.councils import rules as council_rules
+
+    await with_council(c)
+    await council_rules.retire_representative(await c.actor("officer"), c.ids["representative"])
+
+
 # Only the pairing's own officer writes; its station head and heads above only read it.
 PAIRING_WRITERS = {"volunteer": 403, "host": 403, "officer_b": 404, "officer_other": 404, "head": 403, "head_other": 404, "admin": 403, "anonymous": LOGIN, **OVERSEERS}
 
@@ -959,6 +967,9 @@ CASES = [
     case("councils.representative-add", "/councils/stations/{station}/representatives",
          lambda c: {"idempotency_key": str(uuid.uuid4()), "name": "刘智库", "kind": "think_tank", "phone": "13900002222"}, "officer", OF_THE_STATION, watch=(CouncilRepresentative,)),
     case("councils.representative-retire", "/councils/representatives/{representative}/retire", nothing, "officer", OF_THE_STATION, setup=with_council, watch=(CouncilRepresentative,)),
+    case("councils.representative-update", "/councils/representatives/{representative}/edit",
+         lambda c: {"name": "王代表", "kind": "cppcc_member", "affiliation": "区政协委员", "phone": "13800001111", "version": "1"}, "officer", OF_THE_STATION, setup=with_council, watch=(CouncilRepresentative,)),
+    case("councils.representative-reinstate", "/councils/representatives/{representative}/reinstate", nothing, "officer", OF_THE_STATION, setup=with_retired_representative, watch=(CouncilRepresentative,)),
     case("councils.session-create", "/councils/stations/{station}/new", council_session_form, "officer", OF_THE_STATION | {"officer_other": 422}, watch=(CouncilSession,)),
     case("councils.session-update", "/councils/{session}/edit", lambda c: {**council_session_form(c), "topic": "交通安全"}, "officer", OF_THE_STATION, setup=with_council, watch=(CouncilSession,)),
     case("councils.resolution-add", "/councils/{session}/resolutions",
@@ -979,6 +990,9 @@ CASES = [
     case("pairings.opinion", "/pairings/contacts/{contact}/opinions",
          lambda c: {f"o{c.ids['contact']}-{k}": v for k, v in {"idempotency_key": str(uuid.uuid4()), "text": "路灯坏了", "outcome": "filed", "ledger": "suggestion", "category": "public_security"}.items()},
          "officer", PAIRING_WRITERS, setup=with_pairing, watch=(PairingOpinion, LedgerItem)),
+    case("pairings.update", "/pairings/{pairing}/edit",
+         lambda c: {"unit_kind": "kindergarten", "name": "西关幼儿园", "started_on": (dt.date.today() - dt.timedelta(days=3)).isoformat(), "version": "1"},
+         "officer", PAIRING_WRITERS, setup=with_pairing, watch=(Pairing,)),
     case("pairings.end", "/pairings/{pairing}/end", lambda c: {"ended_on": dt.date.today().isoformat(), "end_note": "调走", "version": "1"},
          "officer", PAIRING_WRITERS, setup=with_pairing, watch=(Pairing,)),
 ]

@@ -386,6 +386,9 @@ ROUTES = {
     ("POST", "/councils/{session_id:int}/resolutions"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/resolutions/{resolution_id:int}/ledger"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/resolutions/{resolution_id:int}/done"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("GET", "/councils/representatives/{representative_id:int}/edit"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404, head_district=403, head_city=403, head_other_district=404),
+    ("POST", "/councils/representatives/{representative_id:int}/edit"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("POST", "/councils/representatives/{representative_id:int}/reinstate"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
     ("POST", "/councils/representatives/{representative_id:int}/retire"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),
     # 联访解: the pairing is another officer's of the first community: its station head and
     # heads above read it; only that officer writes (an administrator keeps no pairings).
@@ -396,6 +399,8 @@ ROUTES = {
     ("GET", "/pairings/{pairing_id:int}"): row(LOGIN, 403, 403, 404, 404, 200, 200, head_other=404),
     ("POST", "/pairings/{pairing_id:int}/contacts"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
     ("POST", "/pairings/contacts/{contact_id:int}/opinions"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
+    ("GET", "/pairings/{pairing_id:int}/edit"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
+    ("POST", "/pairings/{pairing_id:int}/edit"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
     ("POST", "/pairings/{pairing_id:int}/end"): row(LOGIN, 403, 403, 404, 404, 403, 403, head_other=404),
     # Urgent notices: sent by the officers and head of the first community's station, read
     # by its volunteers and hosts; the notice is the first community's, without a photo.

@@ -47,6 +47,17 @@ class RepresentativeForm(OnceForm):
         return rules.RepresentativeData(name=self.name.data or "", kind=self.kind.data or "", affiliation=self.affiliation.data or "", phone=self.phone.data or "", appointed_on=self.appointed_on.data)
 
 
+class RepresentativeEditForm(VersionedForm):
+    name = RepresentativeForm.name
+    kind = RepresentativeForm.kind
+    affiliation = RepresentativeForm.affiliation
+    phone = RepresentativeForm.phone
+    appointed_on = RepresentativeForm.appointed_on
+
+    def representative_data(self) -> rules.RepresentativeData:
+        return rules.RepresentativeData(name=self.name.data or "", kind=self.kind.data or "", affiliation=self.affiliation.data or "", phone=self.phone.data or "", appointed_on=self.appointed_on.data)
+
+
 class SessionForm(OnceForm, VersionedForm):
     community = SelectField(_l("Community the session was held for"), coerce=int, validate_choice=False, validators=[InputRequired(message=_l("Choose a community."))])
     held_on = DateField(_l("Held on"), [InputRequired(message=DATE_MESSAGE)])

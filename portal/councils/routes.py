@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.audit.rules import entries_for
 from portal.councils import rules
-from portal.councils.forms import DoneForm, LedgerStepForm, RepresentativeForm, ResolutionForm, SessionForm
+from portal.councils.forms import DoneForm, LedgerStepForm, RepresentativeEditForm, RepresentativeForm, ResolutionForm, SessionForm
 from portal.web.guards import requires
 from portal.web.i18n import localized
 from portal.web.pages import invalid, navigate, render
@@ -95,6 +95,42 @@ class CouncilController(Controller):
     @post("/representatives/{representative_id:int}/retire", name="councils.representative_retire")
     async def retire_representative(self, request: Request, representative_id: FromPath[int]) -> Redirect | Response:
         station_id = await rules.retire_representative(request.user, representative_id)
+        if station_id is None:
+            raise NotFoundException()
+        return navigate(request, f"{BASE}/stations/{station_id}/representatives")
+
+    async def _kept_representative(self, request: Request, representative_id: int) -> tuple[dict, dict]:
+        row = await rules.representative(representative_id)
+        if not row:
+            raise NotFoundException()
+        return row, await _kept_station(request, row["station"])
+
+    async def _representative_form(self, request: Request, station: dict, row: dict, form: RepresentativeEditForm, status: int = 200) -> Template:
+        context = {"station": station, "representative": row, "form": form, "labels": _labels()}
+        return render(request, "councils/representative_form.html", context, status=status)
+
+    @get("/representatives/{representative_id:int}/edit", name="councils.representative_edit")
+    async def edit_representative(self, request: Request, representative_id: FromPath[int]) -> Template:
+        row, station = await self._kept_representative(request, representative_id)
+        form = RepresentativeEditForm(data={k: row[k] for k in ("name", "kind", "affiliation", "phone", "appointed_on", "version")})
+        return await self._representative_form(request, station, row, form)
+
+    @post("/representatives/{representative_id:int}/edit", name="councils.representative_update")
+    async def update_representative(self, request: Request, representative_id: FromPath[int]) -> Template | Redirect | Response:
+        row, station = await self._kept_representative(request, representative_id)
+        form = await RepresentativeEditForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.update_representative(request.user, representative_id, form.representative_data(), form.page_version())
+            except rules.CouncilError as error:
+                form.fail(error.field, error.message)
+            else:
+                return navigate(request, f"{BASE}/stations/{station['id']}/representatives")
+        return await self._representative_form(request, station, row, form, 422)
+
+    @post("/representatives/{representative_id:int}/reinstate", name="councils.representative_reinstate")
+    async def reinstate_representative(self, request: Request, representative_id: FromPath[int]) -> Redirect | Response:
+        station_id = await rules.reinstate_representative(request.user, representative_id)
         if station_id is None:
             raise NotFoundException()
         return navigate(request, f"{BASE}/stations/{station_id}/representatives")

@@ -242,6 +242,52 @@ async def retire_representative(actor: Actor, representative_id: int) -> int | N
     return row["station"]
 
 
+async def update_representative(actor: Actor, representative_id: int, data: RepresentativeData, expected_version: int | None) -> int:
+    """Correct an entry of the register (name, kind, post, phone, day appointed); returns
+    the station. A stale page changes nothing. The audit keeps before and after, the phone
+    only as whether there was one and whether it changed."""
+    columns = data.checked()
+    async with write_transaction():
+        row = await CouncilRepresentative.select(*CouncilRepresentative.all_columns()).where(CouncilRepresentative.id == representative_id).first().run()
+        if not row or row["station"] not in await kept_station_ids(actor):
+            raise CouncilError("name", _("You do not keep this station's register."))
+        if expected_version is not None and row["version"] != expected_version:
+            raise CouncilError("name", _("Someone else changed this entry meanwhile; nothing was changed. Look at it again and repeat your change."))
+        changed = {k: v for k, v in columns.items() if row[k] != v}
+        if changed:
+            await CouncilRepresentative.update(
+                {**{getattr(CouncilRepresentative, k): v for k, v in changed.items()}, CouncilRepresentative.version: row["version"] + 1}
+            ).where(CouncilRepresentative.id == representative_id).run()
+
+            def shown(values: dict) -> dict:
+                return {k: (bool(values[k]) if k == "phone" else values[k]) for k in changed}
+
+            await record(
+                "council.representative_changed", "council_representative", representative_id, actor=actor,
+                before=shown(row) | {"version": row["version"]}, after=shown(columns) | {"phone_changed": "phone" in changed, "version": row["version"] + 1},
+            )
+    return row["station"]
+
+
+async def reinstate_representative(actor: Actor, representative_id: int) -> int | None:
+    """Put someone taken off the register back on it; returns the station, or None when the
+    actor does not keep it. Twice changes nothing."""
+    async with write_transaction():
+        row = await CouncilRepresentative.select(CouncilRepresentative.station, CouncilRepresentative.retired_at, CouncilRepresentative.version).where(
+            CouncilRepresentative.id == representative_id
+        ).first().run()
+        if not row or row["station"] not in await kept_station_ids(actor):
+            return None
+        if row["retired_at"] is not None:
+            await CouncilRepresentative.update({CouncilRepresentative.retired_at: None, CouncilRepresentative.version: row["version"] + 1}).where(CouncilRepresentative.id == representative_id).run()
+            await record("council.representative_reinstated", "council_representative", representative_id, actor=actor, before={"retired_at": row["retired_at"]}, after={"retired_at": None})
+    return row["station"]
+
+
+async def representative(representative_id: int) -> dict | None:
+    return await CouncilRepresentative.select(*CouncilRepresentative.all_columns()).where(CouncilRepresentative.id == representative_id).first().run()
+
+
 class _Again(Exception):
     """The idempotency key was used before: the first record stands."""
 

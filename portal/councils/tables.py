@@ -39,6 +39,7 @@ class CouncilRepresentative(Table, tablename="council_representative"):
     created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
     retired_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
     idempotency_key = Varchar(length=36, unique=True)
 
 

@@ -41,6 +41,31 @@ class PairingForm(OnceForm):
         )
 
 
+class PairingEditForm(Form):
+    """The same fields less the community and the kind, which stay."""
+
+    version = HiddenField()
+    unit_kind = PairingForm.unit_kind
+    name = PairingForm.name
+    contact_name = PairingForm.contact_name
+    phone = PairingForm.phone
+    address = PairingForm.address
+    started_on = PairingForm.started_on
+    note = PairingForm.note
+
+    def pairing_data(self) -> rules.PairingData:
+        return rules.PairingData(
+            community_id=None, kind="", name=self.name.data or "", unit_kind=self.unit_kind.data or "", contact_name=self.contact_name.data or "",
+            phone=self.phone.data or "", address=self.address.data or "", note=self.note.data or "", started_on=self.started_on.data,
+        )
+
+    def page_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
 class ContactForm(OnceForm):
     contacted_on = DateField(_l("Day of the contact"), [InputRequired(message=DATE_MESSAGE)])
     channel = RadioField(_l("How"), choices=[("visit", _lp("contact with a paired unit", "Visit")), ("call", _l("Phone call")), ("meeting", _l("Meeting"))], default="visit")

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.accounts.rules import now
 from portal.pairings import rules
-from portal.pairings.forms import ContactForm, EndForm, OpinionForm, PairingForm
+from portal.pairings.forms import ContactForm, EndForm, OpinionForm, PairingEditForm, PairingForm
 from portal.web.guards import requires
 from portal.web.i18n import gettext as _
 from portal.web.i18n import localized
@@ -120,6 +120,34 @@ class PairingController(Controller):
         if not pairing["kept"]:
             raise PermissionDeniedException()
         return pairing
+
+    async def _edit_page(self, request: Request, pairing: dict, form: PairingEditForm, status: int = 200) -> Template:
+        return render(request, "pairings/edit.html", {"pairing": pairing, "form": form, "labels": _labels()}, status=status)
+
+    async def _open_kept(self, request: Request, pairing_id: int) -> dict:
+        pairing = await self._kept(request, pairing_id)
+        if pairing["ended_on"]:
+            raise PermissionDeniedException()
+        return pairing
+
+    @get("/{pairing_id:int}/edit", name="pairings.edit")
+    async def edit(self, request: Request, pairing_id: FromPath[int]) -> Template:
+        pairing = await self._open_kept(request, pairing_id)
+        form = PairingEditForm(data={k: pairing[k] for k in ("unit_kind", "name", "contact_name", "phone", "address", "started_on", "note", "version")})
+        return await self._edit_page(request, pairing, form)
+
+    @post("/{pairing_id:int}/edit", name="pairings.update")
+    async def update(self, request: Request, pairing_id: FromPath[int]) -> Template | Redirect | Response:
+        pairing = await self._open_kept(request, pairing_id)
+        form = await PairingEditForm.from_request(request)
+        if form.validate():
+            try:
+                await rules.update_pairing(request.user, pairing_id, form.pairing_data(), form.page_version())
+            except rules.PairingError as error:
+                form.fail(error.field, error.message)
+            else:
+                return navigate(request, f"{BASE}/{pairing_id}")
+        return await self._edit_page(request, pairing, form, 422)
 
     @post("/{pairing_id:int}/contacts", name="pairings.contact")
     async def contact(self, request: Request, pairing_id: FromPath[int]) -> Template | Redirect | Response:

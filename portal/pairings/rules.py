@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "pairing.contact": N_("Contact logged"),
     "pairing.opinion": N_("Opinion collected"),
     "pairing.handed_over": N_("Handed over to a successor"),
+    "pairing.changed": N_("Pairing changed"),
 }
 assert set(UNIT_KIND_LABELS) == set(UNIT_KINDS) and set(CHANNEL_LABELS) == set(CHANNELS) and set(OUTCOME_LABELS) == set(OUTCOMES) and set(KIND_LABELS) == set(PAIRING_KINDS)
 
@@ -247,6 +248,47 @@ async def end_pairing(actor: Actor, pairing_id: int, ended_on: dt.date | None, n
         ended = _day(ended_on, "ended_on", pairing["started_on"], local_today(pairing["community.timezone"]), _("Choose a day from the start of the pairing up to today."))
         await Pairing.update({Pairing.ended_on: ended, Pairing.end_note: note, Pairing.updated_at: now(), Pairing.version: pairing["version"] + 1}).where(Pairing.id == pairing_id).run()
         await record("pairing.ended", "pairing", pairing_id, actor=actor, before={"ended_on": None}, after={"ended_on": ended, "end_note": note})
+
+
+async def update_pairing(actor: Actor, pairing_id: int, data: PairingData, expected_version: int | None) -> None:
+    """Correct a pairing going on (its officer only): the unit's kind, the name, the contact
+    person, phone, address, note and the day it began (not after its first contact). The
+    community and whether it is a unit or a person stay. A stale page changes nothing. The
+    audit keeps what changed; a person's name and every phone, contact person, address
+    and note only as "changed", never the values."""
+    async with write_transaction():
+        pairing = await get_pairing(pairing_id)
+        if not pairing or not keeps(actor, pairing):
+            raise PairingError("name", _("Only the officer of this pairing changes it."))
+        if expected_version is not None and pairing["version"] != expected_version:
+            raise PairingError("name", _("Someone else changed this pairing meanwhile; nothing was changed. Look at it again and repeat your change."))
+        if pairing["ended_on"]:
+            raise PairingError("name", _("This pairing has already ended."))
+        unit_kind = data.unit_kind if pairing["kind"] == "unit" else ""
+        if pairing["kind"] == "unit" and unit_kind not in UNIT_KINDS:
+            raise PairingError("unit_kind", _("Choose the kind of unit."))
+        name, contact_name, phone, address, note = (v.strip() for v in (data.name, data.contact_name, data.phone, data.address, data.note))
+        if not name:
+            raise PairingError("name", _("Give the name of the unit or the person."))
+        _too_long(name, NAME_MAX, "name")
+        _too_long(contact_name, PERSON_MAX, "contact_name")
+        if phone and not PHONE_PATTERN.match(phone):
+            raise PairingError("phone", _("Enter a phone number of digits, spaces or dashes."))
+        _too_long(address, NAME_MAX, "address")
+        _too_long(note, TEXT_MAX, "note")
+        first = await PairingContact.select(PairingContact.contacted_on).where(PairingContact.pairing == pairing_id).order_by(PairingContact.contacted_on).first().run()
+        latest = min(local_today(pairing["community.timezone"]), first["contacted_on"]) if first else local_today(pairing["community.timezone"])
+        started = _day(data.started_on, "started_on", EARLIEST, latest, _("Choose a day from 2000 up to the first contact or today."))
+        columns = {"unit_kind": unit_kind, "name": name, "contact_name": contact_name, "phone": phone, "address": address, "note": note, "started_on": started}
+        changed = {k: v for k, v in columns.items() if pairing[k] != v}
+        if not changed:
+            return
+        await Pairing.update({**{getattr(Pairing, k): v for k, v in changed.items()}, Pairing.updated_at: now(), Pairing.version: pairing["version"] + 1}).where(Pairing.id == pairing_id).run()
+        # Personal data only as "changed": a unit's name, its kind and the day go in as they are.
+        plain = ("unit_kind", "started_on") + (("name",) if pairing["kind"] == "unit" else ())
+        before = {k: (pairing[k] if k in plain else "changed") for k in changed} | {"version": pairing["version"]}
+        after = {k: (v if k in plain else "changed") for k, v in changed.items()} | {"version": pairing["version"] + 1}
+        await record("pairing.changed", "pairing", pairing_id, actor=actor, before=before, after=after)
 
 
 # --- Contacts and opinions ---------------------------------------------------------------------
