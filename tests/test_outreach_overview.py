@@ -59,7 +59,7 @@ async def test_the_demo_has_a_session_with_resolutions_and_pairings(app, databas
     assert await CouncilSession.count().run() == 1 and await CouncilRepresentative.count().run() == 5
     assert [r["attended"] for r in await CouncilAttendance.select(CouncilAttendance.attended).order_by(CouncilAttendance.representative).run()] == [True, True, True, False]
     resolutions = await CouncilResolution.select(CouncilResolution.status, CouncilResolution.ledger_item.source).order_by(CouncilResolution.seq).run()
-    assert [(r["status"], r["ledger_item.source"]) for r in resolutions] == [("done", None), ("open", "council"), ("open", None)]
+    assert [(r["status"], r["ledger_item.source"]) for r in resolutions] == [("done", None), ("open", "council"), ("open", None), ("open", None)]
     assert await Pairing.count().run() == 5 and await PairingContact.count().run() == 7
     opinions = await PairingOpinion.select(PairingOpinion.outcome, PairingOpinion.ledger_item).run()
     assert len(opinions) == 6 and sum(o["outcome"] == "filed" for o in opinions) == 2 and all(o["ledger_item"] for o in opinions if o["outcome"] == "filed")
@@ -72,5 +72,9 @@ async def test_the_demo_has_a_session_with_resolutions_and_pairings(app, databas
             for path in ("/councils", f"/councils/{session}", "/pairings", f"/pairings/{pairing}", "/pairings/officers", "/overview"):
                 response = await client.get(path)
                 assert response.status_code == 200, (username, path)
+            # The fourth resolution is three days late: on the overdue list, counted on the home.
+            overdue = await client.get("/councils/overdue")
+            assert overdue.status_code == 200 and "逾期 3 天" in overdue.text and "冒充客服" in overdue.text
+            assert "1 项议定事项逾期" in (await client.get("/")).text
             if username == "district_head":
                 assert "139 0971 2233" not in (await client.get(f"/pairings/{pairing}")).text

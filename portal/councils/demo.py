@@ -1,7 +1,8 @@
 """A demo 进建商 session: 城中派出所's register of five representatives, and a session held
 for 西关社区 ten days ago about the school gate and the street at night (three of four
-invited came), with three resolutions: one done, one filed into the suggestions ledger
-(王莉 accountable), one still open."""
+invited came), with four resolutions: one done, one filed into the suggestions ledger
+(王莉 accountable), one still open, and one whose due day passed three days ago without
+being done (on the overdue list and the homes' count; its owner was reminded that day)."""
 
 from __future__ import annotations
 
@@ -57,4 +58,8 @@ async def seed_councils() -> None:
     await rules.add_resolution(actor, session_id, rules.ResolutionData(
         matter="小区楼道电动车充电隐患多。", decision="联合物业在西关大街 18 号院开展一次集中排查，并在楼道张贴提示。",
         owner_id=head["id"], due_on=today + dt.timedelta(days=20),
+    ), str(uuid.uuid4()))
+    await rules.add_resolution(actor, session_id, rules.ResolutionData(
+        matter="商户反映冒充客服退款的诈骗电话多。", decision="组织义警到西关商贸城逐店发放反诈提示，并在商户群里转发案例。",
+        owner_id=officer["id"], due_on=held + dt.timedelta(days=7),
     ), str(uuid.uuid4()))
