@@ -1,7 +1,9 @@
 """进建商 and 联访解 in a browser, on the demo data: the officer pairs with an elderly
 person on a phone, logs a call, sends an opinion without its text (told by the field),
-then files it into the ledger and follows the link to the item; the station head records
-a resolution of the demo session as done on a PC. Every page passed is checked with
+corrects the pairing's phone (a wrong one refused by the field, the note kept), then files
+it into the ledger and follows the link to the item; the station head follows the home's
+count of overdue resolutions to the list and the session, records a resolution of the demo
+session as done and corrects a representative's post on a PC. Every page passed is checked with
 axe-core (WCAG 2.2 AA) and fits the phone. English pages, so that the test reads the
 same before and after the catalogues are filled."""
 
@@ -49,6 +51,18 @@ def test_an_officer_pairs_with_a_person_and_files_an_opinion_on_a_phone(open_pho
     checked(page)
     page.get_by_role("button", name="Record the pairing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("杨爷爷")
+    # A wrong phone corrected: refused by the field with the input kept, then saved.
+    page.get_by_role("link", name="Change the pairing").click()
+    page.get_by_label("Phone (optional)").fill("call his daughter")
+    page.get_by_label("Note (optional)").fill("女儿在外地工作。")
+    page.get_by_role("button", name="Save the changes").click()
+    expect(page.locator(".field.has-error .error").first).to_contain_text("phone number")
+    expect(page.get_by_label("Note (optional)")).to_have_value("女儿在外地工作。")
+    checked(page)
+    page.get_by_label("Phone (optional)").fill("138 0971 5567")
+    page.get_by_role("button", name="Save the changes").click()
+    expect(page.locator("main")).to_contain_text("138 0971 5567")
+    expect(page.locator("main")).to_contain_text("女儿在外地工作。")
     page.get_by_label("Phone call").check()
     page.get_by_label("Note (optional)").fill("每周一次电话问候。")
     page.get_by_role("button", name="Log the contact").click()
@@ -86,6 +100,14 @@ def test_the_station_head_records_a_resolution_as_done_on_a_pc(browser, portal_u
         page = context.new_page()
         sign_in_in_english(page, portal_url, "head")
         page.goto("/")
+        # The demo's late resolution: counted on the home, listed, and its session one click away.
+        page.get_by_role("link", name="1 resolution overdue").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Overdue resolutions (进建商)")
+        expect(page.locator("table")).to_contain_text("3 days late")
+        checked(page, phone=False)
+        page.get_by_role("link", name="Matter 4").click()
+        expect(page.locator("#resolutions")).to_contain_text("Matter 4 · open")
+        page.goto("/")
         page.get_by_role("link", name="Sessions and resolutions").click()
         checked(page, phone=False)
         page.get_by_role("link", name="校园周边交通与夜间出行安全", exact=True).click()
@@ -103,6 +125,12 @@ def test_the_station_head_records_a_resolution_as_done_on_a_pc(browser, portal_u
         page.goto("/councils/stations/1/representatives")
         expect(page.locator("table")).to_contain_text("13709710001")
         checked(page, phone=False)
+        # A representative's post corrected on the register.
+        page.get_by_role("link", name="Edit 陈立新").click()
+        checked(page, phone=False)
+        page.get_by_label("Post or organisation (optional)").fill("民间智库成员，退休法官，人民调解员")
+        page.get_by_role("button", name="Save the changes").click()
+        expect(page.locator("table")).to_contain_text("人民调解员")
         page.screenshot(path=str(tmp_path / "session-1366.png"), full_page=True)
     finally:
         context.close()
