@@ -55,7 +55,6 @@ from portal.web.middleware import SESSION_COOKIE, context_middleware, security_h
 from portal.web.drafts import form_drafts_middleware
 from portal.web.multipart import upload_form_middleware
 from portal.web.static import static_cache_headers, static_url
-from portal.web.ceiling import review_ceiling
 from portal.webapp.routes import WEBAPP_ROUTES
 
 
@@ -166,7 +165,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PairingController,
             *REVIEW_CONTROLLERS,
             *WEBAPP_ROUTES,
-            *([review_ceiling] if settings.bench_ceiling else []),
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", cache_control=None),
         ],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),

@@ -61,7 +61,6 @@ class Settings:
     password_time_cost: int = field(default=2, metadata={"help": "Argon2id passes per password hash (OWASP's minimum for 19 MiB). Lower it only for tests."})
     password_memory_kib: int = field(default=19456, metadata={"help": "Argon2id memory per password hash in KiB (19 MiB, OWASP's recommendation). Lower it only for tests."})
     password_parallelism: int = field(default=1, metadata={"help": "Argon2id lanes per password hash; memory must be at least 8 KiB per lane."})
-    bench_ceiling: bool = field(default=False, metadata={"help": "Adds `/_bench/ceiling` (officers only): the review queue rendered from rows held in memory, the ceiling `scripts/bench` compares every page with. Leave off outside benchmarks."})
     scheduler: str = field(default="app", metadata={"help": "Where scheduled jobs run: `app` (inside `portal serve`), `process` (only in `portal scheduler`; the web workers run none) or `off`."})
     shift_cancel_cutoff_hours: int = field(default=12, metadata={"help": "Until this many hours before a shift a volunteer may cancel and free the place; later, \"I can't make it\" asks for a stand-in. A shift kind may set its own."})
     shift_offer_minutes: int = field(default=120, metadata={"help": "Minutes the first person on a waitlist has to confirm a freed place before it goes to the next."})
