@@ -54,7 +54,7 @@ from portal.web.csrf import CSRF_HEADER, csrf_middleware
 from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
 from portal.web.drafts import form_drafts_middleware
 from portal.web.multipart import upload_form_middleware
-from portal.web.static import static_cache_headers, static_url
+from portal.web.static import frozen_static_url, static_cache_headers, static_url
 from portal.webapp.routes import WEBAPP_ROUTES
 
 
@@ -74,7 +74,8 @@ def template_environment(settings: Settings) -> Environment:
     env.globals.update(
         settings=settings,
         htmx_url=static_url(settings.htmx_url.removeprefix("/static/")) if settings.htmx_self_hosted else settings.htmx_url,
-        static_url=static_url,
+        # Production: files change only with a deploy (a restart), each address is worked out once.
+        static_url=frozen_static_url() if settings.production else static_url,
         htmx_sri=HTMX_SRI,
         csrf_header=CSRF_HEADER,
         languages=i18n.LANGUAGE_NAMES,

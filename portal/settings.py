@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,14 +107,15 @@ class Settings:
     def htmx_url(self) -> str:
         return HTMX_SELF_HOSTED_PATH if self.htmx_self_hosted else HTMX_CDN_URL
 
-    @property
+    @cached_property
     def sqlite_path(self) -> Path | None:
         if self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return None
 
-    @property
+    @cached_property
     def upload_path(self) -> Path:
+        """Built once per settings object (it was a new Path on every photo request)."""
         if self.upload_dir:
             return Path(self.upload_dir)
         return (self.sqlite_path.parent if self.sqlite_path else ROOT / "var") / "uploads"

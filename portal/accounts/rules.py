@@ -185,17 +185,25 @@ async def load_actor_and_unread(user_id: int, *, count_unread: bool = True, read
     (a LEFT JOIN: a user without roles is one row of NULLs), the communities a head
     reaches at any level, and (for full pages) the number of unread messages.
     ``reading``: the request changes nothing, so district and city heads read too."""
+    rows = await fetch(_actor_statement("FROM portal_user u", "u.id = {}", count_unread), int(user_id))
+    return _actor_from(rows, reading)
+
+
+def _actor_statement(source: str, where: str, count_unread: bool, columns: str = "") -> str:
+    """The actor's statement over ``source`` (which names the user ``u``)."""
     unread = ', (SELECT COUNT(*) FROM notification n WHERE n."user" = u.id AND n.read_at IS NULL) AS unread' if count_unread else ""
-    rows = await fetch(
-        "SELECT u.id, u.username, u.real_name, u.preferred_language, u.must_change_password, rg.role, rg.station, rg.community, "
-        f"rg.district, rg.city, hc.id AS headed_community{unread} FROM portal_user u "
+    return (
+        f"SELECT {columns}u.id, u.username, u.real_name, u.preferred_language, u.must_change_password, rg.role, rg.station, rg.community, "
+        f"rg.district, rg.city, hc.id AS headed_community{unread} {source} "
         'LEFT JOIN role_grant rg ON rg."user" = u.id '
         "LEFT JOIN station hs ON (rg.role = 'head' AND hs.id = rg.station) OR (rg.role = 'district_head' AND hs.district = rg.district) "
         "OR (rg.role = 'city_head' AND hs.district IN (SELECT d.id FROM district d WHERE d.city = rg.city)) "
         "LEFT JOIN community hc ON hc.station = hs.id "
-        f"WHERE u.id = {{}} AND u.active = {true()} ORDER BY rg.id, hc.id",
-        int(user_id),
+        f"WHERE {where} AND u.active = {true()} ORDER BY rg.id, hc.id"
     )
+
+
+def _actor_from(rows: list[dict], reading: bool) -> tuple[Actor | None, int]:
     if not rows:
         return None, 0
     user = rows[0]
@@ -270,12 +278,29 @@ class DatabaseSessions:
     async def user_id_for(self, token: str) -> int | None:
         rows = await fetch("SELECT id, \"user\", last_seen_at, expires_at FROM user_session WHERE token_hash = {}", _token_hash(token))
         row = rows[0] if rows else None
+        return row["user"] if row and await self._live(row) else None
+
+    async def _live(self, row: dict) -> bool:
+        """Whether the session ``row`` has not expired; touched every few minutes while used."""
         moment = now()
-        if not row or row["expires_at"] <= moment:
-            return None
+        if row["expires_at"] <= moment:
+            return False
         if moment - row["last_seen_at"] > SESSION_TOUCH_EVERY:
-            await UserSession.update({UserSession.last_seen_at: moment, UserSession.expires_at: moment + self.lifetime}).where(UserSession.id == row["id"]).run()
-        return row["user"]
+            await UserSession.update({UserSession.last_seen_at: moment, UserSession.expires_at: moment + self.lifetime}).where(UserSession.id == row["session_id" if "session_id" in row else "id"]).run()
+        return True
+
+    async def actor_for(self, token: str, *, count_unread: bool, reading: bool) -> tuple[Actor | None, int]:
+        """The session and its person (``load_actor_and_unread``) in one statement: one
+        round trip per request instead of two. A session of a deactivated person answers
+        no rows, as ``load_actor`` answers None for them."""
+        rows = await fetch(
+            _actor_statement('FROM user_session s JOIN portal_user u ON u.id = s."user"', "s.token_hash = {}", count_unread,
+                             columns="s.id AS session_id, s.last_seen_at, s.expires_at, "),
+            _token_hash(token),
+        )
+        if not rows or not await self._live(rows[0]):
+            return None, 0
+        return _actor_from(rows, reading)
 
     async def end(self, token: str) -> None:
         await UserSession.delete().where(UserSession.token_hash == _token_hash(token)).run()

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from portal.stations.tables import Community
 from portal.volunteers.facts import volunteer_facts
 from portal.volunteers.tables import SKILLS
 from portal.watchpoints.tables import WatchPoint
-from portal.web.i18n import N_, NN_
+from portal.web.i18n import N_, NN_, current_language
 from portal.web.pagination import keyset_page, keyset_time_page, parse_time_cursor, time_cursor
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
@@ -146,17 +147,31 @@ class Eligibility:
 
     @property
     def reason(self) -> str:
-        """Translated when shown, in the language of whoever is looking."""
-        return _(REASONS[self.state], **self.params)
+        """Translated when shown, in the language of whoever is looking; the same text is
+        worked out once per language, state and numbers (a list repeats it on many rows)."""
+        try:
+            return _state_text(current_language(), self.state, tuple(self.params.items()))
+        except TypeError:  # a value that cannot be a key
+            return _(REASONS[self.state], **self.params)
 
     @property
     def action(self) -> str | None:
         label = ACTIONS.get(self.state)
-        return _(label) if label else None
+        return _action_text(current_language(), self.state) if label else None
 
     @property
     def can_act(self) -> bool:
         return self.state in ACTIONS
+
+
+@lru_cache(maxsize=4096)
+def _state_text(language: str, state: State, params: tuple) -> str:
+    return _(REASONS[state], **dict(params))
+
+
+@lru_cache(maxsize=64)
+def _action_text(language: str, state: State) -> str:
+    return _(ACTIONS[state])
 
 
 @dataclass

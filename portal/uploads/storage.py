@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -73,4 +74,10 @@ class DiskStorage:
 
 
 def storage_for(settings: Settings) -> Storage:
-    return DiskStorage(settings.upload_path)
+    return _disk(settings.upload_path)
+
+
+@lru_cache(maxsize=16)
+def _disk(root: Path) -> DiskStorage:
+    """One DiskStorage per folder (it holds nothing but its root)."""
+    return DiskStorage(root)

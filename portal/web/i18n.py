@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date as _format_date
-from babel.dates import format_datetime as _format_datetime
 from babel.dates import parse_pattern
 from babel.numbers import format_decimal
 from babel.support import LazyProxy, Translations
@@ -189,8 +189,71 @@ def choose_language(cookie: str | None, user_language: str | None, accept_langua
     return negotiate(accept_language) or default
 
 
+@lru_cache(maxsize=None)
+def locale_of(language: str) -> Locale:
+    """One Locale object per language (``Locale.parse`` builds a new one on every call)."""
+    return Locale.parse(language)
+
+
 def babel_locale() -> Locale:
-    return Locale.parse(current_language())
+    return locale_of(current_language())
+
+
+def _digits(attribute: str):
+    def field(num: int):
+        return lambda value: "%0*d" % (num, getattr(value, attribute))
+
+    return field
+
+
+def _names(kind: str, context: str, width: str, locale: Locale, index) -> Callable:
+    names = dict((locale.months if kind == "month" else locale.days)[context][width])
+    return lambda value: names[index(value)]
+
+
+def _field(name: str, locale: Locale) -> Callable | None:
+    """What Babel's ``DateTimeFormat[name]`` gives, for the fields the portal's patterns
+    use; None for any other (the whole pattern is then left to Babel)."""
+    char, num = name[0], len(name)
+    if char in "dHms":
+        return _digits({"d": "day", "H": "hour", "m": "minute", "s": "second"}[char])(num)
+    if char == "y":
+        if num == 2:
+            return lambda value: ("%0*d" % (2, value.year))[-2:]
+        return _digits("year")(num)
+    if char in "ML":
+        if num <= 2:
+            return _digits("month")(num)
+        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[num]
+        return _names("month", "format" if char == "M" else "stand-alone", width, locale, lambda value: value.month)
+    if char in "Ec" and (char == "E" or num >= 3):
+        width = {3: "abbreviated", 4: "wide", 5: "narrow", 6: "short"}[max(num, 3)]
+        return _names("day", "format" if char == "E" else "stand-alone", width, locale, lambda value: value.weekday())
+    return None
+
+
+@lru_cache(maxsize=None)
+def formatter(language: str, pattern: str) -> Callable[[dt.date | dt.datetime | dt.time], str]:
+    """A CLDR date/time pattern compiled once per language: the same text as Babel's
+    ``format_datetime(value, pattern, locale=language)`` for a value already in its zone,
+    without a Locale parsed, a pattern parsed or a DateTimeFormat built per call. Its
+    numbers, month and weekday names are looked up in tables read from the locale once;
+    a pattern with other fields (eras, time zones, day periods, ...) is applied by
+    Babel's own DateTimePattern, parsed once."""
+    locale = locale_of(language)
+    parsed = parse_pattern(pattern)
+    fields = {}
+    for name in re.findall(r"%\((\w+)\)s", parsed.format):
+        field = _field(name, locale)
+        if field is None:
+            return lambda value: parsed.apply(value, locale)
+        fields[name] = field
+    template = parsed.format
+    if not fields:
+        text = template % {}
+        return lambda value: text
+    items = tuple(fields.items())
+    return lambda value: template % {name: field(value) for name, field in items}
 
 
 # Dates and times: one pattern per language and purpose, in CLDR's pattern letters, applied
@@ -214,15 +277,9 @@ JOINS = {
 DEFAULT_ZONE = "Asia/Shanghai"
 
 
-@lru_cache(maxsize=None)
-def _pattern(language: str, purpose: str):
-    """Parsed once per language and purpose (Babel parses a pattern on every call otherwise)."""
-    return Locale.parse(language), parse_pattern(PATTERNS[language][purpose])
-
-
 def _apply(purpose: str, value) -> str:
-    locale, pattern = _pattern(current_language(), purpose)
-    return pattern.apply(value, locale)
+    language = current_language()
+    return formatter(language, PATTERNS[language][purpose])(value)
 
 
 def _in_zone(value: dt.datetime, tz: str | None) -> dt.datetime:
@@ -318,7 +375,7 @@ def format_datetime(value: dt.datetime | None, tz: str = DEFAULT_ZONE, format: s
         return format_moment(value, tz)
     if purpose == "time":
         return format_time(value, tz)
-    return _format_datetime(_in_zone(value, tz), format=format, locale=babel_locale())
+    return formatter(current_language(), format)(_in_zone(value, tz))
 
 
 def format_date(value: dt.date | None, format: str = "date") -> str:
@@ -330,7 +387,8 @@ def format_date(value: dt.date | None, format: str = "date") -> str:
         return format_day(value)
     if format in ("date", "short", "medium"):
         return _apply("date", value)
-    return _format_date(value, format=format, locale=babel_locale())
+    # As Babel's format_date: a moment counts by its date.
+    return formatter(current_language(), format)(value.date() if isinstance(value, dt.datetime) else value)
 
 
 def format_number(value: float | int) -> str:

@@ -9,7 +9,7 @@ from litestar.response.base import ASGIResponse
 from litestar.response.redirect import ASGIRedirectResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal.accounts.rules import SessionStore, load_actor_and_unread
+from portal.accounts.rules import DatabaseSessions, SessionStore, load_actor_and_unread
 from portal.settings import HTMX_CDN_URL, Settings
 from portal.web.csrf import cookie_name
 from portal.web import i18n
@@ -17,6 +17,8 @@ from portal.web import i18n
 SESSION_COOKIE = "shouwang_session"
 # Pages a user who must change a password may still reach.
 PASSWORD_CHANGE_EXEMPT = ("/account/password", "/logout", "/language", "/static/", "/healthz")
+# Addresses that serve everyone alike: the session cookie is not looked up.
+WITHOUT_PERSON = ("/static/", "/healthz")
 
 
 def _redirect(connection: ASGIConnection, path: str) -> ASGIResponse:
@@ -59,13 +61,15 @@ def context_middleware(settings: Settings, sessions: SessionStore):
             connection = ASGIConnection(scope)
             token = connection.cookies.get(session_name)
             actor, unread = None, 0
-            if token and not scope["path"].startswith("/static/"):
-                user_id = await sessions.user_id_for(token)
-                if user_id:
-                    # The header's inbox badge is counted in the same statement for full
-                    # pages (htmx fragments carry their own), so that templates never query.
-                    full_page = scope.get("method") == "GET" and connection.headers.get("hx-request") != "true"
-                    reading = scope.get("method") in ("GET", "HEAD")
+            if token and not scope["path"].startswith(WITHOUT_PERSON):
+                # The header's inbox badge is counted in the same statement for full
+                # pages (htmx fragments carry their own), so that templates never query.
+                full_page = scope.get("method") == "GET" and connection.headers.get("hx-request") != "true"
+                reading = scope.get("method") in ("GET", "HEAD")
+                if isinstance(sessions, DatabaseSessions):
+                    # The session and the person in one statement.
+                    actor, unread = await sessions.actor_for(token, count_unread=full_page, reading=reading)
+                elif user_id := await sessions.user_id_for(token):
                     actor, unread = await load_actor_and_unread(user_id, count_unread=full_page, reading=reading)
             scope["user"] = actor
             scope["session_token"] = token if actor else None

@@ -7,6 +7,7 @@ address (an old hash, none at all) is revalidated on every use.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from litestar.datastructures import MutableScopeHeaders
@@ -44,6 +45,13 @@ def static_url(relative: str) -> str:
     """The address of ``static/<relative>`` that changes whenever the file does."""
     digest = content_hash(relative)
     return f"{STATIC_PREFIX}{relative}?v={digest}" if digest else f"{STATIC_PREFIX}{relative}"
+
+
+def frozen_static_url():
+    """``static_url`` for production, where the files change only with a deploy, which
+    restarts the workers: each address is worked out once per process, not with a
+    ``resolve()`` and a ``stat()`` on every page."""
+    return lru_cache(maxsize=512)(static_url)
 
 
 async def static_cache_headers(message: Message, scope: Scope) -> None:
