@@ -154,3 +154,51 @@ async def test_a_resolution_in_the_ledger_is_done_when_its_item_closes_settled(a
 
 async def test_the_job_is_registered():
     assert "councils.resolutions_due" in {job.name for job in all_jobs()}
+
+
+async def test_the_owner_or_the_head_gives_a_resolution_another_owner_or_day(settings, area, make_user, client_for):
+    """The station head (or the owner) changes an open resolution's owner or due date from
+    the session page: audited before and after, the new owner told, the reminder on the new
+    day; another officer of the station may not; bad input and a stale page change nothing."""
+    from tests.conftest import field_error, post_form
+    from tests.unchanged import nothing_changes
+
+    officer, officer_id = await client_for("officer", real_name="李警官")
+    colleague, colleague_id = await client_for("officer", real_name="孙警官")
+    head, _ = await client_for("head")
+    actor = await load_actor(officer_id)
+    session_id = await session_with(actor, area.community_id, area.station_id)
+    rid = await resolution(actor, session_id, officer_id, DAY, "路口缺少减速带")
+    page = await head.get(f"/councils/{session_id}")
+    assert f'action="/councils/resolutions/{rid}/change"' in page.text
+    assert f'action="/councils/resolutions/{rid}/change"' not in (await colleague.get(f"/councils/{session_id}")).text
+
+    def body(owner: int, due: dt.date | str, version: str = "1") -> dict:
+        return {f"c{rid}-owner": str(owner), f"c{rid}-due_on": str(due), f"c{rid}-version": version}
+
+    far = await make_user("officer", community_id=area.other_station_community_id)
+    async with nothing_changes((CouncilResolution, rid)):
+        refused = await post_form(colleague, f"/councils/resolutions/{rid}/change", body(colleague_id, DAY + dt.timedelta(days=5)))
+        assert refused.status_code == 422 and "owner or the station head" in field_error(refused.text, f"c{rid}-owner")
+        early = await post_form(head, f"/councils/resolutions/{rid}/change", body(colleague_id, HELD - dt.timedelta(days=1)))
+        assert early.status_code == 422 and field_error(early.text, f"c{rid}-due_on") and f'value="{(HELD - dt.timedelta(days=1)).isoformat()}"' in early.text
+        stale = await post_form(head, f"/councils/resolutions/{rid}/change", body(colleague_id, DAY + dt.timedelta(days=5), "4"))
+        assert stale.status_code == 422 and "meanwhile" in field_error(stale.text, f"c{rid}-owner")
+        outsider = await post_form(head, f"/councils/resolutions/{rid}/change", body(far, DAY))
+        assert outsider.status_code == 422 and field_error(outsider.text, f"c{rid}-owner")
+
+    later = DAY + dt.timedelta(days=5)
+    assert (await post_form(head, f"/councils/resolutions/{rid}/change", body(colleague_id, later))).status_code == 303
+    row = await CouncilResolution.select().where(CouncilResolution.id == rid).first().run()
+    assert (row["owner"], row["due_on"], row["version"]) == (colleague_id, later, 2)
+    [entry] = await AuditEntry.select(AuditEntry.before, AuditEntry.after).where(AuditEntry.action == "council.resolution_changed").output(load_json=True).run()
+    assert entry["before"] == {"owner": officer_id, "due_on": DAY.isoformat(), "version": 1}
+    assert entry["after"] == {"owner": colleague_id, "due_on": later.isoformat(), "version": 2}
+    told = await Notification.select(Notification.user, Notification.link).where(Notification.kind == "council.owner").run()
+    assert told == [{"user": colleague_id, "link": f"/councils/{session_id}#resolution-{rid}"}]
+
+    # The old day passes in silence; the new one reminds the new owner.
+    await JobScheduler(settings, JOBS).run_due(local(DAY, 9))
+    assert await messages() == []
+    await JobScheduler(settings, JOBS).run_due(local(later, 8, 5))
+    assert [m["user"] for m in await messages()] == [colleague_id]

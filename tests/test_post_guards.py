@@ -981,6 +981,9 @@ CASES = [
     case("councils.resolution-done", "/councils/resolutions/{resolution}/done",
          lambda c: {f"d{c.ids['resolution']}-done_on": dt.date.today().isoformat(), f"d{c.ids['resolution']}-note": "已疏导", f"d{c.ids['resolution']}-version": "1"},
          "officer", OF_THE_STATION | {"officer_b": 422, "officer_other": 422}, setup=with_council, watch=(CouncilResolution,)),
+    case("councils.resolution-change", "/councils/resolutions/{resolution}/change",
+         lambda c: {f"c{c.ids['resolution']}-owner": str(c.ids["officer"]), f"c{c.ids['resolution']}-due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat(), f"c{c.ids['resolution']}-version": "1"},
+         "officer", OF_THE_STATION | {"officer_b": 422, "officer_other": 422}, setup=with_council, watch=(CouncilResolution,)),
     # 联访解: an officer's own pairings.
     case("pairings.create", "/pairings/new",
          lambda c: {"idempotency_key": str(uuid.uuid4()), "community": str(c.area.community_id), "kind": "person", "name": "马奶奶", "phone": "13900001111", "started_on": dt.date.today().isoformat()},

@@ -386,6 +386,7 @@ ROUTES = {
     ("POST", "/councils/{session_id:int}/resolutions"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/resolutions/{resolution_id:int}/ledger"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/resolutions/{resolution_id:int}/done"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
+    ("POST", "/councils/resolutions/{resolution_id:int}/change"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("GET", "/councils/representatives/{representative_id:int}/edit"): row(LOGIN, 403, 403, 200, 200, 200, 200, head_other=404, head_district=403, head_city=403, head_other_district=404),
     ("POST", "/councils/representatives/{representative_id:int}/edit"): row(LOGIN, 403, 403, 422, 422, 422, 422, head_other=404),
     ("POST", "/councils/representatives/{representative_id:int}/reinstate"): row(LOGIN, 403, 403, 303, 303, 303, 303, head_other=404),

@@ -104,3 +104,10 @@ class ResolutionForm(OnceForm, LedgerStepForm):
 class DoneForm(VersionedForm):
     done_on = DateField(_l("Done on"), [InputRequired(message=DATE_MESSAGE)])
     note = TextAreaField(_l("What was done"), [InputRequired(message=_l("Write what was done.")), _max(rules.MATTER_MAX)])
+
+
+class ChangeForm(VersionedForm):
+    """Another owner or due date for an open resolution."""
+
+    owner = SelectField(_l("Owner (accountable)"), coerce=int, validate_choice=False, validators=[InputRequired(message=_l("Choose an officer of this station."))])
+    due_on = DateField(_l("To be done by"), [InputRequired(message=DATE_MESSAGE)])

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from portal.audit.rules import entries_for
 from portal.councils import rules
-from portal.councils.forms import DoneForm, LedgerStepForm, RepresentativeEditForm, RepresentativeForm, ResolutionForm, SessionForm
+from portal.councils.forms import ChangeForm, DoneForm, LedgerStepForm, RepresentativeEditForm, RepresentativeForm, ResolutionForm, SessionForm
 from portal.web.guards import requires
 from portal.web.i18n import localized
 from portal.web.pages import invalid, navigate, render
@@ -183,7 +183,8 @@ class CouncilController(Controller):
         return session
 
     async def _page(
-        self, request: Request, session: dict, *, resolution: ResolutionForm | None = None, steps: dict | None = None, dones: dict | None = None, status: int = 200,
+        self, request: Request, session: dict, *, resolution: ResolutionForm | None = None, steps: dict | None = None, dones: dict | None = None,
+        changes: dict | None = None, status: int = 200,
     ) -> Template:
         kept = session["kept"]
         owners = await rules.owners_of(session["station"]) if kept else []
@@ -192,7 +193,7 @@ class CouncilController(Controller):
         if resolution is not None:
             resolution.owner.choices = [(o["id"], o["real_name"]) for o in owners]
         # A form sent back with its errors is shown whatever else the page would offer.
-        step_forms, done_forms = dict(steps or {}), dict(dones or {})
+        step_forms, done_forms, change_forms = dict(steps or {}), dict(dones or {}), dict(changes or {})
         for r in session["resolutions"]:
             if not kept:
                 continue
@@ -200,8 +201,12 @@ class CouncilController(Controller):
                 step_forms[r["id"]] = LedgerStepForm(prefix=f"r{r['id']}", data={"ledger_choice": "file"})
             if r["status"] == "open" and r["id"] not in done_forms and (r["owner"] == request.user.id or request.user.has("head", "admin")):
                 done_forms[r["id"]] = DoneForm(prefix=f"d{r['id']}", data={"done_on": rules.local_today(session["community.timezone"]), "version": r["version"]})
+            if r["status"] == "open" and r["id"] not in change_forms and (r["owner"] == request.user.id or request.user.has("head", "admin")):
+                change_forms[r["id"]] = ChangeForm(prefix=f"c{r['id']}", data={"owner": r["owner"], "due_on": r["due_on"], "version": r["version"]})
+        for form in change_forms.values():
+            form.owner.choices = [(o["id"], o["real_name"]) for o in owners]
         context = {
-            "session": session, "kept": kept, "resolution_form": resolution, "step_forms": step_forms, "done_forms": done_forms, "labels": _labels(),
+            "session": session, "kept": kept, "resolution_form": resolution, "step_forms": step_forms, "done_forms": done_forms, "change_forms": change_forms, "labels": _labels(),
             "history": await entries_for("council_session", session["id"], limit=20),
         }
         return render(request, "councils/session.html", context, status=status)
@@ -291,3 +296,16 @@ class CouncilController(Controller):
             else:
                 return navigate(request, f"{BASE}/{session['id']}#resolution-{resolution_id}")
         return await self._page(request, session, dones={resolution_id: form}, status=422)
+
+    @post("/resolutions/{resolution_id:int}/change", name="councils.resolution_change")
+    async def resolution_change(self, request: Request, resolution_id: FromPath[int]) -> Template | Redirect | Response:
+        resolution, session = await self._kept_resolution(request, resolution_id)
+        form = await ChangeForm.from_request(request, prefix=f"c{resolution_id}")
+        if form.validate():
+            try:
+                await rules.change_resolution(request.user, resolution_id, form.owner.data, form.due_on.data, form.page_version())
+            except rules.CouncilError as error:
+                form.fail(error.field, error.message)
+            else:
+                return navigate(request, f"{BASE}/{session['id']}#resolution-{resolution_id}")
+        return await self._page(request, session, changes={resolution_id: form}, status=422)

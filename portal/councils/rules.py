@@ -4,8 +4,9 @@ due date and, where the matter is one, a ledger item.
 
 Who: the officers of a station's communities and its head keep the station's register and
 sessions (an officer records a session under one of their own communities); heads above a
-station read; a resolution is done by its owner or the station head. A representative's
-phone is for the station's officers and head only (``Actor.sees_personal_data``).
+station read; a resolution is done (or given another owner or due date) by its owner or
+the station head. A representative's phone is for the station's officers and head only
+(``Actor.sees_personal_data``).
 
 Every change is one write transaction with its audit row (object types
 ``council_representative``, ``council_session``, ``council_resolution``); phones never go
@@ -59,6 +60,7 @@ ACTION_LABELS = {
     "council.resolution_done": N_("Resolution done"),
     "council.resolution_reminded": N_("Owner reminded on the due day"),
     "council.resolution_handed_over": N_("Handed over to a successor"),
+    "council.resolution_changed": N_("Owner or due date changed"),
     "council.representative_changed": N_("Register entry changed"),
     "council.representative_reinstated": N_("Put back on the register"),
 }
@@ -675,6 +677,49 @@ async def mark_done(actor: Actor, resolution_id: int, done_on: dt.date | None, n
             CouncilResolution.updated_at: now(), CouncilResolution.version: row["version"] + 1,
         }).where(CouncilResolution.id == resolution_id).run()
         await record("council.resolution_done", "council_resolution", resolution_id, actor=actor, before={"status": "open"}, after={"status": "done", "done_on": done_on, "done_note": note})
+    return row
+
+
+async def change_resolution(actor: Actor, resolution_id: int, owner_id: int | None, due_on: dt.date | None, expected_version: int | None = None) -> dict:
+    """Give an open resolution another owner or due date (its owner or the station head):
+    the new owner is told; a stale page changes nothing. Its ledger item, if any, keeps its
+    own accountable officer (the ledger reassigns it). A new due date is reminded on its
+    day in turn."""
+    async with write_transaction():
+        row = await _resolution(resolution_id)
+        if not row or row["session.station"] not in await kept_station_ids(actor):
+            raise CouncilError("owner", _("No such resolution."))
+        if row["owner"] != actor.id and not actor.has("head", "admin"):
+            raise CouncilError("owner", _("Only the resolution's owner or the station head changes it."))
+        if expected_version is not None and row["version"] != expected_version:
+            raise CouncilError("owner", _("Someone else changed this resolution meanwhile; nothing was changed. Look at it again and repeat your change."))
+        if row["status"] == "done":
+            raise CouncilError("owner", _("This resolution is already done."))
+        if owner_id not in {o["id"] for o in await owners_of(row["session.station"])}:
+            raise CouncilError("owner", _("Choose an officer of this station."))
+        if due_on is None:
+            raise CouncilError("due_on", _("Give the date as 2026-12-08."))
+        if not row["session.held_on"] <= due_on <= dt.date(2100, 12, 31):
+            raise CouncilError("due_on", _("The due date is on or after the day of the session."))
+        changed = {k: v for k, v in (("owner", owner_id), ("due_on", due_on)) if row[k] != v}
+        if not changed:
+            return row
+        await CouncilResolution.update({
+            **{getattr(CouncilResolution, k): v for k, v in changed.items()}, CouncilResolution.updated_at: now(), CouncilResolution.version: row["version"] + 1,
+        }).where(CouncilResolution.id == resolution_id).run()
+        await record(
+            "council.resolution_changed", "council_resolution", resolution_id, actor=actor,
+            before={k: row[k] for k in changed} | {"version": row["version"]}, after=changed | {"version": row["version"] + 1},
+        )
+        if "owner" in changed and owner_id != actor.id:
+            from portal.notifications.rules import When, notify
+
+            topic = await CouncilSession.select(CouncilSession.topic).where(CouncilSession.id == row["session"]).first().run()
+            await notify(
+                owner_id, "council.owner", N_("Resolution yours: %(topic)s, matter %(number)s"),
+                N_("You are now accountable for matter %(number)s decided at the session \"%(topic)s\", to be done by %(day)s."),
+                f"/councils/{row['session']}#resolution-{resolution_id}", topic=topic["topic"], number=row["seq"], day=When(due_on, purpose="day"),
+            )
     return row
 
 
