@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from litestar import Request, get
 from litestar.response import Response, Template
 
@@ -12,6 +14,7 @@ from portal.care.rules import home_context as care_home
 from portal.councils.rules import overdue_resolutions as council_overdue
 from portal.followups.home import followup_counts
 from portal.overview.page import glance
+from portal.public.rules import QUERY_MAX, communities_for_home
 from portal.logs.rules import open_questions
 from portal.notices.rules import kind_label as notice_kind
 from portal.notices.rules import running_for as running_notices
@@ -49,7 +52,11 @@ async def home(request: Request) -> Template:
             context["next_shift"] = await next_place(actor.id, utcnow(), Policy.from_settings(request.app.state.settings))
             context["questions"] = await open_questions(actor.id)
         return render(request, f"home/{actor.home_role}.html", context)
-    return render(request, "home/anonymous.html", context)
+    # The front door: pick a community for its safe places open now and its forms.
+    query = (request.query_params.get("q") or "")[:QUERY_MAX]
+    communities, many = await communities_for_home(query)
+    stations = [(rows[0], rows) for _station, rows in groupby(communities, key=lambda c: c["station.id"]) for rows in [list(rows)]]
+    return render(request, "home/anonymous.html", context | {"stations": stations, "many": many, "q": query})
 
 
 async def _overseer_context(actor) -> dict:

@@ -52,7 +52,7 @@ async def _intake(area, status: str, created: dt.datetime, marker: str) -> int:
     row = await Intake.insert(
         Intake(
             kind="help", community=area.community_id, text="Help", contact_name=f"{marker}-name", contact_phone=f"{marker}-phone",
-            status=status, tracking_code=uuid.uuid4().hex[:16], idempotency_key=str(uuid.uuid4()), created_at=created,
+            contact_email=f"{marker}@example.org", status=status, tracking_code=uuid.uuid4().hex[:16], idempotency_key=str(uuid.uuid4()), created_at=created,
             answered_at=created if status != "new" else None,
         )
     ).returning(Intake.id).run()
@@ -92,9 +92,9 @@ async def test_retention_removes_old_third_party_data_keeps_figures_and_runs_onc
 
     intakes = {row["id"]: row for row in await Intake.select().run()}
     for intake_id in (old_answered, old_filed):
-        assert (intakes[intake_id]["contact_name"], intakes[intake_id]["contact_phone"]) == ("", "")
-    assert intakes[old_new]["contact_phone"] == "oldnew-phone"  # nobody has answered yet
-    assert intakes[new_answered]["contact_name"] == "newans-name"
+        assert (intakes[intake_id]["contact_name"], intakes[intake_id]["contact_phone"], intakes[intake_id]["contact_email"]) == ("", "", "")
+    assert intakes[old_new]["contact_phone"] == "oldnew-phone" and intakes[old_new]["contact_email"] == "oldnew@example.org"  # nobody has answered yet
+    assert (intakes[new_answered]["contact_name"], intakes[new_answered]["contact_email"]) == ("newans-name", "newans@example.org")
 
     assert counts_before == (await FieldLog.count().run(), await MediationParty.count().run(), await LedgerItem.count().run(), await Intake.count().run())
 
@@ -102,7 +102,7 @@ async def test_retention_removes_old_third_party_data_keeps_figures_and_runs_onc
     assert len(audits) == 1
     after = audits[0]["after"] if isinstance(audits[0]["after"], dict) else json.loads(audits[0]["after"])
     assert (after["mediation_parties"], after["ledger_items"], after["intakes"]) == (2, 2, 2)
-    assert "mediation_party.contact" in after["purged"] and "ledger_item.raised_by_email" in after["purged"] and "intake.contact_phone" in after["purged"]
+    assert "mediation_party.contact" in after["purged"] and "ledger_item.raised_by_email" in after["purged"] and "intake.contact_phone" in after["purged"] and "intake.contact_email" in after["purged"]
     every_audit = json.dumps([row["after"] for row in await AuditEntry.select(AuditEntry.after).run()], default=str)
     assert "oldmed-" not in every_audit and "oldclosed-" not in every_audit and "oldans-" not in every_audit
 

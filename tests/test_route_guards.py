@@ -143,6 +143,7 @@ ROUTES = {
     ("GET", "/p/{slug:str}"): everyone(200),
     ("GET", "/p/{slug:str}/photo"): everyone(404),  # no photo
     ("GET", "/c/{code:str}"): everyone(200),
+    ("GET", "/c/{code:str}/officers/{user_id:int}/photo"): everyone(404),  # no photo
     ("GET", "/c/{code:str}/ask/{kind:str}"): everyone(200),
     ("POST", "/c/{code:str}/ask/{kind:str}"): everyone(422),
     ("GET", "/track"): everyone(200),

@@ -12,6 +12,8 @@ transaction (so a refused change sends nothing); ``deliver_pending()`` is the jo
 sends each message once through ``PORTAL_SMTP_URL``, claiming it with a conditional
 UPDATE like the notification e-mails. A message carries only its own item's number,
 answer and tracking link; once sent (or too old to send) its address and text are gone.
+The same job sends the officers' answers to public messages that are not ledger items
+(``item`` empty, kind ``intake_answer``, queued by ``portal.public.rules.answer``).
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ async def deliver_pending(settings: Settings, now: dt.datetime | None = None) ->
         # Sent: the address and the text are not kept (personal data), only that it went.
         await LedgerMail.update({LedgerMail.recipient: "", LedgerMail.body: ""}).where(LedgerMail.id == row["id"]).run()
         # The officers' timeline says the person was mailed (the address stays off it).
-        await LedgerEvent.insert(LedgerEvent(item=row["item"], kind=f"mailed_{row['kind']}", public=False, created_at=now)).run()
+        # An answer to a public message that is no ledger item (a help request answered
+        # in the intake list, portal.public.rules.answer) has no timeline.
+        if row["item"] is not None:
+            await LedgerEvent.insert(LedgerEvent(item=row["item"], kind=f"mailed_{row['kind']}", public=False, created_at=now)).run()
         sent += 1
     return sent

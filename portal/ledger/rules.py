@@ -405,7 +405,7 @@ async def file_from_intake(intake_id: int, ledger: str | None = None, category: 
         actor,
         NewItem(
             ledger=ledger, category=category, community_id=intake["community"], summary=intake["text"], point_id=intake["point"],
-            raised_by_name=intake["contact_name"], raised_by_phone=intake["contact_phone"], source="public",
+            raised_by_name=intake["contact_name"], raised_by_phone=intake["contact_phone"], raised_by_email=intake["contact_email"], source="public",
             language=intake["language"], intake_id=intake_id, tracking_code=intake["tracking_code"],
         ),
         at=at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.public.rules import ANSWER_MAX, TEXT_MAX
 from portal.web.forms import Form
@@ -24,6 +24,11 @@ class IntakeForm(Form):
     contact_phone = StringField(
         _l("Your phone (optional)"),
         [Optional(), Regexp(PHONE_PATTERN, message=_l("Enter a phone number of digits, spaces or dashes."))],
+    )
+    contact_email = StringField(
+        _l("Your e-mail, for the answer (optional)"),
+        [Optional(), Email(message=_l("Enter an e-mail address.")), Length(max=254, message=_l("Use at most %(max)d characters.", max=254))],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     # The honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
     website = StringField(_l("Leave this empty"), [Optional(), Length(max=200)])

@@ -1,7 +1,8 @@
 """Public pages (no account; reached by a board's QR code) and the officers' intake list.
 
-Public pages work without JavaScript; the only script is /static/js/locate.js, which
-fills the position fields when the visitor allows it.
+Public pages work without JavaScript; their scripts only add to them:
+/static/js/locate.js fills the position fields when the visitor allows it, and
+/static/js/copy.js shows the one-tap copy buttons (hidden without it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from portal.reception import rooms as reception_rooms
 from portal.reception.rooms_forms import KIND_LABELS as ROOM_KIND_LABELS
 from portal.stations.rules import communities_by_id
 from portal.uploads import storage_for
-from portal.watchpoints import duty
+from portal.watchpoints import duty, photos
 from portal.watchpoints import hours as H
 from portal.watchpoints import rules as points
 from portal.watchpoints.forms import CAPABILITY_LABELS, KIND_LABELS, WEEKDAYS
@@ -39,6 +40,18 @@ SLUG = "^[A-Za-z0-9_-]{8,32}$"
 
 def _labels() -> dict:
     return {"kinds": KIND_LABELS, "capabilities": CAPABILITY_LABELS, "weekdays": WEEKDAYS}
+
+
+def _until(place: dict, timezone: str, moment: dt.datetime) -> dt.time | str | None:
+    """"Open until 22:00" of a point or a room open at ``moment``."""
+    return H.open_until(H.week_from_text(place["hours"]), H.dates_from_text(place["holidays"]), place.get("closed_today_on"), moment, timezone)
+
+
+async def _who_to_call(community: dict, moment: dt.datetime) -> dict:
+    """The officers to call first on a QR landing page (on duty now, else every officer
+    of the community), each with ``photo_version`` when they have a photo."""
+    officers, on_duty = await duty.who_to_call(community["id"], moment, community["timezone"])
+    return {"officers": await photos.with_photos(officers), "on_duty": on_duty}
 
 
 def _coordinate(raw: str | None, limit: float) -> float | None:
@@ -65,14 +78,13 @@ class PublicController(Controller):
         community = await points.community_with_station(point["community"])
         tz = community["timezone"]
         moment = now()
-        officers, on_duty = await duty.who_to_call(point["community"], moment, tz)
         context = {
             "point": point,
             "community": community,
-            "officers": officers,
-            "on_duty": on_duty,
+            **await _who_to_call(community, moment),
             "active": point["status"] == "verified",
             "open_now": point["status"] == "verified" and points.open_state(point, tz, moment),
+            "open_until": _until(point, tz, moment) if point["status"] == "verified" else None,
             "week": H.week_from_text(point["hours"]),
             "today_index": H.local_now(moment, tz).weekday(),
             "closed_today": point["closed_today_on"] == H.local_now(moment, tz).date() or H.local_now(moment, tz).date() in H.dates_from_text(point["holidays"]),
@@ -103,11 +115,11 @@ class PublicController(Controller):
         moment = now()
         open_points = await points.open_now(community["id"], moment, community["timezone"], latitude, longitude)
         rooms_open = await reception_rooms.open_now(community["id"], moment, community["timezone"], latitude, longitude)
-        officers, on_duty = await duty.who_to_call(community["id"], moment, community["timezone"])
+        for place in (*open_points, *rooms_open):
+            place["open_until"] = _until(place, community["timezone"], moment)
         context = {
             "community": community,
-            "officers": officers,
-            "on_duty": on_duty,
+            **await _who_to_call(community, moment),
             "points": open_points,
             "rooms_open": rooms_open,
             "room_kinds": ROOM_KIND_LABELS,
@@ -120,6 +132,17 @@ class PublicController(Controller):
             **_labels(),
         }
         return render(request, "public/community.html", context)
+
+    @get("/c/{code:str}/officers/{user_id:int}/photo", name="public.officer.photo")
+    async def officer_photo(self, request: Request, code: FromPath[str], user_id: FromPath[int]) -> Response:
+        """The portrait a community officer put on the contact boards, for the QR landing
+        pages: only of an officer of this community (the boards show it in public)."""
+        community = await points.community_with_station(code=code[:40])
+        row = await photos.photo_of(user_id) if community and community["id"] in await photos.officer_communities(user_id) else None
+        content = await storage_for(request.app.state.settings).get(row["thumb_key"]) if row else None
+        if content is None:
+            raise NotFoundException()
+        return Response(content, media_type="image/jpeg", headers={"cache-control": "public, max-age=86400"})
 
     async def _ask_context(self, code: str, kind: str, point_slug: str | None) -> dict:
         if kind not in INTAKE_KINDS:
@@ -165,6 +188,7 @@ class PublicController(Controller):
             text=form.text.data,
             contact_name=form.contact_name.data or "",
             contact_phone=form.contact_phone.data or "",
+            contact_email=form.contact_email.data or "",
             language=current_language(),
             idempotency_key=form.key(),
         )

@@ -12,14 +12,17 @@ import asyncio
 import datetime as dt
 import hashlib
 import math
+import operator
 import re
 import secrets
+from functools import reduce
 from zoneinfo import ZoneInfo
 
 from portal.accounts.rules import Actor, now
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import icontains, write_transaction
 from portal.public.tables import INTAKE_KINDS, Intake, IntakeAnswer, RateHit
+from portal.web.i18n import N_
 from portal.web.pagination import Page, keyset_page
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -143,6 +146,7 @@ async def create_intake(
     contact_phone: str,
     language: str,
     idempotency_key: str,
+    contact_email: str = "",
 ) -> str:
     """File what a member of the public sent; returns its tracking code. The same form
     sent twice (same key) files one record and returns its code again."""
@@ -163,6 +167,7 @@ async def create_intake(
                 text=text.strip()[:TEXT_MAX],
                 contact_name=contact_name.strip()[:100],
                 contact_phone=contact_phone.strip()[:32],
+                contact_email=contact_email.strip()[:254],
                 language=language,
                 status="new",
                 tracking_code=code,
@@ -173,7 +178,7 @@ async def create_intake(
         # The contact is personal data: the audit row says only that there was one.
         await record(
             "intake.created", "intake", created[0]["id"],
-            after={"kind": kind, "community": community_id, "point": point_id, "language": language, "with_contact": bool(contact_name.strip() or contact_phone.strip())},
+            after={"kind": kind, "community": community_id, "point": point_id, "language": language, "with_contact": bool(contact_name.strip() or contact_phone.strip() or contact_email.strip())},
         )
         if kind != "help":
             # Suggestions, claims and complaints go straight into their ledger, in the
@@ -286,11 +291,68 @@ async def intake_for_officer(actor: Actor, intake_id: int) -> dict | None:
 async def answer(actor: Actor, intake_id: int, text: str) -> bool:
     """An officer answers: the answer is stored, the status becomes answered, audited."""
     async with write_transaction():
-        row = await Intake.select(Intake.id, Intake.community, Intake.status).where(Intake.id == intake_id).first().run()
+        row = await Intake.select(Intake.id, Intake.community, Intake.status, Intake.contact_email, Intake.language, Intake.tracking_code).where(Intake.id == intake_id).first().run()
         if not row or not actor.reaches(row["community"], "officer"):
             return False
         moment = now()
-        await IntakeAnswer.insert(IntakeAnswer(intake=intake_id, officer=actor.id, text=text.strip()[:ANSWER_MAX], created_at=moment)).run()
+        created = await IntakeAnswer.insert(IntakeAnswer(intake=intake_id, officer=actor.id, text=text.strip()[:ANSWER_MAX], created_at=moment)).returning(IntakeAnswer.id).run()
         await Intake.update({Intake.status: "answered", Intake.answered_at: moment}).where(Intake.id == intake_id).run()
         await record("intake.answered", "intake", intake_id, actor=actor, before={"status": row["status"]}, after={"status": "answered", "answer": text.strip()[:ANSWER_MAX]})
+        if row["contact_email"]:
+            await _mail_answer(row, created[0]["id"], text.strip()[:ANSWER_MAX], moment)
     return True
+
+
+ANSWER_MAIL = (
+    N_("Answer to your message %(code)s"),
+    N_("The community police answered your message:\n\n%(answer)s\n\nThe page of your tracking code %(code)s shows your message and every answer:"),
+)
+
+
+async def _mail_answer(row: dict, answer_id: int, text: str, at: dt.datetime) -> None:
+    """Queue the answer for the address the person left, in the language they wrote in,
+    with the link to their tracking page; the ledger's mail job sends it once
+    (``portal.ledger.mail.deliver_pending``) and then forgets the address and text."""
+    from portal.ledger.tables import LedgerMail
+    from portal.web import i18n
+
+    params = {"code": pretty_code(row["tracking_code"]), "answer": text}
+    token = i18n.activate(row["language"] or "zh_CN")
+    try:
+        subject, body = i18n.gettext(ANSWER_MAIL[0], **params)[:200], i18n.gettext(ANSWER_MAIL[1], **params)
+    finally:
+        i18n.restore(token)
+    await LedgerMail.insert(
+        LedgerMail(item=None, kind="intake_answer", recipient=row["contact_email"], subject=subject, body=body, link=f"/track/{row['tracking_code']}", dedupe_key=f"intake-answer:{answer_id}", created_at=at)
+    ).on_conflict(target=LedgerMail.dedupe_key, action="DO NOTHING").run()
+
+
+# --- The public home: which community? ---------------------------------------------
+
+# Up to this many communities the public home lists them all, by station; beyond it
+# (a city has hundreds) it asks for a name first and lists what matches.
+HOME_LIST_MAX = 12
+HOME_FOUND_MAX = 30
+QUERY_MAX = 40
+
+
+async def communities_for_home(query: str = "") -> tuple[list[dict], bool]:
+    """The communities a visitor of the public home may pick, ordered by station then
+    name, and whether there are more than HOME_LIST_MAX (then only those matching
+    ``query`` — a community's or station's name in either language, or its code — are
+    listed, at most HOME_FOUND_MAX). Retired communities and stations are left out."""
+    from portal.stations.tables import Community
+
+    shown = (Community.code, Community.name_zh, Community.name_en, Community.station.id, Community.station.name_zh, Community.station.name_en)
+    active = Community.retired_at.is_null() & Community.station.retired_at.is_null()
+    many = await Community.count().where(active).run() > HOME_LIST_MAX
+    query = (query or "").strip()[:QUERY_MAX]
+    select = Community.select(*shown).where(active)
+    if many:
+        # Wildcards typed are dropped (nobody names a community with % or _).
+        if not (text := re.sub(r"[%_\\]", "", query)):
+            return [], True
+        columns = (Community.name_zh, Community.name_en, Community.code, Community.station.name_zh, Community.station.name_en)
+        select = select.where(reduce(operator.or_, (icontains(column, text) for column in columns)))
+    rows = await select.order_by(Community.station.id).order_by(Community.name_zh).limit(HOME_FOUND_MAX if many else HOME_LIST_MAX).run()
+    return rows, many

@@ -21,6 +21,9 @@ class Intake(Table, tablename="intake"):
     text = Text()
     contact_name = Varchar(length=100, default="")
     contact_phone = Varchar(length=32, default="")
+    # For the answers by e-mail: copied to the ledger item the message becomes (its
+    # answer and reminder e-mails, with the satisfaction link).
+    contact_email = Varchar(length=254, default="")
     language = Varchar(length=8, default="zh_CN")
     status = Varchar(length=16, default="new")
     tracking_code = Varchar(length=16, unique=True)

@@ -43,7 +43,7 @@ ANONYMOUS_PARTY = "—"
 PURGED = {
     "mediation_parties": ["mediation_party.name", "mediation_party.contact"],
     "ledger_items": ["ledger_item.raised_by_name", "ledger_item.raised_by_phone", "ledger_item.raised_by_email"],
-    "intakes": ["intake.contact_name", "intake.contact_phone"],
+    "intakes": ["intake.contact_name", "intake.contact_phone", "intake.contact_email"],
     "care_people": ["care_person", "care_assignment", "care_reminder"],
     "care_visits": ["care_visit.note", "care_visit.person"],
     "notices": ["rectification_notice.party", "rectification_notice.party_address", "rectification_report.note", "field_log.rectification_by"],
@@ -97,9 +97,9 @@ async def purge(now: dt.datetime, policy: Policy) -> dict[str, int]:
             counts["ledger_items"] = len(rows)
         cutoff = _cutoff(now, policy.intake_days)
         if cutoff:
-            rows = await Intake.update({Intake.contact_name: "", Intake.contact_phone: ""}).where(
+            rows = await Intake.update({Intake.contact_name: "", Intake.contact_phone: "", Intake.contact_email: ""}).where(
                 Intake.status.is_in(["answered", "filed"]) & (Intake.created_at < cutoff)
-                & ((Intake.contact_name != "") | (Intake.contact_phone != ""))
+                & ((Intake.contact_name != "") | (Intake.contact_phone != "") | (Intake.contact_email != ""))
             ).returning(Intake.id).run()
             counts["intakes"] = len(rows)
         cutoff = _cutoff(now, policy.care_days)

@@ -143,5 +143,19 @@ def is_open(week: Week, closed_dates: frozenset[dt.date] | set[dt.date], closed_
     return yesterday.mode == OPEN and yesterday.overnight and moment < yesterday.closes
 
 
+def open_until(week: Week, closed_dates: frozenset[dt.date] | set[dt.date], closed_today_on: dt.date | None, at: dt.datetime, timezone: str) -> dt.time | str | None:
+    """When the opening under way at ``at`` ends, in local time ("open until 22:00"):
+    a time, ALL_DAY for a day open 24 hours, or None when the place is closed."""
+    if not is_open(week, closed_dates, closed_today_on, at, timezone):
+        return None
+    local = local_now(at, timezone)
+    day = week[local.date().weekday()]
+    if day.mode == ALL_DAY:
+        return ALL_DAY
+    if day.mode == OPEN and (day.overnight and local.time() >= day.opens or not day.overnight and day.opens <= local.time() < day.closes):
+        return day.closes
+    return week[(local.date().weekday() - 1) % 7].closes  # the tail of last night's opening
+
+
 def today_of(week: Week, at: dt.datetime, timezone: str) -> Day:
     return week[local_now(at, timezone).weekday()]
