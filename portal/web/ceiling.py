@@ -27,7 +27,7 @@ from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.config.compression import CompressionConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
@@ -55,15 +55,17 @@ def _key(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-async def capture(settings: Settings, pages: dict[str, str], base: str) -> dict[str, HeldPage]:
+async def capture(settings: Settings, pages: dict[str, str], base: str, portal: Litestar | None = None) -> dict[str, HeldPage]:
     """Each page's template and context, as the portal's handler built them for the
-    person whose cookie is given: ``pages`` maps an address to a Cookie header."""
+    person whose cookie is given: ``pages`` maps an address to a Cookie header. Without
+    ``portal`` a portal is built and started (its lifespan) for the while."""
     import httpx
     from litestar.response import template as template_module
 
     from portal.app import create_app
 
-    portal = create_app(settings)
+    started = portal is None
+    portal = portal or create_app(settings)
     seen: list[HeldPage] = []
     original = template_module.Template.create_template_context
 
@@ -76,7 +78,7 @@ async def capture(settings: Settings, pages: dict[str, str], base: str) -> dict[
     held: dict[str, HeldPage] = {}
     template_module.Template.create_template_context = recording  # type: ignore[method-assign]
     try:
-        async with portal.lifespan():
+        async with portal.lifespan() if started else contextlib.nullcontext():
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=portal), base_url=base) as client:
                 for path, cookie in pages.items():
                     seen.clear()
@@ -89,18 +91,21 @@ async def capture(settings: Settings, pages: dict[str, str], base: str) -> dict[
     return held
 
 
-def bare_app() -> Litestar:
-    """Factory for uvicorn: the pages of ``PORTAL_BENCH_PAGES`` from memory."""
+def bare_app(settings: Settings | None = None, held: dict[str, HeldPage] | None = None) -> Litestar:
+    """Factory for uvicorn: the pages of ``PORTAL_BENCH_PAGES`` from memory, captured at
+    start; or the pages ``held`` already (a test)."""
     from portal.app import template_environment
 
-    settings = load_settings()
+    settings = settings or load_settings()
     pages = json.loads(os.environ.get(PAGES_VARIABLE, "{}"))
     tokens = Tokens(settings.secret_key)
-    held: dict[str, HeldPage] = {}
+    captured = held is None
+    held = {} if held is None else held
 
     @contextlib.asynccontextmanager
     async def held_pages(app: Litestar) -> AsyncIterator[None]:
-        held.update(await capture(settings, pages, settings.public_url or "http://127.0.0.1"))
+        if captured:
+            held.update(await capture(settings, pages, settings.public_url or "http://127.0.0.1"))
         yield
 
     @get(["/", "/{rest:path}"], name="bench.bare")
