@@ -73,4 +73,5 @@ async def _overseer_context(actor) -> dict:
 @get("/healthz", name="health", cache=False)
 async def health() -> Response:
     ok = await db.is_healthy()
-    return Response(content={"status": "ok" if ok else "degraded", "database": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+    # A monitor must see the state now, never a copy a proxy kept (the cookie is not read here).
+    return Response(content={"status": "ok" if ok else "degraded", "database": "ok" if ok else "unavailable"}, status_code=200 if ok else 503, headers={"cache-control": "no-store"})
