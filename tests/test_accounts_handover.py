@@ -218,3 +218,26 @@ async def test_removing_a_role_hands_over_the_pairings_of_that_community_only(ar
     assert (await post_form(admin, f"/admin/users/{officer}/roles/{grant_a}/revoke", {"successor": str(head)})).status_code == 303
     officers = {r["id"]: r["officer"] for r in await Pairing.select(Pairing.id, Pairing.officer).run()}
     assert officers == {in_a: head, in_b: officer}
+
+
+async def test_a_handed_over_pairing_s_past_contacts_stay_counted_for_who_made_them(area, client_for, make_user):
+    """After the handover the successor keeps the pairing (counted among their pairings
+    now), while the contacts and opinions made before stay counted for the officer who made
+    them in the counts per officer."""
+    from portal.pairings import rules as pairings
+
+    admin, _admin_id = await client_for("admin")
+    officer = await make_user("officer", real_name="Officer Wang")
+    colleague = await make_user("officer", real_name="Officer Sun")
+    head = await make_user("head", real_name="Head Li")
+    actor = await load_actor(officer)
+    today = dt.date.today()
+    unit = await pairings.create_pairing(actor, pairings.PairingData(area.community_id, "unit", "城中小学", unit_kind="school", started_on=today), str(uuid.uuid4()))
+    contact = await pairings.add_contact(actor, unit, pairings.ContactData(today, "visit"), str(uuid.uuid4()))
+    await pairings.add_opinion(actor, contact, pairings.OpinionData("路灯坏了", "solved", "已报修"), str(uuid.uuid4()))
+    assert (await post_form(admin, f"/admin/users/{officer}/deactivate", {"successor": str(colleague)})).status_code == 303
+    await pairings.add_contact(await load_actor(colleague), unit, pairings.ContactData(today, "call"), str(uuid.uuid4()))
+    rows, total = await pairings.officer_figures(await load_actor(head), today, today, "Asia/Shanghai")
+    counted = {r["real_name"]: (r["now"], r["made"], r["contacts"], r["opinions"], r["solved"]) for r in rows}
+    assert counted == {"Officer Sun": (1, 1, 1, 0, 0), "Officer Wang": (0, 0, 1, 1, 1)}
+    assert (total["contacts"], total["opinions"]) == (2, 1)

@@ -521,10 +521,11 @@ def _date_arg(day: dt.date):
 
 
 async def officer_figures(actor: Actor, first: dt.date, last: dt.date, zone: str) -> tuple[list[dict], dict]:
-    """Per officer, over the pairings the actor reads: pairings now (not ended), pairings
-    made, contacts, opinions collected and solved in the days ``first`` to ``last`` (an
-    opinion filed into the ledger is solved on the day its item closed, in ``zone``).
-    Returns the rows (by name) and their total."""
+    """Per officer, over the pairings the actor reads: pairings now (not ended) and made,
+    under the pairing's officer now; contacts, opinions collected and solved in the days
+    ``first`` to ``last``, under the officer who made the contact (a pairing handed over
+    keeps its past work with them; an opinion filed into the ledger is solved on the day its
+    item closed, in ``zone``). Returns the rows (by name) and their total."""
     scope = _scope_clause(actor, "p")
     start, end = _bounds(first, last, zone)
     day_from, day_to = _date_arg(first), _date_arg(last + dt.timedelta(days=1))
@@ -533,10 +534,10 @@ async def officer_figures(actor: Actor, first: dt.date, last: dt.date, zone: str
         "SELECT x.officer, u.real_name, SUM(x.now) AS now, SUM(x.made) AS made, SUM(x.contacts) AS contacts, SUM(x.opinions) AS opinions, SUM(x.solved) AS solved FROM ("
         f"SELECT p.officer, CASE WHEN p.ended_on IS NULL THEN 1 ELSE 0 END AS now, CASE WHEN p.started_on >= {{}} AND p.started_on < {{}} THEN 1 ELSE 0 END AS made, "
         f"0 AS contacts, 0 AS opinions, 0 AS solved FROM pairing p WHERE {scope} "
-        f"UNION ALL SELECT p.officer, 0, 0, 1, 0, 0 FROM pairing_contact k JOIN pairing p ON p.id = k.pairing WHERE k.contacted_on >= {{}} AND k.contacted_on < {{}} AND {scope} "
-        f"UNION ALL SELECT p.officer, 0, 0, 0, 1, CASE WHEN o.outcome = 'solved' THEN 1 ELSE 0 END FROM pairing_opinion o JOIN pairing p ON p.id = o.pairing "
+        f"UNION ALL SELECT k.officer, 0, 0, 1, 0, 0 FROM pairing_contact k JOIN pairing p ON p.id = k.pairing WHERE k.contacted_on >= {{}} AND k.contacted_on < {{}} AND {scope} "
+        f"UNION ALL SELECT o.officer, 0, 0, 0, 1, CASE WHEN o.outcome = 'solved' THEN 1 ELSE 0 END FROM pairing_opinion o JOIN pairing p ON p.id = o.pairing "
         f"WHERE o.contacted_on >= {{}} AND o.contacted_on < {{}} AND {scope} "
-        f"UNION ALL SELECT p.officer, 0, 0, 0, 0, 1 FROM pairing_opinion o JOIN pairing p ON p.id = o.pairing JOIN ledger_item li ON li.id = o.ledger_item "
+        f"UNION ALL SELECT o.officer, 0, 0, 0, 0, 1 FROM pairing_opinion o JOIN pairing p ON p.id = o.pairing JOIN ledger_item li ON li.id = o.ledger_item "
         f"WHERE li.stage IN ({solved}) AND li.closed_at >= {{}} AND li.closed_at < {{}} AND {scope}"
         ") x LEFT JOIN portal_user u ON u.id = x.officer GROUP BY x.officer, u.real_name ORDER BY u.real_name, x.officer",
         day_from, day_to, day_from, day_to, day_from, day_to, start, end,
