@@ -269,6 +269,107 @@ async def _run_prepared(db, query: str, args) -> list[dict]:
     return [dict(row.items()) for row in rows]
 
 
+class _Slot:
+    """A parameter's place in a statement being compiled: Piccolo carries it to the SQL's
+    arguments like any value, and ``Statement`` puts the call's value there."""
+
+    __slots__ = ("name", "index")
+
+    def __init__(self, name: str, index: int | None = None):
+        self.name = name
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>" if self.index is None else f"<{self.name}[{self.index}]>"
+
+
+class _Slots:
+    """What a statement's ``build`` is given: ``p.name`` is the parameter ``name``; None
+    when the call gives None (the builder leaves that condition out, a shape of its own);
+    a list of parameters, one per item, when the call gives a list; the value itself for
+    the statement's ``literal`` names (LIMIT sizes)."""
+
+    def __init__(self, values: dict, literal: frozenset):
+        self._values = values
+        self._literal = literal
+
+    def __getattr__(self, name: str):
+        try:
+            value = self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        if value is None or name in self._literal:
+            return value
+        if isinstance(value, list):
+            return [_Slot(name, index) for index in range(len(value))]
+        return _Slot(name)
+
+
+class Statement:
+    """A query on the hot path, written in Piccolo and compiled once per shape.
+
+    ``build(p)`` returns the Piccolo query (a select, ``.first()``, ``.count()``) with the
+    parameters ``p.name`` in place of values. The first call of each shape - the engine,
+    which parameters are None, the length of each list, the ``literal`` values - builds it
+    and keeps its SQL; every call binds its values to that SQL and runs it as Piccolo
+    would (same connection or transaction, Piccolo's own handling of the rows), so the
+    rows are the query's own, on both engines. Piccolo builds a query's SQL anew on each
+    run: 1-2 ms for a select with a few foreign-key hops, measured on the benchmark machine.
+    """
+
+    def __init__(self, build, literal: tuple[str, ...] = ()):
+        self.build = build
+        self.literal = frozenset(literal)
+        self._shapes: dict = {}
+
+    def _shape(self, db, values: dict) -> tuple:
+        key = [db.engine_type]
+        for name, value in values.items():
+            if value is None:
+                key.append((name, None))
+            elif name in self.literal:
+                key.append((name, "=", value))
+            elif isinstance(value, list):
+                key.append((name, len(value)))
+            else:
+                key.append(name)
+        key = tuple(key)
+        compiled = self._shapes.get(key)
+        if compiled is None:
+            query = self.build(_Slots(values, self.literal))
+            first = type(query).__name__ == "First"
+            if first:
+                query = query.query
+            (querystring,) = query.querystrings
+            sql, args = querystring.compile_string(engine_type=db.engine_type)
+            if len(self._shapes) >= 256:  # lists of many lengths: keep the memory bounded
+                self._shapes.clear()
+            compiled = self._shapes[key] = (sql, tuple(args), query, first)
+        return compiled
+
+    def sql(self, **values) -> str:
+        """The statement's SQL for these values' shape (for tests and EXPLAIN)."""
+        return self._shape(engine(), self._normal(values))[0]
+
+    @staticmethod
+    def _normal(values: dict) -> dict:
+        return {name: list(value) if isinstance(value, (tuple, set, frozenset)) else value for name, value in values.items()}
+
+    async def run(self, **values):
+        """The query's result for these values: its rows, its first row or None, a count."""
+        db = engine()
+        values = self._normal(values)
+        sql, args, query, first = self._shape(db, values)
+        bound = [
+            (values[arg.name] if arg.index is None else values[arg.name][arg.index]) if isinstance(arg, _Slot) else arg
+            for arg in args
+        ]
+        result = await query._process_results(await _run_prepared(db, sql, bound))
+        if first:
+            return result[0] if result else None
+        return result
+
+
 def json_value(value) -> str | None:
     """A JSON column's value as Piccolo would send it."""
     from piccolo.utils.encoding import dump_json

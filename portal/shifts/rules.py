@@ -21,7 +21,7 @@ from piccolo.query.functions.aggregate import Count
 
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
-from portal.db import is_unique_violation, write_transaction
+from portal.db import Statement, is_unique_violation, write_transaction
 from portal.notifications.rules import Joined, Named, When, notify
 from portal.shifts.tables import HOLDS_PLACE, KINDS, OPEN_TO, CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.stations.tables import Community
@@ -29,7 +29,7 @@ from portal.volunteers.facts import volunteer_facts
 from portal.volunteers.tables import SKILLS
 from portal.watchpoints.tables import WatchPoint
 from portal.web.i18n import N_, NN_, current_language
-from portal.web.pagination import keyset_page, keyset_time_page, parse_time_cursor, time_cursor
+from portal.web.pagination import keyset_page, keyset_time_order, keyset_time_page, parse_time_cursor, time_cursor, time_page
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
 
@@ -346,10 +346,16 @@ def shift_label(row: dict) -> Joined:
     return Joined((kind_name(row), When(row["starts_at"], row.get("community.timezone") or "Asia/Shanghai")))
 
 
+# The statements of "Shifts I can take" and of load_person (every shift page) are compiled
+# once per shape (portal.db.Statement): building them in Piccolo cost most of the page.
+
+_STANDINS = Statement(lambda p: Signup.select(Signup.shift, Count(Signup.id, alias="n")).where(Signup.shift.is_in(p.shifts) & (Signup.status == "standin")).group_by(Signup.shift))
+
+
 async def _standins(shift_ids: list[int]) -> dict[int, int]:
     if not shift_ids:
         return {}
-    rows = await Signup.select(Signup.shift, Count(Signup.id, alias="n")).where(Signup.shift.is_in(shift_ids) & (Signup.status == "standin")).group_by(Signup.shift).run()
+    rows = await _STANDINS.run(shifts=shift_ids)
     return {r["shift"]: r["n"] for r in rows}
 
 
@@ -373,30 +379,46 @@ async def load_shift(shift_id: int) -> dict | None:
     return row
 
 
+_UNEXCUSED = Statement(lambda p: Signup.count().where((Signup.user == p.user) & (Signup.no_show == "unexcused")))
+_LIFTED = Statement(lambda p: ShiftStanding.select(ShiftStanding.lifted_count).where(ShiftStanding.user == p.user).first())
+
+
 async def unexcused_no_shows(user_id: int) -> int:
-    return await Signup.count().where((Signup.user == user_id) & (Signup.no_show == "unexcused")).run()
+    return await _UNEXCUSED.run(user=user_id)
 
 
 async def is_blocked(user_id: int, policy: Policy = DEFAULT_POLICY) -> bool:
     count = await unexcused_no_shows(user_id)
-    standing = await ShiftStanding.select(ShiftStanding.lifted_count).where(ShiftStanding.user == user_id).first().run()
+    standing = await _LIFTED.run(user=user_id)
     return count - (standing["lifted_count"] if standing else 0) >= policy.max_no_shows
+
+
+_HOSTED = Statement(lambda p: WatchPoint.select(WatchPoint.id, WatchPoint.community).where((WatchPoint.host == p.user) & (WatchPoint.status == "verified")))
+
+
+def _held_query(p):
+    """The person's live sign-ups, those around the shifts being looked at (``p.since``,
+    ``p.until``) when given: collisions need no more."""
+    query = Signup.select(
+        Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.queued_at, Signup.checked_in_at, Signup.checked_out_at,
+        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.community.timezone,
+    ).where((Signup.user == p.user) & Signup.status.is_in(list(LIVE_STATUSES)))
+    if p.since is not None:
+        query = query.where((Signup.shift.ends_at > p.since) & (Signup.shift.starts_at < p.until))
+    return query.limit(1000)
+
+
+_HELD = Statement(_held_query)
 
 
 async def load_person(user_id: int, now: dt.datetime, policy: Policy = DEFAULT_POLICY, window: tuple[dt.datetime, dt.datetime] | None = None) -> Person:
     facts = await volunteer_facts(user_id, on=now.date())
-    points = await WatchPoint.select(WatchPoint.id, WatchPoint.community).where((WatchPoint.host == user_id) & (WatchPoint.status == "verified")).run()
+    points = await _HOSTED.run(user=user_id)
     host_points: dict[int, set[int]] = {}
     for p in points:
         host_points.setdefault(p["community"], set()).add(p["id"])
-    # Only the person's sign-ups around the shifts being looked at: collisions need no more.
-    query = Signup.select(
-        Signup.id, Signup.shift, Signup.status, Signup.offer_expires_at, Signup.queued_at, Signup.checked_in_at, Signup.checked_out_at,
-        Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.community.timezone,
-    ).where((Signup.user == user_id) & Signup.status.is_in(list(LIVE_STATUSES)))
-    if window:
-        query = query.where((Signup.shift.ends_at > window[0]) & (Signup.shift.starts_at < window[1]))
-    rows = await query.limit(1000).run()
+    since, until = window or (None, None)
+    rows = await _HELD.run(user=user_id, since=since, until=until)
     mine = {r["shift"]: r for r in rows}
     held = [
         (r["shift"], _aware(r["shift.starts_at"]), _aware(r["shift.ends_at"]), f"{r['shift.kind.name']} · {_local(r['shift.starts_at'], r['shift.community.timezone'] or 'Asia/Shanghai')}")
@@ -414,11 +436,13 @@ async def load_person(user_id: int, now: dt.datetime, policy: Policy = DEFAULT_P
     )
 
 
+_AHEAD = Statement(lambda p: Signup.count().where(
+    (Signup.shift == p.shift) & (Signup.status == "waiting") & ((Signup.queued_at < p.queued_at) | ((Signup.queued_at == p.queued_at) & (Signup.id < p.signup)))
+))
+
+
 async def waiting_position(shift_id: int, signup: dict) -> int:
-    ahead = await Signup.count().where(
-        (Signup.shift == shift_id) & (Signup.status == "waiting") & ((Signup.queued_at < signup["queued_at"]) | ((Signup.queued_at == signup["queued_at"]) & (Signup.id < signup["id"])))
-    ).run()
-    return ahead + 1
+    return await _AHEAD.run(shift=shift_id, queued_at=signup["queued_at"], signup=signup["id"]) + 1
 
 
 async def eligibility_for(user_id: int, shift: dict, now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> Eligibility:
@@ -434,9 +458,10 @@ async def eligibility_for(user_id: int, shift: dict, now: dt.datetime, policy: P
 LIST_PAGE_SIZE = 40
 
 
-def person_list_query(community_ids: frozenset[int] | None, now: dt.datetime, *, community: int | None = None, kind: int | None = None, columns=SHIFT_COLUMNS):
-    """The shifts a person's list shows, from 12 hours ago on (today's started ones too)."""
-    query = Shift.select(*columns).where(Shift.starts_at >= now - dt.timedelta(hours=12))
+def person_list_query(community_ids, now, *, community: int | None = None, kind: int | None = None, columns=SHIFT_COLUMNS, since: bool = False):
+    """The shifts a person's list shows, from 12 hours ago on (today's started ones too);
+    with ``since``, ``now`` is already that moment (a compiled statement's parameter)."""
+    query = Shift.select(*columns).where(Shift.starts_at >= (now if since else now - dt.timedelta(hours=12)))
     if community_ids is not None:
         query = query.where(Shift.community.is_in(list(community_ids)))
     if community:
@@ -446,6 +471,12 @@ def person_list_query(community_ids: frozenset[int] | None, now: dt.datetime, *,
     return query
 
 
+_LIST_PAGE = Statement(
+    lambda p: keyset_time_order(person_list_query(p.communities, p.since, community=p.community, kind=p.kind, since=True), Shift.starts_at, Shift.id, p.at, p.last, p.size),
+    literal=("size",),
+)
+
+
 async def shifts_for_person(user_id: int, community_ids: frozenset[int] | None, now: dt.datetime, *, community: int | None = None, kind: int | None = None, after: str | None = None, size: int | None = None, policy: Policy = DEFAULT_POLICY) -> tuple[list[tuple[dict, Eligibility]], str | None]:
     """Shifts of the person's communities from today on, each with its eligibility, a page
     at a time by (start, id) after the cursor ``after``; returns the items and the next
@@ -453,8 +484,11 @@ async def shifts_for_person(user_id: int, community_ids: frozenset[int] | None, 
     indexes, so a later page costs what the first does."""
     if community_ids is not None and not community_ids:
         return [], None
-    query = person_list_query(community_ids, now, community=community, kind=kind)
-    page = await keyset_time_page(query, Shift.starts_at, Shift.id, after, size or LIST_PAGE_SIZE)
+    size = size or LIST_PAGE_SIZE
+    at, last = parse_time_cursor(after) or (None, None)
+    communities = sorted(community_ids) if community_ids is not None else None
+    found = await _LIST_PAGE.run(since=now - dt.timedelta(hours=12), communities=communities, community=community or None, kind=kind or None, at=at, last=last, size=size)
+    page = time_page(found, Shift.starts_at, Shift.id, size)
     rows = await with_standins(page.rows)
     if not rows:
         return [], None
@@ -1075,11 +1109,18 @@ async def update_kind(actor, community_id: int, kind_id: int, data: dict) -> Non
         await record("shift_kind.updated", "shift_kind", kind_id, actor=actor, before={k: before[k] for k in data}, after=data)
 
 
-async def kinds_of(community_id: int, active_only: bool = False) -> list[dict]:
-    query = ShiftKind.select().where(ShiftKind.community == community_id)
-    if active_only:
+def _kinds_query(p):
+    query = ShiftKind.select().where(ShiftKind.community == p.community)
+    if p.active_only:
         query = query.where(ShiftKind.active == True)  # noqa: E712
-    return await query.order_by(ShiftKind.name).limit(200).run()
+    return query.order_by(ShiftKind.name).limit(200)
+
+
+_KINDS = Statement(_kinds_query, literal=("active_only",))
+
+
+async def kinds_of(community_id: int, active_only: bool = False) -> list[dict]:
+    return await _KINDS.run(community=community_id, active_only=bool(active_only))
 
 
 # --- Rosters -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.db import Statement
 from portal.stations.tables import City, Community, District, Station
 from portal.web.i18n import localized
 
@@ -26,14 +27,21 @@ async def city_choices() -> list[tuple[int, str]]:
     return [(r["id"], localized(r, "name")) for r in rows]
 
 
+def _communities_query(p):
+    query = Community.select(Community.id, Community.code, Community.name_zh, Community.name_en, Community.timezone, Community.station.name_zh, Community.station.name_en)
+    if p.ids is not None:
+        query = query.where(Community.id.is_in(p.ids))
+    return query.order_by(Community.id).limit(500)
+
+
+_COMMUNITIES = Statement(_communities_query)  # every list page of a volunteer asks
+
+
 async def communities_by_id(ids: frozenset[int] | None) -> list[dict]:
     """The communities in ``ids`` (None: all), with their station's names."""
-    query = Community.select(Community.id, Community.code, Community.name_zh, Community.name_en, Community.timezone, Community.station.name_zh, Community.station.name_en)
-    if ids is not None:
-        if not ids:
-            return []
-        query = query.where(Community.id.is_in(list(ids)))
-    return await query.order_by(Community.id).limit(500).run()
+    if ids is not None and not ids:
+        return []
+    return await _COMMUNITIES.run(ids=sorted(ids) if ids is not None else None)
 
 
 async def without_officer(ids: frozenset[int] | None) -> list[dict]:

@@ -50,9 +50,14 @@ def parse_time_cursor(text: str | None) -> tuple[dt.datetime, int] | None:
 
 def keyset_time_query(query: Select, moment: Column, key: Column, after: str | None, size: int = PAGE_SIZE, descending: bool = False) -> Select:
     """The query ``keyset_time_page`` runs (one row more than a page tells if more follow)."""
-    position = parse_time_cursor(after)
-    if position:
-        at, last = position
+    at, last = parse_time_cursor(after) or (None, None)
+    return keyset_time_order(query, moment, key, at, last, size, descending)
+
+
+def keyset_time_order(query: Select, moment: Column, key: Column, at: Any, last: Any, size: int = PAGE_SIZE, descending: bool = False) -> Select:
+    """``keyset_time_query`` from the position (``at``, ``last``) - values, or a compiled
+    statement's parameters (``portal.db.Statement``); None: from the start."""
+    if at is not None:
         query = query.where((moment < at) | ((moment == at) & (key < last))) if descending else query.where((moment > at) | ((moment == at) & (key > last)))
     return query.order_by(moment, ascending=not descending).order_by(key, ascending=not descending).limit(size + 1)
 
@@ -61,7 +66,11 @@ async def keyset_time_page(query: Select, moment: Column, key: Column, after: st
     """Rows of ``query`` ordered by ``moment`` then ``key`` (unique), after the cursor
     ``after``; ``next_after`` is the cursor of the next page. An index on (filter, moment,
     key) serves it without sorting."""
-    rows = await keyset_time_query(query, moment, key, after, size, descending).run()
+    return time_page(await keyset_time_query(query, moment, key, after, size, descending).run(), moment, key, size)
+
+
+def time_page(rows: list[dict], moment: Column, key: Column, size: int) -> Page:
+    """The page of the rows a ``keyset_time_query`` (or ``keyset_time_order``) gave."""
     more = len(rows) > size
     rows = rows[:size]
     if not (more and rows):
