@@ -32,6 +32,8 @@ def test_a_district_head_reads_the_overview_on_a_pc_and_prints_it(browser, porta
         page.wait_for_url(lambda url: "/login" not in url)
         page.get_by_role("link", name="打开总览").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("总览")
+        # Layout is measured once the style sheet is in (a busy machine ran the check before it).
+        page.wait_for_load_state("load")
         panels = page.locator(".four-s > section")
         expect(panels).to_have_count(4)
         tops = {round(panels.nth(n).bounding_box()["y"]) for n in range(4)}
