@@ -570,14 +570,18 @@ async def wipe() -> None:
             _wipe_scripts.clear()
             await _run_script(db, await _postgres_wipe_script(db))
     else:
-        # Without AUTOINCREMENT SQLite numbers rows after the largest id left: none.
+        # Without AUTOINCREMENT SQLite numbers rows after the largest id left: none. Children
+        # go first: deleting a parent row looks for its children, a scan of every unindexed
+        # child table while that still holds rows (3.5 s for the demo's year, 0.15 s so).
+        tables = await _sqlite_wipe_order(db)
         async with write_transaction():
             await db.run_ddl("PRAGMA defer_foreign_keys = ON")
-            for table in all_tables():
-                await db.run_ddl(f"DELETE FROM {table._meta.tablename}")
+            for table in tables:
+                await db.run_ddl(f'DELETE FROM "{table}"')
 
 
 _wipe_scripts: dict[str, str] = {}
+_sqlite_wipe_orders: dict[str, list[str]] = {}
 
 
 async def _postgres_wipe_script(db: PostgresEngine) -> str:
@@ -595,25 +599,46 @@ async def _postgres_wipe_script(db: PostgresEngine) -> str:
             " LEFT JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND s.relnamespace = current_schema()::regnamespace"
             " AND t.relname IS DISTINCT FROM 'migration'"
         )
-        parents: dict[str, set[str]] = {table: set() for table in tables}
-        for link in keys:
-            parents.setdefault(link["child"].strip('"'), set()).add(link["parent"].strip('"'))
-        ordered: list[str] = []  # parents first
-
-        def visit(table: str, path: frozenset = frozenset()) -> None:
-            if table in ordered or table in path:
-                return
-            for parent in parents.get(table, ()):
-                visit(parent, path | {table})
-            ordered.append(table)
-
-        for table in tables:
-            visit(table)
-        statements = [f'DELETE FROM "{table}"' for table in reversed(ordered) if table in parents and table in tables]
+        links = [(link["child"].strip('"'), link["parent"].strip('"')) for link in keys]
+        statements = [f'DELETE FROM "{table}"' for table in _children_first(tables, links)]
         if sequences:  # setval, unlike ALTER SEQUENCE, changes no catalogue: ~0.05 ms each
             statements.append("SELECT " + ", ".join(f"""setval('"{row["name"]}"', 1, false)""" for row in sequences))
         _wipe_scripts[key] = ";\n".join(statements)
     return _wipe_scripts[key]
+
+
+async def _sqlite_wipe_order(db: Engine) -> list[str]:
+    """The portal's tables, children first by the file's own foreign keys (read once per
+    file). The search index's tables are left to the triggers that keep them."""
+    key = str(db.path)
+    if key not in _sqlite_wipe_orders:
+        tables = [table._meta.tablename for table in all_tables()]
+        links = []
+        for table in tables:
+            links += [(table, row["table"]) for row in await db.run_ddl(f"SELECT \"table\" FROM pragma_foreign_key_list('{table}')")]
+        _sqlite_wipe_orders[key] = _children_first(tables, links)
+    return _sqlite_wipe_orders[key]
+
+
+def _children_first(tables: list[str], links: list[tuple[str, str]]) -> list[str]:
+    """``tables`` ordered so that every table comes before the tables it refers to
+    (``links``: child, parent); a cycle is broken where it is met."""
+    parents: dict[str, set[str]] = {table: set() for table in tables}
+    for child, parent in links:
+        if child != parent:
+            parents.setdefault(child, set()).add(parent)
+    ordered: list[str] = []  # parents first
+
+    def visit(table: str, path: frozenset = frozenset()) -> None:
+        if table in ordered or table in path:
+            return
+        for parent in parents.get(table, ()):
+            visit(parent, path | {table})
+        ordered.append(table)
+
+    for table in tables:
+        visit(table)
+    return [table for table in reversed(ordered) if table in tables]
 
 
 async def _run_script(db: PostgresEngine, script: str) -> None:
