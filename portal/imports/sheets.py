@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from portal.accounts.rules import Actor
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 from portal.db import fetch
 from portal.imports.columns import COLUMNS, KEY_COLUMN, Column
 from portal.imports.plan import _reach_sql
@@ -38,6 +39,11 @@ def filename(kind: str, what: str, language: str, extension: str) -> str:
 
 
 def _sheet_of_rows(kind: str, language: str, rows: list[list]) -> bytes:
+    # openpyxl only where a sheet is written: ~15 MB a worker would hold for nothing.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     columns = COLUMNS[kind]
     workbook = Workbook()
     sheet = workbook.active
@@ -61,6 +67,8 @@ def _sheet_of_rows(kind: str, language: str, rows: list[list]) -> bytes:
 
 
 def _instructions(workbook: Workbook, kind: str, language: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
     saved = activate(language)
     try:
         sheet = workbook.create_sheet(_("Instructions")[:31])

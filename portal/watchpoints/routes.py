@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import segno
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, Parameter
@@ -34,6 +33,8 @@ PHOTO = UploadLimits(file_bytes=rules.PHOTO_MAX_BYTES)
 
 def qr_svg(url: str) -> str:
     """The QR code of ``url`` as inline SVG sized by CSS (no width/height of its own)."""
+    import segno  # only where a QR code is drawn: ~9 MB a worker would hold for nothing
+
     return segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
 
 
