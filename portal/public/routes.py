@@ -74,8 +74,9 @@ class PublicController(Controller):
 
     @get("/p/{slug:str}", name="public.point")
     async def point_page(self, request: Request, slug: FromPath[str]) -> Template:
-        point = await _point_by_slug(slug)
-        community = await points.community_with_station(point["community"])
+        point, community = await points.point_with_community(slug) if len(slug) <= 32 else (None, None)
+        if not point:
+            raise NotFoundException()
         tz = community["timezone"]
         moment = now()
         context = {

@@ -14,9 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.accounts.rules import Actor, now
-from portal.accounts.tables import User
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import Statement, write_transaction
 from portal.watchpoints import hours as H
 from portal.watchpoints.rules import officers_of
 from portal.watchpoints.tables import DutySlot
@@ -127,29 +126,39 @@ def _slots_of_day(rows: list[dict], day: dt.date) -> list[dict]:
     return dated or [r for r in rows if r["on_date"] is None and r["weekday"] == day.weekday()]
 
 
-async def on_duty_ids(community_id: int, at: dt.datetime, timezone: str) -> list[int]:
-    """Ids of the community's officers on duty at ``at`` (in roster order), counting only
-    people who are still active officers of the community."""
+# The slots of two weekdays and two dates that may cover a moment (portal.db.Statement:
+# every public page of a point or community asks).
+_SLOTS_NEAR = Statement(lambda p: DutySlot.select(DutySlot.id, DutySlot.officer, DutySlot.weekday, DutySlot.on_date, DutySlot.starts, DutySlot.ends, DutySlot.overnight).where(
+    (DutySlot.community == p.community) & (DutySlot.weekday.is_in(p.weekdays) | DutySlot.on_date.is_in(p.dates))
+).order_by(DutySlot.starts).order_by(DutySlot.id).limit(MAX_SLOTS))
+
+
+async def _on_duty_in_roster(community_id: int, at: dt.datetime, timezone: str) -> list[int]:
+    """Officer ids the roster puts on duty at ``at`` (in roster order), whoever they are now."""
     local = H.local_now(at, timezone)
     today, yesterday = local.date(), local.date() - dt.timedelta(days=1)
-    days = DutySlot.weekday.is_in([today.weekday(), yesterday.weekday()]) | DutySlot.on_date.is_in([today, yesterday])
-    rows = await DutySlot.select(DutySlot.id, DutySlot.officer, DutySlot.weekday, DutySlot.on_date, DutySlot.starts, DutySlot.ends, DutySlot.overnight).where(
-        (DutySlot.community == community_id) & days
-    ).order_by(DutySlot.starts).order_by(DutySlot.id).limit(MAX_SLOTS).run()
+    rows = await _SLOTS_NEAR.run(community=community_id, weekdays=[today.weekday(), yesterday.weekday()], dates=[today, yesterday])
     minute = local.time().replace(second=0, microsecond=0)
     found = [r["officer"] for r in _slots_of_day(rows, today) if _covers(r, minute, tail=False)]
     found += [r["officer"] for r in _slots_of_day(rows, yesterday) if _covers(r, minute, tail=True)]
+    return list(dict.fromkeys(found))
+
+
+async def on_duty_ids(community_id: int, at: dt.datetime, timezone: str) -> list[int]:
+    """Ids of the community's officers on duty at ``at`` (in roster order), counting only
+    people who are still active officers of the community."""
+    found = await _on_duty_in_roster(community_id, at, timezone)
     if not found:
         return []
     current = await community_officer_ids(community_id)
-    return [officer for officer in dict.fromkeys(found) if officer in current]
+    return [officer for officer in found if officer in current]
 
 
 async def who_to_call(community_id: int, at: dt.datetime, timezone: str) -> tuple[list[dict], bool]:
     """The officers a visitor should call at ``at`` and whether they are the ones on duty
     (True) or, with nobody on duty, every officer of the community (False)."""
-    ids = await on_duty_ids(community_id, at, timezone)
-    if ids:
-        rows = {r["id"]: r for r in await User.select(User.id, User.real_name, User.phone).where(User.id.is_in(ids)).run()}
-        return [rows[i] for i in ids if i in rows], True
-    return await officers_of(community_id), False
+    found = await _on_duty_in_roster(community_id, at, timezone)
+    officers = await officers_of(community_id)
+    by_id = {officer["id"]: officer for officer in officers}
+    on_duty = [by_id[i] for i in found if i in by_id]
+    return (on_duty, True) if on_duty else (officers, False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from portal.accounts.rules import Actor, now
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import Statement, write_transaction
 from portal.uploads import ProcessedImage, Storage, new_key
 from portal.watchpoints.tables import OfficerPhoto
 
@@ -80,12 +80,15 @@ async def remove_photo(actor: Actor, user_id: int, storage: Storage) -> bool:
     return True
 
 
+_PHOTOS_OF = Statement(lambda p: OfficerPhoto.select(OfficerPhoto.user, OfficerPhoto.updated_at).where(OfficerPhoto.user.is_in(p.users)))
+
+
 async def with_photos(officers: list[dict]) -> list[dict]:
     """``officers`` (rows with ``id``) with ``photo_version`` set when they have a photo
     (a value that changes with the photo, so boards never show a stale cached one)."""
     ids = [o["id"] for o in officers]
     if not ids:
         return officers
-    rows = await OfficerPhoto.select(OfficerPhoto.user, OfficerPhoto.updated_at).where(OfficerPhoto.user.is_in(ids)).run()
+    rows = await _PHOTOS_OF.run(users=ids)
     versions = {r["user"]: int(r["updated_at"].timestamp()) for r in rows}
     return [{**o, "photo_version": versions.get(o["id"])} for o in officers]

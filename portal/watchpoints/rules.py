@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from portal.accounts.rules import Actor, now
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import Statement, write_transaction
 from portal.stations.tables import Community
 from portal.watchpoints import hours as H
 from portal.uploads import MAX_BYTES, ProcessedImage, Storage, UploadError, new_key, process_image
@@ -380,18 +380,39 @@ async def open_now(community_id: int, at: dt.datetime, timezone: str, latitude: 
     return found
 
 
+# Every public page of a point or community asks these (portal.db.Statement: built once).
+_OFFICERS = Statement(lambda p: RoleGrant.select(RoleGrant.user.as_alias("id"), RoleGrant.user.real_name.as_alias("real_name"), RoleGrant.user.phone.as_alias("phone")).where(
+    (RoleGrant.role == "officer") & (RoleGrant.community == p.community) & (RoleGrant.user.active == True)  # noqa: E712
+).order_by(RoleGrant.user).limit(20))
+_COMMUNITY_COLUMNS = (
+    Community.id, Community.code, Community.name_zh, Community.name_en, Community.timezone, Community.station.name_zh, Community.station.name_en, Community.station.phone
+)
+_COMMUNITY_BY_ID = Statement(lambda p: Community.select(*_COMMUNITY_COLUMNS).where(Community.id == p.id).first())
+_COMMUNITY_BY_CODE = Statement(lambda p: Community.select(*_COMMUNITY_COLUMNS).where(Community.code == p.code).first())
+# The point and its community (as community_with_station gives it) in one statement.
+_POINT_WITH_COMMUNITY = Statement(lambda p: WatchPoint.select(
+    *POINT_COLUMNS, *(getattr(WatchPoint.community, column._meta.name) for column in _COMMUNITY_COLUMNS[:5]),
+    WatchPoint.community.station.name_zh, WatchPoint.community.station.name_en, WatchPoint.community.station.phone,
+).where(WatchPoint.slug == p.slug).first())
+
+
 async def officers_of(community_id: int) -> list[dict]:
     """The active community officers of a community: name and work phone (shown on boards)."""
-    grants = await RoleGrant.select(RoleGrant.user).where((RoleGrant.role == "officer") & (RoleGrant.community == community_id)).limit(20).run()
-    ids = sorted({g["user"] for g in grants})
-    if not ids:
-        return []
-    return await User.select(User.id, User.real_name, User.phone).where(User.id.is_in(ids) & (User.active == True)).order_by(User.id).run()  # noqa: E712
+    rows = await _OFFICERS.run(community=community_id)
+    return list({row["id"]: row for row in rows}.values())  # one row per person, in id order
 
 
 async def community_with_station(community_id: int | None = None, code: str | None = None) -> dict | None:
-    query = Community.select(
-        Community.id, Community.code, Community.name_zh, Community.name_en, Community.timezone, Community.station.name_zh, Community.station.name_en, Community.station.phone
-    )
-    query = query.where(Community.id == community_id) if community_id is not None else query.where(Community.code == code)
-    return await query.first().run()
+    if community_id is not None:
+        return await _COMMUNITY_BY_ID.run(id=community_id)
+    return await _COMMUNITY_BY_CODE.run(code=code)
+
+
+async def point_with_community(slug: str) -> tuple[dict, dict] | tuple[None, None]:
+    """The point with this slug and its community with the station's names and phone."""
+    row = await _POINT_WITH_COMMUNITY.run(slug=slug)
+    if row is None:
+        return None, None
+    point = {column._meta.name: row[column._meta.name] for column in POINT_COLUMNS}
+    community = {key.removeprefix("community."): value for key, value in row.items() if key.startswith("community.")}
+    return point, community
