@@ -27,7 +27,7 @@ from portal.councils.routes import CouncilController
 from portal.pairings.routes import PairingController
 from portal.bulletins.routes import BULLETIN_CONTROLLERS
 from portal.followups.routes import FOLLOWUP_CONTROLLERS
-from portal.home import NO_COMPRESSION, health, home
+from portal.home import health, home
 from portal.imports.routes import ImportController
 from portal.jobs.runner import JobScheduler
 from portal.ledger.labels import ALL as LEDGER_LABELS
@@ -49,6 +49,7 @@ from portal.logs.routes import LogController
 from portal.volunteers.routes import OfficerVolunteersController, VolunteerController
 from portal.volunteers.rules import SKILL_LABELS, display_name
 from portal.web import i18n
+from portal.web.compression import LazyCompressionMiddleware
 from portal.web.errors import http_error, not_authorized, server_error
 from portal.web.csrf import CSRF_HEADER, csrf_middleware
 from portal.web.middleware import SESSION_COOKIE, context_middleware, security_headers
@@ -180,7 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: api_errors_first(http_error),
             Exception: server_error,
         },
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6, exclude_opt_key=NO_COMPRESSION),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6, middleware_class=LazyCompressionMiddleware),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[database, scheduled_jobs],
         state=State({"settings": settings, "sessions": sessions}),

@@ -70,12 +70,7 @@ async def _overseer_context(actor) -> dict:
     return {"by_part": await by_part(ids, actor.head_level, utcnow()), "parts_name": _(LEVEL_NAMES[parts_level(actor.head_level)])}
 
 
-# A handler whose answers are always small marks itself so: the compression middleware
-# would otherwise set up a gzip stream per request to find that out (~12 % of /healthz).
-NO_COMPRESSION = "no_compression"
-
-
-@get("/healthz", name="health", cache=False, opt={NO_COMPRESSION: True})
+@get("/healthz", name="health", cache=False)
 async def health() -> Response:
     ok = await db.is_healthy()
     # A monitor must see the state now, never a copy a proxy kept (the cookie is not read here).

@@ -115,6 +115,22 @@ async def test_static_css_is_compressed(client):
     assert response.status_code == 200 and response.headers.get("content-encoding") == "gzip"
 
 
+async def test_pages_are_compressed_and_small_answers_and_redirects_go_as_they_are(client):
+    """Compression is set up only for an answer that may need it (portal.web.compression):
+    a page is gzipped and reads the same, an answer under 500 bytes and a redirect are not."""
+    plain = await client.get("/track", headers={"Accept-Encoding": "identity"})
+    packed = await client.get("/track", headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert "content-encoding" not in plain.headers and packed.headers.get("content-encoding") == "gzip"
+    assert int(packed.headers["content-length"]) < len(plain.content)
+    tokens = re.compile(r"[A-Za-z0-9_.-]{32,}")  # each answer has its own CSRF token
+    assert tokens.sub("T", packed.text) == tokens.sub("T", plain.text)
+    for path in ("/healthz", "/review"):
+        answer = await client.get(path, headers={"Accept-Encoding": "gzip"}, follow_redirects=False)
+        assert answer.status_code in (200, 302, 303) and "content-encoding" not in answer.headers, (path, answer.headers)
+        assert int(answer.headers["content-length"]) == len(answer.content) < 500
+
+
 async def test_a_nul_byte_in_a_static_path_is_a_404_not_a_500(client):
     """The file system lookup refuses the byte (ValueError: embedded null byte): no static
     path with it reaches the lookup."""
