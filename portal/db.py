@@ -377,16 +377,31 @@ def json_value(value) -> str | None:
     return None if value is None else dump_json(value)
 
 
+_FRESH = object()  # a column default that must be made anew for each row
+
+
 @functools.lru_cache(maxsize=64)
 def _insert_columns(table) -> tuple:
+    """(name, column, is JSON, default) of each column but the key; the default is the
+    value itself where it never changes (Piccolo's ForeignKey makes asking for it again
+    per row cost ~5 % of a log submission), else ``_FRESH``."""
     from piccolo.columns import JSON, JSONB
+    from piccolo.columns.defaults.base import Default
 
-    return tuple((c._meta.db_column_name, c, isinstance(c, (JSON, JSONB))) for c in table._meta.columns if not c._meta.primary_key)
+    out = []
+    for c in table._meta.columns:
+        if c._meta.primary_key:
+            continue
+        default = getattr(c, "default", None)
+        value = c.get_default_value()
+        fresh = callable(default) or isinstance(value, (Default, list, dict, set, bytearray))
+        out.append((c._meta.db_column_name, c, isinstance(c, (JSON, JSONB)), _FRESH if fresh else value))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=64)
 def _insert_sql(table, conflict: str | None, returning: str | None, postgres: bool) -> str:
-    names = [name for name, _column, _json in _insert_columns(table)]
+    names = [name for name, *_rest in _insert_columns(table)]
     sql = f"INSERT INTO {table._meta.tablename} ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) VALUES ({', '.join('{}' for _ in names)})"
     if conflict:
         sql += f' ON CONFLICT ("{conflict}") DO NOTHING'
@@ -403,10 +418,12 @@ async def insert_row(table, values: dict, *, returning: str | None = "id", on_co
 
     row = []
     unknown = set(values)
-    for name, column, is_json in _insert_columns(table):
+    for name, column, is_json, default in _insert_columns(table):
         if name in values:
             value = values[name]
             unknown.discard(name)
+        elif default is not _FRESH:
+            value = default
         else:
             value = column.get_default_value()
             if isinstance(value, Default):
@@ -443,7 +460,7 @@ async def insert_many(table, rows: list[dict]) -> None:
     transaction = db.current_transaction.get()
     if transaction is None:
         raise RuntimeError("insert_many runs inside write_transaction()")
-    columns = [(name, column.get_default_value(), is_json) for name, column, is_json in _insert_columns(table)]
+    columns = [(name, column.get_default_value(), is_json) for name, column, is_json, _default in _insert_columns(table)]
     defaults = [("id", None, False)] if "id" in rows[0] else []
     defaults += [(name, value.python() if isinstance(value, Default) else value, is_json) for name, value, is_json in columns]
     names = [name for name, _default, _json in defaults]
