@@ -137,3 +137,24 @@ async def test_sqlite_has_planner_statistics_after_migrations_ran(database, engi
         pytest.skip("PostgreSQL's autovacuum analyses by itself")
     rows = await db.engine().run_ddl("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
     assert rows == [{"name": "sqlite_stat1"}]
+
+
+async def test_short_reads_on_sqlite_run_on_the_loop_and_cannot_write(database, engine_name):
+    """``fetch(..., short_read=True)`` and compiled statements read on the event loop's own
+    connection on SQLite: they see what was committed (inside a transaction, the
+    transaction's own connection reads) and that connection cannot write."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite's loop-thread reads")
+    import sqlite3
+
+    await User.insert(User(username="reader", password_hash="x", real_name="Reader")).run()
+    assert await db.fetch("SELECT username FROM portal_user WHERE username = {}", "reader", short_read=True) == [{"username": "reader"}]
+    async with db.write_transaction():
+        await User.update({User.real_name: "Changed"}).where(User.username == "reader").run()
+        assert (await db.fetch("SELECT real_name FROM portal_user WHERE username = {}", "reader", short_read=True))[0]["real_name"] == "Changed"
+        assert db.engine().read_here("SELECT real_name FROM portal_user WHERE username = 'reader'", []) == [{"real_name": "Reader"}]
+    assert (await db.fetch("SELECT real_name FROM portal_user WHERE username = {}", "reader", short_read=True))[0]["real_name"] == "Changed"
+
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.engine().read_here("UPDATE portal_user SET real_name = 'x'", [])
+    assert (await User.select(User.real_name).where(User.username == "reader").first().run())["real_name"] == "Changed"

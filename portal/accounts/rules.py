@@ -320,6 +320,7 @@ class DatabaseSessions:
             _actor_statement('FROM user_session s JOIN portal_user u ON u.id = s."user"', "s.token_hash = {}", count_unread,
                              columns="s.id AS session_id, s.last_seen_at, s.expires_at, "),
             _token_hash(token),
+            short_read=True,
         )
         if not rows or not await self._live(rows[0]):
             return None, 0

@@ -28,6 +28,7 @@ async def volunteer_facts(user_id: int, on: dt.date | None = None) -> VolunteerF
         "SELECT p.community, p.status, s.skill, s.expires_on FROM (SELECT CAST({} AS INTEGER) AS uid) x "
         'LEFT JOIN volunteer_profile p ON p."user" = x.uid LEFT JOIN volunteer_skill s ON s."user" = x.uid',
         user_id,
+        short_read=True,
     )
     skills = frozenset(r["skill"] for r in rows if r["skill"] is not None and (r["expires_on"] is None or r["expires_on"] >= on))
     profile = next((r for r in rows if r["status"] is not None), None)
