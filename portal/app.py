@@ -59,8 +59,27 @@ from portal.web.static import frozen_static_url, static_cache_headers, static_ur
 from portal.webapp.routes import WEBAPP_ROUTES
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class RowEnvironment(Environment):
+    """Jinja whose ``row.name`` reads a plain dict's key directly. Jinja asks for the
+    attribute first and takes the key after the AttributeError; most of what templates
+    read are rows as dicts, and the raised errors were an eighth of a 50-row review
+    queue's CPU. The answers are the same: a plain dict has no attribute but its
+    methods, and those still come first."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def template_environment(settings: Settings) -> Environment:
-    env = Environment(
+    env = RowEnvironment(
         loader=FileSystemLoader(str(ROOT / "templates")),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
