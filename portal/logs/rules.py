@@ -141,7 +141,7 @@ async def communities_for(actor: Actor) -> list[dict]:
     if scope is not None and not scope:
         return []
     where = "" if scope is None else f"WHERE id IN ({','.join(str(int(c)) for c in sorted(scope))}) "
-    return await fetch(f"SELECT id, name_zh, name_en, timezone FROM community {where}ORDER BY id LIMIT 200")
+    return await fetch(f"SELECT id, name_zh, name_en, timezone FROM community {where}ORDER BY id LIMIT 200", short_read=True)
 
 
 async def points_for(actor: Actor, community_id: int) -> list[dict]:
