@@ -2,8 +2,9 @@
 and category (portal.bulletins.compile.counts): a quarter of a year's logs, each looked
 up in the table from (community, status, occurred_at, id). The same index carrying the
 columns it sums answers it alone: on SQLite with 1 M logs the query took 0.80 s, 0.27 s
-so. The review queue's keyset order (its first four columns) is unchanged. PostgreSQL
-carries them as INCLUDE columns."""
+so. The heads' overview counts the distinct authors of a year of them (its "active
+volunteers"): the author is carried too. The review queue's keyset order (its first four
+columns) is unchanged. PostgreSQL carries them as INCLUDE columns."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.postgres import PostgresEngine
@@ -15,7 +16,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "the bulletin's twelve weeks of logs from one index"
 
 KEY = "community, status, occurred_at, id"
-SUMMED = "kind, category, people_count, minutes, outcome"
+SUMMED = "kind, category, people_count, minutes, outcome, author"
 
 
 def statements(postgres: bool) -> list[str]:
