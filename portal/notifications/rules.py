@@ -162,6 +162,16 @@ async def notify(user_id: int, kind: str, subject: str, body: str = "", link: st
     return bool(created)
 
 
+async def already_sent(dedupe_keys: list[str]) -> set[str]:
+    """Those of ``dedupe_keys`` a message was already left under (a job asks before it
+    words its messages: a run every 15 minutes finds most of them sent)."""
+    found: set[str] = set()
+    for start in range(0, len(dedupe_keys), 500):
+        chunk = dedupe_keys[start:start + 500]
+        found |= {r["dedupe_key"] for r in await Notification.select(Notification.dedupe_key).where(Notification.dedupe_key.is_in(chunk)).run()}
+    return found
+
+
 async def unread_count(user_id: int) -> int:
     """One COUNT on the index ``notification_user_unread``; the page header shows it."""
     return await Notification.count().where((Notification.user == user_id) & Notification.read_at.is_null()).run()

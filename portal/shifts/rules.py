@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Count
 from portal.accounts.tables import RoleGrant, User
 from portal.audit.rules import record
 from portal.db import Statement, is_unique_violation, write_transaction
-from portal.notifications.rules import Joined, Named, When, notify
+from portal.notifications.rules import Joined, Named, When, already_sent, notify
 from portal.shifts.tables import HOLDS_PLACE, KINDS, OPEN_TO, CalendarToken, RosterTemplate, Shift, ShiftKind, ShiftStanding, Signup
 from portal.stations.tables import Community
 from portal.volunteers.facts import volunteer_facts
@@ -1681,24 +1681,41 @@ async def alert_understaffed(now: dt.datetime, policy: Policy = DEFAULT_POLICY) 
 
 async def _alert_understaffed_page(rows: list[dict], policy: Policy) -> int:
     without = await _without_experienced([s["id"] for s in rows if s["kind.needs_experienced"]], policy)
-    sent = 0
-    for s in rows:
-        needed = max(s["min_people"], s["kind.buddy_min"] or 0)
-        short = s["taken"] < needed
-        if not short and s["id"] not in without:
-            continue
-        for officer in await officers_of(s["community"]):
-            link = f"/shifts/manage/{s['community']}/shifts/{s['id']}"
-            if short:
-                sent += await notify(
-                    officer, "shift.understaffed", N_("Understaffed: %(shift)s"), NN_("%(taken)s of at least %(needed)s person is signed up.", "%(taken)s of at least %(needed)s people are signed up.", "needed"),
-                    link=link, dedupe_key=f"shift-understaffed:{s['id']}:{officer}", shift=shift_label(s), taken=s["taken"], needed=needed,
-                )
+    short = {s["id"] for s in rows if s["taken"] < max(s["min_people"], s["kind.buddy_min"] or 0)}
+    alerted = [s for s in rows if s["id"] in short or s["id"] in without]
+    if not alerted:
+        return 0
+    # The community's officers and the messages already left, read for the whole page:
+    # every run of the day finds the same shifts, their messages mostly sent.
+    officers: dict[int, list[int]] = {}
+    for grant in await RoleGrant.select(RoleGrant.user, RoleGrant.community).where(
+        (RoleGrant.role == "officer") & RoleGrant.community.is_in(sorted({s["community"] for s in alerted}))
+    ).order_by(RoleGrant.user).run():
+        officers.setdefault(grant["community"], []).append(grant["user"])
+    wanted = []
+    for s in alerted:
+        for officer in dict.fromkeys(officers.get(s["community"], [])):
+            if s["id"] in short:
+                wanted.append((s, officer, f"shift-understaffed:{s['id']}:{officer}"))
             if s["id"] in without:
-                sent += await notify(
-                    officer, "shift.no_experienced", N_("No experienced volunteer signed up: %(shift)s"), N_("The buddy rule of this shift needs at least one experienced volunteer."),
-                    link=link, dedupe_key=f"shift-no-experienced:{s['id']}:{officer}", shift=shift_label(s),
-                )
+                wanted.append((s, officer, f"shift-no-experienced:{s['id']}:{officer}"))
+    sent_before = await already_sent([key for _s, _officer, key in wanted])
+    sent = 0
+    for s, officer, key in wanted:
+        if key in sent_before:
+            continue
+        link = f"/shifts/manage/{s['community']}/shifts/{s['id']}"
+        if key.startswith("shift-understaffed:"):
+            needed = max(s["min_people"], s["kind.buddy_min"] or 0)
+            sent += await notify(
+                officer, "shift.understaffed", N_("Understaffed: %(shift)s"), NN_("%(taken)s of at least %(needed)s person is signed up.", "%(taken)s of at least %(needed)s people are signed up.", "needed"),
+                link=link, dedupe_key=key, shift=shift_label(s), taken=s["taken"], needed=needed,
+            )
+        else:
+            sent += await notify(
+                officer, "shift.no_experienced", N_("No experienced volunteer signed up: %(shift)s"), N_("The buddy rule of this shift needs at least one experienced volunteer."),
+                link=link, dedupe_key=key, shift=shift_label(s),
+            )
     return sent
 
 
