@@ -8,16 +8,15 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-
 from portal.accounts.rules import Actor
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
 from portal.db import fetch
 from portal.imports.columns import COLUMNS, KEY_COLUMN, Column
 from portal.imports.plan import _reach_sql
 from portal.web.i18n import activate, restore
 from portal.web.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook  # imported where a sheet is written
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"

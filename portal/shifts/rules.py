@@ -1681,7 +1681,8 @@ async def alert_understaffed(now: dt.datetime, policy: Policy = DEFAULT_POLICY) 
 
 async def _alert_understaffed_page(rows: list[dict], policy: Policy) -> int:
     without = await _without_experienced([s["id"] for s in rows if s["kind.needs_experienced"]], policy)
-    short = {s["id"] for s in rows if s["taken"] < max(s["min_people"], s["kind.buddy_min"] or 0)}
+    needed = {s["id"]: max(s["min_people"], s["kind.buddy_min"] or 0) for s in rows}
+    short = {s["id"] for s in rows if s["taken"] < needed[s["id"]]}
     alerted = [s for s in rows if s["id"] in short or s["id"] in without]
     if not alerted:
         return 0
@@ -1692,24 +1693,23 @@ async def _alert_understaffed_page(rows: list[dict], policy: Policy) -> int:
         (RoleGrant.role == "officer") & RoleGrant.community.is_in(sorted({s["community"] for s in alerted}))
     ).order_by(RoleGrant.user).run():
         officers.setdefault(grant["community"], []).append(grant["user"])
-    wanted = []
-    for s in alerted:
-        for officer in dict.fromkeys(officers.get(s["community"], [])):
-            if s["id"] in short:
-                wanted.append((s, officer, f"shift-understaffed:{s['id']}:{officer}"))
-            if s["id"] in without:
-                wanted.append((s, officer, f"shift-no-experienced:{s['id']}:{officer}"))
-    sent_before = await already_sent([key for _s, _officer, key in wanted])
+    wanted = [
+        (s, officer, understaffed, f"shift-{'understaffed' if understaffed else 'no-experienced'}:{s['id']}:{officer}")
+        for s in alerted
+        for officer in dict.fromkeys(officers.get(s["community"], []))
+        for understaffed in (True, False)
+        if (s["id"] in short if understaffed else s["id"] in without)
+    ]
+    sent_before = await already_sent([key for *_rest, key in wanted])
     sent = 0
-    for s, officer, key in wanted:
+    for s, officer, understaffed, key in wanted:
         if key in sent_before:
             continue
         link = f"/shifts/manage/{s['community']}/shifts/{s['id']}"
-        if key.startswith("shift-understaffed:"):
-            needed = max(s["min_people"], s["kind.buddy_min"] or 0)
+        if understaffed:
             sent += await notify(
                 officer, "shift.understaffed", N_("Understaffed: %(shift)s"), NN_("%(taken)s of at least %(needed)s person is signed up.", "%(taken)s of at least %(needed)s people are signed up.", "needed"),
-                link=link, dedupe_key=key, shift=shift_label(s), taken=s["taken"], needed=needed,
+                link=link, dedupe_key=key, shift=shift_label(s), taken=s["taken"], needed=needed[s["id"]],
             )
         else:
             sent += await notify(

@@ -147,11 +147,8 @@ async def _on_duty_in_roster(community_id: int, at: dt.datetime, timezone: str) 
 async def on_duty_ids(community_id: int, at: dt.datetime, timezone: str) -> list[int]:
     """Ids of the community's officers on duty at ``at`` (in roster order), counting only
     people who are still active officers of the community."""
-    found = await _on_duty_in_roster(community_id, at, timezone)
-    if not found:
-        return []
-    current = await community_officer_ids(community_id)
-    return [officer for officer in found if officer in current]
+    officers, on_duty = await who_to_call(community_id, at, timezone)
+    return [officer["id"] for officer in officers] if on_duty else []
 
 
 async def who_to_call(community_id: int, at: dt.datetime, timezone: str) -> tuple[list[dict], bool]:
