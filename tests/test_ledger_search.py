@@ -20,7 +20,6 @@ from portal.ledger import rules, search
 from portal.ledger.rules import ListFilter, NewItem
 from portal.ledger.tables import LedgerEvent, LedgerItem
 from portal.public.rules import CODE_ALPHABET
-from portal.web import pagination
 from tests.conftest import post_form
 from tests.unchanged import nothing_changes
 
@@ -245,18 +244,13 @@ async def test_every_way_of_answering_a_search_gives_the_same_pages(make_user, a
     ]
     answers = []  # how many queries each page took
     window_pages = []  # (window size, window, order, after a cursor?) of the pages a window answered
-    real_page, real_time_page = pagination.keyset_page, pagination.keyset_time_page
+    real_run = search._run_page  # the page's statements (portal.db.Statement) run through it
 
-    async def counted_page(*args, **kwargs):
+    async def counted_run(*args, **kwargs):
         answers[-1] += 1
-        return await real_page(*args, **kwargs)
+        return await real_run(*args, **kwargs)
 
-    async def counted_time_page(*args, **kwargs):
-        answers[-1] += 1
-        return await real_time_page(*args, **kwargs)
-
-    monkeypatch.setattr(pagination, "keyset_page", counted_page)
-    monkeypatch.setattr(pagination, "keyset_time_page", counted_time_page)
+    monkeypatch.setattr(search, "_run_page", counted_run)
     for window in (1000, 4):
         monkeypatch.setattr(search, "WINDOW", window)
         monkeypatch.setattr(search, "NEWEST", window if window > 4 else 6)  # ids: 2 in 3 reached

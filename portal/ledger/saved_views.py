@@ -16,7 +16,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.accounts.rules import Actor, now
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import Statement, write_transaction
 from portal.ledger import labels
 from portal.ledger.rules import LedgerError, _clean
 from portal.ledger.tables import LEDGERS, SOURCES, STAGES, LedgerSavedView
@@ -62,11 +62,14 @@ def query_of(filters: Mapping[str, str]) -> str:
     return urlencode(sorted(filters.items()))
 
 
+_VIEWS_OF = Statement(lambda p: LedgerSavedView.select(LedgerSavedView.id, LedgerSavedView.name, LedgerSavedView.query).where(
+    LedgerSavedView.owner == p.owner
+).order_by(LedgerSavedView.name).limit(MAX_VIEWS + 5))  # every view of the list asks
+
+
 async def views_of(user_id: int) -> list[dict]:
     """The person's own views, by name, each with its filters (``params``)."""
-    rows = await LedgerSavedView.select(LedgerSavedView.id, LedgerSavedView.name, LedgerSavedView.query).where(
-        LedgerSavedView.owner == user_id
-    ).order_by(LedgerSavedView.name).limit(MAX_VIEWS + 5).run()
+    rows = await _VIEWS_OF.run(owner=user_id)
     for row in rows:
         row["params"] = dict(parse_qsl(row["query"]))
     return rows
