@@ -41,6 +41,10 @@ class _Pool:
     # waits for SQLite's write lock sleeps in its busy handler (1, 2, 5 … 100 ms) and is
     # kept from the reads meanwhile.
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Short write transactions committed on the loop's own connection since its last
+    # checkpoint (see PooledSQLiteEngine.write_here).
+    written_here: int = 0
+    checkpoints: set = field(default_factory=set)
 
 
 class _PooledTransaction(SQLiteTransaction):
@@ -62,6 +66,67 @@ class _PooledTransaction(SQLiteTransaction):
         return exception is None
 
 
+# Commits of the loop's own write connection between two checkpoints of the WAL: about the
+# 1,000 pages SQLite's own automatic checkpoint waits for, at a few pages a commit.
+HERE_CHECKPOINT_EVERY = 250
+
+
+class _HereConnection:
+    """The face of an aiosqlite connection that Piccolo's transaction and ``_run_prepared``
+    use, over a sqlite3 connection called on the loop's thread."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.connection.in_transaction
+
+    async def execute(self, sql: str, parameters=()):
+        return self.connection.execute(sql, parameters or ())
+
+    async def execute_fetchall(self, sql: str, parameters=()):
+        return self.connection.execute(sql, parameters or ()).fetchall()
+
+    async def executemany(self, sql: str, rows):
+        return self.connection.executemany(sql, rows)
+
+    async def rollback(self) -> None:
+        self.connection.rollback()
+
+
+class _HereTransaction(_PooledTransaction):
+    """A write transaction on the loop's own connection (``PooledSQLiteEngine.write_here``)."""
+
+    async def get_connection(self):
+        return self.engine.write_here()
+
+    async def begin(self):
+        await self.connection.execute("BEGIN IMMEDIATE")
+        # Holding the write lock now; nothing later should find the file busy, but if it
+        # ever does, wait as a pooled connection would rather than fail.
+        await self.connection.execute("PRAGMA busy_timeout = 10000")
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                try:
+                    await self.commit()
+                except BaseException:
+                    await self.rollback()
+                    raise
+                self.engine.committed_here()
+        finally:
+            await self.connection.execute("PRAGMA busy_timeout = 0")
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
 class PooledSQLiteEngine(SQLiteEngine):
     """SQLite with a small pool of reused connections per event loop."""
 
@@ -70,6 +135,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.pool_size = pool_size
         self._pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._readers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def read_here(self, query: str, args) -> list[dict]:
         """A short read on the event loop's own thread, on a read-only connection of its own.
@@ -91,6 +157,39 @@ class PooledSQLiteEngine(SQLiteEngine):
             reader.execute("PRAGMA query_only = ON")
             self._readers[loop] = reader
         return reader.execute(query, args).fetchall()
+
+    def write_here(self) -> "_HereConnection":
+        """The loop's own connection for short write transactions (``write_transaction(short=True)``).
+
+        Like ``read_here``: a BEGIN IMMEDIATE, two inserts and a COMMIT are four trips to a
+        connection's thread and back, which cost more CPU than the statements. Only one
+        write transaction of this process runs at a time (``_Pool.writing``), so the
+        connection is never shared; another process's write makes BEGIN fail at once
+        (busy timeout 0) and the caller takes a pooled connection instead. It does not
+        checkpoint on commit (that copies the WAL into the file on the loop's thread): a
+        pooled connection checkpoints every ``HERE_CHECKPOINT_EVERY`` commits."""
+        loop = asyncio.get_running_loop()
+        writer = self._writers.get(loop)
+        if writer is None:
+            connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
+            connection.row_factory = dict_factory
+            for pragma in SQLITE_PRAGMAS:
+                connection.execute(pragma)
+            connection.execute("PRAGMA busy_timeout = 0")
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
+            writer = self._writers[loop] = _HereConnection(connection)
+        return writer
+
+    def committed_here(self) -> None:
+        """Counts a commit of ``write_here``'s connection; every so many, a pooled
+        connection checkpoints the WAL (PASSIVE: it never waits for a reader or writer)."""
+        pool = self._pool()
+        pool.written_here += 1
+        if pool.written_here >= HERE_CHECKPOINT_EVERY:
+            pool.written_here = 0
+            task = asyncio.get_running_loop().create_task(self._run_in_new_connection("PRAGMA wal_checkpoint(PASSIVE)"))
+            pool.checkpoints.add(task)
+            task.add_done_callback(pool.checkpoints.discard)
 
     async def _connect(self) -> aiosqlite.Connection:
         pending = aiosqlite.connect(**self.connection_kwargs)
@@ -133,6 +232,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         reader = self._readers.pop(asyncio.get_running_loop(), None)
         if reader is not None:
             reader.close()
+        writer = self._writers.pop(asyncio.get_running_loop(), None)
+        if writer is not None:
+            writer.connection.close()
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool:
             for connection in pool.connections:
@@ -542,10 +644,12 @@ def true() -> str:
 
 class _SQLiteWriteTransaction:
     """BEGIN IMMEDIATE, entered by one write transaction of this process at a time (a
-    nested one joins its parent's)."""
+    nested one joins its parent's). A ``short`` one runs on the loop's own connection
+    unless another process is writing."""
 
-    def __init__(self, db: PooledSQLiteEngine):
+    def __init__(self, db: PooledSQLiteEngine, short: bool = False):
         self.db = db
+        self.short = short
         self.lock: asyncio.Lock | None = None
         self.transaction = db.transaction(transaction_type=TransactionType.immediate)
 
@@ -554,6 +658,16 @@ class _SQLiteWriteTransaction:
             self.lock = self.db._pool().writing
             await self.lock.acquire()
         try:
+            if self.short and self.lock is not None:
+                here = _HereTransaction(engine=self.db, transaction_type=TransactionType.immediate)
+                try:
+                    entered = await here.__aenter__()
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                else:
+                    self.transaction = here
+                    return entered
             return await self.transaction.__aenter__()
         except BaseException:
             self._release()
@@ -571,11 +685,13 @@ class _SQLiteWriteTransaction:
             self.lock = None
 
 
-def write_transaction():
-    """A transaction for writes: on SQLite it takes the write lock at BEGIN."""
+def write_transaction(short: bool = False):
+    """A transaction for writes: on SQLite it takes the write lock at BEGIN. ``short``: a
+    few statements by key, nothing awaited but the database (a log, a sign-up); on SQLite
+    it runs on the event loop's thread (``PooledSQLiteEngine.write_here``)."""
     db = engine()
     if isinstance(db, PooledSQLiteEngine):
-        return _SQLiteWriteTransaction(db)
+        return _SQLiteWriteTransaction(db, short)
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()

@@ -158,3 +158,77 @@ async def test_short_reads_on_sqlite_run_on_the_loop_and_cannot_write(database, 
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         db.engine().read_here("UPDATE portal_user SET real_name = 'x'", [])
     assert (await User.select(User.real_name).where(User.username == "reader").first().run())["real_name"] == "Changed"
+
+
+async def test_short_write_transactions_on_sqlite_run_on_the_loop(database, engine_name, monkeypatch):
+    """``write_transaction(short=True)`` on SQLite writes on the loop's own connection: one
+    at a time (no increment lost), all or nothing, and every so many commits a pooled
+    connection checkpoints the WAL that connection does not checkpoint itself."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite's loop-thread writes")
+    engine = db.engine()
+    here = engine.write_here().connection
+    await AuditEntry.insert(AuditEntry(action="counter", object_type="test", object_id="0")).run()
+    changes = here.total_changes
+
+    async def increment():
+        async with db.write_transaction(short=True):
+            row = await AuditEntry.select(AuditEntry.id, AuditEntry.object_id).where(AuditEntry.action == "counter").first().run()
+            await asyncio.sleep(0)
+            await AuditEntry.update({AuditEntry.object_id: str(int(row["object_id"]) + 1)}).where(AuditEntry.id == row["id"]).run()
+
+    await asyncio.gather(*(increment() for _ in range(30)))
+    assert (await AuditEntry.select(AuditEntry.object_id).where(AuditEntry.action == "counter").first().run())["object_id"] == "30"
+    assert here.total_changes == changes + 30  # every update went through the loop's connection
+
+    with pytest.raises(RuntimeError):
+        async with db.write_transaction(short=True):
+            await AuditEntry.insert(AuditEntry(action="half", object_type="test")).run()
+            raise RuntimeError("interrupted")
+    assert await AuditEntry.count().where(AuditEntry.action == "half").run() == 0
+    assert not here.in_transaction
+
+    checkpoints = []
+    pooled = engine._run_in_new_connection
+
+    async def recording(query, args=None, *more, **named):
+        checkpoints.append(query)
+        return await pooled(query, args, *more, **named)
+
+    monkeypatch.setattr(db, "HERE_CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(engine, "_run_in_new_connection", recording)
+    engine._pool().written_here = 0
+    for n in range(4):
+        async with db.write_transaction(short=True):
+            await AuditEntry.insert(AuditEntry(action="each", object_type="test", object_id=str(n))).run()
+    await asyncio.gather(*engine._pool().checkpoints)
+    assert checkpoints.count("PRAGMA wal_checkpoint(PASSIVE)") == 2
+    assert await AuditEntry.count().where(AuditEntry.action == "each").run() == 4
+
+
+async def test_a_short_write_waits_on_a_pooled_connection_while_another_process_writes(database, engine_name):
+    """Another connection (another worker) holds SQLite's write lock: the short transaction
+    does not fail nor block the loop; it takes a pooled connection, which waits its turn."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite's loop-thread writes")
+    import sqlite3
+
+    engine = db.engine()
+    here = engine.write_here().connection
+    changes = here.total_changes
+    other = sqlite3.connect(engine.connection_kwargs["database"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO audit_entry (at, action, object_type, object_id, actor_label, ip) VALUES ('2026-01-01', 'other', 'test', '1', '', '')")
+
+    async def write():
+        async with db.write_transaction(short=True):
+            await AuditEntry.insert(AuditEntry(action="mine", object_type="test", object_id="1")).run()
+
+    task = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not task.done()  # waiting, and the loop ran this test meanwhile
+    other.execute("COMMIT")
+    other.close()
+    await task
+    assert await AuditEntry.count().where(AuditEntry.action.is_in(["other", "mine"])).run() == 2
+    assert here.total_changes == changes

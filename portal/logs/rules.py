@@ -307,7 +307,7 @@ async def create(actor: Actor, data: LogData, idempotency_key: str, photos: list
             await storage.put(thumb_key, photo.thumb)
             stored.append((photo, full_key, thumb_key))
     try:
-        async with write_transaction():
+        async with write_transaction(short=True):
             columns = data.columns()
             # One statement guarded by the key's unique index: a resend inserts nothing
             # and only then is the first log looked up.

@@ -763,7 +763,7 @@ class StaleError(ShiftError):
 
 
 async def _sign_up(user_id: int, shift_id: int, now: dt.datetime, policy: Policy, actor: Any, expect: str | None) -> SignupResult:
-    async with write_transaction():
+    async with write_transaction(short=True):
         await _lock_shift(shift_id)
         shift = await load_shift(shift_id)
         if not shift:
@@ -906,7 +906,7 @@ async def expire_offers(now: dt.datetime, policy: Policy = DEFAULT_POLICY) -> in
 
 async def check_in(user_id: int, shift_id: int, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    async with write_transaction():
+    async with write_transaction(short=True):
         shift = await load_shift(shift_id)
         mine = await Signup.select(Signup.id, Signup.status, Signup.checked_in_at).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
         if not shift or not mine or mine["status"] != "active" or shift["status"] != "open":
@@ -929,7 +929,7 @@ async def check_out(user_id: int, shift_id: int, now: dt.datetime | None = None,
     """Check out; before the start or within ``CHECK_OUT_CONFIRM_WITHIN`` of the check-in
     an unconfirmed check-out raises ``NeedsConfirmation`` and changes nothing."""
     now = now or utcnow()
-    async with write_transaction():
+    async with write_transaction(short=True):
         mine = await Signup.select(
             Signup.id, Signup.checked_in_at, Signup.checked_out_at, Signup.shift.starts_at, Signup.shift.community.timezone,
         ).where((Signup.shift == shift_id) & (Signup.user == user_id)).first().run()
