@@ -12,20 +12,21 @@ equality or a range on a column that leads one of the composite indexes of ``fie
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
+import types
 from dataclasses import dataclass
 from typing import AsyncIterator
 from zoneinfo import ZoneInfo
 
 
+from portal.accounts.tables import RoleGrant
 from portal.audit.rules import record
-from portal.db import write_transaction
+from portal.db import Statement, write_transaction
 from portal.logs.labels import label
 from portal.logs.rules import add_note, now
 from portal.logs.tables import KINDS, SEVERITIES, STATUSES, FieldLog
 from portal.notifications.rules import notify
-from portal.stations.tables import Community
+from portal.stations.rules import communities_by_id
 from portal.web.i18n import N_
 from portal.web.i18n import gettext as _
 from portal.web.i18n import ngettext
@@ -170,22 +171,42 @@ def _communities(actor, filters: QueueFilters) -> list[int] | None:
     return None if scope is None else sorted(scope)
 
 
-def _where(filters: QueueFilters) -> list:
-    """The filters other than the community, as conditions."""
+def _filter_values(filters: QueueFilters) -> dict:
+    """The filters other than the community as the values of the queue's statements
+    (None: that filter is not set, and its condition is not in the statement's shape)."""
+    return {
+        "kind": filters.kind if filters.kind in KINDS else None,
+        "status": filters.status if filters.status in STATUSES else None,
+        "severity": filters.severity if filters.severity in SEVERITIES else None,
+        "volunteer": filters.volunteer,
+        "since": _day_start(filters.date_from, filters.tz) if filters.date_from else None,
+        "until": _day_start(filters.date_to + dt.timedelta(days=1), filters.tz) if filters.date_to else None,
+    }
+
+
+def _conditions(p) -> list:
+    """The filters other than the community as conditions: ``p`` holds their values, or a
+    compiled statement's parameters (``portal.db.Statement``)."""
     conditions: list = []
-    if filters.kind in KINDS:
-        conditions.append(FieldLog.kind == filters.kind)
-    if filters.status in STATUSES:
-        conditions.append(FieldLog.status == filters.status)
-    if filters.severity in SEVERITIES:
-        conditions.append(FieldLog.severity == filters.severity)
-    if filters.volunteer is not None:
-        conditions.append(FieldLog.author == filters.volunteer)
-    if filters.date_from:
-        conditions.append(FieldLog.created_at >= _day_start(filters.date_from, filters.tz))
-    if filters.date_to:
-        conditions.append(FieldLog.created_at < _day_start(filters.date_to + dt.timedelta(days=1), filters.tz))
+    if p.kind is not None:
+        conditions.append(FieldLog.kind == p.kind)
+    if p.status is not None:
+        conditions.append(FieldLog.status == p.status)
+    if p.severity is not None:
+        conditions.append(FieldLog.severity == p.severity)
+    if p.volunteer is not None:
+        conditions.append(FieldLog.author == p.volunteer)
+    if p.since is not None:
+        conditions.append(FieldLog.created_at >= p.since)
+    if p.until is not None:
+        conditions.append(FieldLog.created_at < p.until)
     return conditions
+
+
+def _where(filters: QueueFilters) -> list:
+    """The filters other than the community, as conditions with their values (to EXPLAIN
+    ``keys_query`` as the page runs it)."""
+    return _conditions(types.SimpleNamespace(**_filter_values(filters)))
 
 
 def encode_cursor(row: dict, moment: str = "created_at") -> str:
@@ -198,82 +219,86 @@ class QueuePage:
     next_after: str | None
 
 
+_MOMENTS = {"created_at": FieldLog.created_at, "occurred_at": FieldLog.occurred_at}
+
+
+def keys_query(community, conditions: list, column, descending: bool, limit: int):
+    """The keys (id and ``column``) of one community's page (or of a list of them, or of
+    all with None), in ``column`` then id order: what an index of field_log serves."""
+    query = FieldLog.select(FieldLog.id, column)
+    if isinstance(community, list):
+        query = query.where(FieldLog.community.is_in(community))
+    elif community is not None:
+        query = query.where(FieldLog.community == community)
+    for condition in conditions:
+        query = query.where(condition)
+    return query.order_by(column, FieldLog.id, ascending=not descending).limit(limit)
+
+
+def _page_keys_query(p):
+    """``keys_query`` after the position (``p.at``, ``p.last``): ``moment <= t AND (moment
+    < t OR id < i)`` keeps the range on the index's time column, so the database seeks
+    instead of filtering every earlier row."""
+    conditions = _conditions(p)
+    if p.only is not None:
+        conditions.append(FieldLog.id == p.only)
+    column = _MOMENTS[p.by]
+    if p.at is not None:
+        if p.descending:
+            conditions += [column <= p.at, (column < p.at) | (FieldLog.id < p.last)]
+        else:
+            conditions += [column >= p.at, (column > p.at) | (FieldLog.id > p.last)]
+    return keys_query(p.communities if p.community is None else p.community, conditions, column, p.descending, p.size + 1)
+
+
+# Every statement a view of the queue runs is compiled once per shape: Piccolo took
+# 1-2 ms to build each of them, more than the database took to run it.
+_KEYS = Statement(_page_keys_query, literal=("by", "descending", "size"))
+_ROWS = Statement(lambda p: FieldLog.select(*QUEUE_COLUMNS).where(FieldLog.id.is_in(p.ids)))
+
+
 async def queue_page(actor, filters: QueueFilters, after: str | None = None, size: int = PAGE_SIZE, columns=QUEUE_COLUMNS, only: int | None = None) -> QueuePage:
     """One page of the queue after the cursor ``after``.
 
     The key is (created_at, id), or (occurred_at, id) when the filters order by the moment
-    it happened: ``created_at <= t AND (created_at < t OR id < i)`` keeps
-    the range on the index's time column, so the database seeks instead of filtering every
-    earlier row. A database cannot walk one (community, …, created_at, id) index for
-    several communities in key order, so for a few communities (a station head's) each is
-    read on its own index and the pages merged; one community (an officer's) is one query
-    on its index; for all of them (an admin) one query walks the (…, created_at, id)
-    indexes without the community. Those read only the keys (from the index); the page's
-    rows are then read by id. ``only`` narrows the query to one log (a row shown again
-    after a decision)."""
+    it happened (``_page_keys_query``). A database cannot walk one (community, …,
+    created_at, id) index for several communities in key order, so for a few communities
+    (a station head's) each is read on its own index and the pages merged; one community
+    (an officer's) is one query on its index; for all of them (an admin) one query walks
+    the (…, created_at, id) indexes without the community. Those read only the keys (from
+    the index); the page's rows are then read by id. ``only`` narrows the query to one log
+    (a row shown again after a decision)."""
     communities = _communities(actor, filters)
     if communities == []:
         return QueuePage([], None)
-    conditions = _where(filters)
-    if only is not None:
-        conditions.append(FieldLog.id == only)
-    position = parse_time_cursor(after)
-    descending = not filters.oldest_first
-    column = FieldLog.occurred_at if filters.by == "occurred" else FieldLog.created_at
-    if position:
-        moment, log_id = position
-        if descending:
-            conditions += [column <= moment, (column < moment) | (FieldLog.id < log_id)]
-        else:
-            conditions += [column >= moment, (column > moment) | (FieldLog.id > log_id)]
+    at, last = parse_time_cursor(after) or (None, None)
+    name = "occurred_at" if filters.by == "occurred" else "created_at"
+    values = {**_filter_values(filters), "only": only, "at": at, "last": last, "by": name, "descending": not filters.oldest_first, "size": size}
 
-    async def read(community) -> list[dict]:
-        return await keys_query(community, conditions, column, descending, size + 1).run()
+    async def read(community: int | None = None, several: list[int] | None = None) -> list[dict]:
+        return await _KEYS.run(community=community, communities=several, **values)
 
-    name = column._meta.name
     if communities is None or len(communities) > MERGE_LIMIT:
-        keys = await read(communities)
+        keys = await read(several=communities)
     elif len(communities) == 1:
         keys = await read(communities[0])
     else:
         # Each community's page of keys, merged.
         keys = [row for part in await asyncio.gather(*(read(c) for c in communities)) for row in part]
-        keys.sort(key=lambda r: (_utc(r[name]), r["id"]), reverse=descending)
+        keys.sort(key=lambda r: (_utc(r[name]), r["id"]), reverse=not filters.oldest_first)
     more = len(keys) > size
     keys = keys[:size]
     rows = await rows_by_id([r["id"] for r in keys], columns)
     return QueuePage(rows, encode_cursor(keys[-1], name) if more and keys else None)
 
 
-def keys_query(community: int | list[int] | None, conditions: list, column, descending: bool, limit: int):
-    """The keys (id and ``column``) of one community's page (or of several, or of all
-    with None), in ``column`` then id order: what an index of field_log serves."""
-    query = FieldLog.select(FieldLog.id, column)
-    if isinstance(community, int):
-        query = query.where(FieldLog.community == community)
-    elif community is not None:
-        query = query.where(FieldLog.community.is_in(community))
-    for condition in conditions:
-        query = query.where(condition)
-    return query.order_by(column, FieldLog.id, ascending=not descending).limit(limit)
-
-
-# QUEUE_COLUMNS as plain SQL: the page's rows are read by id with the same statement on
-# every view (Piccolo took longer to build the joined select than the database to run it).
-_QUEUE_ROWS_SQL = (
-    "SELECT f.id, f.kind, f.status, f.category, f.severity, f.hazard_stage, f.people_count, f.outcome, f.minutes, f.photo_count, "
-    "f.nothing_to_report, f.duplicate_of, f.description, f.occurred_at, f.created_at, f.updated_at, f.community, f.author, "
-    "u.real_name AS author_name, c.name_zh AS community_name_zh, c.name_en AS community_name_en, c.timezone AS timezone "
-    "FROM field_log f LEFT JOIN portal_user u ON u.id = f.author LEFT JOIN community c ON c.id = f.community WHERE f.id IN ({ids})"
-)
-
-
 async def rows_by_id(ids: list[int], columns=QUEUE_COLUMNS) -> list[dict]:
-    """The rows of ``ids`` in that order (``columns`` of each)."""
+    """The rows of ``ids`` in that order (``columns`` of each; other columns than the
+    queue's are a caller's own select, built on each call)."""
     if not ids:
         return []
     if columns is QUEUE_COLUMNS:
-        found = await FieldLog.raw(_QUEUE_ROWS_SQL.format(ids=",".join(str(int(i)) for i in ids))).run()
+        found = await _ROWS.run(ids=list(ids))
     else:
         found = await FieldLog.select(*columns).where(FieldLog.id.is_in(list(ids))).run()
     by_id = {row["id"]: row for row in found}
@@ -292,6 +317,27 @@ async def walk_queue(actor, filters: QueueFilters, batch: int = 500, columns=QUE
         after = page.next_after
 
 
+def _tab_query(p, query):
+    """``query`` narrowed to the logs of the status ``p.tab`` under the other filters."""
+    query = query.where(FieldLog.status == p.tab)
+    if p.communities is not None:
+        query = query.where(FieldLog.community.is_in(p.communities))
+    for condition in _conditions(p):
+        query = query.where(condition)
+    return query
+
+
+# A count that stops at COUNT_CAP + 1, in statements Piccolo can write. Without other
+# filters the (community, status, …) index answers alone: is there a log beyond the cap
+# (OFFSET skips index entries without returning them), and if not, how many - 0.1-0.2 ms
+# on SQLite with 1 M logs, where reading the ids took 3-6 ms and counting ids selected
+# with LIMIT (a subquery in IN) 3-8 ms, looking each one up in the table. Other filters
+# are read from the table: the ids, at most COUNT_CAP + 1, are read once instead.
+_BEYOND_CAP = Statement(lambda p: _tab_query(p, FieldLog.select(FieldLog.id)).offset(COUNT_CAP).first())
+_TAB_COUNT = Statement(lambda p: _tab_query(p, FieldLog.count()))
+_TAB_IDS = Statement(lambda p: _tab_query(p, FieldLog.select(FieldLog.id)).limit(COUNT_CAP + 1))
+
+
 async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
     """Logs per review status under the active filters (all but the status itself: each
     tab says what choosing it would show). Each count stops at COUNT_CAP + 1 (shown as
@@ -302,25 +348,33 @@ async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
     counts = {status: 0 for status in STATUSES}
     if communities == []:
         return counts
-    others = _where(dataclasses.replace(filters, status=None))
-    if others:
-        async def count(status: str) -> int:
-            query = FieldLog.select(FieldLog.id).where(FieldLog.status == status)
-            if communities is not None:
-                query = query.where(FieldLog.community.is_in(communities))
-            for condition in others:
-                query = query.where(condition)
-            return len(await query.limit(COUNT_CAP + 1).run())
-
-        for status in STATUSES:
-            counts[status] = await count(status)
-        return counts
-    where = "" if communities is None else f"community IN ({','.join(str(int(c)) for c in communities)}) AND "
-    parts = [f"SELECT '{status}' AS status, COUNT(*) AS n FROM (SELECT 1 AS one FROM field_log WHERE {where}status = '{status}' LIMIT {COUNT_CAP + 1}) s{n}"
-             for n, status in enumerate(STATUSES)]
-    for row in await FieldLog.raw(" UNION ALL ".join(parts)).run():
-        counts[row["status"]] = int(row["n"])
+    others = {**_filter_values(filters), "status": None}
+    values = {**others, "communities": communities}
+    filtered = any(value is not None for value in others.values())
+    for status in STATUSES:
+        if filtered:
+            counts[status] = len(await _TAB_IDS.run(tab=status, **values))
+        elif await _BEYOND_CAP.run(tab=status, **values):
+            counts[status] = COUNT_CAP + 1
+        else:
+            # A log written between the two statements cannot take the count past the cap.
+            counts[status] = min(await _TAB_COUNT.run(tab=status, **values), COUNT_CAP + 1)
     return counts
+
+
+def _people_query(p):
+    """Volunteers and hosts (a role grant of theirs) of the community ``p.community``, or
+    the person ``p.person`` when a grant of theirs is in the communities ``p.reach``
+    (None: any community)."""
+    query = RoleGrant.select(RoleGrant.user.as_alias("id"), RoleGrant.user.real_name.as_alias("real_name")).where(RoleGrant.role.is_in(["volunteer", "host"]))
+    if p.person is not None:
+        query = query.where(RoleGrant.user == p.person)
+        return query.where(RoleGrant.community.is_in(p.reach) if p.reach is not None else RoleGrant.community.is_not_null()).limit(1)
+    # A grant without a user (the column allows it) names nobody.
+    return query.where((RoleGrant.community == p.community) & RoleGrant.user.is_not_null()).distinct().order_by(RoleGrant.user.real_name).limit(PEOPLE_LIMIT)
+
+
+_PEOPLE = Statement(_people_query)
 
 
 async def filter_choices(actor, community: int | None = None, volunteer: int | None = None) -> dict[str, list[dict]]:
@@ -335,21 +389,15 @@ async def filter_choices(actor, community: int | None = None, volunteer: int | N
     if scope is not None and not scope:
         return {"communities": [], "people": [], "people_listed": False}
     listed = community if community is not None and (scope is None or community in scope) else (next(iter(scope)) if scope is not None and len(scope) == 1 else None)
-    # One round trip for both lists (plain SQL: the query is the same shape on every view).
-    reach = "" if scope is None else ",".join(str(int(c)) for c in sorted(scope))
-    parts = [f"SELECT * FROM (SELECT 0 AS part, id, name_zh, name_en, timezone FROM community{f' WHERE id IN ({reach})' if reach else ''} ORDER BY id LIMIT 500) c"]
-    person = ("SELECT DISTINCT 1 AS part, u.id AS id, u.real_name AS name_zh, '' AS name_en, '' AS timezone "
-              "FROM role_grant g JOIN portal_user u ON u.id = g.\"user\" WHERE g.role IN ('volunteer', 'host') AND ")
+    communities = [{k: c[k] for k in ("id", "name_zh", "name_en", "timezone")} for c in await communities_by_id(scope)]
+    found: list[dict] = []
     if listed is not None:
-        parts.append(f"SELECT * FROM ({person}g.community = {int(listed)} ORDER BY name_zh LIMIT {PEOPLE_LIMIT}) p")
+        found += await _PEOPLE.run(community=listed, person=None, reach=None)
     if volunteer is not None:
-        parts.append(f"SELECT * FROM ({person}u.id = {int(volunteer)} AND g.community {f'IN ({reach})' if reach else 'IS NOT NULL'} LIMIT 1) v")
-    rows = await Community.raw(" UNION ALL ".join(parts)).run()
-    communities = sorted(({k: r[k] for k in ("id", "name_zh", "name_en", "timezone")} for r in rows if r["part"] == 0), key=lambda c: c["id"])
+        found += await _PEOPLE.run(community=None, person=volunteer, reach=sorted(scope) if scope is not None else None)
     people: dict[int, dict] = {}
-    for row in rows:
-        if row["part"] == 1 and row["id"] not in people:
-            people[row["id"]] = {"id": row["id"], "real_name": row["name_zh"]}
+    for row in found:
+        people.setdefault(row["id"], row)
     return {"communities": communities, "people": sorted(people.values(), key=lambda p: p["real_name"] or ""), "people_listed": listed is not None}
 
 
@@ -564,13 +612,20 @@ def parse_ledger_choice(value: str | None) -> tuple[str, str]:
     return ledger, category
 
 
-async def ledger_items(log_ids: list[int]) -> dict[int, dict]:
-    """The ledger item each of ``log_ids`` was filed into: {log id: {"id", "number"}}."""
+def _ledger_items_query(p):
     from portal.ledger.tables import LedgerItemLog
 
+    return LedgerItemLog.select(LedgerItemLog.field_log, LedgerItemLog.item.id, LedgerItemLog.item.number).where(LedgerItemLog.field_log.is_in(p.logs))
+
+
+_LEDGER_ITEMS = Statement(_ledger_items_query)  # every page of the queue asks, for its rows
+
+
+async def ledger_items(log_ids: list[int]) -> dict[int, dict]:
+    """The ledger item each of ``log_ids`` was filed into: {log id: {"id", "number"}}."""
     if not log_ids:
         return {}
-    rows = await LedgerItemLog.select(LedgerItemLog.field_log, LedgerItemLog.item.id, LedgerItemLog.item.number).where(LedgerItemLog.field_log.is_in(list(log_ids))).run()
+    rows = await _LEDGER_ITEMS.run(logs=list(log_ids))
     return {row["field_log"]: {"id": row["item.id"], "number": row["item.number"]} for row in rows}
 
 
