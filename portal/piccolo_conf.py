@@ -35,5 +35,6 @@ APP_REGISTRY = AppRegistry(
         "portal.councils.piccolo_app",
         "portal.pairings.piccolo_app",
         "portal.notices.piccolo_app",
+        "portal.overview.piccolo_app",
     ]
 )

@@ -74,10 +74,11 @@ def all_jobs() -> list[Job]:
     from portal.followups.jobs import JOBS as FOLLOWUP_JOBS
     from portal.ledger.jobs import JOBS as LEDGER_JOBS
     from portal.notices.jobs import JOBS as NOTICE_JOBS
+    from portal.overview.jobs import JOBS as OVERVIEW_JOBS
     from portal.retention.jobs import JOBS as RETENTION_JOBS
     from portal.shifts.jobs import JOBS as SHIFT_JOBS
 
-    return [*SHIFT_JOBS, *LEDGER_JOBS, *BULLETIN_JOBS, *RETENTION_JOBS, *CARE_JOBS, *FOLLOWUP_JOBS, *COUNCIL_JOBS, *NOTICE_JOBS, Job("notifications.email", dt.timedelta(minutes=1), deliver_email)]
+    return [*SHIFT_JOBS, *LEDGER_JOBS, *BULLETIN_JOBS, *RETENTION_JOBS, *CARE_JOBS, *FOLLOWUP_JOBS, *COUNCIL_JOBS, *NOTICE_JOBS, *OVERVIEW_JOBS, Job("notifications.email", dt.timedelta(minutes=1), deliver_email)]
 
 
 async def deliver_email(now: dt.datetime, settings: Settings) -> int:

@@ -16,6 +16,7 @@ from portal.ledger.labels import LEDGERS as LEDGER_LABELS
 from portal.ledger.labels import SOURCES as SOURCE_LABELS
 from portal.ledger.figures import overdue_by_officer
 from portal.overview.figures import TREND, Figures, Span, by_ledger_and_source, collect, trend_periods
+from portal.overview.snapshots import Counted, counted_or_kept, key_of
 from portal.stations.rules import communities_by_id, part_column, part_names, parts_level
 from portal.reception.counters import COUNTER_LABELS
 from portal.web.i18n import N_, babel_locale, format_plain_day, localized
@@ -292,14 +293,23 @@ async def area_names(actor, level: str | None) -> list[str]:
     return [localized(names[i], "name") for i in ids if i in names]
 
 
-async def overview_of(actor, period: Period, zone: str, moment) -> tuple[Figures, dict]:
+async def overview_of(actor, period: Period, zone: str, moment, fresh: bool = False) -> tuple[Figures, dict]:
     """The figures of the communities ``actor`` reaches for ``period`` and the eleven
-    before it, split by the units one level below their level, and the page's context."""
+    before it, split by the units one level below their level, and the page's context
+    (``counted_at``: when a kept count was counted, None when counted now). ``fresh``:
+    count now even if a recent count was kept."""
     level = level_of(actor)
     scope = actor.communities("officer", "head")
-    figures = await collect(scope, part_column(level), Span(trend_periods(period), zone), moment)
+    periods = trend_periods(period)
+
+    async def count() -> Counted:
+        figures = await collect(scope, part_column(level), Span(periods, zone), moment)
+        return Counted(figures, await overdue_by_officer(actor, moment), await by_ledger_and_source(scope, period, zone))
+
+    counted = await counted_or_kept(key_of(level, scope, period, zone), periods, moment, count, fresh)
+    figures = counted.figures
     units = await part_names(parts_level(level), [p for p in set(figures.parts) | set(figures.now_parts) if p is not None])
-    return figures, view(figures, units, await overdue_by_officer(actor, moment), await by_ledger_and_source(scope, period, zone))
+    return figures, view(figures, units, counted.overdue, counted.breakdown) | {"counted_at": counted.counted_at}
 
 
 async def glance(actor, zone: str, moment) -> list[dict]:
