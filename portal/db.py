@@ -450,13 +450,16 @@ class Statement:
     would (same connection or transaction, Piccolo's own handling of the rows), so the
     rows are the query's own, on both engines. Piccolo builds a query's SQL anew on each
     run: 1-2 ms for a select with a few foreign-key hops, measured on the benchmark machine.
-    Outside a transaction a statement is a short read (``fetch``): a statement that may
-    read much of a table is not written as one.
+    Outside a transaction a statement is a short read (``fetch``) unless ``short`` is
+    False: a statement whose filters may make it read much of a table (a list's page
+    under a search or an unindexed filter) runs on a pooled connection's thread, so the
+    loop serves other requests meanwhile.
     """
 
-    def __init__(self, build, literal: tuple[str, ...] = ()):
+    def __init__(self, build, literal: tuple[str, ...] = (), short: bool = True):
         self.build = build
         self.literal = frozenset(literal)
+        self.short = short
         self._shapes: dict = {}
 
     def _shape(self, db, values: dict) -> tuple:
@@ -501,7 +504,7 @@ class Statement:
             (values[arg.name] if arg.index is None else values[arg.name][arg.index]) if isinstance(arg, _Slot) else arg
             for arg in args
         ]
-        result = await query._process_results(await _run_prepared(db, sql, bound, short_read=True))
+        result = await query._process_results(await _run_prepared(db, sql, bound, short_read=self.short))
         if first:
             return result[0] if result else None
         return result

@@ -232,3 +232,23 @@ async def test_a_short_write_waits_on_a_pooled_connection_while_another_process_
     await task
     assert await AuditEntry.count().where(AuditEntry.action.is_in(["other", "mine"])).run() == 2
     assert here.total_changes == changes
+
+
+async def test_a_statement_that_may_read_much_runs_off_the_loop(database, engine_name, monkeypatch):
+    """``Statement(..., short=False)``: read on a pooled connection, not the loop's."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite's loop-thread reads")
+    await User.insert(User(username="long", password_hash="x", real_name="Long")).run()
+    engine = db.engine()
+    here = []
+    reading = engine.read_here
+
+    def recording(query, args):
+        here.append(query)
+        return reading(query, args)
+
+    monkeypatch.setattr(engine, "read_here", recording)
+    short = db.Statement(lambda p: User.select(User.real_name).where(User.username == p.name).first())
+    long = db.Statement(lambda p: User.select(User.real_name).where(User.username == p.name).first(), short=False)
+    assert await long.run(name="long") == {"real_name": "Long"} and here == []
+    assert await short.run(name="long") == {"real_name": "Long"} and len(here) == 1

@@ -284,7 +284,9 @@ def _page_statement(columns, pg_words: bool) -> Statement:
     # drop the shapes of the list without a search.
     statement = _PAGES.get((columns, pg_words))
     if statement is None:
-        statement = _PAGES[columns, pg_words] = Statement(lambda p: _page_query(p, columns), literal=_PAGE_LITERALS)
+        # A search answered by the whole index, or a filter no index serves, reads much of
+        # the table: not on the loop's thread.
+        statement = _PAGES[columns, pg_words] = Statement(lambda p: _page_query(p, columns), literal=_PAGE_LITERALS, short=False)
     return statement
 
 

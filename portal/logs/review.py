@@ -253,7 +253,9 @@ def _page_keys_query(p):
 
 # Every statement a view of the queue runs is compiled once per shape: Piccolo took
 # 1-2 ms to build each of them, more than the database took to run it.
-_KEYS = Statement(_page_keys_query, literal=("by", "descending", "size"))
+# A page and the capped counts under a filter no index serves read much of the table: not
+# on the loop's thread.
+_KEYS = Statement(_page_keys_query, literal=("by", "descending", "size"), short=False)
 _ROWS = Statement(lambda p: FieldLog.select(*QUEUE_COLUMNS).where(FieldLog.id.is_in(p.ids)))
 
 
@@ -335,7 +337,7 @@ def _tab_query(p, query):
 # are read from the table: the ids, at most COUNT_CAP + 1, are read once instead.
 _BEYOND_CAP = Statement(lambda p: _tab_query(p, FieldLog.select(FieldLog.id)).offset(COUNT_CAP).first())
 _TAB_COUNT = Statement(lambda p: _tab_query(p, FieldLog.count()))
-_TAB_IDS = Statement(lambda p: _tab_query(p, FieldLog.select(FieldLog.id)).limit(COUNT_CAP + 1))
+_TAB_IDS = Statement(lambda p: _tab_query(p, FieldLog.select(FieldLog.id)).limit(COUNT_CAP + 1), short=False)
 
 
 async def status_counts(actor, filters: QueueFilters) -> dict[str, int]:
