@@ -149,13 +149,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         reader = self._readers.get(loop)
         if reader is None:
-            reader = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
-            reader.row_factory = dict_factory
-            for pragma in SQLITE_PRAGMAS:
-                reader.execute(pragma)
-            reader.execute("PRAGMA busy_timeout = 0")
-            reader.execute("PRAGMA query_only = ON")
-            self._readers[loop] = reader
+            reader = self._readers[loop] = self._loop_connection("PRAGMA query_only = ON")
         return reader.execute(query, args).fetchall()
 
     def write_here(self) -> "_HereConnection":
@@ -171,14 +165,17 @@ class PooledSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         writer = self._writers.get(loop)
         if writer is None:
-            connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
-            connection.row_factory = dict_factory
-            for pragma in SQLITE_PRAGMAS:
-                connection.execute(pragma)
-            connection.execute("PRAGMA busy_timeout = 0")
-            connection.execute("PRAGMA wal_autocheckpoint = 0")
-            writer = self._writers[loop] = _HereConnection(connection)
+            writer = self._writers[loop] = _HereConnection(self._loop_connection("PRAGMA wal_autocheckpoint = 0"))
         return writer
+
+    def _loop_connection(self, *pragmas: str) -> sqlite3.Connection:
+        """A connection called on the loop's thread: the pool's settings, but a busy file
+        raises at once instead of blocking the loop."""
+        connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False)
+        connection.row_factory = dict_factory
+        for pragma in (*SQLITE_PRAGMAS, "PRAGMA busy_timeout = 0", *pragmas):
+            connection.execute(pragma)
+        return connection
 
     def committed_here(self) -> None:
         """Counts a commit of ``write_here``'s connection; every so many, a pooled
