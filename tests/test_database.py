@@ -252,3 +252,19 @@ async def test_a_statement_that_may_read_much_runs_off_the_loop(database, engine
     long = db.Statement(lambda p: User.select(User.real_name).where(User.username == p.name).first(), short=False)
     assert await long.run(name="long") == {"real_name": "Long"} and here == []
     assert await short.run(name="long") == {"real_name": "Long"} and len(here) == 1
+
+
+async def test_sqlite_reads_integers_and_instants_as_piccolo_does(database, engine_name):
+    """The faster converters give Piccolo's values: an INTEGER column holding 2.5 gives 2,
+    a large one exact, an instant an aware UTC datetime (the same object when read again)."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite's converters")
+    import datetime as dt
+
+    await db.engine().run_ddl("CREATE TABLE converted (n INTEGER, m INTEGER, at TIMESTAMPTZ)")
+    await db.engine().run_ddl("INSERT INTO converted VALUES (2.5, 9223372036854775807, '2026-12-07 10:00:00+00:00')")
+    rows = await db.fetch("SELECT n, m, at FROM converted")
+    again = await db.fetch("SELECT at FROM converted", short_read=True)
+    assert rows == [{"n": 2, "m": 9223372036854775807, "at": dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.timezone.utc)}]
+    assert type(rows[0]["n"]) is int and again[0]["at"] == rows[0]["at"]
+    await db.engine().run_ddl("DROP TABLE converted")
