@@ -41,11 +41,11 @@ class OverviewController(Controller):
         period, errors = choose_period(preset, first, last, at_day(at, today), "month")
         level = level_of(actor)
         figures, context = await overview_of(actor, period, zone, moment, fresh=request.query_params.get("fresh") == "1")
-        kept_query = urlencode([(name, value) for name, value in request.query_params.multi_items() if name != "fresh"] + [("fresh", "1")])
+        recount_query = urlencode([(name, value) for name, value in request.query_params.multi_items() if name != "fresh"] + [("fresh", "1")])
         context |= {
             "period": period, "errors": {name: _(message) for name, message in errors.items()}, "presets": [(p, _(PRESET_LABELS[p])) for p in PRESETS],
             "links": neighbour_links(BASE, period), "extra": "", "base": BASE, "query": request.url.query or "",
-            "recount": f"{BASE}/?{kept_query}", "zone": zone,
+            "recount": f"{BASE}/?{recount_query}", "zone": zone,
             "first_text": first or "", "last_text": last or "", "level_name": _(LEVEL_NAMES[parts_level(level)]),
             "area": await area_names(actor, level),
             "in_progress": {"day": (today - period.first).days + 1, "days": period.days} if period.first <= today < period.last else None,
