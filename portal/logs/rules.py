@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 
 from portal.accounts.rules import Actor
 from portal.audit.rules import entries_for, record
-from portal.db import fetch, insert_row, is_unique_violation, write_transaction
+from portal.db import Statement, insert_row, is_unique_violation, write_transaction
 from portal.logs.labels import CATEGORY_LABELS, KIND_LABELS, OUTCOME_LABELS, REVIEW_ACTION_LABELS, SEVERITY_LABELS, STAGE_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for pages
 from portal.logs.places import generalise, near
 from portal.logs.tables import CATEGORIES, HAZARD_STAGES, KINDS, MAX_PHOTOS, OUTCOMES, SEVERITIES, FieldLog, Landmark, LogNote, LogPhoto, MediationParty
 from portal.notifications.rules import notify
 from portal.shifts.tables import Signup
+from portal.stations.tables import Community
 from portal.uploads import ProcessedImage, Storage, new_key
 from portal.volunteers.facts import volunteer_facts
 from portal.watchpoints.tables import WatchPoint
@@ -135,24 +136,41 @@ def next_stages(actor: Actor, log: dict) -> list[str]:
 # --- Choices for the forms ---------------------------------------------------------------
 
 
+# The log form's lists and a submission's checks, compiled once per shape (a form is
+# opened and sent many times an evening; Piccolo took 1-2 ms to build each query).
+def _communities_query(p):
+    query = Community.select(Community.id, Community.name_zh, Community.name_en, Community.timezone)
+    if p.ids is not None:  # None: every community (an admin)
+        query = query.where(Community.id.is_in(p.ids))
+    return query.order_by(Community.id).limit(200)
+
+
+_COMMUNITIES = Statement(_communities_query)
+_POINTS = Statement(lambda p: WatchPoint.select(WatchPoint.id, WatchPoint.name_zh, WatchPoint.name_en, WatchPoint.host).where(
+    (WatchPoint.community == p.community) & (((WatchPoint.status == "verified") | (WatchPoint.host == p.user)) if p.wide else (WatchPoint.host == p.user))
+).order_by(WatchPoint.id).limit(300), literal=("wide",))
+_LANDMARKS = Statement(lambda p: Landmark.select(Landmark.id, Landmark.name_zh, Landmark.name_en).where(
+    (Landmark.community == p.community) & (Landmark.active == True)  # noqa: E712
+).order_by(Landmark.id).limit(300))
+_SHIFTS_AROUND = Statement(lambda p: Signup.select(
+    Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.community, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place,
+).where(
+    (Signup.user == p.user) & Signup.status.is_in(["active", "standin"]) & (Signup.shift.starts_at >= p.since) & (Signup.shift.starts_at <= p.until) & (Signup.shift.status == "open")
+).order_by(Signup.shift.starts_at, ascending=False).limit(5))
+
+
 async def communities_for(actor: Actor) -> list[dict]:
-    """Every submission asks: written out (``db.fetch``), the ids are the actor's own."""
+    """The communities the actor logs in (id, names, time zone)."""
     scope = logging_communities(actor)
     if scope is not None and not scope:
         return []
-    where = "" if scope is None else f"WHERE id IN ({','.join(str(int(c)) for c in sorted(scope))}) "
-    return await fetch(f"SELECT id, name_zh, name_en, timezone FROM community {where}ORDER BY id LIMIT 200", short_read=True)
+    return await _COMMUNITIES.run(ids=None if scope is None else sorted(scope))
 
 
 async def points_for(actor: Actor, community_id: int) -> list[dict]:
     """Watch points the actor may log at in the community: a host's own points; for a
     volunteer, an officer or an admin, also the community's verified points."""
-    columns = (WatchPoint.id, WatchPoint.name_zh, WatchPoint.name_en, WatchPoint.host)
-    if actor.reaches(community_id, "volunteer", "officer"):
-        where = (WatchPoint.community == community_id) & ((WatchPoint.status == "verified") | (WatchPoint.host == actor.id))
-    else:
-        where = (WatchPoint.community == community_id) & (WatchPoint.host == actor.id)
-    return await WatchPoint.select(*columns).where(where).order_by(WatchPoint.id).limit(300).run()
+    return await _POINTS.run(community=community_id, user=actor.id, wide=actor.reaches(community_id, "volunteer", "officer"))
 
 
 async def own_points(actor: Actor) -> list[dict]:
@@ -160,20 +178,13 @@ async def own_points(actor: Actor) -> list[dict]:
 
 
 async def landmarks_of(community_id: int) -> list[dict]:
-    return await Landmark.select(Landmark.id, Landmark.name_zh, Landmark.name_en).where((Landmark.community == community_id) & (Landmark.active == True)).order_by(Landmark.id).limit(300).run()  # noqa: E712
+    return await _LANDMARKS.run(community=community_id)
 
 
 async def shifts_around(user_id: int, moment: dt.datetime, hours: int = 18) -> list[dict]:
     """The actor's shifts that started in the last ``hours`` or start within the hour, the
     latest first: what a patrol log belongs to."""
-    rows = await Signup.select(Signup.shift, Signup.shift.starts_at, Signup.shift.ends_at, Signup.shift.community, Signup.shift.kind.name, Signup.shift.kind.name_en, Signup.shift.kind.place).where(
-        (Signup.user == user_id)
-        & Signup.status.is_in(["active", "standin"])
-        & (Signup.shift.starts_at >= moment - dt.timedelta(hours=hours))
-        & (Signup.shift.starts_at <= moment + dt.timedelta(hours=1))
-        & (Signup.shift.status == "open")
-    ).order_by(Signup.shift.starts_at, ascending=False).limit(5).run()
-    return rows
+    return await _SHIFTS_AROUND.run(user=user_id, since=moment - dt.timedelta(hours=hours), until=moment + dt.timedelta(hours=1))
 
 
 # --- Creating ----------------------------------------------------------------------------
