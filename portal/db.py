@@ -25,11 +25,11 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from portal.settings import Settings
 
 
-
-# Piccolo reads every SQLite INTEGER through Decimal (so that "1.0" is 1) and parses every
+# Piccolo reads every SQLite INTEGER through Decimal (so that 2.5 reads 2) and parses every
 # TIMESTAMPTZ anew: on "Shifts I can take" that was half of its statements' CPU. The same
 # values, sooner: int() first; an instant parsed once (a page shows the same few shifts'
-# times to every volunteer; datetimes cannot be changed, so one object serves all).
+# times to every volunteer; datetimes cannot be changed, so one object serves all; the
+# cache holds a few MB at most).
 def _integer_out(value: bytes) -> int:
     try:
         return int(value)
