@@ -389,6 +389,8 @@ async def unexcused_no_shows(user_id: int) -> int:
 
 async def is_blocked(user_id: int, policy: Policy = DEFAULT_POLICY) -> bool:
     count = await unexcused_no_shows(user_id)
+    if count < policy.max_no_shows:  # lifted blocks only lower it: every shift page asks
+        return False
     standing = await _LIFTED.run(user=user_id)
     return count - (standing["lifted_count"] if standing else 0) >= policy.max_no_shows
 
