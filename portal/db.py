@@ -78,9 +78,12 @@ class _PooledTransaction(SQLiteTransaction):
             elif not self._committed and not self._rolled_back:
                 await self.commit()
         finally:
-            await self.engine.release(self.connection)
+            await self._release()
             self.engine.current_transaction.reset(self.context)
         return exception is None
+
+    async def _release(self) -> None:
+        await self.engine.release(self.connection)
 
 
 # Commits of the loop's own write connection between two checkpoints of the WAL: about the
@@ -124,24 +127,14 @@ class _HereTransaction(_PooledTransaction):
         # ever does, wait as a pooled connection would rather than fail.
         await self.connection.execute("PRAGMA busy_timeout = 10000")
 
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        if self._parent:
-            return exception is None
-        try:
-            if exception:
-                if not self._rolled_back:
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                try:
-                    await self.commit()
-                except BaseException:
-                    await self.rollback()
-                    raise
-                self.engine.committed_here()
-        finally:
-            await self.connection.execute("PRAGMA busy_timeout = 0")
-            self.engine.current_transaction.reset(self.context)
-        return exception is None
+    async def commit(self):
+        await super().commit()
+        self.engine.committed_here()
+
+    async def _release(self) -> None:
+        if self.connection.in_transaction:  # a COMMIT that failed: as the pool's release does
+            await self.connection.rollback()
+        await self.connection.execute("PRAGMA busy_timeout = 0")
 
 
 class PooledSQLiteEngine(SQLiteEngine):

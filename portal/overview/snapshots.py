@@ -88,9 +88,8 @@ async def kept(key: str, periods: list[Period], since: dt.datetime) -> Counted |
 
 
 async def keep(key: str, counted: Counted, at: dt.datetime, seconds: float) -> None:
-    values = {OverviewSnapshot.counted_at: at, OverviewSnapshot.seconds: seconds, OverviewSnapshot.payload: dump(counted)}
-    await OverviewSnapshot.insert(OverviewSnapshot(key=key, counted_at=at, seconds=seconds, payload=values[OverviewSnapshot.payload])).on_conflict(
-        target=OverviewSnapshot.key, action="DO UPDATE", values=list(values),
+    await OverviewSnapshot.insert(OverviewSnapshot(key=key, counted_at=at, seconds=seconds, payload=dump(counted))).on_conflict(
+        target=OverviewSnapshot.key, action="DO UPDATE", values=[OverviewSnapshot.counted_at, OverviewSnapshot.seconds, OverviewSnapshot.payload],
     ).run()
 
 
